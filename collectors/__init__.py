@@ -1,0 +1,1 @@
+"""Collectors: one package per platform turning API payloads into storage records."""

@@ -1,0 +1,5 @@
+import sys
+
+from replywatch.cli import main
+
+sys.exit(main())

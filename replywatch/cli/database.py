@@ -1,0 +1,59 @@
+"""``init`` and ``db``: create and migrate the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from replywatch.cli import cli
+from replywatch.cli.context import AppContext, pass_app
+from storage.migrate import current_revision, head_revision, upgrade
+
+
+def _describe(app: AppContext) -> str:
+    url = app.engine.url
+    if url.get_backend_name() == "sqlite" and url.database:
+        return f"SQLite database {Path(url.database).expanduser()}"
+    return f"database {url.render_as_string(hide_password=True)}"
+
+
+@cli.command()
+@pass_app
+def init(app: AppContext) -> None:
+    """Create the database (or bring it up to date). Safe to run again."""
+    before = current_revision(app.engine)
+    upgrade(app.engine)
+    after = current_revision(app.engine)
+    if before == after:
+        app.console.print(f"{_describe(app)} is ready (schema {after}).")
+    else:
+        app.console.print(f"Initialised {_describe(app)} (schema {before or 'empty'} → {after}).")
+    app.console.print("Next: replywatch client add NAME --time-zone Europe/Berlin")
+
+
+@cli.group()
+def db() -> None:
+    """Database schema maintenance."""
+
+
+@db.command("upgrade")
+@pass_app
+def db_upgrade(app: AppContext) -> None:
+    """Apply the migrations the database lacks."""
+    before = current_revision(app.engine)
+    upgrade(app.engine)
+    after = current_revision(app.engine)
+    if before == after:
+        app.console.print(f"{_describe(app)} is up to date (schema {after}).")
+    else:
+        app.console.print(f"Upgraded {_describe(app)}: {before or 'empty'} → {after}.")
+
+
+@db.command("current")
+@pass_app
+def db_current(app: AppContext) -> None:
+    """Show the schema revision of the database and the one this version needs."""
+    current, head = current_revision(app.engine), head_revision()
+    state = "up to date" if current == head else "needs: replywatch db upgrade"
+    click.echo(f"{_describe(app)}: schema {current or 'none'}; this version needs {head} ({state})")

@@ -1,0 +1,250 @@
+"""Settings: built-in defaults < TOML file < environment variables < command-line options.
+
+Every setting is declared once in ``SETTINGS`` with its TOML key, its environment
+variable, its type and its default, so the README table and the validation come from
+the same place. A bad value names the setting, where it came from and what is expected.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from storage.engine import DatabaseURLError, normalise_url, sqlite_url
+
+
+class ConfigError(ValueError):
+    """A setting, a configuration file or a secrets file is not usable."""
+
+
+def _data_home(env: Mapping[str, str]) -> Path:
+    return Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+def _config_home(env: Mapping[str, str]) -> Path:
+    return Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+
+
+def default_database_path(env: Mapping[str, str] = os.environ) -> Path:
+    return _data_home(env) / "replywatch" / "replywatch.db"
+
+
+def default_config_path(env: Mapping[str, str] = os.environ) -> Path:
+    return _config_home(env) / "replywatch" / "config.toml"
+
+
+def default_secrets_path(env: Mapping[str, str] = os.environ) -> Path:
+    return _config_home(env) / "replywatch" / "secrets.toml"
+
+
+# --- value parsers: each raises ValueError with the expected form ----------------------
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("a non-empty text")
+    return value.strip()
+
+
+def _integer(low: int, high: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValueError(f"a whole number from {low} to {high}") from None
+        if not low <= number <= high:
+            raise ValueError(f"a whole number from {low} to {high}")
+        return number
+
+    return parse
+
+
+def _http_url(value: Any) -> str:
+    text = _text(value)
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError("an http:// or https:// URL")
+    return text.rstrip("/")
+
+
+def _choice(*options: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = str(value).strip().lower()
+        if text not in options:
+            raise ValueError("one of " + ", ".join(options))
+        return text
+
+    return parse
+
+
+def _graph_version(value: Any) -> str:
+    text = _text(value)
+    digits = text.removeprefix("v")
+    major, _, minor = digits.partition(".")
+    if not (major.isdigit() and minor.isdigit()):
+        raise ValueError('a Graph API version like "v24.0"')
+    return f"v{int(major)}.{int(minor)}"
+
+
+def _database_url(value: Any) -> str:
+    text = _text(value)
+    try:
+        normalise_url(text)
+    except DatabaseURLError:
+        raise ValueError("sqlite:///PATH or postgresql://USER@HOST/DB") from None
+    return text
+
+
+def _path(value: Any) -> str:
+    return str(Path(_text(value)).expanduser())
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # dotted TOML key, e.g. "smtp.port"
+    env: str
+    parse: Callable[[Any], Any]
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("database.url", "REPLYWATCH_DATABASE_URL", _database_url, None,
+            "Database URL; default: SQLite file in the per-user data folder."),
+    Setting("secrets_file", "REPLYWATCH_SECRETS_FILE", _path, None,
+            "TOML file of secrets (KEY = \"value\"); default ~/.config/replywatch/secrets.toml."),
+    Setting("log_level", "REPLYWATCH_LOG_LEVEL", _choice("debug", "info", "warning", "error"),
+            "info", "Logging level."),
+    Setting("platforms.x.api_url", "REPLYWATCH_X_API_URL", _http_url,
+            "https://api.twitter.com", "Base URL of the X API v2 (e.g. https://api.x.com)."),
+    Setting("platforms.graph.api_url", "REPLYWATCH_GRAPH_API_URL", _http_url,
+            "https://graph.facebook.com", "Base URL of the Facebook / Instagram Graph API."),
+    Setting("platforms.graph.version", "REPLYWATCH_GRAPH_API_VERSION", _graph_version,
+            "v24.0", "Graph API version used for every Facebook and Instagram call."),
+    Setting("platforms.mastodon.api_url", "REPLYWATCH_MASTODON_API_URL", _http_url, None,
+            "Force one Mastodon API base URL; default: the instance in each account's handle."),
+    Setting("platforms.bluesky.appview_url", "REPLYWATCH_BLUESKY_APPVIEW_URL", _http_url,
+            "https://public.api.bsky.app", "Bluesky AppView for public reads."),
+    Setting("platforms.bluesky.pds_url", "REPLYWATCH_BLUESKY_PDS_URL", _http_url,
+            "https://bsky.social", "Bluesky PDS for logins with an app password."),
+    Setting("collect.request_timeout", "REPLYWATCH_REQUEST_TIMEOUT", _integer(1, 600), 30,
+            "Seconds before an API request counts as timed out."),
+    Setting("collect.max_retries", "REPLYWATCH_MAX_RETRIES", _integer(0, 10), 3,
+            "Retries of a failed request (5xx, timeout) before the run gives up."),
+    Setting("collect.jitter_seconds", "REPLYWATCH_COLLECT_JITTER", _integer(0, 3600), 120,
+            "Random delay added to each scheduled collection."),
+    Setting("dashboard.host", "REPLYWATCH_DASHBOARD_HOST", _text, "127.0.0.1",
+            "Address the dashboard listens on."),
+    Setting("dashboard.port", "REPLYWATCH_DASHBOARD_PORT", _integer(1, 65535), 8050,
+            "Port the dashboard listens on."),
+    Setting("dashboard.public_url", "REPLYWATCH_PUBLIC_URL", _http_url, None,
+            "URL of the dashboard as recipients reach it (links in emails)."),
+    Setting("dashboard.secret_key_ref", "REPLYWATCH_SECRET_KEY_REF", _text, None,
+            "Name of the secret that signs session cookies; default: generated and kept "
+            "in the data folder."),
+    Setting("smtp.host", "REPLYWATCH_SMTP_HOST", _text, None, "SMTP server for weekly emails."),
+    Setting("smtp.port", "REPLYWATCH_SMTP_PORT", _integer(1, 65535), 587, "SMTP port."),
+    Setting("smtp.security", "REPLYWATCH_SMTP_SECURITY", _choice("starttls", "ssl", "none"),
+            "starttls", "starttls, ssl or none."),
+    Setting("smtp.user", "REPLYWATCH_SMTP_USER", _text, None, "SMTP user name."),
+    Setting("smtp.password_ref", "REPLYWATCH_SMTP_PASSWORD_REF", _text, None,
+            "Name of the secret holding the SMTP password."),
+    Setting("smtp.sender", "REPLYWATCH_SMTP_SENDER", _text, None,
+            "From address of the weekly emails."),
+)  # fmt: skip
+
+SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. ``values`` maps dotted keys to parsed values."""
+
+    values: Mapping[str, Any]
+    config_file: Path | None
+    sources: Mapping[str, str]  # dotted key -> where the value came from
+
+    def get(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def database_url(self) -> str:
+        url = self.values["database.url"]
+        return url if url else sqlite_url(default_database_path())
+
+    @property
+    def secrets_file(self) -> Path:
+        configured = self.values["secrets_file"]
+        return Path(configured) if configured else default_secrets_path()
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            table = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"configuration file {path} cannot be read: {exc.strerror}") from None
+    flat = _flatten(table)
+    for key in flat:
+        if key not in SETTINGS_BY_KEY:
+            known = ", ".join(sorted(SETTINGS_BY_KEY))
+            raise ConfigError(f"{path}: unknown setting {key!r}; known settings: {known}")
+    return flat
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] = os.environ,
+) -> Settings:
+    """Resolve every setting; raises ConfigError naming the first bad one."""
+    path: Path | None
+    if config_file is not None:
+        path = Path(config_file).expanduser()
+    elif env.get("REPLYWATCH_CONFIG"):
+        path = Path(env["REPLYWATCH_CONFIG"]).expanduser()
+    else:
+        path = default_config_path(env)
+        path = path if path.exists() else None
+    from_file = read_config_file(path) if path is not None else {}
+
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for setting in SETTINGS:
+        raw, source = setting.default, "default"
+        if setting.key in from_file:
+            raw, source = from_file[setting.key], f"{path} [{setting.key}]"
+        if env.get(setting.env):
+            raw, source = env[setting.env], f"environment variable {setting.env}"
+        if overrides and overrides.get(setting.key) is not None:
+            raw, source = overrides[setting.key], "command line"
+        if raw is not None and source != "default":
+            try:
+                raw = setting.parse(raw)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"{source}: {raw!r} is not valid for {setting.key}; expected {exc}"
+                ) from None
+        values[setting.key] = raw
+        sources[setting.key] = source
+    return Settings(values=values, config_file=path, sources=sources)

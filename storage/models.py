@@ -1,0 +1,310 @@
+"""The tables replywatch keeps, as typed SQLAlchemy 2 models.
+
+Times are UTC-aware everywhere (see :class:`storage.types.UTCDateTime`). Platform ids are
+strings: X ids overflow 53-bit floats, Graph ids contain underscores, Bluesky uses URIs.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime, utcnow
+
+# Stable constraint names so that Alembic migrations are identical on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a real bigint.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Platform(StrEnum):
+    X = "x"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    MASTODON = "mastodon"
+    BLUESKY = "bluesky"
+
+
+class ItemKind(StrEnum):
+    """What an item is, structurally. Whether it counts as inbound is decided by metrics."""
+
+    POST = "post"  # top of a thread
+    REPLY = "reply"  # reply in a threaded conversation (X, Mastodon, Bluesky)
+    COMMENT = "comment"  # comment or comment reply on a flat thread (Facebook, Instagram)
+    MENTION = "mention"  # mentions the account without replying inside its threads
+    VISITOR_POST = "visitor_post"  # somebody else's post on a Facebook Page
+    REPOST = "repost"  # retweet / boost / repost: counted apart, never a post or reply
+
+
+class CredentialStatus(StrEnum):
+    UNCHECKED = "unchecked"
+    OK = "ok"
+    NEEDS_RENEWAL = "needs_renewal"
+
+
+class Role(StrEnum):
+    CONSULTANT = "consultant"
+    OWNER = "owner"
+
+
+class Client(Base):
+    """A business whose accounts are audited, with its service-level settings."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Canonical schedule text, e.g. "mon-fri 08:00-18:00, sat 09:00-12:00"; None = 24/7.
+    business_hours: Mapped[str | None] = mapped_column(String(500))
+    # ISO 3166 country, optionally with subdivision: "DE", "DE-BY", "US-CA".
+    holiday_region: Mapped[str | None] = mapped_column(String(16))
+    answer_window_hours: Mapped[float] = mapped_column(Float, default=72.0)
+    response_target_minutes: Mapped[int] = mapped_column(Integer, default=240)
+    min_settled: Mapped[int] = mapped_column(Integer, default=5)
+    responsive_ratio: Mapped[float] = mapped_column(Float, default=0.90)
+    partly_responsive_ratio: Mapped[float] = mapped_column(Float, default=0.65)
+    no_conversation_min_posts: Mapped[int] = mapped_column(Integer, default=3)
+    widen_max_weeks: Mapped[int] = mapped_column(Integer, default=8)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    accounts: Mapped[list[Account]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", passive_deletes=True
+    )
+    identities: Mapped[list[Identity]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Account(Base):
+    """One managed social account of a client."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("platform", "handle"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    # Resolved from the handle on first collection when not given.
+    platform_account_id: Mapped[str | None] = mapped_column(String(128))
+    handle: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The *name* of an environment variable or secrets-file key; never the secret itself.
+    credentials_ref: Mapped[str | None] = mapped_column(String(64))
+    credential_status: Mapped[str] = mapped_column(String(16), default=CredentialStatus.UNCHECKED)
+    credential_error: Mapped[str | None] = mapped_column(String(500))
+    collect_interval_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    client: Mapped[Client] = relationship(back_populates="accounts")
+
+
+class Identity(Base):
+    """A further handle that speaks for a client: agency staff, a second brand account."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("client_id", "platform", "handle"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    handle: Mapped[str] = mapped_column(String(200))
+    platform_user_id: Mapped[str | None] = mapped_column(String(128))
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    client: Mapped[Client] = relationship(back_populates="identities")
+
+
+class Item(Base):
+    """Any authored content seen on a managed account: post, reply, comment, mention."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("platform", "platform_item_id"),
+        Index("ix_items_account_created", "account_id", "created_at"),
+        Index("ix_items_platform_parent", "platform", "parent_id"),
+        Index("ix_items_platform_root", "platform", "root_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    platform_item_id: Mapped[str] = mapped_column(String(300))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    author_id: Mapped[str | None] = mapped_column(String(300))
+    author_handle: Mapped[str | None] = mapped_column(String(200))
+    is_own: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    mentions_account: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Platform ids of what this item replies to and of the top of its conversation.
+    parent_id: Mapped[str | None] = mapped_column(String(300))
+    root_id: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column()
+    text: Mapped[str] = mapped_column(Text, default="")
+    permalink: Mapped[str | None] = mapped_column(String(500))
+    like_count: Mapped[int] = mapped_column(Integer, default=0)
+    reply_count: Mapped[int] = mapped_column(Integer, default=0)
+    repost_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Filled by metrics from the question patterns; None until classified.
+    is_question: Mapped[bool | None] = mapped_column(Boolean)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column()
+    removed_reason: Mapped[str | None] = mapped_column(String(16))
+
+
+class Like(Base):
+    """Somebody liked an item. Platforms cap liker lists; counts live on the item."""
+
+    __tablename__ = "likes"
+    __table_args__ = (UniqueConstraint("item_id", "liker_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    liker_id: Mapped[str] = mapped_column(String(300))
+    liker_handle: Mapped[str | None] = mapped_column(String(200))
+    is_own: Mapped[bool] = mapped_column(Boolean, default=False)
+    liked_at: Mapped[datetime | None] = mapped_column()
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FollowerSnapshot(Base):
+    __tablename__ = "follower_snapshots"
+    __table_args__ = (Index("ix_follower_snapshots_account_taken", "account_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    taken_at: Mapped[datetime] = mapped_column()
+    followers: Mapped[int] = mapped_column(Integer)
+
+
+class CollectionCursor(Base):
+    """Where the next collection of one endpoint of one account starts (since_id, cursor)."""
+
+    __tablename__ = "collection_cursors"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    endpoint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CollectionRun(Base):
+    """One collection of one account: what it cost, what it found, how it ended."""
+
+    __tablename__ = "collection_runs"
+    __table_args__ = (Index("ix_collection_runs_account_started", "account_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    # running, ok, partial, rate_limited, credentials, failed, interrupted
+    outcome: Mapped[str] = mapped_column(String(16), default="running")
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    items_new: Mapped[int] = mapped_column(Integer, default=0)
+    items_updated: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    # Payload problems that did not stop the run: [{"id": ..., "endpoint": ..., "problem": ...}]
+    problems: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    resume_after: Mapped[datetime | None] = mapped_column()
+
+
+class User(Base):
+    """A dashboard and email user: a consultant (all clients) or an owner (granted ones)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    grants: Mapped[list[UserClient]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class UserClient(Base):
+    """An owner may see this client."""
+
+    __tablename__ = "user_clients"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class EmailDelivery(Base):
+    """One weekly snapshot for one recipient: the record that makes sending exactly-once."""
+
+    __tablename__ = "email_deliveries"
+    __table_args__ = (UniqueConstraint("recipient", "scope", "iso_week"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # "client:<id>" for an owner's snapshot, "digest" for a consultant's digest.
+    scope: Mapped[str] = mapped_column(String(32))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"))
+    iso_week: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RollupDirty(Base):
+    """Days (UTC) of an account whose items changed since metrics last rolled them up.
+
+    Written in the same transaction as the items, so a crash between collecting and
+    rolling up leaves the mark behind and the next rollup catches up.
+    """
+
+    __tablename__ = "rollup_dirty"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -1,0 +1,41 @@
+"""Platform-neutral records: what a collector hands to storage.
+
+A collector's ``from_payload`` functions are the only code that knows a platform's JSON;
+they produce these records, and storage never sees a payload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    platform: str
+    platform_item_id: str
+    author_id: str | None
+    author_handle: str | None
+    is_own: bool
+    kind: str
+    created_at: datetime
+    text: str = ""
+    parent_id: str | None = None
+    root_id: str | None = None
+    mentions_account: bool = False
+    permalink: str | None = None
+    like_count: int = 0
+    reply_count: int = 0
+    repost_count: int = 0
+    # Set when the payload itself says the item is hidden (Graph API ``is_hidden``).
+    hidden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LikeRecord:
+    platform: str
+    item_platform_id: str
+    liker_id: str
+    liker_handle: str | None
+    is_own: bool
+    liked_at: datetime | None = None

@@ -1,0 +1,353 @@
+"""Idempotent, batched writes of items, likes, follower counts and cursors.
+
+The same batch written twice leaves the same rows: ``first_seen`` stays, ``last_seen``
+moves, counts and texts take the newest values. Both SQLite and PostgreSQL get a real
+``INSERT ... ON CONFLICT DO UPDATE``, so two writers never race into duplicates.
+Every new or changed item marks its day dirty for the metrics rollups, in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    CollectionCursor,
+    FollowerSnapshot,
+    Item,
+    Like,
+    RollupDirty,
+)
+from storage.records import ItemRecord, LikeRecord
+from storage.types import utcnow
+
+BATCH_SIZE = 500
+
+# Columns a later sighting may change. first_seen, created_at and account_id never change:
+# an item belongs to the account that first collected it.
+_MUTABLE_ITEM_FIELDS = (
+    "author_id",
+    "author_handle",
+    "is_own",
+    "kind",
+    "parent_id",
+    "root_id",
+    "text",
+    "permalink",
+    "like_count",
+    "reply_count",
+    "repost_count",
+)
+
+
+@dataclass
+class UpsertResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    # platform_item_id -> items.id for every record written
+    ids: dict[str, int] = field(default_factory=dict)
+
+    def __iadd__(self, other: UpsertResult) -> UpsertResult:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.ids.update(other.ids)
+        return self
+
+
+def _insert_for(session: Session, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect {dialect!r}")
+
+
+def _chunks(rows: Sequence[Any], size: int = BATCH_SIZE) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def mark_dirty(session: Session, marks: Iterable[tuple[int, date]]) -> None:
+    """Record that these (account, UTC day) pairs need their rollups recomputed."""
+    rows = [{"account_id": account_id, "day": day} for account_id, day in set(marks)]
+    for chunk in _chunks(rows):
+        statement = _insert_for(session, RollupDirty).values(list(chunk))
+        session.execute(statement.on_conflict_do_nothing(index_elements=["account_id", "day"]))
+
+
+def _row_for(record: ItemRecord, account_id: int, seen_at: datetime) -> dict[str, Any]:
+    return {
+        "platform": record.platform,
+        "platform_item_id": record.platform_item_id,
+        "account_id": account_id,
+        "author_id": record.author_id,
+        "author_handle": record.author_handle,
+        "is_own": record.is_own,
+        "kind": record.kind,
+        "mentions_account": record.mentions_account,
+        "parent_id": record.parent_id,
+        "root_id": record.root_id,
+        "created_at": record.created_at,
+        "text": record.text,
+        "permalink": record.permalink,
+        "like_count": record.like_count,
+        "reply_count": record.reply_count,
+        "repost_count": record.repost_count,
+        "first_seen": seen_at,
+        "last_seen": seen_at,
+        "removed_at": seen_at if record.hidden else None,
+        "removed_reason": "hidden" if record.hidden else None,
+    }
+
+
+def _changed(existing: Any, row: dict[str, Any]) -> bool:
+    if any(getattr(existing, name) != row[name] for name in _MUTABLE_ITEM_FIELDS):
+        return True
+    if row["mentions_account"] and not existing.mentions_account:
+        return True
+    return (existing.removed_at is None) != (row["removed_at"] is None)
+
+
+def upsert_items(
+    session: Session,
+    account_id: int,
+    records: Iterable[ItemRecord],
+    seen_at: datetime | None = None,
+) -> UpsertResult:
+    """Insert new items and refresh known ones; returns how many were new or changed."""
+    seen_at = seen_at or utcnow()
+    by_key: dict[tuple[str, str], ItemRecord] = {}
+    for record in records:
+        by_key[(record.platform, record.platform_item_id)] = record  # last sighting wins
+    result = UpsertResult()
+    for chunk in _chunks(list(by_key.values())):
+        result += _upsert_item_chunk(session, account_id, chunk, seen_at)
+    return result
+
+
+def _upsert_item_chunk(
+    session: Session, account_id: int, chunk: Sequence[ItemRecord], seen_at: datetime
+) -> UpsertResult:
+    keys = [(r.platform, r.platform_item_id) for r in chunk]
+    existing = {
+        (row.platform, row.platform_item_id): row
+        for row in session.execute(
+            select(
+                Item.platform,
+                Item.platform_item_id,
+                Item.account_id,
+                Item.created_at,
+                Item.mentions_account,
+                Item.removed_at,
+                *(getattr(Item, name) for name in _MUTABLE_ITEM_FIELDS),
+            ).where(tuple_(Item.platform, Item.platform_item_id).in_(keys))
+        )
+    }
+    rows = [_row_for(record, account_id, seen_at) for record in chunk]
+    result = UpsertResult()
+    dirty: set[tuple[int, date]] = set()
+    for row in rows:
+        known = existing.get((row["platform"], row["platform_item_id"]))
+        if known is None:
+            result.new += 1
+            dirty.add((account_id, row["created_at"].date()))
+        elif _changed(known, row):
+            result.updated += 1
+            dirty.add((known.account_id, known.created_at.date()))
+        else:
+            result.unchanged += 1
+
+    statement = _insert_for(session, Item).values(rows)
+    excluded = statement.excluded
+    set_: dict[str, Any] = {name: getattr(excluded, name) for name in _MUTABLE_ITEM_FIELDS}
+    set_["last_seen"] = excluded.last_seen
+    # Once seen as a mention, an item stays one even when later seen only in a thread.
+    set_["mentions_account"] = or_(Item.mentions_account, excluded.mentions_account)
+    # A hidden item keeps the time it was first seen hidden; an item seen again in the
+    # open (unhidden, or a transient miss) is no longer removed.
+    set_["removed_at"] = func.coalesce(Item.removed_at, excluded.removed_at)
+    set_["removed_reason"] = func.coalesce(Item.removed_reason, excluded.removed_reason)
+    statement = statement.on_conflict_do_update(
+        index_elements=["platform", "platform_item_id"], set_=set_
+    ).returning(Item.platform_item_id, Item.id)
+    for platform_item_id, item_id in session.execute(statement):
+        result.ids[platform_item_id] = item_id
+    reappeared = [
+        r["platform_item_id"]
+        for r in rows
+        if r["removed_at"] is None
+        and (known := existing.get((r["platform"], r["platform_item_id"]))) is not None
+        and known.removed_at is not None
+    ]
+    if reappeared:
+        session.execute(
+            update(Item)
+            .where(Item.platform == chunk[0].platform, Item.platform_item_id.in_(reappeared))
+            .values(removed_at=None, removed_reason=None)
+        )
+    mark_dirty(session, dirty)
+    return result
+
+
+def mark_removed(
+    session: Session,
+    platform: str,
+    platform_item_ids: Iterable[str],
+    reason: str = "deleted",
+    at: datetime | None = None,
+) -> int:
+    """Mark items as gone from the platform. Rows are never deleted; returns how many."""
+    at = at or utcnow()
+    ids = list(set(platform_item_ids))
+    marked = 0
+    for chunk in _chunks(ids):
+        condition = and_(
+            Item.platform == platform,
+            Item.platform_item_id.in_(chunk),
+            Item.removed_at.is_(None),
+        )
+        touched = session.execute(select(Item.account_id, Item.created_at).where(condition)).all()
+        if not touched:
+            continue
+        session.execute(update(Item).where(condition).values(removed_at=at, removed_reason=reason))
+        mark_dirty(session, {(row.account_id, row.created_at.date()) for row in touched})
+        marked += len(touched)
+    return marked
+
+
+def mark_missing_from_thread(
+    session: Session,
+    platform: str,
+    root_id: str,
+    seen_ids: Iterable[str],
+    at: datetime | None = None,
+) -> int:
+    """After a *full* view of a thread, mark the stored items missing from it as deleted."""
+    seen = set(seen_ids)
+    stored = session.scalars(
+        select(Item.platform_item_id).where(
+            Item.platform == platform,
+            Item.root_id == root_id,
+            Item.platform_item_id != root_id,
+            Item.removed_at.is_(None),
+        )
+    ).all()
+    return mark_removed(session, platform, [i for i in stored if i not in seen], "deleted", at)
+
+
+@dataclass
+class LikeUpsertResult:
+    new: int = 0
+    known: int = 0
+    # Likes whose item is not stored: the caller decides whether that is a problem.
+    unknown_items: list[str] = field(default_factory=list)
+
+
+def upsert_likes(
+    session: Session, records: Iterable[LikeRecord], seen_at: datetime | None = None
+) -> LikeUpsertResult:
+    seen_at = seen_at or utcnow()
+    by_key: dict[tuple[str, str, str], LikeRecord] = {}
+    for record in records:
+        by_key[(record.platform, record.item_platform_id, record.liker_id)] = record
+    result = LikeUpsertResult()
+    for chunk in _chunks(list(by_key.values())):
+        item_keys = {(r.platform, r.item_platform_id) for r in chunk}
+        items = {
+            (row.platform, row.platform_item_id): row
+            for row in session.execute(
+                select(
+                    Item.id, Item.platform, Item.platform_item_id, Item.account_id, Item.created_at
+                ).where(tuple_(Item.platform, Item.platform_item_id).in_(list(item_keys)))
+            )
+        }
+        rows = []
+        for record in chunk:
+            item = items.get((record.platform, record.item_platform_id))
+            if item is None:
+                result.unknown_items.append(record.item_platform_id)
+                continue
+            rows.append(
+                {
+                    "item_id": item.id,
+                    "liker_id": record.liker_id,
+                    "liker_handle": record.liker_handle,
+                    "is_own": record.is_own,
+                    "liked_at": record.liked_at,
+                    "first_seen": seen_at,
+                    "last_seen": seen_at,
+                }
+            )
+        if not rows:
+            continue
+        known = set(
+            session.execute(
+                select(Like.item_id, Like.liker_id).where(
+                    tuple_(Like.item_id, Like.liker_id).in_(
+                        [(r["item_id"], r["liker_id"]) for r in rows]
+                    )
+                )
+            ).all()
+        )
+        new_rows = [r for r in rows if (r["item_id"], r["liker_id"]) not in known]
+        result.new += len(new_rows)
+        result.known += len(rows) - len(new_rows)
+        statement = _insert_for(session, Like).values(rows)
+        excluded = statement.excluded
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["item_id", "liker_id"],
+                set_={
+                    "last_seen": excluded.last_seen,
+                    "liker_handle": excluded.liker_handle,
+                    "is_own": excluded.is_own,
+                    "liked_at": func.coalesce(Like.liked_at, excluded.liked_at),
+                },
+            )
+        )
+        new_item_ids = {r["item_id"] for r in new_rows}
+        mark_dirty(
+            session,
+            {
+                (item.account_id, item.created_at.date())
+                for item in items.values()
+                if item.id in new_item_ids
+            },
+        )
+    return result
+
+
+def record_followers(
+    session: Session, account_id: int, followers: int, taken_at: datetime | None = None
+) -> None:
+    session.add(
+        FollowerSnapshot(account_id=account_id, followers=followers, taken_at=taken_at or utcnow())
+    )
+
+
+def get_cursor(session: Session, account_id: int, endpoint: str) -> str | None:
+    cursor = session.get(CollectionCursor, (account_id, endpoint))
+    return cursor.value if cursor else None
+
+
+def set_cursor(session: Session, account_id: int, endpoint: str, value: str) -> None:
+    """Advance a cursor. Call it in the transaction that commits the items it covers."""
+    statement = _insert_for(session, CollectionCursor).values(
+        account_id=account_id, endpoint=endpoint, value=value, updated_at=utcnow()
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["account_id", "endpoint"],
+            set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+        )
+    )

@@ -1,0 +1,106 @@
+"""Shared fixtures: every storage test runs on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from storage.engine import make_engine, session_factory
+from storage.migrate import upgrade
+from tests.support.postgres import throwaway_cluster
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    with throwaway_cluster() as url:
+        yield url
+
+
+def _admin(url: str) -> psycopg.Connection:
+    parsed = make_url(url)
+    return psycopg.connect(
+        host=parsed.host,
+        port=parsed.port,
+        user=parsed.username,
+        dbname=parsed.database or "postgres",
+        autocommit=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin_url: str) -> str:
+    """A database migrated once; each test copies it (CREATE DATABASE … TEMPLATE)."""
+    name = "replywatch_template"
+    with _admin(postgres_admin_url) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name}")
+        connection.execute(f"CREATE DATABASE {name}")
+    url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return name
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database (no schema)."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with _admin(postgres_admin_url) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    with _admin(postgres_admin_url) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _postgres_copy(request: pytest.FixtureRequest) -> Iterator[str]:
+    admin_url = request.getfixturevalue("postgres_admin_url")
+    template = request.getfixturevalue("postgres_template")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with _admin(admin_url) as connection:
+        connection.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    with _admin(admin_url) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database on each engine."""
+    if request.param == "sqlite":
+        path = tmp_path / "replywatch.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        yield from _postgres_copy(request)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with session_factory(engine)() as session:
+        yield session

@@ -1,0 +1,182 @@
+"""Idempotent, batched upserts on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from storage.models import CollectionCursor, FollowerSnapshot, Identity, Item, Like, RollupDirty
+from storage.own_side import own_side_for, refresh_own_flags
+from storage.records import LikeRecord
+from storage.upsert import (
+    get_cursor,
+    mark_missing_from_thread,
+    mark_removed,
+    record_followers,
+    set_cursor,
+    upsert_items,
+    upsert_likes,
+)
+from tests.support.factories import T0, add_account, add_client, changed, item
+
+
+def _rows(session):
+    return {
+        row.platform_item_id: row
+        for row in session.scalars(select(Item).execution_options(populate_existing=True))
+    }
+
+
+def _dirty(session):
+    return set(session.execute(select(RollupDirty.account_id, RollupDirty.day)).all())
+
+
+def test_same_batch_twice_leaves_the_same_rows(session):
+    account = add_account(session, add_client(session))
+    batch = [
+        item("1", author="100", own=True, kind="post", minutes=0),
+        item("2", parent="1", root="1", minutes=5, like_count=2),
+        item("3", author="100", own=True, parent="2", root="1", minutes=30),
+    ]
+    first = upsert_items(session, account.id, batch, seen_at=T0 + timedelta(hours=1))
+    session.commit()
+    assert (first.new, first.updated, first.unchanged) == (3, 0, 0)
+    before = {k: (r.id, r.first_seen, r.like_count) for k, r in _rows(session).items()}
+
+    second = upsert_items(session, account.id, batch, seen_at=T0 + timedelta(hours=2))
+    session.commit()
+    assert (second.new, second.updated, second.unchanged) == (0, 0, 3)
+    rows = _rows(session)
+    assert len(rows) == 3
+    assert {k: (r.id, r.first_seen, r.like_count) for k, r in rows.items()} == before
+    assert all(r.last_seen == T0 + timedelta(hours=2) for r in rows.values())
+    assert all(r.first_seen == T0 + timedelta(hours=1) for r in rows.values())
+    assert second.ids == first.ids
+
+
+def test_changed_counts_update_and_mark_the_day_dirty(session):
+    account = add_account(session, add_client(session))
+    original = item("2", minutes=5, like_count=1, reply_count=0)
+    upsert_items(session, account.id, [original])
+    session.query(RollupDirty).delete()
+    session.commit()
+
+    result = upsert_items(session, account.id, [changed(original, like_count=7, reply_count=2)])
+    session.commit()
+    assert (result.new, result.updated) == (0, 1)
+    row = _rows(session)["2"]
+    assert (row.like_count, row.reply_count) == (7, 2)
+    assert _dirty(session) == {(account.id, T0.date())}
+
+
+def test_duplicates_inside_one_batch_keep_the_last_sighting(session):
+    account = add_account(session, add_client(session))
+    result = upsert_items(session, account.id, [item("5", like_count=1), item("5", like_count=4)])
+    session.commit()
+    assert result.new == 1
+    assert _rows(session)["5"].like_count == 4
+
+
+def test_large_batches_are_split(session):
+    account = add_account(session, add_client(session))
+    records = [item(str(n), minutes=n) for n in range(1, 1201)]
+    result = upsert_items(session, account.id, records)
+    session.commit()
+    assert result.new == 1200
+    assert session.scalar(select(func.count()).select_from(Item)) == 1200
+    assert len(result.ids) == 1200
+
+
+def test_mentions_stay_mentions_and_hidden_items_are_removed(session):
+    account = add_account(session, add_client(session))
+    upsert_items(session, account.id, [item("7", kind="mention", mentions_account=True)])
+    upsert_items(session, account.id, [item("7", kind="mention", mentions_account=False)])
+    upsert_items(session, account.id, [item("8", hidden=True)], seen_at=T0 + timedelta(hours=3))
+    session.commit()
+    rows = _rows(session)
+    assert rows["7"].mentions_account is True
+    assert rows["8"].removed_at == T0 + timedelta(hours=3)
+    assert rows["8"].removed_reason == "hidden"
+
+    # Unhidden later: no longer removed.
+    result = upsert_items(session, account.id, [item("8", hidden=False)])
+    session.commit()
+    assert result.updated == 1
+    assert _rows(session)["8"].removed_at is None
+
+
+def test_removed_items_are_marked_never_deleted(session):
+    account = add_account(session, add_client(session))
+    thread = [
+        item("1", author="100", own=True, kind="post"),
+        item("2", parent="1", root="1", minutes=1),
+        item("3", parent="1", root="1", minutes=2),
+    ]
+    upsert_items(session, account.id, thread)
+    session.commit()
+    gone_at = T0 + timedelta(days=1)
+    assert mark_missing_from_thread(session, "x", "1", {"1", "2"}, at=gone_at) == 1
+    assert mark_removed(session, "x", ["3"], at=gone_at + timedelta(hours=1)) == 0  # already
+    session.commit()
+    rows = _rows(session)
+    assert len(rows) == 3
+    assert rows["3"].removed_at == gone_at and rows["3"].removed_reason == "deleted"
+    assert rows["2"].removed_at is None
+
+
+def test_likes_are_idempotent_and_unknown_items_reported(session):
+    account = add_account(session, add_client(session))
+    upsert_items(session, account.id, [item("1", author="100", own=True, kind="post")])
+    likes = [
+        LikeRecord("x", "1", "100", "huber", is_own=True),
+        LikeRecord("x", "1", "901", "fan", is_own=False, liked_at=T0),
+        LikeRecord("x", "404", "902", "ghost", is_own=False),
+    ]
+    first = upsert_likes(session, likes)
+    second = upsert_likes(session, likes)
+    session.commit()
+    assert (first.new, first.known, first.unknown_items) == (2, 0, ["404"])
+    assert (second.new, second.known) == (0, 2)
+    stored = session.scalars(select(Like).order_by(Like.liker_id)).all()
+    assert [(like.liker_id, like.is_own, like.liked_at) for like in stored] == [
+        ("100", True, None),
+        ("901", False, T0),
+    ]
+
+
+def test_cursors_and_follower_snapshots(session):
+    account = add_account(session, add_client(session))
+    assert get_cursor(session, account.id, "tweets") is None
+    set_cursor(session, account.id, "tweets", "1500")
+    set_cursor(session, account.id, "tweets", "1600")
+    record_followers(session, account.id, 321, taken_at=T0)
+    session.commit()
+    assert get_cursor(session, account.id, "tweets") == "1600"
+    assert session.scalar(select(func.count()).select_from(CollectionCursor)) == 1
+    assert session.scalar(select(FollowerSnapshot.followers)) == 321
+
+
+def test_identities_turn_history_into_own_replies(session):
+    client = add_client(session)
+    account = add_account(session, client)
+    upsert_items(
+        session,
+        account.id,
+        [
+            item("1", author="100", own=True, kind="post"),
+            item("2", author="555", handle="@Jana_Agency", parent="1", minutes=3),
+        ],
+    )
+    upsert_likes(session, [LikeRecord("x", "1", "555", "jana_agency", is_own=False)])
+    session.query(RollupDirty).delete()
+    session.commit()
+
+    session.add(Identity(client_id=client.id, platform="x", handle="@jana_agency"))
+    session.flush()
+    assert own_side_for(session, account).includes(None, "@JANA_agency")
+    assert refresh_own_flags(session, client.id) == 1
+    session.commit()
+    assert _rows(session)["2"].is_own is True
+    assert session.scalar(select(Like.is_own)) is True
+    assert _dirty(session) == {(account.id, T0.date())}
