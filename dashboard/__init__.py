@@ -1,0 +1,1 @@
+"""The Dash dashboard: pages, figures, login. Reads metrics and storage only."""

@@ -1,0 +1,1 @@
+"""Weekly email snapshots and comparison exports. Reads metrics and storage only."""

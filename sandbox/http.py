@@ -1,0 +1,244 @@
+"""The HTTP machinery shared by the simulated platforms.
+
+A :class:`SandboxServer` listens on 127.0.0.1 (a free port by default), keeps a log of
+every call, and can be told to misbehave: answer a route with a status (429 with reset
+headers, 500, 401), with a malformed body, slowly (a timeout), or by dropping the
+connection. Platform servers subclass it and implement :meth:`SandboxServer.route`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes = b""
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else default
+
+    def form(self) -> dict[str, list[str]]:
+        """Query and url-encoded body together (Graph and Mastodon accept both)."""
+        merged = {key: list(values) for key, values in self.query.items()}
+        if self.body and "json" not in self.headers.get("content-type", ""):
+            for key, values in parse_qs(self.body.decode("utf-8", "replace")).items():
+                merged.setdefault(key, []).extend(values)
+        return merged
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+    @property
+    def bearer(self) -> str | None:
+        value = self.headers.get("authorization", "")
+        return value[7:] if value.lower().startswith("bearer ") else None
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: Any = None  # JSON-serialisable, or bytes sent as they are
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encoded(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        if self.body is None:
+            return b""
+        return json.dumps(self.body, ensure_ascii=False).encode("utf-8")
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    status: int
+    at: float
+
+
+@dataclass
+class Fault:
+    """One planned misbehaviour for requests whose path matches ``path`` (a regex)."""
+
+    path: str
+    kind: str = "status"  # status, malformed, slow, drop
+    status: int = 500
+    times: int = 1  # how many matching requests it affects; -1 = all
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    reset_in: float = 0.0  # for 429: seconds until the rate-limit window resets
+    delay: float = 0.0  # for slow: seconds before answering
+    skip: int = 0  # let this many matching requests through first
+
+
+class SandboxServer:
+    """A threaded local HTTP server speaking one platform's wire format."""
+
+    platform = "generic"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self.calls: list[Call] = []
+        self.faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ----------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> SandboxServer:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # the call log replaces access logging
+
+            def _serve(self) -> None:
+                server._dispatch(self)
+
+            do_GET = do_POST = do_DELETE = do_PUT = _serve
+
+        self._httpd = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._httpd.daemon_threads = True
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name=f"sandbox-{self.platform}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- misbehaviour and inspection ------------------------------------------------
+
+    def inject(self, path: str, **options: Any) -> Fault:
+        fault = Fault(path=path, **options)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+    def calls_to(self, pattern: str) -> list[Call]:
+        regex = re.compile(pattern)
+        with self._lock:
+            return [call for call in self.calls if regex.search(call.path)]
+
+    def reset_calls(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    # --- the platform's part ----------------------------------------------------------
+
+    def route(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    def rate_limit_headers(self, request: Request, reset_at: float | None) -> dict[str, str]:
+        """Headers every response carries; platforms that send rate-limit headers override."""
+        return {}
+
+    def malformed_body(self, request: Request) -> Any:
+        """What a 'malformed' fault sends: by default JSON cut off in the middle."""
+        return b'{"data": [{"id": "1", "text": '
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def _take_fault(self, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.times == 0 or not re.search(fault.path, path):
+                    continue
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    return None
+                if fault.times > 0:
+                    fault.times -= 1
+                return fault
+        return None
+
+    def _dispatch(self, handler: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        request = Request(
+            method=handler.command,
+            path=parts.path,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            body=handler.rfile.read(length) if length else b"",
+        )
+        fault = self._take_fault(request.path)
+        response: Response | None
+        if fault is not None and fault.kind == "drop":
+            self._log(request, 0)
+            handler.close_connection = True
+            handler.connection.close()
+            return
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.delay)
+        if fault is not None and fault.kind == "status":
+            reset_at = time.time() + fault.reset_in if fault.status == 429 else None
+            response = Response(
+                status=fault.status,
+                body=fault.body if fault.body is not None else self.error_body(fault.status),
+                headers={**self.rate_limit_headers(request, reset_at), **fault.headers},
+            )
+        elif fault is not None and fault.kind == "malformed":
+            response = Response(status=200, body=self.malformed_body(request))
+        else:
+            try:
+                response = self.route(request)
+            except Exception as exc:  # a bug in a simulated server must be visible
+                response = Response(status=500, body={"error": f"sandbox bug: {exc!r}"})
+            response.headers = {**self.rate_limit_headers(request, None), **response.headers}
+        self._log(request, response.status)
+        payload = response.encoded()
+        handler.send_response(response.status)
+        headers = {"Content-Type": "application/json; charset=UTF-8", **response.headers}
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        if request.method != "HEAD":
+            handler.wfile.write(payload)
+
+    def error_body(self, status: int) -> Any:
+        return {"title": "Error", "status": status, "detail": f"simulated status {status}"}
+
+    def _log(self, request: Request, status: int) -> None:
+        with self._lock:
+            self.calls.append(
+                Call(request.method, request.path, request.query, status, time.time())
+            )
