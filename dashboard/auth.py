@@ -125,15 +125,13 @@ def _load_viewer() -> None:
     with context.sessions() as db:
         found = find_dashboard_session(db, token)
         if found is None:
-            session.pop("sid", None)
-            g.session_ended = True
+            _forget_session()
             return
         row, user = found
         if row.last_seen_at + idle < now or row.created_at + MAX_SESSION_AGE < now:
             end_dashboard_session(db, token)
             db.commit()
-            session.pop("sid", None)
-            g.session_ended = True
+            _forget_session()
             return
         if now - row.last_seen_at > TOUCH_EVERY:
             row.last_seen_at = now
@@ -141,19 +139,26 @@ def _load_viewer() -> None:
         db.commit()
 
 
+def _forget_session() -> None:
+    # Remembered in the cookie so that the login page can say why it is shown.
+    session.pop("sid", None)
+    session["ended"] = True
+
+
 def _csrf_cookie(response: Response) -> Response:
     # Dash's renderer copies this cookie into the X-CSRFToken header of every callback.
     token = session.get("csrf")
     if g.get("viewer") is not None and token and request.cookies.get(CSRF_COOKIE) != token:
-        response.set_cookie(
-            CSRF_COOKIE,
-            token,
-            httponly=False,
-            samesite="Strict",
-            secure=cookie_secure(),
-            path="/",
-        )
+        _set_csrf_cookie(response, token)
     return response
+
+
+def _set_csrf_cookie(response: Response, token: str) -> None:
+    # Readable by the page's script (that is its purpose); useless to other sites, which
+    # can neither read it nor make the browser send it along (SameSite=Strict).
+    response.set_cookie(
+        CSRF_COOKIE, token, httponly=False, samesite="Strict", secure=cookie_secure(), path="/"
+    )
 
 
 def _not_logged_in(_error: Exception) -> Response:
@@ -205,7 +210,7 @@ def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]
         notice = None
         if request.args.get("bye"):
             notice = translate("login.logged_out", language)
-        elif g.get("session_ended"):
+        elif session.pop("ended", False):
             notice = translate("login.session_ended", language)
         return _login_page(language, next_target, notice=notice)
 
@@ -253,7 +258,9 @@ def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]
     session.clear()
     session["sid"] = token
     session["csrf"] = secrets.token_urlsafe(32)
-    return redirect(next_target)
+    response = redirect(next_target)
+    _set_csrf_cookie(response, session["csrf"])
+    return response
 
 
 def logout() -> Response:

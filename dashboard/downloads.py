@@ -84,7 +84,7 @@ def download(name: str, file_format: str) -> Response:
         body, media_type = to_csv(table), CSV_MEDIA_TYPE
     else:
         body, media_type = to_xlsx(table), XLSX_MEDIA_TYPE
-    response = Response(body, mimetype=media_type)
+    response = Response(body, content_type=media_type)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"
     )
