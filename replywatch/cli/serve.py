@@ -109,8 +109,9 @@ def serve(
     sys.stdout.flush()
     signal.signal(signal.SIGTERM, _stop)
     try:
-        server.run()
+        server.run()  # returns when interrupted (Ctrl+C, or SIGTERM turned into one)
     except KeyboardInterrupt:
-        click.echo("Dashboard stopped.")
+        pass
     finally:
         server.close()
+    click.echo("Dashboard stopped.")
