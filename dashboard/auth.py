@@ -244,7 +244,8 @@ def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]
         forget_old_attempts(db, now)
         if not accepted or user is None:
             db.commit()
-            return _login_page(language, next_target, error="login.wrong", name=username), 401
+            # 200, not 401: a form login has no HTTP authentication scheme to announce.
+            return _login_page(language, next_target, error="login.wrong", name=username)
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         prune_dashboard_sessions(

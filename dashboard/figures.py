@@ -367,6 +367,7 @@ def league_table(rows: Sequence[LeagueRow], language: str) -> Table:
 def collection_activity(days: Sequence[CollectionDay], language: str) -> go.Figure:
     """New items collected per local day, with failed runs marked above the bars."""
     labels = [formats.short_day(day.day, language) for day in days]
+    any_failed = any(day.failed_runs for day in days)
     figure = make_subplots(specs=[[{"secondary_y": True}]])
     figure.add_trace(
         go.Bar(
@@ -384,11 +385,15 @@ def collection_activity(days: Sequence[CollectionDay], language: str) -> go.Figu
             mode="markers",
             marker={"symbol": "triangle-down", "size": 11, "color": WARN},
             name=translate("chart.runs_failed", language),
+            showlegend=any_failed,
         ),
         secondary_y=True,
     )
     figure.update_layout(base_layout(language, height=280))
     figure.update_xaxes(type="category")
     figure.update_yaxes(rangemode="tozero", tickformat=",d", secondary_y=False)
-    figure.update_yaxes(rangemode="tozero", tickformat=",d", showgrid=False, secondary_y=True)
+    # The failure axis only when something failed: an empty 0-4 scale looks like data.
+    figure.update_yaxes(
+        rangemode="tozero", tickformat=",d", showgrid=False, visible=any_failed, secondary_y=True
+    )
     return figure

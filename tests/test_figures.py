@@ -167,3 +167,6 @@ def test_collection_activity_shows_new_items_and_failed_runs():
     assert list(bars.y) == [12, 3]
     assert list(bars.x) == ["Mo., 16. Nov.", "Di., 17. Nov."]
     assert list(failures.y) == [None, 2]
+    assert failures.showlegend is True
+    quiet = collection_activity([CollectionDay(date(2026, 11, 16), 4, 0, 12)], "en")
+    assert quiet.data[1].showlegend is False and quiet.layout.yaxis2.visible is False
