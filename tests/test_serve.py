@@ -29,7 +29,10 @@ def test_serve_runs_the_dashboard_and_stops_on_sigterm(tmp_path, sqlite_template
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
         key = key_file.read_text().strip()
         served.process.send_signal(signal.SIGTERM)
-        output, _ = served.process.communicate(timeout=15)
+        served.process.wait(timeout=15)
+        # Read through the same text wrapper as the first lines (communicate() would read
+        # the raw pipe and miss what that wrapper has buffered already).
+        output = served.process.stdout.read()
     assert served.process.returncode == 0
     assert "Dashboard stopped." in output
     everything = "\n".join(served.first_lines) + output
