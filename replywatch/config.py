@@ -30,8 +30,12 @@ def _config_home(env: Mapping[str, str]) -> Path:
     return Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
 
 
+def default_data_dir(env: Mapping[str, str] = os.environ) -> Path:
+    return _data_home(env) / "replywatch"
+
+
 def default_database_path(env: Mapping[str, str] = os.environ) -> Path:
-    return _data_home(env) / "replywatch" / "replywatch.db"
+    return default_data_dir(env) / "replywatch.db"
 
 
 def default_config_path(env: Mapping[str, str] = os.environ) -> Path:
@@ -147,6 +151,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dashboard.secret_key_ref", "REPLYWATCH_SECRET_KEY_REF", _text, None,
             "Name of the secret that signs session cookies; default: generated and kept "
             "in the data folder."),
+    Setting("dashboard.secure_cookies", "REPLYWATCH_DASHBOARD_SECURE_COOKIES",
+            _choice("auto", "always", "never"), "auto",
+            "Mark cookies Secure: auto (when the request came over https), always, never."),
+    Setting("dashboard.session_hours", "REPLYWATCH_DASHBOARD_SESSION_HOURS", _integer(1, 720),
+            12, "Hours without a request after which a dashboard login ends."),
+    Setting("dashboard.trusted_proxy", "REPLYWATCH_DASHBOARD_TRUSTED_PROXY", _text, None,
+            "Address of a reverse proxy whose X-Forwarded-For/-Proto headers are believed."),
+    Setting("dashboard.threads", "REPLYWATCH_DASHBOARD_THREADS", _integer(1, 64), 8,
+            "Worker threads of the dashboard's web server."),
     Setting("smtp.host", "REPLYWATCH_SMTP_HOST", _text, None, "SMTP server for weekly emails."),
     Setting("smtp.port", "REPLYWATCH_SMTP_PORT", _integer(1, 65535), 587, "SMTP port."),
     Setting("smtp.security", "REPLYWATCH_SMTP_SECURITY", _choice("starttls", "ssl", "none"),

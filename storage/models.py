@@ -308,3 +308,37 @@ class RollupDirty(Base):
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class LoginAttempt(Base):
+    """One try to log in to the dashboard: kept so that rate limits survive restarts.
+
+    ``username`` is what was typed (lower-cased, cut to 64 characters), whether or not such
+    a user exists, so that guessing names is limited like guessing passwords.
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_username_attempted", "username", "attempted_at"),
+        Index("ix_login_attempts_address_attempted", "address", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    username: Mapped[str] = mapped_column(String(64))
+    # The client's IP address as the web server saw it (after a trusted proxy, if any).
+    address: Mapped[str] = mapped_column(String(64))
+    # ok, failed (wrong name or password), refused (rate limit: the password was not checked)
+    outcome: Mapped[str] = mapped_column(String(16))
+
+
+class DashboardSession(Base):
+    """A logged-in browser. The cookie holds a random token; only its SHA-256 is stored,
+    so a copy of the database does not let anybody log in, and logging out ends it."""
+
+    __tablename__ = "dashboard_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -46,6 +46,7 @@ def _register() -> None:
         clients,
         database,
         identities,
+        serve,
         status,
         users,
     )

@@ -1,0 +1,355 @@
+"""Login, logout, the language switch and the gate in front of everything else.
+
+Sessions: the signed Flask cookie (HttpOnly, SameSite=Lax, Secure per the options) holds a
+random session token and a CSRF token; the database holds the token's hash, so logging
+out or removing a user ends the session on the server. Sessions end after
+``session_idle_hours`` without a request, and at the latest after 30 days.
+
+CSRF: the login, logout and language forms carry the session's CSRF token in a hidden
+field. Dash's renderer sends the token of the ``_csrf_token`` cookie in an ``X-CSRFToken``
+header with every callback; callbacks without the right header are refused. The session
+cookie being SameSite=Lax already keeps other sites' POSTs from carrying it; the tokens
+also guard against a same-site attacker and login CSRF.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+from urllib.parse import urlencode, urlsplit
+
+from flask import Flask, Response, g, jsonify, redirect, render_template_string, request, session
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import select
+
+from dashboard.access import AccessDenied, NotLoggedIn, viewer_for
+from dashboard.i18n import LANGUAGES, translate
+from dashboard.login_policy import forget_old_attempts, lock_for
+from dashboard.runtime import runtime
+from storage.logins import (
+    AttemptOutcome,
+    end_dashboard_session,
+    find_dashboard_session,
+    prune_dashboard_sessions,
+    record_login_attempt,
+    start_dashboard_session,
+)
+from storage.models import User
+from storage.passwords import hash_password, needs_rehash, verify_password
+
+SESSION_COOKIE = "replywatch_session"
+CSRF_COOKIE = "_csrf_token"  # the name Dash's renderer reads (Dash(csrf_token_name=...))
+CSRF_HEADER = "X-CSRFToken"
+MAX_SESSION_AGE = timedelta(days=30)
+TOUCH_EVERY = timedelta(minutes=5)
+PUBLIC_PATHS = frozenset({"/login", "/_favicon.ico"})
+# Static files from the installed packages and our own CSS: nothing private in them.
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
+MAX_FIELD = 1024
+
+# Checked when the user name is unknown, so that the answer takes as long as a real check.
+_UNKNOWN_USER_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+def cookie_secure() -> bool:
+    mode = runtime().options.secure_cookies
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    return request.is_secure
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return cookie_secure()
+
+
+def install(server: Flask) -> None:
+    server.session_interface = _SessionInterface()
+    server.config.update(
+        SESSION_COOKIE_NAME=SESSION_COOKIE,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    server.before_request(_gate)
+    server.after_request(_csrf_cookie)
+    server.add_url_rule("/login", "replywatch_login", login, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "replywatch_logout", logout, methods=["POST"])
+    server.add_url_rule("/language", "replywatch_language", set_language, methods=["POST"])
+    server.register_error_handler(NotLoggedIn, _not_logged_in)
+    server.register_error_handler(AccessDenied, _denied)
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+def _same(a: object, b: object) -> bool:
+    return isinstance(a, str) and isinstance(b, str) and hmac.compare_digest(a, b)
+
+
+def _is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def _gate() -> Response | None:
+    if _is_public(request.path):
+        return None
+    _load_viewer()
+    if g.get("viewer") is None:
+        if request.method == "GET" and not request.path.startswith("/_dash-"):
+            target = request.full_path.rstrip("?")
+            return redirect("/login?" + urlencode({"next": target}))
+        return _not_logged_in(NotLoggedIn())
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        sent = request.headers.get(CSRF_HEADER) or request.form.get("csrf")
+        if not _same(sent, session.get("csrf")):
+            return Response("missing or wrong CSRF token", status=403, mimetype="text/plain")
+    return None
+
+
+def _load_viewer() -> None:
+    token = session.get("sid")
+    if not isinstance(token, str):
+        return
+    context = runtime()
+    now = context.clock()
+    idle = timedelta(hours=context.options.session_idle_hours)
+    with context.sessions() as db:
+        found = find_dashboard_session(db, token)
+        if found is None:
+            _forget_session()
+            return
+        row, user = found
+        if row.last_seen_at + idle < now or row.created_at + MAX_SESSION_AGE < now:
+            end_dashboard_session(db, token)
+            db.commit()
+            _forget_session()
+            return
+        if now - row.last_seen_at > TOUCH_EVERY:
+            row.last_seen_at = now
+        g.viewer = viewer_for(db, user)
+        db.commit()
+
+
+def _forget_session() -> None:
+    # Remembered in the cookie so that the login page can say why it is shown.
+    session.pop("sid", None)
+    session["ended"] = True
+
+
+def _csrf_cookie(response: Response) -> Response:
+    # Dash's renderer copies this cookie into the X-CSRFToken header of every callback.
+    token = session.get("csrf")
+    if g.get("viewer") is not None and token and request.cookies.get(CSRF_COOKIE) != token:
+        _set_csrf_cookie(response, token)
+    return response
+
+
+def _set_csrf_cookie(response: Response, token: str) -> None:
+    # Readable by the page's script (that is its purpose); useless to other sites, which
+    # can neither read it nor make the browser send it along (SameSite=Strict).
+    response.set_cookie(
+        CSRF_COOKIE, token, httponly=False, samesite="Strict", secure=cookie_secure(), path="/"
+    )
+
+
+def _not_logged_in(_error: Exception) -> Response:
+    response = jsonify({"error": "not logged in"})
+    response.status_code = 401
+    return response
+
+
+def _denied(_error: Exception) -> Response:
+    response = jsonify({"error": "not found"})
+    response.status_code = 404
+    return response
+
+
+def safe_next(target: str | None) -> str:
+    """Only paths on this site: never ``//evil.example`` or ``https://…``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+def _client_address() -> str:
+    # With a trusted proxy configured, waitress has already put the real client here.
+    return request.remote_addr or "unknown"
+
+
+def _page_language() -> str:
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def _same_origin() -> bool:
+    # Browsers send Origin with every form POST; a different one is a cross-site form.
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    return origin.rstrip("/") == request.host_url.rstrip("/")
+
+
+def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
+    language = _page_language()
+    next_target = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        notice = None
+        if request.args.get("bye"):
+            notice = translate("login.logged_out", language)
+        elif session.pop("ended", False):
+            notice = translate("login.session_ended", language)
+        return _login_page(language, next_target, notice=notice)
+
+    if not _same(request.form.get("csrf"), session.get("csrf")) or not _same_origin():
+        return _login_page(language, next_target, error="login.form_expired"), 400
+    username = request.form.get("username", "")[:MAX_FIELD].strip()
+    password = request.form.get("password", "")[:MAX_FIELD]
+    address = _client_address()
+    context = runtime()
+    now = context.clock()
+    with context.sessions() as db:
+        lock = lock_for(db, username, address, now)
+        if lock is not None:
+            record_login_attempt(
+                db, username=username, address=address, outcome=AttemptOutcome.REFUSED, at=now
+            )
+            db.commit()
+            minutes = lock.minutes_left(now)
+            page = _login_page(
+                language, next_target, error="login.rate_limited", minutes=minutes, name=username
+            )
+            return page, 429, {"Retry-After": str(minutes * 60)}
+        user = db.scalar(select(User).where(User.username == username)) if username else None
+        if user is None:
+            verify_password(_UNKNOWN_USER_HASH, password)
+            accepted = False
+        else:
+            accepted = verify_password(user.password_hash, password)
+        outcome = AttemptOutcome.OK if accepted else AttemptOutcome.FAILED
+        record_login_attempt(db, username=username, address=address, outcome=outcome, at=now)
+        forget_old_attempts(db, now)
+        if not accepted or user is None:
+            db.commit()
+            # 200, not 401: a form login has no HTTP authentication scheme to announce.
+            return _login_page(language, next_target, error="login.wrong", name=username)
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        prune_dashboard_sessions(
+            db,
+            idle_before=now - timedelta(hours=context.options.session_idle_hours),
+            created_before=now - MAX_SESSION_AGE,
+        )
+        token = start_dashboard_session(db, user.id, now)
+        db.commit()
+    # A new session and a new CSRF token at every login: nothing set before survives.
+    session.clear()
+    session["sid"] = token
+    session["csrf"] = secrets.token_urlsafe(32)
+    response = redirect(next_target)
+    _set_csrf_cookie(response, session["csrf"])
+    return response
+
+
+def logout() -> Response:
+    token = session.get("sid")
+    if isinstance(token, str):
+        with runtime().sessions() as db:
+            end_dashboard_session(db, token)
+            db.commit()
+    session.clear()
+    response = redirect("/login?bye=1")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+def set_language() -> Response:
+    language = request.form.get("language")
+    viewer = g.viewer
+    if language in LANGUAGES:
+        with runtime().sessions() as db:
+            user = db.get(User, viewer.user_id)
+            if user is not None:
+                user.language = language
+                db.commit()
+    return redirect(safe_next(_referrer_path()))
+
+
+def _referrer_path() -> str:
+    """The page the form was sent from, as a path on this site."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc and parts.netloc != request.host:
+        return "/"
+    return (parts.path or "/") + ("?" + parts.query if parts.query else "")
+
+
+_LOGIN_PAGE = """<!DOCTYPE html>
+<html lang="{{ language }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>replywatch – {{ t('login.title') }}</title>
+<link rel="stylesheet" href="/assets/replywatch.css">
+</head>
+<body class="login-body">
+<main class="login-card">
+  <p class="brand">replywatch</p>
+  <h1>{{ t('login.title') }}</h1>
+  <p class="muted">{{ t('login.intro') }}</p>
+  {% if notice %}<p class="notice" role="status">{{ notice }}</p>{% endif %}
+  {% if error %}<p class="error" role="alert" id="login-error">{{ error }}</p>{% endif %}
+  <form method="post" action="/login?{{ query }}" class="login-form">
+    <input type="hidden" name="csrf" value="{{ csrf }}">
+    <input type="hidden" name="next" value="{{ next_target }}">
+    <label for="username">{{ t('login.username') }}</label>
+    <input id="username" name="username" autocomplete="username" required maxlength="64"
+           value="{{ name }}" autofocus>
+    <label for="password">{{ t('login.password') }}</label>
+    <input id="password" name="password" type="password" autocomplete="current-password"
+           required>
+    <button type="submit">{{ t('login.submit') }}</button>
+  </form>
+  <p class="switch-language"><a href="/login?{{ other_query }}"
+     hreflang="{{ other }}">{{ t('login.other_language') }}</a></p>
+</main>
+</body>
+</html>
+"""
+
+
+def _login_page(
+    language: str,
+    next_target: str,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    minutes: int = 0,
+    name: str = "",
+) -> str:
+    other = "de" if language == "en" else "en"
+    return render_template_string(
+        _LOGIN_PAGE,
+        language=language,
+        t=lambda key: translate(key, language),
+        error=translate(error, language, minutes=minutes) if error else None,
+        notice=notice,
+        csrf=csrf_token(),
+        next_target=next_target,
+        name=name[:64],
+        query=urlencode({"lang": language}),
+        other=other,
+        other_query=urlencode({"lang": other, "next": next_target}),
+    )

@@ -1,0 +1,91 @@
+"""Downloads of tables as CSV or Excel, checked like every callback.
+
+``/export/<table>.<csv|xlsx>?<the page's query>``: the query names the client or account
+and the period exactly as the page URL does, and goes through the same access guard; a
+table the viewer may not see is answered "not found".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from flask import Flask, Response, abort, request
+
+from dashboard.access import AccessDenied
+from dashboard.collection import collection_status_table
+from dashboard.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
+from dashboard.guard import Scope, resolve_scope
+from dashboard.queries import runs_between
+from dashboard.runtime import current_viewer, runtime
+from dashboard.state import PATHS, parse_location
+from dashboard.tables import Table
+
+
+@dataclass(frozen=True)
+class Export:
+    page: str  # whose URL parameters the download takes: "account", "client", "portfolio"
+    build: Callable[[Scope], Table]
+
+
+def _collection_status(scope: Scope) -> Table:
+    assert scope.account is not None and scope.client is not None
+    start, end = scope.period.utc_bounds(scope.client.time_zone)
+    runs = runs_between(scope.db, scope.account.id, start, end)
+    return collection_status_table(runs, scope.client.time_zone, scope.language)
+
+
+# Phase B adds the portfolio's league table and a client's unanswered items here.
+EXPORTS: dict[str, Export] = {
+    "collection-status": Export("account", _collection_status),
+}
+
+
+def install(server: Flask) -> None:
+    server.add_url_rule(
+        "/export/<name>.<file_format>", "replywatch_export", download, methods=["GET"]
+    )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:60] or "export"
+
+
+def file_name(name: str, scope: Scope, file_format: str) -> str:
+    parts = [name]
+    if scope.account is not None:
+        parts.append(_slug(scope.account.handle))
+    elif scope.client is not None:
+        parts.append(_slug(scope.client.name))
+    parts.append(scope.period.token.replace("..", "_"))
+    return "-".join(parts) + "." + file_format
+
+
+def download(name: str, file_format: str) -> Response:
+    export = EXPORTS.get(name)
+    if export is None or file_format not in ("csv", "xlsx"):
+        abort(404)
+    viewer = current_viewer()
+    context = runtime()
+    state = parse_location(PATHS[export.page], request.query_string.decode("latin-1"))
+    with context.sessions() as db:
+        try:
+            scope = resolve_scope(db, viewer, state, context.clock())
+        except AccessDenied:
+            abort(404)
+        if scope.period_problem:
+            return Response(f"period: {scope.period_problem}", status=400, mimetype="text/plain")
+        table = export.build(scope)
+        filename = file_name(name, scope, file_format)
+        db.rollback()
+    if file_format == "csv":
+        body, media_type = to_csv(table), CSV_MEDIA_TYPE
+    else:
+        body, media_type = to_xlsx(table), XLSX_MEDIA_TYPE
+    response = Response(body, content_type=media_type)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    return response

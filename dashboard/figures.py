@@ -1,0 +1,399 @@
+"""Figures as pure functions: view models in, Plotly figures (and tables) out.
+
+No function here reads the database or computes a metric; they only arrange numbers that
+the metrics package computed (see ``dashboard.viewmodels`` for the inputs). Weeks are
+categorical axis labels ("KW 47/2026"), so Plotly needs no locale files, and numbers use
+the language's decimal mark through ``layout.separators``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboard import formats
+from dashboard.i18n import translate
+from dashboard.tables import Column, Table, make_table
+from dashboard.viewmodels import (
+    HOURS,
+    WEEKDAYS,
+    CollectionDay,
+    DurationWeek,
+    HourOfWeek,
+    LeagueRow,
+    PostsRepliesWeek,
+    RatioWeek,
+)
+from metrics.labels import Verdict, metric_name, verdict_name
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif"
+INK = "#1f2933"
+ACCENT = "#0b6e99"
+ACCENT_SOFT = "rgba(11, 110, 153, 0.18)"
+OWN = "#2f855a"
+WARN = "#c05621"
+GREY = "#9aa5b1"
+VERDICT_COLOURS = {
+    Verdict.RESPONSIVE: "#2f855a",
+    Verdict.PARTLY_RESPONSIVE: "#b7791f",
+    Verdict.UNRESPONSIVE: "#c53030",
+    Verdict.BROADCAST_ONLY: "#9b2c2c",
+    Verdict.NO_CONVERSATION: "#718096",
+    Verdict.INSUFFICIENT_DATA: "#a0aec0",
+}
+
+
+def base_layout(language: str, **extra: object) -> dict[str, object]:
+    layout: dict[str, object] = {
+        "separators": formats.plotly_separators(language),
+        "font": {"family": FONT, "color": INK, "size": 13},
+        "margin": {"l": 48, "r": 16, "t": 36, "b": 48},
+        "height": 320,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "#ffffff",
+        "legend": {"orientation": "h", "y": -0.2},
+        "hovermode": "x unified",
+    }
+    layout.update(extra)
+    return layout
+
+
+def _weeks(iso_weeks: Sequence[str], language: str) -> list[str]:
+    return [formats.week_label(week, language) for week in iso_weeks]
+
+
+def ratio_trend(weeks: Sequence[RatioWeek], metric: str, language: str) -> go.Figure:
+    """A weekly ratio (``metric`` names it, e.g. ``response_ratio``) with its interval band.
+
+    Weeks without a ratio stay gaps; the band is drawn only where both ends are known.
+    """
+    labels = _weeks([week.iso_week for week in weeks], language)
+    name = metric_name(metric, language)
+    figure = go.Figure()
+    if any(week.low is not None for week in weeks):
+        figure.add_trace(
+            go.Scatter(
+                x=labels,
+                y=[week.high for week in weeks],
+                mode="lines",
+                line={"width": 0},
+                hoverinfo="skip",
+                showlegend=False,
+                name=translate("chart.interval", language),
+                connectgaps=False,
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=labels,
+                y=[week.low for week in weeks],
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=ACCENT_SOFT,
+                hoverinfo="skip",
+                name=translate("chart.interval", language),
+                connectgaps=False,
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=labels,
+            y=[week.ratio for week in weeks],
+            mode="lines+markers",
+            line={"color": ACCENT, "width": 2},
+            name=name,
+            connectgaps=False,
+            customdata=[[week.denominator] for week in weeks],
+            hovertemplate="%{y:.0%} (n=%{customdata[0]})<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        base_layout(language, title={"text": name}),
+        yaxis={"range": [0, 1.02], "tickformat": ".0%", "rangemode": "tozero"},
+        xaxis={"type": "category", "title": {"text": translate("chart.week", language)}},
+    )
+    return figure
+
+
+def response_time_trend(weeks: Sequence[DurationWeek], language: str) -> go.Figure:
+    """Median (and 90th percentile) first response time per week, in hours."""
+    labels = _weeks([week.iso_week for week in weeks], language)
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=labels,
+            y=[_hours(week.median_minutes) for week in weeks],
+            mode="lines+markers",
+            name=metric_name("response_time_median", language),
+            line={"color": ACCENT, "width": 2},
+            connectgaps=False,
+        )
+    )
+    if any(week.p90_minutes is not None for week in weeks):
+        figure.add_trace(
+            go.Scatter(
+                x=labels,
+                y=[_hours(week.p90_minutes) for week in weeks],
+                mode="lines+markers",
+                name=metric_name("response_time_p90", language),
+                line={"color": GREY, "width": 1.5, "dash": "dot"},
+                connectgaps=False,
+            )
+        )
+    unit = "h" if language == "en" else "Std."
+    figure.update_layout(
+        base_layout(language, title={"text": metric_name("response_time_median", language)}),
+        yaxis={"rangemode": "tozero", "ticksuffix": f" {unit}"},
+        xaxis={"type": "category", "title": {"text": translate("chart.week", language)}},
+    )
+    return figure
+
+
+def _hours(minutes: float | None) -> float | None:
+    return None if minutes is None else minutes / 60
+
+
+def posts_vs_replies(weeks: Sequence[PostsRepliesWeek], language: str) -> go.Figure:
+    """Own posts against own replies per week, side by side."""
+    labels = _weeks([week.iso_week for week in weeks], language)
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=labels,
+                y=[week.posts for week in weeks],
+                name=metric_name("posts", language),
+                marker_color=GREY,
+            ),
+            go.Bar(
+                x=labels,
+                y=[week.own_replies for week in weeks],
+                name=metric_name("own_replies", language),
+                marker_color=OWN,
+            ),
+        ]
+    )
+    figure.update_layout(
+        base_layout(language, barmode="group"),
+        xaxis={"type": "category", "title": {"text": translate("chart.week", language)}},
+        yaxis={"rangemode": "tozero", "tickformat": ",d"},
+    )
+    return figure
+
+
+def hour_of_week_heatmap(grid: HourOfWeek, language: str) -> go.Figure:
+    """Two panels, inbound and own replies, by weekday and hour. Hours in which the own
+    side never replies are crossed out on the inbound panel; closed hours are dotted."""
+    days = [translate(f"weekday.{day}", language) for day in range(WEEKDAYS)]
+    hours = [f"{hour:02d}" for hour in range(HOURS)]
+    inbound_name = metric_name("inbound", language)
+    replies_name = metric_name("own_replies", language)
+    figure = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, subplot_titles=(inbound_name, replies_name),
+        vertical_spacing=0.12,
+    )  # fmt: skip
+    figure.add_trace(
+        go.Heatmap(
+            z=[list(row) for row in grid.inbound],
+            x=hours,
+            y=days,
+            colorscale="Blues",
+            name=inbound_name,
+            showscale=False,
+            hovertemplate="%{y} %{x}:00 – %{z}<extra>" + inbound_name + "</extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    figure.add_trace(
+        go.Heatmap(
+            z=[list(row) for row in grid.own_replies],
+            x=hours,
+            y=days,
+            colorscale="Greens",
+            name=replies_name,
+            showscale=False,
+            hovertemplate="%{y} %{x}:00 – %{z}<extra>" + replies_name + "</extra>",
+        ),
+        row=2,
+        col=1,
+    )
+    uncovered = sorted(grid.uncovered)
+    figure.add_trace(
+        go.Scatter(
+            x=[hours[hour] for _, hour in uncovered],
+            y=[days[day] for day, _ in uncovered],
+            mode="markers",
+            marker={"symbol": "x-thin-open", "size": 9, "color": WARN, "line": {"width": 2}},
+            name=translate("chart.uncovered", language),
+            hoverinfo="skip",
+        ),
+        row=1,
+        col=1,
+    )
+    if grid.closed:
+        closed = sorted(grid.closed)
+        figure.add_trace(
+            go.Scatter(
+                x=[hours[hour] for _, hour in closed],
+                y=[days[day] for day, _ in closed],
+                mode="markers",
+                marker={"symbol": "circle", "size": 3, "color": GREY},
+                name=translate("chart.closed", language),
+                hoverinfo="skip",
+            ),
+            row=2,
+            col=1,
+        )
+    figure.update_layout(base_layout(language, height=460, hovermode="closest"))
+    figure.update_yaxes(autorange="reversed", type="category")
+    figure.update_xaxes(type="category", title_text=translate("chart.hour", language), row=2)
+    return figure
+
+
+def client_comparison(rows: Sequence[LeagueRow], language: str) -> go.Figure:
+    """Response ratio of each client (or account) with its interval, best first, coloured
+    by verdict. Rows without a ratio are left out of the bars and named in a note."""
+    known = sorted(
+        (row for row in rows if row.response_ratio is not None),
+        key=lambda row: (row.response_ratio or 0.0, row.client_name),
+    )
+    names = [_row_label(row) for row in known]
+    ratios = [row.response_ratio for row in known]
+    figure = go.Figure(
+        go.Bar(
+            x=ratios,
+            y=names,
+            orientation="h",
+            marker_color=[
+                VERDICT_COLOURS.get(row.verdict, GREY) if row.verdict else GREY for row in known
+            ],
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [_above(row) for row in known],
+                "arrayminus": [_below(row) for row in known],
+                "color": INK,
+                "thickness": 1,
+            },
+            customdata=[
+                [verdict_name(row.verdict, language) if row.verdict else "–"] for row in known
+            ],
+            hovertemplate="%{y}: %{x:.0%} – %{customdata[0]}<extra></extra>",
+            name=metric_name("response_ratio", language),
+        )
+    )
+    missing = [_row_label(row) for row in rows if row.response_ratio is None]
+    annotations = []
+    if missing:
+        annotations.append(
+            {
+                "text": translate("chart.no_data", language) + ": " + ", ".join(missing),
+                "xref": "paper", "yref": "paper", "x": 0, "y": -0.18, "showarrow": False,
+                "xanchor": "left", "font": {"size": 11, "color": GREY},
+            }
+        )  # fmt: skip
+    figure.update_layout(
+        base_layout(
+            language,
+            height=max(240, 40 + 28 * len(known)),
+            title={"text": metric_name("response_ratio", language)},
+            hovermode="closest",
+            annotations=annotations,
+            margin={"l": 160, "r": 16, "t": 36, "b": 56},
+        ),
+        xaxis={"range": [0, 1.02], "tickformat": ".0%"},
+        yaxis={"type": "category"},
+    )
+    return figure
+
+
+def _row_label(row: LeagueRow) -> str:
+    return f"{row.client_name} · {row.account_label}" if row.account_label else row.client_name
+
+
+def _above(row: LeagueRow) -> float:
+    if row.ratio_high is None or row.response_ratio is None:
+        return 0.0
+    return row.ratio_high - row.response_ratio
+
+
+def _below(row: LeagueRow) -> float:
+    if row.ratio_low is None or row.response_ratio is None:
+        return 0.0
+    return row.response_ratio - row.ratio_low
+
+
+def league_table(rows: Sequence[LeagueRow], language: str) -> Table:
+    """The portfolio's league table (page, CSV and Excel), in the given order."""
+
+    def label(key: str) -> str:
+        return metric_name(key, language)
+
+    columns = (
+        Column("client", translate("column.client", language)),
+        Column("account", translate("column.account", language)),
+        Column("verdict", label("verdict")),
+        Column("response_ratio", label("response_ratio"), "percent"),
+        Column("interval", translate("column.interval", language)),
+        Column("response_time_median", label("response_time_median"), "duration"),
+        Column("dialogue_share", label("dialogue_share"), "percent"),
+        Column("waiting", label("waiting"), "integer"),
+        Column("ratio_change", translate("column.change", language), "percent"),
+    )
+    table_rows = [
+        {
+            "client": row.client_name,
+            "account": row.account_label or "",
+            "verdict": verdict_name(row.verdict, language) if row.verdict else None,
+            "response_ratio": row.response_ratio,
+            "interval": (
+                formats.interval(row.ratio_low, row.ratio_high, language)
+                if row.ratio_low is not None
+                else None
+            ),
+            "response_time_median": row.response_time_median_minutes,
+            "dialogue_share": row.dialogue_share,
+            "waiting": row.waiting,
+            "ratio_change": row.ratio_change,
+        }
+        for row in rows
+    ]
+    return make_table("portfolio", columns, table_rows)
+
+
+def collection_activity(days: Sequence[CollectionDay], language: str) -> go.Figure:
+    """New items collected per local day, with failed runs marked above the bars."""
+    labels = [formats.short_day(day.day, language) for day in days]
+    any_failed = any(day.failed_runs for day in days)
+    figure = make_subplots(specs=[[{"secondary_y": True}]])
+    figure.add_trace(
+        go.Bar(
+            x=labels,
+            y=[day.items_new for day in days],
+            name=translate("chart.items_new", language),
+            marker_color=ACCENT,
+        ),
+        secondary_y=False,
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=labels,
+            y=[day.failed_runs if day.failed_runs else None for day in days],
+            mode="markers",
+            marker={"symbol": "triangle-down", "size": 11, "color": WARN},
+            name=translate("chart.runs_failed", language),
+            showlegend=any_failed,
+        ),
+        secondary_y=True,
+    )
+    figure.update_layout(base_layout(language, height=280))
+    figure.update_xaxes(type="category")
+    figure.update_yaxes(rangemode="tozero", tickformat=",d", secondary_y=False)
+    # The failure axis only when something failed: an empty 0-4 scale looks like data.
+    figure.update_yaxes(
+        rangemode="tozero", tickformat=",d", showgrid=False, visible=any_failed, secondary_y=True
+    )
+    return figure

@@ -1,0 +1,1 @@
+"""The dashboard's pages: each turns a checked Scope into components."""

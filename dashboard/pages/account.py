@@ -1,0 +1,156 @@
+"""Account: collection status (runs, errors, credentials) and the latest collected items."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from dash import dcc, html
+
+from dashboard import formats
+from dashboard.collection import collection_days, collection_status_table, outcome_text
+from dashboard.components import data_table, external_link, notice, section
+from dashboard.figures import collection_activity
+from dashboard.guard import Scope
+from dashboard.i18n import translate
+from dashboard.pages.client import scope_pickers
+from dashboard.pages.common import account_label, heading
+from dashboard.queries import ItemRow, account_summaries, latest_items, runs_between
+from dashboard.tables import sort_table
+
+RUNS_SHOWN = 20
+ITEMS_SHOWN = 20
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+
+
+def export_href(scope: Scope, file_format: str) -> str:
+    assert scope.account is not None
+    query = urlencode({"account": scope.account.id, "period": scope.period.token})
+    return f"/export/collection-status.{file_format}?{query}"
+
+
+def _status_lines(scope: Scope) -> list[Any]:
+    assert scope.account is not None and scope.client is not None
+    language = scope.language
+    summary = account_summaries(scope.db, [scope.account])[0]
+    lines: list[Any] = []
+    if summary.needs_renewal:
+        text = (
+            translate("account.renew", language, reason=summary.credential_error)
+            if summary.credential_error
+            else translate("account.renew_no_reason", language)
+        )
+        lines.append(notice(text, "warn"))
+    state = (
+        translate("account.active", language)
+        + ", "
+        + translate(
+            "account.interval",
+            language,
+            interval=formats.duration(summary.collect_interval_minutes, language),
+        )
+        if summary.active
+        else translate("account.inactive", language)
+    )
+    run = summary.last_run
+    if run is None:
+        last = translate("account.never", language)
+    else:
+        last = (
+            f"{formats.date_time(run.started_at, scope.client.time_zone, language)} – "
+            f"{outcome_text(run.outcome, language)}"
+        )
+    lines.append(
+        html.Dl(
+            [
+                html.Dt(translate("column.credentials", language)),
+                html.Dd(translate(f"credential.{summary.credential_status}", language)),
+                html.Dt(translate("account.status", language)),
+                html.Dd(state),
+                html.Dt(translate("account.last_run", language)),
+                html.Dd(last, id="last-run"),
+            ],
+            className="settings",
+        )
+    )
+    if run is not None and run.error and run.outcome not in ("ok", "running"):
+        lines.append(notice(run.error, "warn"))
+    return lines
+
+
+def _item(row: ItemRow, zone: str, language: str) -> html.Li:
+    meta = [
+        html.Time(formats.date_time(row.created_at, zone, language)),
+        html.Span(row.author_handle or formats.MISSING, className="author"),
+        html.Span(translate(f"kind.{row.kind}", language), className="kind"),
+    ]
+    if row.is_own:
+        meta.append(html.Span(translate("item.own", language), className="badge badge-own"))
+    link = external_link(translate("account.open", language), row.permalink)
+    return html.Li(
+        [
+            html.Div(meta, className="item-meta"),
+            # Plain string child: React shows it as text, whatever characters it holds.
+            html.P(row.text, className="item-text"),
+            html.Div(link, className="item-link"),
+        ],
+        className="item" + (" item-removed" if row.removed else ""),
+    )
+
+
+def render(scope: Scope) -> list[Any]:
+    assert scope.account is not None and scope.client is not None
+    language = scope.language
+    account = scope.account
+    zone = scope.client.time_zone
+    start, end = scope.period.utc_bounds(zone)
+    parts = heading(scope, account_label(account.platform, account.handle))
+    parts.append(scope_pickers(scope))
+
+    runs = runs_between(scope.db, account.id, start, end)
+    status: list[Any] = _status_lines(scope)
+    status.append(html.H3(translate("account.runs_chart", language)))
+    status.append(
+        dcc.Graph(
+            id="collection-chart",
+            figure=collection_activity(collection_days(runs, scope.period, zone), language),
+            config=GRAPH_CONFIG,
+        )
+    )
+    status.append(html.H3(translate("account.runs", language)))
+    if runs:
+        table = collection_status_table(runs[:RUNS_SHOWN], zone, language)
+        status.append(
+            html.P(
+                translate("account.runs_shown", language, shown=len(table.rows), total=len(runs)),
+                className="muted",
+            )
+        )
+        status.append(data_table(sort_table(table, None), language, table_id="runs-table"))
+    else:
+        status.append(notice(translate("empty.no_runs", language)))
+    status.append(
+        html.P(
+            [
+                html.A(translate("export.csv", language), href=export_href(scope, "csv"),
+                       className="button", id="export-csv", download=""),
+                html.A(translate("export.xlsx", language), href=export_href(scope, "xlsx"),
+                       className="button", id="export-xlsx", download=""),
+            ],
+            className="exports",
+        )
+    )  # fmt: skip
+    parts.append(section(translate("account.status", language), *status, section_id="status"))
+
+    items = latest_items(scope.db, account.id, start, end, ITEMS_SHOWN)
+    listing: Any = (
+        html.Ol([_item(row, zone, language) for row in items], className="items", id="items")
+        if items
+        else notice(translate("empty.no_items", language))
+    )
+    parts.append(section(translate("account.items", language), listing, section_id="latest-items"))
+    return parts

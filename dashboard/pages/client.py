@@ -1,0 +1,128 @@
+"""Client: its settings and its accounts with their collection state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dcc, html
+
+from dashboard import formats
+from dashboard.access import visible_accounts, visible_clients
+from dashboard.collection import outcome_text
+from dashboard.components import account_picker, client_picker, data_table, notice, pickers, section
+from dashboard.guard import Scope
+from dashboard.i18n import translate
+from dashboard.pages.common import account_label, heading, link_to, platform_name
+from dashboard.pages.period_pickers import period_pickers
+from dashboard.queries import AccountSummary, account_summaries
+from dashboard.tables import Column, Table, make_table
+from storage.models import Client
+
+
+def scope_pickers(scope: Scope) -> Any:
+    """Client, account and period pickers, restricted to what the viewer may see."""
+    assert scope.client is not None
+    language = scope.language
+    clients = visible_clients(scope.db, scope.viewer)
+    accounts = visible_accounts(scope.db, scope.viewer, scope.client.id)
+    return pickers(
+        client_picker([(c.id, c.name) for c in clients], scope.client.id, language),
+        account_picker(
+            [(a.id, account_label(a.platform, a.handle)) for a in accounts],
+            scope.account.id if scope.account is not None else None,
+            language,
+        ),
+        *period_pickers(scope),
+    )
+
+
+def accounts_table(summaries: list[AccountSummary], zone: str, language: str) -> Table:
+    columns = (
+        Column("account", translate("column.account", language)),
+        Column("platform", translate("column.platform", language)),
+        Column("credentials", translate("column.credentials", language)),
+        Column("last_collection", translate("column.last_collection", language), "datetime"),
+        Column("last_outcome", translate("column.last_outcome", language)),
+    )
+    rows = [
+        {
+            "account": summary.handle,
+            "account_id": summary.account_id,
+            "platform": platform_name(summary.platform),
+            "credentials": translate(f"credential.{summary.credential_status}", language),
+            "needs_renewal": summary.needs_renewal,
+            "last_collection": summary.last_run.started_at if summary.last_run else None,
+            "last_outcome": (
+                outcome_text(summary.last_run.outcome, language) if summary.last_run else None
+            ),
+            "failing": summary.failing,
+        }
+        for summary in summaries
+    ]
+    return make_table("accounts", columns, rows, zone)
+
+
+def _settings(client: Client, language: str) -> html.Dl:
+    def entry(key: str, value: str) -> list[Any]:
+        return [html.Dt(translate(key, language)), html.Dd(value)]
+
+    none = translate("client.none", language)
+    return html.Dl(
+        [
+            *entry("client.time_zone", client.time_zone),
+            *entry(
+                "client.business_hours",
+                client.business_hours or translate("client.always_open", language),
+            ),
+            *entry("client.holidays", client.holiday_region or none),
+            *entry("client.target", formats.duration(client.response_target_minutes, language)),
+            *entry(
+                "client.answer_window", formats.duration(client.answer_window_hours * 60, language)
+            ),
+        ],
+        className="settings",
+    )
+
+
+def render(scope: Scope) -> list[Any]:
+    assert scope.client is not None
+    language = scope.language
+    client = scope.client
+    parts = heading(scope, client.name)
+    parts.append(scope_pickers(scope))
+    accounts = visible_accounts(scope.db, scope.viewer, client.id)
+    summaries = account_summaries(scope.db, accounts)
+    table = accounts_table(summaries, client.time_zone, language)
+
+    def status_cell(key: str, flag: str) -> Any:
+        def show(row: dict[str, Any]) -> Any:
+            text = row[key] or formats.MISSING
+            return html.Span(text, className="attention") if row[flag] else text
+
+        return show
+
+    listing: Any = (
+        data_table(
+            table,
+            language,
+            table_id="accounts-table",
+            cells={
+                "account": lambda row: dcc.Link(
+                    row["account"], href=link_to(scope, "account", account_id=row["account_id"])
+                ),
+                "credentials": status_cell("credentials", "needs_renewal"),
+                "last_outcome": status_cell("last_outcome", "failing"),
+            },
+        )
+        if summaries
+        else notice(translate("empty.no_accounts", language))
+    )
+    parts.append(section(translate("client.accounts", language), listing, section_id="accounts"))
+    parts.append(
+        section(
+            translate("client.settings", language),
+            _settings(client, language),
+            section_id="settings",
+        )
+    )
+    return parts

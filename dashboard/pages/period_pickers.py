@@ -1,0 +1,21 @@
+"""The week and date-range pickers, offered in the client's time zone."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dashboard.components import range_picker, week_picker
+from dashboard.guard import Scope
+from dashboard.period import recent_weeks
+
+WEEKS_OFFERED = 26
+
+
+def period_pickers(scope: Scope) -> list[Any]:
+    today = scope.now.astimezone(ZoneInfo(scope.zone)).date()
+    weeks = recent_weeks(scope.now, scope.zone, WEEKS_OFFERED)
+    return [
+        week_picker(weeks, scope.period, scope.language),
+        range_picker(scope.period, scope.language, today),
+    ]

@@ -1,0 +1,188 @@
+"""Reads from storage for the pages: clients, accounts, collection runs, latest items.
+
+Every function takes ids that the access guard has already checked; none of them decides
+who may see what. Metrics (ratios, times, verdicts) are not computed here: they come from
+the ``metrics`` package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Account, Client, CollectionRun, CredentialStatus, Item
+
+HEALTHY_OUTCOMES = frozenset({"ok", "running"})
+
+
+@dataclass(frozen=True)
+class RunRow:
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    api_calls: int
+    items_new: int
+    items_updated: int
+    problems: int
+    error: str | None
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    account_id: int
+    platform: str
+    handle: str
+    display_name: str | None
+    active: bool
+    credential_status: str
+    credential_error: str | None
+    collect_interval_minutes: int
+    last_run: RunRow | None
+
+    @property
+    def needs_renewal(self) -> bool:
+        return self.credential_status == CredentialStatus.NEEDS_RENEWAL
+
+    @property
+    def failing(self) -> bool:
+        return self.last_run is not None and self.last_run.outcome not in HEALTHY_OUTCOMES
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    client_id: int
+    name: str
+    time_zone: str
+    accounts: int
+    platforms: tuple[str, ...]
+    last_collection: datetime | None
+    credentials_to_renew: int
+    failing_accounts: int
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    created_at: datetime
+    author_handle: str | None
+    kind: str
+    is_own: bool
+    text: str
+    permalink: str | None
+    removed: bool
+
+
+def _run_row(run: CollectionRun) -> RunRow:
+    return RunRow(
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        outcome=run.outcome,
+        api_calls=run.api_calls,
+        items_new=run.items_new,
+        items_updated=run.items_updated,
+        problems=len(run.problems or []),
+        error=run.error,
+    )
+
+
+def _latest_runs(session: Session, account_ids: list[int]) -> dict[int, RunRow]:
+    if not account_ids:
+        return {}
+    latest = (
+        select(CollectionRun.account_id, func.max(CollectionRun.id).label("run_id"))
+        .where(CollectionRun.account_id.in_(account_ids))
+        .group_by(CollectionRun.account_id)
+        .subquery()
+    )
+    runs = session.scalars(select(CollectionRun).join(latest, latest.c.run_id == CollectionRun.id))
+    return {run.account_id: _run_row(run) for run in runs}
+
+
+def account_summaries(session: Session, accounts: list[Account]) -> list[AccountSummary]:
+    latest = _latest_runs(session, [account.id for account in accounts])
+    return [
+        AccountSummary(
+            account_id=account.id,
+            platform=account.platform,
+            handle=account.handle,
+            display_name=account.display_name,
+            active=account.active,
+            credential_status=account.credential_status,
+            credential_error=account.credential_error,
+            collect_interval_minutes=account.collect_interval_minutes,
+            last_run=latest.get(account.id),
+        )
+        for account in accounts
+    ]
+
+
+def client_summaries(session: Session, clients: list[Client]) -> list[ClientSummary]:
+    ids = [client.id for client in clients]
+    accounts = (
+        list(
+            session.scalars(select(Account).where(Account.client_id.in_(ids)).order_by(Account.id))
+        )
+        if ids
+        else []
+    )
+    summaries = account_summaries(session, accounts)
+    by_client: dict[int, list[AccountSummary]] = {client_id: [] for client_id in ids}
+    for account, summary in zip(accounts, summaries, strict=True):
+        by_client[account.client_id].append(summary)
+    result = []
+    for client in clients:
+        own = by_client[client.id]
+        finished = [s.last_run.finished_at for s in own if s.last_run and s.last_run.finished_at]
+        result.append(
+            ClientSummary(
+                client_id=client.id,
+                name=client.name,
+                time_zone=client.time_zone,
+                accounts=len(own),
+                platforms=tuple(sorted({s.platform for s in own})),
+                last_collection=max(finished) if finished else None,
+                credentials_to_renew=sum(1 for s in own if s.needs_renewal),
+                failing_accounts=sum(1 for s in own if s.failing),
+            )
+        )
+    return result
+
+
+def runs_between(session: Session, account_id: int, start: datetime, end: datetime) -> list[RunRow]:
+    """Collection runs started in [start, end), newest first."""
+    runs = session.scalars(
+        select(CollectionRun)
+        .where(
+            CollectionRun.account_id == account_id,
+            CollectionRun.started_at >= start,
+            CollectionRun.started_at < end,
+        )
+        .order_by(CollectionRun.started_at.desc(), CollectionRun.id.desc())
+    )
+    return [_run_row(run) for run in runs]
+
+
+def latest_items(
+    session: Session, account_id: int, start: datetime, end: datetime, limit: int = 20
+) -> list[ItemRow]:
+    """The newest items written in [start, end), newest first."""
+    items = session.scalars(
+        select(Item)
+        .where(Item.account_id == account_id, Item.created_at >= start, Item.created_at < end)
+        .order_by(Item.created_at.desc(), Item.id.desc())
+        .limit(limit)
+    )
+    return [
+        ItemRow(
+            created_at=item.created_at,
+            author_handle=item.author_handle,
+            kind=item.kind,
+            is_own=item.is_own,
+            text=item.text,
+            permalink=item.permalink,
+            removed=item.removed_at is not None,
+        )
+        for item in items
+    ]

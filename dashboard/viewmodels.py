@@ -1,0 +1,124 @@
+"""The plain inputs of the dashboard's figures and tables.
+
+The metrics package computes the numbers; whoever wires it to the dashboard fills these
+dataclasses and passes them to ``dashboard.figures``. They hold nothing but numbers,
+labels and ids, so a figure function can be tested without a database.
+
+Conventions:
+- ratios are fractions in [0, 1] (0.87, not 87); ``None`` means "nothing to divide";
+- durations are minutes (float);
+- weeks are ISO week strings ``YYYY-Www`` and lists are oldest first;
+- hour-of-week grids are 7 rows (Monday first) of 24 hours, in the client's local time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from metrics.labels import Verdict
+
+WEEKDAYS = 7
+HOURS = 24
+
+
+def _check_ratio(name: str, value: float | None) -> None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be a fraction from 0 to 1, got {value!r}")
+
+
+@dataclass(frozen=True)
+class RatioWeek:
+    """One week of a ratio (response ratio, question response ratio, dialogue share)."""
+
+    iso_week: str
+    ratio: float | None  # None when nothing was settled (or posted) that week
+    low: float | None = None  # 95 % interval (Wilson) when the metric has one
+    high: float | None = None
+    denominator: int = 0  # what the ratio is out of (settled items, posts + replies)
+
+    def __post_init__(self) -> None:
+        for name in ("ratio", "low", "high"):
+            _check_ratio(name, getattr(self, name))
+        if (self.low is None) != (self.high is None):
+            raise ValueError("an interval needs both low and high")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError("interval low is above high")
+
+
+@dataclass(frozen=True)
+class DurationWeek:
+    """One week of first response times of answered items."""
+
+    iso_week: str
+    median_minutes: float | None
+    p90_minutes: float | None = None
+    answered: int = 0
+
+
+@dataclass(frozen=True)
+class PostsRepliesWeek:
+    """Broadcast against dialogue: own posts and own replies written in one week."""
+
+    iso_week: str
+    posts: int
+    own_replies: int
+
+
+def _grid(rows: tuple[tuple[int, ...], ...], name: str) -> None:
+    if len(rows) != WEEKDAYS or any(len(row) != HOURS for row in rows):
+        raise ValueError(f"{name} must be 7 rows (Monday first) of 24 hours")
+
+
+@dataclass(frozen=True)
+class HourOfWeek:
+    """Inbound items and own replies by hour of the week, in the client's local time."""
+
+    inbound: tuple[tuple[int, ...], ...]
+    own_replies: tuple[tuple[int, ...], ...]
+    # (weekday 0=Monday, hour) in which the own side never replies (from metrics "coverage")
+    uncovered: frozenset[tuple[int, int]] = field(default_factory=frozenset)
+    # (weekday, hour) outside business hours; empty when the client has none (24/7)
+    closed: frozenset[tuple[int, int]] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        _grid(self.inbound, "inbound")
+        _grid(self.own_replies, "own_replies")
+        for weekday, hour in self.uncovered | self.closed:
+            if not (0 <= weekday < WEEKDAYS and 0 <= hour < HOURS):
+                raise ValueError(f"hour of week ({weekday}, {hour}) is out of range")
+
+
+@dataclass(frozen=True)
+class LeagueRow:
+    """One line of the portfolio's league table: a client, or one account of it."""
+
+    client_id: int
+    client_name: str
+    account_id: int | None  # None: the client as a whole
+    account_label: str | None  # "x @baeckereihuber"
+    verdict: Verdict | None
+    response_ratio: float | None
+    ratio_low: float | None
+    ratio_high: float | None
+    response_time_median_minutes: float | None
+    dialogue_share: float | None
+    waiting: int | None
+    # response ratio now minus the previous period's, as a fraction (0.05 = +5 points)
+    ratio_change: float | None
+
+    def __post_init__(self) -> None:
+        for name in ("response_ratio", "ratio_low", "ratio_high", "dialogue_share"):
+            _check_ratio(name, getattr(self, name))
+        if self.ratio_change is not None and not -1.0 <= self.ratio_change <= 1.0:
+            raise ValueError("ratio_change must be between -1 and 1")
+
+
+@dataclass(frozen=True)
+class CollectionDay:
+    """What collection did on one local day of an account (from stored collection runs)."""
+
+    day: date
+    runs: int
+    failed_runs: int
+    items_new: int

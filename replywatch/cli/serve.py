@@ -1,0 +1,117 @@
+"""``serve``: the dashboard under waitress, a production WSGI server."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import signal
+import sys
+from types import FrameType
+
+import click
+import waitress
+from sqlalchemy import func, select
+
+from dashboard.app import create_app
+from dashboard.runtime import DashboardOptions
+from replywatch.cli import cli
+from replywatch.cli.context import AppContext, BadInput, pass_app
+from replywatch.config import ConfigError
+from replywatch.secrets import SecretError
+from replywatch.session_key import dashboard_secret_key
+from storage.models import User
+
+LOOPBACK_NAMES = ("localhost",)
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _stop(_signal: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on; default: dashboard.host (127.0.0.1).")
+@click.option(
+    "--port",
+    type=int,
+    help="Port to listen on; default: dashboard.port (8050); 0 picks a free port.",
+)
+@click.option("--threads", type=int, help="Worker threads; default: dashboard.threads (8).")
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Dash's developer tools and tracebacks in the browser; only on 127.0.0.1.",
+)
+@pass_app
+def serve(
+    app: AppContext, host: str | None, port: int | None, threads: int | None, debug: bool
+) -> None:
+    """Run the dashboard (login, portfolio, clients, accounts) until stopped."""
+    settings = app.settings
+    host = (host or settings.get("dashboard.host")).strip()
+    port = settings.get("dashboard.port") if port is None else port
+    threads = settings.get("dashboard.threads") if threads is None else threads
+    if not 0 <= port <= 65535:
+        raise BadInput(f"--port {port} is not a port; expected a whole number from 0 to 65535")
+    if not 1 <= threads <= 64:
+        raise BadInput(f"--threads {threads} is not valid; expected a whole number from 1 to 64")
+    if debug and not is_loopback(host):
+        raise BadInput(
+            f"--debug shows tracebacks to everybody who reaches {host}; use it only with "
+            "--host 127.0.0.1"
+        )
+    app.require_schema()
+    try:
+        key = dashboard_secret_key(settings)
+    except (ConfigError, SecretError) as exc:
+        raise BadInput(str(exc)) from None
+    options = DashboardOptions(
+        secret_key=key,
+        secure_cookies=settings.get("dashboard.secure_cookies"),
+        session_idle_hours=settings.get("dashboard.session_hours"),
+        debug=debug,
+    )
+    dash_app = create_app(app.engine, options)
+    with app.session() as session:
+        users = session.scalar(select(func.count()).select_from(User)) or 0
+    level = getattr(logging, str(settings.get("log_level")).upper(), logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    trusted_proxy = settings.get("dashboard.trusted_proxy")
+    proxy_options: dict[str, object] = {}
+    if trusted_proxy:
+        proxy_options = {
+            "trusted_proxy": trusted_proxy,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+            "clear_untrusted_proxy_headers": True,
+        }
+    try:
+        server = waitress.create_server(
+            dash_app.server, host=host, port=port, threads=threads, ident="replywatch",
+            **proxy_options,
+        )  # fmt: skip
+    except OSError as exc:
+        raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    effective_port = server.effective_port  # type: ignore[union-attr]
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"replywatch dashboard on http://{shown_host}:{effective_port}/ (Ctrl+C stops it)")
+    if debug:
+        click.echo("Debug mode: developer tools on, tracebacks shown in the browser.")
+    if users == 0:
+        click.echo("No users yet; add one with: replywatch user add NAME --role consultant")
+    sys.stdout.flush()
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.run()  # returns when interrupted (Ctrl+C, or SIGTERM turned into one)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    click.echo("Dashboard stopped.")

@@ -1,0 +1,108 @@
+"""The real dashboard under waitress, in a thread of the test process, and a logged-in
+``requests`` session: raw HTTP, the way a browser or an attacker talks to it."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import requests
+import waitress
+from sqlalchemy import Engine
+
+from dashboard.app import create_app
+from dashboard.runtime import DashboardOptions
+
+TEST_KEY = b"k" * 48
+
+
+@dataclass
+class Clock:
+    """A clock the test moves; the app asks it for the time instead of the system."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@contextmanager
+def running_dashboard(
+    engine: Engine, clock: Clock | None = None, **options: object
+) -> Iterator[str]:
+    app = create_app(
+        engine,
+        DashboardOptions(secret_key=TEST_KEY, **options),  # type: ignore[arg-type]
+        clock=clock or (lambda: datetime.now(UTC)),
+    )
+    server = waitress.create_server(app.server, host="127.0.0.1", port=0, threads=4)
+    stop = threading.Event()
+
+    def serve() -> None:
+        # waitress's own run() loops until its socket map is empty; loop in short steps
+        # instead, so that the server is closed by the thread that serves it.
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)  # type: ignore[union-attr]
+        server.close()
+        server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def form_token(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def login(base: str, username: str, password: str, next_target: str = "/") -> requests.Session:
+    browser = requests.Session()
+    token = form_token(browser.get(f"{base}/login").text)
+    answer = browser.post(
+        f"{base}/login",
+        data={"csrf": token, "username": username, "password": password, "next": next_target},
+        allow_redirects=False,
+    )
+    assert answer.status_code == 302, answer.text[:500]
+    return browser
+
+
+def try_login(base: str, username: str, password: str) -> requests.Response:
+    browser = requests.Session()
+    token = form_token(browser.get(f"{base}/login").text)
+    return browser.post(
+        f"{base}/login",
+        data={"csrf": token, "username": username, "password": password},
+        allow_redirects=False,
+    )
+
+
+def page_callback(
+    browser: requests.Session, base: str, pathname: str, search: str, csrf: bool = True
+) -> requests.Response:
+    """What Dash's renderer sends when the URL changes: the page callback's request."""
+    body = {
+        "output": "page.children",
+        "outputs": {"id": "page", "property": "children"},
+        "inputs": [
+            {"id": "url", "property": "pathname", "value": pathname},
+            {"id": "url", "property": "search", "value": search},
+        ],
+        "changedPropIds": ["url.search"],
+        "state": [],
+    }
+    headers = {"X-CSRFToken": browser.cookies.get("_csrf_token", "")} if csrf else {}
+    return browser.post(f"{base}/_dash-update-component", json=body, headers=headers)

@@ -1,0 +1,441 @@
+"""The dashboard over real HTTP: login, sessions, CSRF, rate limits, access, downloads.
+
+Everything runs against the real app under waitress with a fixture database built in code,
+on SQLite and PostgreSQL. Forged requests are sent as raw HTTP, as an attacker would.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import requests
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from dashboard.app import create_app
+from dashboard.guard import GUARD_MARK
+from dashboard.login_policy import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME
+from dashboard.runtime import DashboardOptions
+from storage.engine import make_engine, session_factory
+from storage.logins import record_login_attempt
+from storage.models import DashboardSession, LoginAttempt, User
+from tests.conftest import _admin
+from tests.support.dashboard_data import (
+    FORMULA_ERROR,
+    PASSWORDS,
+    DashboardWorld,
+    build_dashboard_world,
+)
+from tests.support.dashboard_server import (
+    TEST_KEY,
+    Clock,
+    form_token,
+    login,
+    page_callback,
+    running_dashboard,
+    try_login,
+)
+
+NOW = datetime.now(UTC)
+# HTTP behaviour that does not depend on the database runs on SQLite only; what stores and
+# reads rows (attempts, sessions, grants, access) runs on both engines.
+SQLITE_ONLY = pytest.mark.parametrize("world_url", ["sqlite"], indirect=True)
+
+
+def text_of(answer: requests.Response) -> str:
+    """A callback answer as text, with umlauts as they are (Dash escapes them in JSON)."""
+    return json.dumps(answer.json(), ensure_ascii=False)
+
+
+@pytest.fixture(scope="session")
+def world_templates() -> dict[str, object]:
+    """Each engine's world is built once (password hashing is slow on purpose), then copied."""
+    return {}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def world_url(request, tmp_path, world_templates):
+    if request.param == "sqlite":
+        template = world_templates.get("sqlite")
+        if template is None:
+            folder = request.getfixturevalue("tmp_path_factory").mktemp("world")
+            template = folder / "world.db"
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), template)
+            world_templates["sqlite"] = template
+            world_templates["sqlite-world"] = _build(f"sqlite:///{template}")
+        path = tmp_path / "replywatch.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}", world_templates["sqlite-world"]
+        return
+    admin = request.getfixturevalue("postgres_admin_url")
+    if "postgresql" not in world_templates:
+        migrated = request.getfixturevalue("postgres_template")
+        with _admin(admin) as connection:
+            connection.execute("DROP DATABASE IF EXISTS replywatch_world")
+            connection.execute(f"CREATE DATABASE replywatch_world TEMPLATE {migrated}")
+        url = make_url(admin).set(database="replywatch_world").render_as_string(hide_password=False)
+        world_templates["postgresql"] = _build(url)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with _admin(admin) as connection:
+        connection.execute(f"CREATE DATABASE {name} TEMPLATE replywatch_world")
+    yield (
+        make_url(admin).set(database=name).render_as_string(hide_password=False),
+        world_templates["postgresql"],
+    )
+    with _admin(admin) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _build(url: str) -> DashboardWorld:
+    engine = make_engine(url)
+    with session_factory(engine)() as session:
+        world = build_dashboard_world(session, NOW)
+    engine.dispose()
+    return world
+
+
+@pytest.fixture
+def engine(world_url):
+    engine = make_engine(world_url[0])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def world(world_url):
+    return world_url[1]
+
+
+@pytest.fixture
+def clock():
+    return Clock(NOW)
+
+
+@pytest.fixture
+def base(engine, world, clock):
+    with running_dashboard(engine, clock) as url:
+        yield url
+
+
+# --- the gate --------------------------------------------------------------------------
+
+
+@SQLITE_ONLY
+def test_everything_but_the_login_page_needs_a_session(base):
+    anonymous = requests.Session()
+    page = anonymous.get(f"{base}/client?client=1", allow_redirects=False)
+    assert page.status_code == 302
+    assert page.headers["Location"] == "/login?next=%2Fclient%3Fclient%3D1"
+    for path in ("/_dash-layout", "/_dash-dependencies", "/export/collection-status.csv?account=1"):
+        assert anonymous.get(f"{base}{path}", allow_redirects=False).status_code in (302, 401)
+    assert page_callback(anonymous, base, "/client", "?client=1").status_code == 401
+    login_page = anonymous.get(f"{base}/login")
+    assert login_page.status_code == 200 and 'name="password"' in login_page.text
+
+
+@SQLITE_ONLY
+def test_login_sets_hardened_cookies_and_rotates_the_session(base, engine):
+    browser = requests.Session()
+    before = form_token(browser.get(f"{base}/login").text)
+    answer = browser.post(
+        f"{base}/login",
+        data={"csrf": before, "username": "clara", "password": PASSWORDS["clara"],
+              "next": "/client?client=2"},
+        allow_redirects=False,
+    )  # fmt: skip
+    assert answer.status_code == 302 and answer.headers["Location"] == "/client?client=2"
+    cookie = answer.headers["Set-Cookie"]
+    assert "replywatch_session=" in cookie and "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie and "Secure" not in cookie  # plain http, secure=auto
+    page = browser.get(f"{base}/client?client=2")
+    assert page.headers["Cache-Control"] == "no-store"
+    assert browser.cookies["_csrf_token"] != before  # a new token after login
+    with session_factory(engine)() as session:
+        stored = session.scalars(select(DashboardSession)).one()
+        cookie_value = browser.cookies["replywatch_session"]
+        assert stored.token_hash not in cookie_value
+
+
+@SQLITE_ONLY
+def test_next_never_leaves_the_site(base):
+    browser = requests.Session()
+    token = form_token(browser.get(f"{base}/login").text)
+    answer = browser.post(
+        f"{base}/login",
+        data={"csrf": token, "username": "clara", "password": PASSWORDS["clara"],
+              "next": "//evil.example/steal"},
+        allow_redirects=False,
+    )  # fmt: skip
+    assert answer.headers["Location"] == "/"
+
+
+@SQLITE_ONLY
+def test_wrong_password_and_unknown_user_get_the_same_answer(base):
+    wrong = try_login(base, "clara", "not-the-password")
+    unknown = try_login(base, "nobody", "not-the-password")
+    assert wrong.status_code == unknown.status_code == 200
+    assert "Wrong user name or password." in wrong.text
+    assert "Wrong user name or password." in unknown.text
+
+
+@SQLITE_ONLY
+def test_login_form_needs_its_csrf_token_and_our_origin(base):
+    browser = requests.Session()
+    token = form_token(browser.get(f"{base}/login").text)
+    data = {"username": "clara", "password": PASSWORDS["clara"]}
+    assert browser.post(f"{base}/login", data=data, allow_redirects=False).status_code == 400
+    foreign = browser.post(
+        f"{base}/login", data={**data, "csrf": token}, headers={"Origin": "https://evil.example"},
+        allow_redirects=False,
+    )  # fmt: skip
+    assert foreign.status_code == 400
+    # Another browser's token does not help: it is tied to that browser's session cookie.
+    assert requests.post(f"{base}/login", data={**data, "csrf": token}).status_code == 400
+
+
+@SQLITE_ONLY
+def test_callbacks_need_the_csrf_header(base, world):
+    browser = login(base, "clara", PASSWORDS["clara"])
+    refused = page_callback(browser, base, "/client", f"?client={world.huber}", csrf=False)
+    assert refused.status_code == 403
+    assert page_callback(browser, base, "/client", f"?client={world.huber}").status_code == 200
+
+
+# --- rate limits ----------------------------------------------------------------------
+
+
+def test_a_username_is_locked_after_five_failures_and_unlocked_after_15_minutes(base, clock):
+    for _ in range(MAX_FAILURES_PER_USERNAME):
+        assert try_login(base, "otto", "wrong-password").status_code == 200
+    locked = try_login(base, "otto", PASSWORDS["otto"])  # even the right password
+    assert locked.status_code == 429
+    assert "Too many failed attempts. Try again in 15 minutes." in locked.text
+    assert locked.headers["Retry-After"] == "900"
+    assert try_login(base, "OTTO", PASSWORDS["otto"]).status_code == 429  # case does not help
+    assert try_login(base, "clara", PASSWORDS["clara"]).status_code == 302  # others may log in
+    clock.advance(minutes=14)
+    assert try_login(base, "otto", PASSWORDS["otto"]).status_code == 429
+    clock.advance(minutes=1, seconds=1)
+    assert try_login(base, "otto", PASSWORDS["otto"]).status_code == 302
+
+
+def test_an_address_is_locked_after_twenty_failures_across_names(base, engine, clock):
+    # 19 failures from earlier (another worker, before a restart) are in the database ...
+    with session_factory(engine)() as session:
+        for number in range(MAX_FAILURES_PER_ADDRESS - 1):
+            record_login_attempt(
+                session, username=f"guess{number}", address="127.0.0.1", outcome="failed",
+                at=clock.now,
+            )  # fmt: skip
+        session.commit()
+    assert try_login(base, "clara", PASSWORDS["clara"]).status_code == 302  # 19: still open
+    assert try_login(base, "guess-last", "wrong-password").status_code == 200  # the 20th
+    assert try_login(base, "clara", PASSWORDS["clara"]).status_code == 429
+    with session_factory(engine)() as session:
+        outcomes = session.scalars(select(LoginAttempt.outcome)).all()
+    assert outcomes.count("failed") == MAX_FAILURES_PER_ADDRESS
+    assert outcomes.count("refused") == 1
+
+
+def test_locks_survive_a_restart(engine, world, clock):
+    with running_dashboard(engine, clock) as first:
+        for _ in range(MAX_FAILURES_PER_USERNAME):
+            try_login(first, "dora", "wrong-password")
+    with running_dashboard(engine, clock) as second:
+        assert try_login(second, "dora", PASSWORDS["dora"]).status_code == 429
+
+
+# --- sessions --------------------------------------------------------------------------
+
+
+def test_logout_ends_the_session_on_the_server(base, engine, world):
+    browser = login(base, "clara", PASSWORDS["clara"])
+    stolen = dict(browser.cookies)
+    token = browser.cookies["_csrf_token"]
+    bye = browser.post(f"{base}/logout", data={"csrf": token}, allow_redirects=False)
+    assert bye.status_code == 302 and bye.headers["Location"] == "/login?bye=1"
+    with session_factory(engine)() as session:
+        assert session.scalars(select(DashboardSession)).all() == []
+    # A copy of the old cookie is worth nothing now.
+    replay = requests.Session()
+    replay.cookies.update(stolen)
+    assert page_callback(replay, base, "/client", f"?client={world.huber}").status_code == 401
+
+
+@SQLITE_ONLY
+def test_logout_needs_the_csrf_token(base):
+    browser = login(base, "clara", PASSWORDS["clara"])
+    assert browser.post(f"{base}/logout", allow_redirects=False).status_code == 403
+
+
+def test_idle_sessions_end(base, clock, world):
+    browser = login(base, "clara", PASSWORDS["clara"])
+    clock.advance(hours=11)
+    assert page_callback(browser, base, "/client", f"?client={world.huber}").status_code == 200
+    clock.advance(hours=11)  # active 11 h ago, within the 12 h
+    assert page_callback(browser, base, "/client", f"?client={world.huber}").status_code == 200
+    clock.advance(hours=12, minutes=6)
+    assert page_callback(browser, base, "/client", f"?client={world.huber}").status_code == 401
+    again = browser.get(f"{base}/", allow_redirects=True)
+    assert "Your session has ended" in again.text
+
+
+@SQLITE_ONLY
+def test_secure_cookies_when_asked(engine, world):
+    app = create_app(engine, DashboardOptions(secret_key=TEST_KEY, secure_cookies="always"))
+    client = app.server.test_client()
+    token = form_token(client.get("/login").get_data(as_text=True))
+    answer = client.post(
+        "/login", data={"csrf": token, "username": "clara", "password": PASSWORDS["clara"]}
+    )
+    assert answer.status_code == 302
+    assert all("Secure" in header for header in answer.headers.getlist("Set-Cookie"))
+
+
+# --- access ----------------------------------------------------------------------------
+
+
+def test_an_owner_forging_a_callback_for_another_client_gets_nothing(base, world):
+    otto = login(base, "otto", PASSWORDS["otto"])
+    own = page_callback(otto, base, "/client", f"?client={world.huber}")
+    assert (
+        own.status_code == 200
+        and "Bäckerei Huber" in own.json()["response"]["page"]["children"].__repr__()
+    )
+
+    forged = [
+        ("/client", f"?client={world.lindner}"),
+        ("/account", f"?account={world.lindner_instagram}"),
+        ("/account", f"?account={world.lindner_instagram}&client={world.huber}"),
+        ("/client", "?client=99999"),
+        ("/client", "?client=abc"),
+    ]
+    for pathname, search in forged:
+        answer = page_callback(otto, base, pathname, search)
+        assert answer.status_code == 200
+        text = text_of(answer)
+        assert '"id": "denied"' in text, (pathname, search)
+        for secret in ("Lindner", "cafelindner", "Sachertorte", "wien_fan", "Vienna"):
+            assert secret not in text, (pathname, search, secret)
+    # The portfolio of an owner lists only the granted client.
+    portfolio = text_of(page_callback(otto, base, "/", ""))
+    assert "Bäckerei Huber" in portfolio
+    assert "Lindner" not in portfolio and "Harbour" not in portfolio
+
+
+def test_a_consultant_sees_every_client(base, world):
+    clara = login(base, "clara", PASSWORDS["clara"])
+    answer = page_callback(clara, base, "/account", f"?account={world.lindner_instagram}")
+    assert "Sachertorte" in text_of(answer) and '"id": "denied"' not in text_of(answer)
+    portfolio = text_of(page_callback(clara, base, "/", ""))
+    assert all(name in portfolio for name in ("Bäckerei Huber", "Café Lindner", "Harbour Books"))
+
+
+def test_a_revoked_grant_takes_effect_at_the_next_request(base, engine, world):
+    otto = login(base, "otto", PASSWORDS["otto"])
+    assert '"id": "denied"' not in text_of(
+        page_callback(otto, base, "/client", f"?client={world.huber}")
+    )
+    with session_factory(engine)() as session:
+        user = session.scalars(select(User).where(User.username == "otto")).one()
+        user.grants.clear()
+        session.commit()
+    assert '"id": "denied"' in text_of(
+        page_callback(otto, base, "/client", f"?client={world.huber}")
+    )
+
+
+@SQLITE_ONLY
+def test_every_callback_goes_through_the_guard(engine):
+    app = create_app(engine, DashboardOptions(secret_key=TEST_KEY))
+    assert app.callback_map, "the app registers callbacks"
+    for output, entry in app.callback_map.items():
+        assert getattr(entry["callback"], GUARD_MARK, None) in ("data", "ui"), output
+    data_callbacks = [
+        e for e in app.callback_map.values() if getattr(e["callback"], GUARD_MARK) == "data"
+    ]
+    for entry in data_callbacks:
+        first_inputs = [(i["id"], i["property"]) for i in entry["inputs"][:2]]
+        assert first_inputs == [("url", "pathname"), ("url", "search")]
+
+
+# --- downloads -------------------------------------------------------------------------
+
+
+@SQLITE_ONLY
+def test_collection_status_downloads(base, world):
+    clara = login(base, "clara", PASSWORDS["clara"])
+    answer = clara.get(f"{base}/export/collection-status.csv?account={world.huber_x}")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in answer.headers["Content-Disposition"]
+    assert "collection-status-baeckereihuber-" in answer.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Started (Europe/Berlin)", "Finished (Europe/Berlin)", "Outcome"]
+    assert len(rows) == 1 + 28  # runs every 6 hours in the last full week
+
+    harbour = clara.get(
+        f"{base}/export/collection-status.xlsx?account={world.harbour_bluesky}&period=2000-01-01..2100-01-01"
+    )
+    assert harbour.status_code == 400  # longer than a year: said, not silently changed
+    harbour = clara.get(
+        f"{base}/export/collection-status.xlsx?account={world.harbour_bluesky}&period={_this_range()}"
+    )
+    sheet = load_workbook(io.BytesIO(harbour.content)).active
+    errors = [row[7].value for row in sheet.iter_rows(min_row=2)]
+    assert "'" + FORMULA_ERROR in errors
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def _this_range() -> str:
+    start = (NOW.date().replace(day=1)).isoformat()
+    return f"{start}..{NOW.date().isoformat()}" if NOW.day > 1 else f"{start}..{start}"
+
+
+def test_downloads_follow_the_viewers_language_and_access(base, world):
+    dora = login(base, "dora", PASSWORDS["dora"])
+    german = dora.get(f"{base}/export/collection-status.csv?account={world.lindner_instagram}")
+    assert german.content.decode("utf-8-sig").startswith("Begonnen (Europe/Vienna),Beendet")
+    forbidden = dora.get(f"{base}/export/collection-status.csv?account={world.huber_x}")
+    assert forbidden.status_code == 404 and b"Huber" not in forbidden.content
+    assert (
+        dora.get(f"{base}/export/nothing.csv?account={world.lindner_instagram}").status_code == 404
+    )
+
+
+# --- language and headers ------------------------------------------------------------
+
+
+def test_the_language_switch_is_kept_per_user(base, engine):
+    clara = login(base, "clara", PASSWORDS["clara"])
+    token = clara.cookies["_csrf_token"]
+    switched = clara.post(
+        f"{base}/language", data={"csrf": token, "language": "de"},
+        headers={"Referer": f"{base}/client?client=1"}, allow_redirects=False,
+    )  # fmt: skip
+    assert switched.status_code == 302 and switched.headers["Location"] == "/client?client=1"
+    with session_factory(engine)() as session:
+        assert session.scalars(select(User.language).where(User.username == "clara")).one() == "de"
+    assert "Übersicht" in text_of(page_callback(clara, base, "/", ""))
+    index = clara.get(f"{base}/")
+    assert '<html lang="de">' in index.text
+
+
+@SQLITE_ONLY
+def test_pages_are_offline_and_locked_down(base):
+    clara = login(base, "clara", PASSWORDS["clara"])
+    index = clara.get(f"{base}/")
+    policy = index.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self' 'sha256-" in policy
+    assert "unsafe-eval" not in policy and "frame-ancestors 'none'" in policy
+    assert index.headers["X-Content-Type-Options"] == "nosniff"
+    sources = [line for line in index.text.splitlines() if "src=" in line or "href=" in line]
+    assert sources, "the page loads scripts"
+    assert not any("http://" in line or "https://" in line or "//cdn" in line for line in sources)

@@ -1,0 +1,223 @@
+"""Pure parts of the dashboard: periods, URL state, navigation, formats, tables, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from dashboard import formats
+from dashboard.collection import collection_days, collection_status_table
+from dashboard.components import safe_href
+from dashboard.exports import to_csv, to_xlsx
+from dashboard.i18n import CATALOGUE, LANGUAGES, translate
+from dashboard.navigation import target
+from dashboard.period import Period, PeriodError, last_full_week, parse_period, recent_weeks
+from dashboard.queries import RunRow
+from dashboard.state import PageState, href, parse_location
+from dashboard.tables import Column, make_table, sort_table
+
+# --- periods ---------------------------------------------------------------------------
+
+
+def test_last_full_week_depends_on_the_client_zone():
+    # Monday 00:30 in Berlin is still Sunday in UTC: Berlin's last full week is one later.
+    now = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)
+    assert last_full_week(now, "Europe/Berlin").iso_week == "2026-W47"
+    assert last_full_week(now, "UTC").iso_week == "2026-W46"
+    weeks = recent_weeks(now, "Europe/Berlin", 3)
+    assert [w.iso_week for w in weeks] == ["2026-W47", "2026-W46", "2026-W45"]
+
+
+def test_parse_period_weeks_and_ranges():
+    week = parse_period("2026-W01")
+    assert (week.start, week.end) == (date(2025, 12, 29), date(2026, 1, 4))
+    assert week.token == "2026-W01"
+    span = parse_period("2026-11-01..2026-11-30")
+    assert span.days == 30 and span.iso_week is None
+    assert span.token == "2026-11-01..2026-11-30"
+    assert parse_period("2026-11-16..2026-11-22").token == "2026-W47"  # a range that is a week
+    assert span.previous() == Period(date(2026, 10, 2), date(2026, 10, 31))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2026-W54", "not an ISO week"),
+        ("2026-02-30..2026-03-01", "does not exist"),
+        ("2026-03-01..2026-02-01", "ends before it starts"),
+        ("2024-01-01..2026-01-01", "longer than 366 days"),
+        ("last week", "neither a week"),
+    ],
+)
+def test_bad_periods_say_what_is_wrong(text, message):
+    with pytest.raises(PeriodError, match=message):
+        parse_period(text)
+
+
+def test_utc_bounds_follow_daylight_saving():
+    period = parse_period("2026-10-19..2026-10-25")  # summer time ends on 25 October
+    start, end = period.utc_bounds("Europe/Berlin")
+    assert start == datetime(2026, 10, 18, 22, 0, tzinfo=UTC)
+    assert end == datetime(2026, 10, 25, 23, 0, tzinfo=UTC)
+
+
+# --- URL state and navigation -----------------------------------------------------------
+
+
+def test_parse_location_reads_pages_ids_and_period():
+    state = parse_location("/account", "?account=12&period=2026-W47&sort=-started")
+    assert state == PageState(page="account", account_id=12, period="2026-W47", sort="-started")
+    assert href(state) == "/account?account=12&period=2026-W47&sort=-started"
+    assert parse_location("/client/", "?client=3").client_id == 3
+    assert parse_location(None, None).page == "portfolio"
+    assert parse_location("/nowhere", "").page == "unknown"
+
+
+@pytest.mark.parametrize(
+    "search", ["?client=abc", "?client=-1", "?client=1e3", "?client=99999999999999999999"]
+)
+def test_unreadable_ids_are_marked_not_guessed(search):
+    state = parse_location("/client", search)
+    assert state.client_id is None and state.malformed == ("client",)
+
+
+def test_navigation_targets():
+    on_account = PageState(page="account", account_id=5, period="2026-W46")
+    picked = {"client": 2, "account": 5, "week": "2026-W46"}
+    assert target(on_account, "client", {**picked, "client": 3}) == PageState(
+        page="client", client_id=3, period="2026-W46"
+    )
+    assert target(on_account, "account", {**picked, "account": "all"}) == PageState(
+        page="client", client_id=2, period="2026-W46"
+    )
+    assert target(on_account, "week", {**picked, "week": "2026-W45"}).period == "2026-W45"
+    assert target(on_account, "week", {**picked, "week": "2026-W99"}) is None
+    assert target(on_account, "range", picked, "2026-11-02", "2026-11-13").period == (
+        "2026-11-02..2026-11-13"
+    )
+    assert target(on_account, "range", picked, "2026-11-02", None) is None
+    assert target(on_account, "range", picked, "2026-11-13", "2026-11-02") is None
+
+
+# --- formats and words ------------------------------------------------------------------
+
+
+def test_numbers_and_dates_per_language():
+    assert formats.number(12345.5, "en", 1) == "12,345.5"
+    assert formats.number(12345.5, "de", 1) == "12.345,5"
+    assert formats.percent(0.873, "en") == "87%"
+    assert formats.percent(0.873, "de") == "87\u00a0%"
+    assert formats.interval(0.72, 0.91, "en") == "72–91%"
+    moment = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    assert formats.date_time(moment, "Europe/Berlin", "en") == "20 Nov 2026, 13:00"
+    assert formats.date_time(moment, "Europe/Berlin", "de") == "20. Nov. 2026, 13:00"
+    assert formats.week_label("2026-W07", "en") == "Week 7, 2026"
+    assert formats.week_label("2026-W07", "de") == "KW 7/2026"
+    assert formats.duration(13, "en") == "13 mins"
+    assert formats.duration(378, "de") == "6,3 Std."
+    assert formats.duration(60 * 60, "en") == "2.5 days"
+    assert formats.number(None, "en") == formats.MISSING
+
+
+def test_every_word_exists_in_both_languages():
+    for key, entry in CATALOGUE.items():
+        assert set(entry) == set(LANGUAGES), key
+        assert all(text.strip() for text in entry.values()), key
+        # The same placeholders in both languages, or formatting would fail in one.
+        placeholders = [sorted(_fields(text)) for text in entry.values()]
+        assert placeholders[0] == placeholders[1], key
+    assert translate("login.rate_limited", "de", minutes=3).startswith("Zu viele")
+    assert translate("nav.portfolio", "fr") == "Portfolio"
+
+
+def _fields(text: str) -> set[str]:
+    import string
+
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://x.com/a/status/1", "https://x.com/a/status/1"),
+        ("javascript:alert(1)", None),
+        ("JaVaScRiPt:alert(1)", None),
+        ("data:text/html,<script>", None),
+        ("//evil.example/x", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_links_from_platform_data_must_be_http(url, expected):
+    assert safe_href(url) == expected
+
+
+# --- tables and exports -----------------------------------------------------------------
+
+
+def _runs() -> list[RunRow]:
+    base = datetime(2026, 11, 16, 6, 0, tzinfo=UTC)
+    return [
+        RunRow(base, base, "ok", 4, 3, 1, 0, None),
+        RunRow(base.replace(day=17), None, "failed", 1, 0, 0, 2, "=cmd|' /C calc'!A0"),
+        RunRow(
+            base.replace(day=18, hour=23), base.replace(day=18, hour=23), "ok", 5, 7, 0, 0, None
+        ),
+    ]
+
+
+def test_sort_table_keeps_empty_values_last():
+    table = make_table(
+        "t",
+        [Column("name", "Name"), Column("count", "Count", "integer")],
+        [{"name": "b", "count": 2}, {"name": "A", "count": None}, {"name": "c", "count": 1}],
+    )
+    assert [r["name"] for r in sort_table(table, "count").rows] == ["c", "b", "A"]
+    assert [r["name"] for r in sort_table(table, "-count").rows] == ["b", "c", "A"]
+    assert [r["name"] for r in sort_table(table, "name").rows] == ["A", "b", "c"]
+    assert sort_table(table, "nonsense") == table
+    with pytest.raises(ValueError, match="row 1: no value for"):
+        make_table("t", [Column("name", "Name")], [{}])
+
+
+def test_collection_days_use_local_days_and_count_failures():
+    period = parse_period("2026-W47")
+    days = collection_days(_runs(), period, "Europe/Berlin")
+    assert len(days) == 7
+    by_day = {d.day: d for d in days}
+    assert by_day[date(2026, 11, 16)].items_new == 3
+    assert by_day[date(2026, 11, 17)].failed_runs == 1
+    # 18 Nov 23:00 UTC is already 19 Nov in Berlin.
+    assert by_day[date(2026, 11, 19)].items_new == 7
+    assert by_day[date(2026, 11, 18)].runs == 0
+
+
+def test_csv_export_has_labels_local_times_and_no_formulas():
+    table = collection_status_table(_runs(), "Europe/Berlin", "de")
+    rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig"))))
+    assert rows[0][0] == "Begonnen (Europe/Berlin)"
+    assert rows[0][2] == "Ergebnis"
+    assert rows[1][0] == "2026-11-16T07:00:00+01:00"
+    assert rows[2][1] == ""  # not finished
+    assert rows[2][2] == "fehlgeschlagen"
+    assert rows[2][7] == "'=cmd|' /C calc'!A0"
+    assert len(rows) == 4
+
+
+def test_xlsx_export_keeps_types_and_defuses_formulas():
+    table = collection_status_table(_runs(), "Europe/Berlin", "en")
+    sheet = load_workbook(io.BytesIO(to_xlsx(table))).active
+    assert [cell.value for cell in sheet[1]][:3] == [
+        "Started (Europe/Berlin)",
+        "Finished (Europe/Berlin)",
+        "Outcome",
+    ]
+    assert sheet["A2"].value == datetime(2026, 11, 16, 7, 0)
+    assert sheet["D2"].value == 4 and sheet["D2"].data_type == "n"
+    assert sheet["H3"].value == "'=cmd|' /C calc'!A0"
+    assert sheet["H3"].data_type == "s"
+    assert sheet.max_row == 4

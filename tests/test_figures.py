@@ -1,0 +1,172 @@
+"""Figure functions: the data each figure carries, checked value by value (not pictures)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dashboard.figures import (
+    VERDICT_COLOURS,
+    client_comparison,
+    collection_activity,
+    hour_of_week_heatmap,
+    league_table,
+    posts_vs_replies,
+    ratio_trend,
+    response_time_trend,
+)
+from dashboard.tables import sort_table
+from dashboard.viewmodels import (
+    CollectionDay,
+    DurationWeek,
+    HourOfWeek,
+    LeagueRow,
+    PostsRepliesWeek,
+    RatioWeek,
+)
+from metrics.labels import Verdict
+
+WEEKS = [
+    RatioWeek("2026-W45", 0.5, 0.3, 0.7, denominator=10),
+    RatioWeek("2026-W46", None),
+    RatioWeek("2026-W47", 0.9, 0.75, 0.97, denominator=20),
+]
+
+
+def test_ratio_trend_has_the_ratio_its_band_and_gaps():
+    figure = ratio_trend(WEEKS, "response_ratio", "de")
+    high, low, line = figure.data
+    assert list(line.x) == ["KW 45/2026", "KW 46/2026", "KW 47/2026"]
+    assert list(line.y) == [0.5, None, 0.9]  # the empty week stays a gap
+    assert line.connectgaps is False
+    assert list(high.y) == [0.7, None, 0.97] and list(low.y) == [0.3, None, 0.75]
+    assert low.fill == "tonexty"
+    assert [c[0] for c in line.customdata] == [10, 0, 20]
+    assert line.name == "Antwortquote"
+    assert figure.layout.separators == ",."
+    assert figure.layout.yaxis.tickformat == ".0%"
+
+
+def test_ratio_trend_without_intervals_draws_only_the_line():
+    figure = ratio_trend([RatioWeek("2026-W47", 0.25, denominator=4)], "dialogue_share", "en")
+    assert len(figure.data) == 1
+    assert figure.data[0].name == "dialogue share"
+    assert figure.layout.separators == ".,"
+
+
+def test_response_time_trend_is_in_hours():
+    weeks = [DurationWeek("2026-W46", 90, 600, 5), DurationWeek("2026-W47", None, None, 0)]
+    figure = response_time_trend(weeks, "en")
+    median, p90 = figure.data
+    assert list(median.y) == [1.5, None]
+    assert list(p90.y) == [10.0, None]
+    assert median.name == "median response time"
+
+
+def test_posts_vs_replies_groups_two_bars_per_week():
+    figure = posts_vs_replies(
+        [PostsRepliesWeek("2026-W46", 7, 0), PostsRepliesWeek("2026-W47", 5, 3)], "de"
+    )
+    posts, replies = figure.data
+    assert list(posts.y) == [7, 5] and list(replies.y) == [0, 3]
+    assert posts.name == "Beiträge" and replies.name == "eigene Antworten"
+    assert figure.layout.barmode == "group"
+
+
+def _grid(value_at):
+    return tuple(tuple(value_at(day, hour) for hour in range(24)) for day in range(7))
+
+
+def test_heatmap_places_counts_and_marks_uncovered_and_closed_hours():
+    grid = HourOfWeek(
+        inbound=_grid(lambda d, h: 3 if (d, h) == (5, 22) else 0),
+        own_replies=_grid(lambda d, h: 1 if (d, h) == (0, 9) else 0),
+        uncovered=frozenset({(5, 22), (6, 10)}),
+        closed=frozenset({(6, h) for h in range(24)}),
+    )
+    figure = hour_of_week_heatmap(grid, "en")
+    inbound, replies, uncovered, closed = figure.data
+    assert inbound.z[5][22] == 3 and sum(map(sum, inbound.z)) == 3
+    assert replies.z[0][9] == 1
+    assert list(inbound.y) == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert list(zip(uncovered.y, uncovered.x, strict=True)) == [("Sat", "22"), ("Sun", "10")]
+    assert len(closed.x) == 24 and set(closed.y) == {"Sun"}
+    assert uncovered.name == "never answered in this hour"
+
+
+def test_heatmap_rejects_a_wrong_shape():
+    with pytest.raises(ValueError, match="7 rows"):
+        HourOfWeek(inbound=((0,) * 24,) * 6, own_replies=_grid(lambda d, h: 0))
+    with pytest.raises(ValueError, match="out of range"):
+        HourOfWeek(_grid(lambda d, h: 0), _grid(lambda d, h: 0), uncovered=frozenset({(7, 0)}))
+
+
+ROWS = [
+    LeagueRow(
+        1, "Bäckerei Huber", None, None, Verdict.RESPONSIVE, 0.95, 0.85, 0.99, 45, 0.6, 1, 0.05
+    ),
+    LeagueRow(
+        2, "Café Lindner", None, None, Verdict.UNRESPONSIVE, 0.2, 0.1, 0.35, 900, 0.1, 7, -0.1
+    ),
+    LeagueRow(
+        3,
+        "Harbour Books",
+        None,
+        None,
+        Verdict.INSUFFICIENT_DATA,
+        None,
+        None,
+        None,
+        None,
+        0.3,
+        0,
+        None,
+    ),
+]
+
+
+def test_client_comparison_sorts_colours_and_leaves_out_unknown_ratios():
+    figure = client_comparison(ROWS, "en")
+    (bars,) = figure.data
+    assert list(bars.y) == ["Café Lindner", "Bäckerei Huber"]  # worst at the bottom of the axis
+    assert list(bars.x) == [0.2, 0.95]
+    assert list(bars.marker.color) == [
+        VERDICT_COLOURS[Verdict.UNRESPONSIVE],
+        VERDICT_COLOURS[Verdict.RESPONSIVE],
+    ]
+    assert list(bars.error_x.array) == pytest.approx([0.15, 0.04])
+    assert list(bars.error_x.arrayminus) == pytest.approx([0.1, 0.1])
+    assert "Harbour Books" in figure.layout.annotations[0].text
+    assert [c[0] for c in bars.customdata] == ["unresponsive", "responsive"]
+
+
+def test_league_table_rows_labels_and_sorting():
+    table = league_table(ROWS, "de")
+    assert [c.label for c in table.columns][:4] == ["Kunde", "Konto", "Urteil", "Antwortquote"]
+    first = table.rows[0]
+    assert first["verdict"] == "antwortet" and first["interval"] == "85–99\u00a0%"
+    assert table.rows[2]["verdict"] == "zu wenig Daten" and table.rows[2]["interval"] is None
+    ranked = sort_table(table, "-response_ratio")
+    assert [r["client"] for r in ranked.rows] == ["Bäckerei Huber", "Café Lindner", "Harbour Books"]
+
+
+def test_view_models_refuse_percentages_given_as_whole_numbers():
+    with pytest.raises(ValueError, match="fraction"):
+        RatioWeek("2026-W47", 87)
+    with pytest.raises(ValueError, match="both low and high"):
+        RatioWeek("2026-W47", 0.5, low=0.4)
+
+
+def test_collection_activity_shows_new_items_and_failed_runs():
+    days = [
+        CollectionDay(date(2026, 11, 16), 4, 0, 12),
+        CollectionDay(date(2026, 11, 17), 4, 2, 3),
+    ]
+    bars, failures = collection_activity(days, "de").data
+    assert list(bars.y) == [12, 3]
+    assert list(bars.x) == ["Mo., 16. Nov.", "Di., 17. Nov."]
+    assert list(failures.y) == [None, 2]
+    assert failures.showlegend is True
+    quiet = collection_activity([CollectionDay(date(2026, 11, 16), 4, 0, 12)], "en")
+    assert quiet.data[1].showlegend is False and quiet.layout.yaxis2.visible is False
