@@ -53,7 +53,6 @@ def compose(
         message["To"] = snapshot.recipient_email
     message["Date"] = format_datetime(date or datetime.now(UTC))
     message["Message-ID"] = message_id or make_msgid("weekly", domain=_domain(sender))
-    message["Content-Language"] = snapshot.language
     # RFC 3834: nobody's out-of-office reply should go back to replywatch.
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(rendered.text, charset="utf-8")
@@ -67,6 +66,8 @@ def compose(
         disposition="inline",
         filename=f"replywatch-{snapshot.week}.png",
     )
+    # After the body: set_content() and add_alternative() move Content-* headers.
+    message["Content-Language"] = snapshot.language
     return message
 
 
