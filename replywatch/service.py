@@ -324,7 +324,8 @@ class Service:
             outcome = self._serve()
             return outcome
         finally:
-            self.leases.stop_renewing()
+            # An abandoned job may hold SQLite's write lock (a renewal would wait for it).
+            self.leases.stop_renewing(RELEASE_WAIT_SECONDS if outcome.abandoned else None)
             if outcome.abandoned:
                 # An abandoned job may hold SQLite's write lock until the process exits;
                 # do not wait for it longer than a moment, the leases expire anyway.
@@ -396,7 +397,10 @@ class Service:
             log.info("waiting for running jobs: %s", ", ".join(running))
         timeout = float(self.settings.get("service.stop_seconds"))
         left = self.runtime.wait_idle(timeout, self.abandon)
-        stop_scheduler(scheduler)
+        if not left:
+            stop_scheduler(scheduler)
+        # else: the process ends now; shutting the scheduler down could wait on database
+        # locks the abandoned work holds (SQLite's write lock), for nothing.
         self.runtime.scheduler = None
         if not self.stop_requested.is_set():
             self.leases.release(SCHEDULER_LEASE)

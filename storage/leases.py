@@ -224,10 +224,11 @@ class LeaseKeeper:
         self._thread = threading.Thread(target=self._renew_loop, name="lease-renewal", daemon=True)
         self._thread.start()
 
-    def stop_renewing(self) -> None:
+    def stop_renewing(self, timeout: float | None = None) -> None:
+        """Stop the heartbeat; waits for a renewal in progress (at most ``timeout``)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(timeout)
             self._thread = None
 
     def _renew_loop(self) -> None:

@@ -354,7 +354,7 @@ def test_starttls_with_an_untrusted_certificate_is_refused(people, tmp_path):
     try:
         settings = _settings(people, **{"smtp.host": "127.0.0.1", "smtp.port": server.port,
                                         "smtp.security": "starttls"})  # fmt: skip
-        with pytest.raises(Exception, match="TLS with SMTP server .* failed"):
+        with pytest.raises(Exception, match=r"TLS with SMTP server .* failed"):
             send_check_email(settings, "ops@example.com")
         assert server.handler.received == []
     finally:

@@ -45,7 +45,9 @@ def _register() -> None:
         accounts,
         clients,
         database,
+        email,
         identities,
+        service,
         status,
         users,
     )
