@@ -6,14 +6,18 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from replywatch.config import ConfigError, Settings
 from replywatch.secrets import SecretError, resolve_secret
+from reports.chart import ChartRenderer
 from reports.delivery import DeliveryPolicy, DeliveryReport, SnapshotBuilder, deliver_due
 from reports.mailer import Mailer, SmtpConfig
+from reports.message import weekly_message, write_eml
 from reports.planning import plan_deliveries
+from reports.snapshot import Snapshot
 from storage.clock import SYSTEM_CLOCK, Clock
 
 log = logging.getLogger("replywatch.email")
@@ -104,4 +108,29 @@ def send_check_email(settings: Settings, recipient: str) -> str:
     config = smtp_config(settings)
     with Mailer(config) as mailer:
         mailer.send(check_message(settings, recipient), recipient)
+    return config.describe()
+
+
+def snapshot_message(settings: Settings, snapshot: Snapshot) -> EmailMessage:
+    """One snapshot as a complete message (chart included), for previews and --send."""
+    sender = settings.get("smtp.sender") or "replywatch@localhost"
+    with ChartRenderer(settings.get("email.chart_browser")) as charts:
+        return weekly_message(snapshot, charts, sender=sender)
+
+
+def write_snapshot_eml(settings: Settings, snapshot: Snapshot, path: Path) -> None:
+    """``report --out FILE.eml``: the email exactly as it would be sent, as a file."""
+    write_eml(snapshot_message(settings, snapshot), path)
+
+
+def send_snapshot(settings: Settings, snapshot: Snapshot) -> str:
+    """``report --send``: send one snapshot now, outside the weekly schedule.
+
+    An explicit request by the operator, so it is not recorded in email_deliveries and
+    does not stop the scheduled email of that week. Returns where it went.
+    """
+    config = smtp_config(settings)
+    message = snapshot_message(settings, snapshot)
+    with Mailer(config) as mailer:
+        mailer.send(message, snapshot.recipient_email)
     return config.describe()

@@ -361,6 +361,7 @@ def test_starttls_with_an_untrusted_certificate_is_refused(people, tmp_path):
         server.stop()
 
 
+@pytest.mark.slow
 def test_two_processes_send_each_email_once(database_url, engine, smtp, tmp_path):
     with session_scope(engine) as session:
         huber = add_client(session, "Bäckerei Huber", time_zone="Europe/Berlin")
@@ -389,3 +390,24 @@ def test_two_processes_send_each_email_once(database_url, engine, smtp, tmp_path
     recipients = [r.recipients[0] for r in smtp.handler.received]
     assert sorted(recipients) == sorted(f"owner{n}@example.com" for n in range(12))
     assert {r.status for r in _deliveries(engine).values()} == {"sent"}
+
+
+def test_one_snapshot_as_eml_file_and_sent_on_request(people, smtp, tmp_path):
+    import email as email_module
+    import email.policy
+
+    from replywatch.emailing import send_snapshot, write_snapshot_eml
+    from tests.support.snapshots import owner_snapshot
+
+    settings = _settings(people, smtp)
+    path = tmp_path / "preview.eml"
+    write_snapshot_eml(settings, owner_snapshot("de"), path)
+    preview = email_module.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert preview["Subject"] == "Bäckerei Huber, KW 47: 3 von 12 Kundennachrichten beantwortet"
+    assert smtp.handler.received == [], "a preview sends nothing"
+
+    assert send_snapshot(settings, owner_snapshot("en")) == f"127.0.0.1:{smtp.port} (none)"
+    sent = smtp.handler.messages()
+    assert len(sent) == 1 and sent[0]["To"].addresses[0].addr_spec == "anna@example.com"
+    assert sent[0]["Subject"].startswith("Bäckerei Huber, week 47")
+    assert _deliveries(people) == {}, "not a scheduled delivery"

@@ -130,7 +130,7 @@ def test_two_processes_never_hold_the_same_lease_at_once(database_url, tmp_path)
 
 def test_the_process_check_detects_overlap_without_leases(database_url, tmp_path):
     # Without the lease the same two processes do collide: the check above can fail.
-    _, violations = _race(database_url, tmp_path / "unleased", "--no-lease", "--rounds", "200")
+    _, violations = _race(database_url, tmp_path / "unleased", "--no-lease", "--rounds", "100")
     assert violations != ""
 
 

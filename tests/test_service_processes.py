@@ -23,6 +23,9 @@ from tests.support.factories import add_account, add_client
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Real processes with real start-up and lease expiry: seconds each.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def shop(engine):
