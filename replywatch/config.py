@@ -108,6 +108,16 @@ def _path(value: Any) -> str:
     return str(Path(_text(value)).expanduser())
 
 
+def _clock_time(value: Any) -> str:
+    text = _text(value)
+    hours, sep, minutes = text.partition(":")
+    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        raise ValueError('a time of day like "07:00"')
+    if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
+        raise ValueError('a time of day like "07:00"')
+    return f"{int(hours):02d}:{minutes}"
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str  # dotted TOML key, e.g. "smtp.port"
@@ -169,6 +179,29 @@ SETTINGS: tuple[Setting, ...] = (
             "Name of the secret holding the SMTP password."),
     Setting("smtp.sender", "REPLYWATCH_SMTP_SENDER", _text, None,
             "From address of the weekly emails."),
+    Setting("smtp.timeout", "REPLYWATCH_SMTP_TIMEOUT", _integer(1, 600), 30,
+            "Seconds before an SMTP connection or command counts as timed out."),
+    Setting("smtp.ca_file", "REPLYWATCH_SMTP_CA_FILE", _path, None,
+            "PEM file of certificate authorities to trust for the SMTP server; default: "
+            "the system's."),
+    Setting("email.send_time", "REPLYWATCH_EMAIL_SEND_TIME", _clock_time, "07:00",
+            "Monday time (client's time zone) when the weekly email goes out."),
+    Setting("email.late_hours", "REPLYWATCH_EMAIL_LATE_HOURS", _integer(1, 160), 48,
+            "How long after the Monday send time a week's email is still sent (service down)."),
+    Setting("email.max_attempts", "REPLYWATCH_EMAIL_MAX_ATTEMPTS", _integer(1, 50), 8,
+            "Sending attempts of one email before it is marked failed."),
+    Setting("email.chart_browser", "REPLYWATCH_EMAIL_CHART_BROWSER", _path,
+            "/usr/bin/chromium", "Chromium used to draw the chart image of the weekly email."),
+    Setting("service.lease_seconds", "REPLYWATCH_SERVICE_LEASE_SECONDS", _integer(3, 3600), 120,
+            "Lifetime of a lease (renewed every third of it); a crashed service's work is "
+            "taken over after at most this long."),
+    Setting("service.workers", "REPLYWATCH_SERVICE_WORKERS", _integer(1, 64), 4,
+            "Jobs the service runs at the same time."),
+    Setting("service.reconcile_seconds", "REPLYWATCH_SERVICE_RECONCILE_SECONDS",
+            _integer(1, 3600), 60,
+            "How often the service picks up added, changed and removed accounts."),
+    Setting("service.stop_seconds", "REPLYWATCH_SERVICE_STOP_SECONDS", _integer(0, 3600), 60,
+            "On SIGTERM/SIGINT, how long running jobs may finish before they are abandoned."),
 )  # fmt: skip
 
 SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}

@@ -19,9 +19,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
+    Unicode,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -342,3 +344,35 @@ class DashboardSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Lease(Base):
+    """A time-limited claim on a piece of work, shared by every process on the database.
+
+    Whoever holds the row for ``key`` until ``expires_at`` does the work (collect one
+    account, run the scheduler); a process that dies stops renewing, and its lease runs
+    out. See storage/leases.py.
+    """
+
+    __tablename__ = "leases"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # "host:pid:random" of the holding process; renewing and releasing check it.
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    acquired_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class ScheduledJob(Base):
+    """APScheduler 3's job store table, created by our migrations instead of by APScheduler.
+
+    Column names and types are exactly those of ``SQLAlchemyJobStore``; it finds the
+    table present and uses it. replywatch reads ``next_run_time`` (UTC epoch seconds) for
+    ``status`` and never writes here itself.
+    """
+
+    __tablename__ = "apscheduler_jobs"
+
+    id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
+    next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
+    job_state: Mapped[bytes] = mapped_column(LargeBinary)

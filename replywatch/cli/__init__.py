@@ -45,8 +45,10 @@ def _register() -> None:
         accounts,
         clients,
         database,
+        email,
         identities,
         serve,
+        service,
         status,
         users,
     )

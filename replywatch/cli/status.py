@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, pass_app
 from replywatch.cli.formatting import table, when
-from storage.models import Account, Client, CollectionRun, CredentialStatus, Item, User
+from replywatch.service import SCHEDULER_LEASE
+from reports.delivery import DeliveryStatus
+from storage import leases
+from storage.clock import SYSTEM_CLOCK
+from storage.models import (
+    Account,
+    Client,
+    CollectionRun,
+    CredentialStatus,
+    EmailDelivery,
+    Item,
+    User,
+)
+
+STATUS_ORDER = ("sent", "pending", "sending", "submitting", "uncertain", "failed")
 
 
 @cli.command()
@@ -38,8 +53,11 @@ def status(app: AppContext) -> None:
 
         app.console.print(f"Database: {app.engine.url.render_as_string(hide_password=True)}")
         app.console.print(f"{clients} clients, {len(rows)} accounts, {users} users.")
+        app.console.print(service_line(session), markup=False)
+        email_attention = emails_part(session, app)
         if not rows:
             app.console.print("No accounts yet: replywatch account add --help")
+            _print_attention(app, email_attention)
             return
         out = table(
             "id", "client", "platform", "handle", "items", "last collection", "outcome",
@@ -69,9 +87,76 @@ def status(app: AppContext) -> None:
                 account.credential_status,
             )
         app.console.print(out)
-        if attention:
-            app.console.print("[bold]Needs attention:[/bold]")
-            for line in attention:
-                app.console.print(f"  - {line}", markup=False)
+        _print_attention(app, attention + email_attention)
+
+
+def _print_attention(app: AppContext, attention: list[str]) -> None:
+    if attention:
+        app.console.print("[bold]Needs attention:[/bold]")
+        for line in attention:
+            app.console.print(f"  - {line}", markup=False)
+    else:
+        app.console.print("Nothing needs attention.")
+
+
+def service_line(session: Session) -> str:
+    now = SYSTEM_CLOCK.now()
+    info = leases.holder(session.connection(), SCHEDULER_LEASE, now)
+    if info is None:
+        return "Service: not running (start it with: replywatch run)."
+    return f"Service: running as {info.owner} (lease renewed until {when(info.expires_at)})."
+
+
+def _recipient(delivery: EmailDelivery) -> str:
+    return f"email {delivery.id} to {delivery.recipient} ({delivery.scope}, {delivery.iso_week})"
+
+
+def emails_part(session: Session, app: AppContext) -> list[str]:
+    """Print the weekly emails of the latest weeks; return the lines needing attention."""
+    weeks = session.scalars(
+        select(EmailDelivery.iso_week).distinct().order_by(EmailDelivery.iso_week.desc()).limit(2)
+    ).all()
+    if not weeks:
+        app.console.print("Weekly emails: none planned yet.")
+    for week in sorted(weeks):
+        counts = dict(
+            session.execute(
+                select(EmailDelivery.status, func.count())
+                .where(EmailDelivery.iso_week == week)
+                .group_by(EmailDelivery.status)
+            ).all()
+        )
+        parts = ", ".join(f"{counts[name]} {name}" for name in STATUS_ORDER if counts.get(name))
+        app.console.print(f"Weekly emails {week}: {parts}.", markup=False)
+
+    attention: list[str] = []
+    troubled = session.scalars(
+        select(EmailDelivery)
+        .where(
+            or_(
+                EmailDelivery.status.in_((DeliveryStatus.FAILED, DeliveryStatus.UNCERTAIN)),
+                EmailDelivery.last_error.is_not(None)
+                & EmailDelivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
+            )
+        )
+        .order_by(EmailDelivery.id)
+    ).all()
+    for delivery in troubled:
+        if delivery.status == DeliveryStatus.FAILED:
+            attention.append(
+                f"{_recipient(delivery)} failed after {delivery.attempts} attempts: "
+                f"{delivery.last_error}; to send it again: replywatch email retry {delivery.id}"
+            )
+        elif delivery.status == DeliveryStatus.UNCERTAIN:
+            attention.append(
+                f"{_recipient(delivery)} may or may not have arrived: {delivery.last_error}; "
+                f"check the mail server's log, then if needed: replywatch email retry "
+                f"{delivery.id}"
+            )
         else:
-            app.console.print("Nothing needs attention.")
+            app.console.print(
+                f"  {_recipient(delivery)}: attempt {delivery.attempts} failed "
+                f"({delivery.last_error}); next attempt {when(delivery.next_attempt_at)}",
+                markup=False,
+            )
+    return attention

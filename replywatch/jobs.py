@@ -1,0 +1,248 @@
+"""The functions the scheduler runs, by reference, from its persistent job store.
+
+APScheduler stores each job as ``replywatch.jobs:collect`` plus plain arguments (an
+account id, a time zone), so the functions must be importable module-level names and
+must not take engines or settings as arguments (those cannot be pickled, and the
+database URL may hold a password). They find what they need in the :class:`Runtime`
+that ``replywatch run`` installs before the scheduler starts.
+
+Each function is a thin wrapper: it refuses to start once the service is stopping,
+takes the lease that keeps other processes off the same work, checks the work is still
+wanted, and then calls the function named in :class:`Work`. Those names are imported
+when the job runs, so the collectors and metrics packages stay free to change.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.base import BaseScheduler
+from sqlalchemy import Engine
+
+from replywatch.config import Settings
+from storage.clock import SYSTEM_CLOCK, Clock
+from storage.engine import session_scope
+from storage.leases import LeaseKeeper
+from storage.models import Account
+
+log = logging.getLogger("replywatch.service")
+
+
+@dataclass(frozen=True)
+class Work:
+    """What the jobs call to do the work, as ``module:function`` references.
+
+    ``collect`` and ``refresh_rollups`` are called as ``f(engine, settings, account_id)``;
+    ``build_snapshot`` as ``f(session, request)`` (see reports/delivery.py).
+    """
+
+    collect: str = "replywatch.collecting:collect_account"
+    refresh_rollups: str = "metrics.rollups:refresh_account"
+    build_snapshot: str = "reports.builder:build_snapshot"
+
+
+def resolve(reference: str) -> Callable[..., Any]:
+    module_name, _, attribute = reference.partition(":")
+    function = getattr(importlib.import_module(module_name), attribute)
+    if not callable(function):
+        raise TypeError(f"{reference} is not a function")
+    return function
+
+
+@dataclass
+class Runtime:
+    """Everything the job functions of this process share."""
+
+    engine: Engine
+    settings: Settings
+    leases: LeaseKeeper
+    work: Work = field(default_factory=Work)
+    clock: Clock = SYSTEM_CLOCK
+    scheduler: BaseScheduler | None = None
+    # Set on SIGTERM/SIGINT: jobs not yet started do not start any more.
+    stopping: threading.Event = field(default_factory=threading.Event)
+    _running: dict[int, str] = field(default_factory=dict)
+    _idle: threading.Condition = field(default_factory=threading.Condition)
+
+    @contextmanager
+    def running(self, what: str) -> Iterator[None]:
+        ident = threading.get_ident()
+        with self._idle:
+            self._running[ident] = what
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._running.pop(ident, None)
+                self._idle.notify_all()
+
+    def running_jobs(self) -> list[str]:
+        with self._idle:
+            return sorted(self._running.values())
+
+    def wait_idle(self, timeout: float, abandon: threading.Event | None = None) -> list[str]:
+        """Wait until no job runs (or ``timeout``/``abandon``); returns what still runs."""
+        deadline = threading.TIMEOUT_MAX if timeout is None else timeout
+        waited = 0.0
+        with self._idle:
+            while self._running and waited < deadline:
+                if abandon is not None and abandon.is_set():
+                    break
+                step = min(0.1, deadline - waited)
+                self._idle.wait(step)
+                waited += step
+            return sorted(self._running.values())
+
+
+_runtime: Runtime | None = None
+_runtime_lock = threading.Lock()
+
+
+def install(runtime: Runtime) -> None:
+    global _runtime
+    with _runtime_lock:
+        _runtime = runtime
+
+
+def uninstall() -> None:
+    global _runtime
+    with _runtime_lock:
+        _runtime = None
+
+
+def current() -> Runtime:
+    runtime = _runtime
+    if runtime is None:
+        raise RuntimeError("replywatch jobs run inside the service (replywatch run) only")
+    return runtime
+
+
+@contextmanager
+def _job(what: str) -> Iterator[Runtime | None]:
+    """Common frame: skip when stopping, count as running, log failures in one place."""
+    runtime = current()
+    if runtime.stopping.is_set():
+        log.info("%s: not started, the service is stopping", what)
+        yield None
+        return
+    with runtime.running(what):
+        try:
+            yield runtime
+        except Exception:
+            log.exception("%s failed", what)
+
+
+def collect_lease_key(account_id: int) -> str:
+    return f"collect:account:{account_id}"
+
+
+def rollup_lease_key(account_id: int) -> str:
+    return f"rollup:account:{account_id}"
+
+
+def _active(runtime: Runtime, account_id: int) -> bool:
+    with session_scope(runtime.engine) as session:
+        account = session.get(Account, account_id)
+        return account is not None and account.active
+
+
+def collect(account_id: int) -> None:
+    """Collect one account (scheduled per account), then ask for its rollups."""
+    what = f"collection of account {account_id}"
+    with _job(what) as runtime:
+        if runtime is None:
+            return
+        key = collect_lease_key(account_id)
+        with runtime.leases.hold(key) as taken:
+            if not taken:
+                log.info("%s skipped: another process is collecting it", what)
+                return
+            if not _active(runtime, account_id):
+                log.info("%s skipped: the account was removed or deactivated", what)
+                return
+            log.info("%s started", what)
+            try:
+                resolve(runtime.work.collect)(runtime.engine, runtime.settings, account_id)
+            finally:
+                # Even a failed run may have stored items (and marked their days dirty).
+                _schedule_rollup(runtime, account_id)
+            log.info("%s finished", what)
+
+
+def _schedule_rollup(runtime: Runtime, account_id: int) -> None:
+    if runtime.scheduler is None or runtime.stopping.is_set():
+        return  # the dirty marks stay; the next rollup catches up
+    runtime.scheduler.add_job(
+        refresh_rollups,
+        trigger="date",
+        run_date=datetime.now(UTC),
+        args=[account_id],
+        id=f"rollup:{account_id}",
+        name=f"rollups of account {account_id}",
+        replace_existing=True,
+        misfire_grace_time=None,
+    )
+
+
+def refresh_rollups(account_id: int) -> None:
+    """Bring the weekly rollups of one account up to date (after each collection)."""
+    what = f"rollup refresh of account {account_id}"
+    with _job(what) as runtime:
+        if runtime is None:
+            return
+        with runtime.leases.hold(rollup_lease_key(account_id)) as taken:
+            if not taken:
+                log.info("%s skipped: another process is refreshing them", what)
+                return
+            resolve(runtime.work.refresh_rollups)(runtime.engine, runtime.settings, account_id)
+
+
+def weekly_emails(time_zone: str) -> None:
+    """Monday morning in ``time_zone``: plan the past week's emails and send them."""
+    with _job(f"weekly emails ({time_zone})") as runtime:
+        if runtime is None:
+            return
+        _send_emails(runtime)
+
+
+def deliver_emails() -> None:
+    """Every few minutes: send what is due (retries, emails a missed Monday left behind)."""
+    with _job("email delivery") as runtime:
+        if runtime is None:
+            return
+        _send_emails(runtime)
+
+
+def _send_emails(runtime: Runtime) -> None:
+    from replywatch.emailing import send_due_emails
+
+    reference = runtime.work.build_snapshot
+
+    def build_snapshot(session: Any, request: Any) -> Any:
+        # Resolved per email: a missing builder is recorded on each delivery and retried.
+        return resolve(reference)(session, request)
+
+    send_due_emails(
+        runtime.engine,
+        runtime.settings,
+        build_snapshot=build_snapshot,
+        clock=runtime.clock,
+        should_stop=runtime.stopping.is_set,
+    )
+
+
+def reconcile() -> None:
+    """Periodically: make the scheduled jobs match the accounts and clients in the database."""
+    with _job("reconcile") as runtime:
+        if runtime is None or runtime.scheduler is None:
+            return
+        from replywatch.service import reconcile_jobs
+
+        reconcile_jobs(runtime.scheduler, runtime.engine, runtime.settings)

@@ -1,0 +1,443 @@
+"""``replywatch run``: the long-running service around APScheduler 3.
+
+Several ``replywatch run`` processes may point at one database (for example one per
+machine, for availability). APScheduler 3 does not support several schedulers sharing a
+job store (each would run every due job), so exactly one process *leads*: it holds the
+``service:scheduler`` lease and runs the scheduler; the others wait on standby and take
+over when the leader stops or its lease runs out. Independently of that, every job takes
+its own lease (``collect:account:7``) or claims its email row, so even a stalled
+ex-leader, or a command run by hand, never works on the same account or email at the
+same time as the service.
+
+The jobs (see replywatch/jobs.py):
+
+========================  ==========================================  ====================
+job id                    trigger                                     function
+========================  ==========================================  ====================
+``collect:<account>``     every account's interval, plus jitter       ``jobs.collect``
+``rollup:<account>``      once, right after each collection           ``jobs.refresh_rollups``
+``weekly-email:<zone>``   Mondays at email.send_time in that zone     ``jobs.weekly_emails``
+``deliver-emails``        every 5 minutes (retries, catch-up)         ``jobs.deliver_emails``
+``reconcile``             every service.reconcile_seconds             ``jobs.reconcile``
+========================  ==========================================  ====================
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from replywatch import jobs
+from replywatch.config import Settings
+from storage import leases
+from storage.clock import SYSTEM_CLOCK, Clock
+from storage.engine import session_scope
+from storage.leases import LeaseKeeper, new_owner
+from storage.models import Account, Client, ScheduledJob
+
+log = logging.getLogger("replywatch.service")
+
+SCHEDULER_LEASE = "service:scheduler"
+JOB_TABLE = ScheduledJob.__tablename__
+DELIVERY_INTERVAL = timedelta(minutes=5)
+MANAGED_PREFIXES = ("collect:", "weekly-email:")
+FIXED_JOBS = ("reconcile", "deliver-emails")
+RELEASE_WAIT_SECONDS = 5.0
+
+
+# --- what should be scheduled ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    name: str
+    func: Callable[..., None]
+    args: tuple[Any, ...]
+    trigger: BaseTrigger
+    # When a job is new: the first run (None = the trigger's first fire time).
+    first_run: datetime | None = None
+    misfire_grace_time: int | None = None
+
+
+def trigger_fingerprint(trigger: BaseTrigger) -> tuple[Any, ...]:
+    """What makes two triggers the same schedule (start dates aside)."""
+    if isinstance(trigger, IntervalTrigger):
+        return ("interval", trigger.interval.total_seconds(), trigger.jitter)
+    if isinstance(trigger, CronTrigger):
+        return ("cron", str(trigger), str(trigger.timezone), trigger.jitter)
+    return (type(trigger).__name__, str(trigger))
+
+
+def weekly_trigger(time_zone: str, send_time: str) -> CronTrigger:
+    hour, minute = (int(part) for part in send_time.split(":"))
+    return CronTrigger(day_of_week="mon", hour=hour, minute=minute, timezone=ZoneInfo(time_zone))
+
+
+def collection_trigger(interval_minutes: int, jitter_seconds: int) -> IntervalTrigger:
+    return IntervalTrigger(minutes=interval_minutes, jitter=jitter_seconds or None, timezone=UTC)
+
+
+def desired_jobs(
+    engine: Engine,
+    settings: Settings,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> list[JobSpec]:
+    """The jobs the database asks for right now."""
+    rng = rng or random.Random()
+    jitter = int(settings.get("collect.jitter_seconds") or 0)
+    send_time = settings.get("email.send_time")
+    late_seconds = int(settings.get("email.late_hours")) * 3600
+    with session_scope(engine) as session:
+        accounts = session.execute(
+            select(Account.id, Account.handle, Account.collect_interval_minutes)
+            .where(Account.active.is_(True))
+            .order_by(Account.id)
+        ).all()
+        zones = sorted(set(session.scalars(select(Client.time_zone))))
+
+    specs: list[JobSpec] = [
+        JobSpec(
+            id="reconcile",
+            name="pick up changed accounts and clients",
+            func=jobs.reconcile,
+            args=(),
+            trigger=IntervalTrigger(
+                seconds=int(settings.get("service.reconcile_seconds")), timezone=UTC
+            ),
+        ),
+        JobSpec(
+            id="deliver-emails",
+            name="send due emails",
+            func=jobs.deliver_emails,
+            args=(),
+            trigger=IntervalTrigger(seconds=DELIVERY_INTERVAL.total_seconds(), timezone=UTC),
+            first_run=now,
+        ),
+    ]
+    for account_id, handle, interval in accounts:
+        specs.append(
+            JobSpec(
+                id=f"collect:{account_id}",
+                name=f"collect account {account_id} {handle}",
+                func=jobs.collect,
+                args=(account_id,),
+                trigger=collection_trigger(interval, jitter),
+                # A new account is collected soon, spread so that many do not start at once.
+                first_run=now + timedelta(seconds=rng.uniform(0, jitter)),
+            )
+        )
+    for zone in zones:
+        specs.append(
+            JobSpec(
+                id=f"weekly-email:{zone}",
+                name=f"weekly emails, Monday {send_time} {zone}",
+                func=jobs.weekly_emails,
+                args=(zone,),
+                trigger=weekly_trigger(zone, send_time),
+                misfire_grace_time=late_seconds,
+            )
+        )
+    return specs
+
+
+# --- making the job store match ----------------------------------------------------------
+
+
+@dataclass
+class ReconcileReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+def _managed(job_id: str) -> bool:
+    return job_id in FIXED_JOBS or job_id.startswith(MANAGED_PREFIXES)
+
+
+def reconcile_jobs(
+    scheduler: BaseScheduler,
+    engine: Engine,
+    settings: Settings,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> ReconcileReport:
+    """Add, change and remove jobs so that the job store matches the database.
+
+    A job whose schedule did not change is left alone: replacing it would move its next
+    run time, and with a reconcile every minute an hourly collection would never run.
+    """
+    now = now or datetime.now(UTC)
+    report = ReconcileReport()
+    wanted = {spec.id: spec for spec in desired_jobs(engine, settings, now, rng)}
+    existing = {job.id: job for job in scheduler.get_jobs()}
+
+    for job_id in existing:
+        if _managed(job_id) and job_id not in wanted:
+            scheduler.remove_job(job_id)
+            report.removed.append(job_id)
+
+    for job_id, spec in wanted.items():
+        job = existing.get(job_id)
+        if job is None:
+            extra: dict[str, Any] = {}
+            if spec.first_run is not None:
+                extra["next_run_time"] = spec.first_run
+            scheduler.add_job(
+                spec.func,
+                trigger=spec.trigger,
+                args=list(spec.args),
+                id=spec.id,
+                name=spec.name,
+                replace_existing=True,
+                misfire_grace_time=spec.misfire_grace_time,
+                **extra,
+            )
+            report.added.append(job_id)
+        elif (
+            trigger_fingerprint(job.trigger) != trigger_fingerprint(spec.trigger)
+            or tuple(job.args) != spec.args
+            or job.misfire_grace_time != spec.misfire_grace_time
+        ):
+            scheduler.modify_job(
+                job_id, args=list(spec.args), name=spec.name,
+                misfire_grace_time=spec.misfire_grace_time,
+            )  # fmt: skip
+            scheduler.reschedule_job(job_id, trigger=spec.trigger)
+            report.changed.append(job_id)
+    if report:
+        log.info(
+            "jobs reconciled: added %s, changed %s, removed %s",
+            report.added or "-", report.changed or "-", report.removed or "-",
+        )  # fmt: skip
+    return report
+
+
+def stop_scheduler(scheduler: BaseScheduler) -> None:
+    """Shut the scheduler down without touching the job store.
+
+    APScheduler 3's loop processes due jobs once more after ``shutdown()``, submitting
+    them to the stopped executor and moving their next run time past a run that never
+    happened. Detaching the job store first leaves those jobs due for the next leader.
+    """
+    if scheduler.state == STATE_STOPPED:
+        return
+    scheduler.pause()
+    scheduler.remove_jobstore("default", shutdown=False)
+    scheduler.shutdown(wait=False)
+
+
+def make_scheduler(engine: Engine, settings: Settings) -> BackgroundScheduler:
+    return BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
+        executors={"default": ThreadPoolExecutor(int(settings.get("service.workers")))},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        timezone=UTC,
+    )
+
+
+# --- the service: standby, leading, stopping ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceOutcome:
+    # Jobs still running when the stop timeout ran out (their transactions are rolled
+    # back when the process exits).
+    abandoned: list[str]
+
+
+class Service:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        work: jobs.Work | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        owner: str | None = None,
+        scheduler_factory: Callable[[Engine, Settings], BaseScheduler] = make_scheduler,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.ttl = timedelta(seconds=int(settings.get("service.lease_seconds")))
+        self.leases = LeaseKeeper(
+            engine, self.ttl, owner=owner or new_owner("service"), clock=clock,
+            on_lost=self._lease_lost,
+        )  # fmt: skip
+        self.runtime = jobs.Runtime(
+            engine=engine, settings=settings, leases=self.leases, work=work or jobs.Work(),
+            clock=clock,
+        )  # fmt: skip
+        self.scheduler_factory = scheduler_factory
+        self.stop_requested = threading.Event()
+        self.abandon = threading.Event()
+        self.leading = threading.Event()
+        self._leadership_lost = threading.Event()
+        self._wake = threading.Event()
+
+    @property
+    def owner(self) -> str:
+        return self.leases.owner
+
+    def request_stop(self) -> None:
+        """First call: stop after the running jobs. Second call: abandon them."""
+        if self.stop_requested.is_set():
+            self.abandon.set()
+        self.stop_requested.set()
+        self.runtime.stopping.set()
+        self._wake.set()
+
+    def _lease_lost(self, key: str) -> None:
+        if key == SCHEDULER_LEASE:
+            self._leadership_lost.set()
+            self._wake.set()
+
+    def run(self) -> ServiceOutcome:
+        """Stand by or lead until :meth:`request_stop`; then give back every lease."""
+        jobs.install(self.runtime)
+        self.leases.start_renewing()
+        outcome = ServiceOutcome([])
+        try:
+            outcome = self._serve()
+            return outcome
+        finally:
+            # An abandoned job may hold SQLite's write lock (a renewal would wait for it).
+            self.leases.stop_renewing(RELEASE_WAIT_SECONDS if outcome.abandoned else None)
+            if outcome.abandoned:
+                # An abandoned job may hold SQLite's write lock until the process exits;
+                # do not wait for it longer than a moment, the leases expire anyway.
+                giver = threading.Thread(target=self.leases.release_all, daemon=True)
+                giver.start()
+                giver.join(RELEASE_WAIT_SECONDS)
+            else:
+                self.leases.release_all()
+            jobs.uninstall()
+
+    def _serve(self) -> ServiceOutcome:
+        poll = max(self.ttl.total_seconds() / 3, 0.2)
+        announced_standby = False
+        while not self.stop_requested.is_set():
+            try:
+                leader = self.leases.try_acquire(SCHEDULER_LEASE)
+            except SQLAlchemyError as exc:
+                log.warning("database unavailable, retrying in %.0f s: %s", poll, exc)
+                leader = False
+            if leader:
+                announced_standby = False
+                abandoned = self._lead()
+                if self.stop_requested.is_set():
+                    return ServiceOutcome(abandoned)
+                continue
+            if not announced_standby:
+                log.info("standing by: %s", self._leader_text())
+                announced_standby = True
+            self._wake.wait(poll)
+            self._wake.clear()
+        return ServiceOutcome([])
+
+    def _leader_text(self) -> str:
+        try:
+            with self.engine.connect() as connection:
+                info = leases.holder(connection, SCHEDULER_LEASE, self.runtime.clock.now())
+        except SQLAlchemyError:
+            return "the database is unavailable"
+        return f"{info.owner} runs the scheduler" if info else "the scheduler lease is free"
+
+    def _lead(self) -> list[str]:
+        """Run the scheduler while holding the lease; returns the jobs left running."""
+        self._leadership_lost.clear()
+        scheduler = self.scheduler_factory(self.engine, self.settings)
+        self.runtime.scheduler = scheduler
+        if not self.stop_requested.is_set():
+            self.runtime.stopping.clear()  # set while a lost leadership was handed back
+        # Paused until the job store matches the database: a removed account's job must
+        # not fire once more on start.
+        scheduler.start(paused=True)
+        try:
+            reconcile_jobs(scheduler, self.engine, self.settings)
+        except SQLAlchemyError as exc:
+            log.warning("first reconcile failed (the next one retries): %s", exc)
+        scheduler.resume()
+        self.leading.set()
+        log.info("running the scheduler as %s", self.owner)
+        while not (self.stop_requested.is_set() or self._leadership_lost.is_set()):
+            self._wake.wait()
+            self._wake.clear()
+
+        if self._leadership_lost.is_set() and not self.stop_requested.is_set():
+            log.error("lost the scheduler lease; standing by after the running jobs")
+        self.leading.clear()
+        self.runtime.stopping.set()
+        scheduler.pause()
+        running = self.runtime.running_jobs()
+        if running:
+            log.info("waiting for running jobs: %s", ", ".join(running))
+        timeout = float(self.settings.get("service.stop_seconds"))
+        left = self.runtime.wait_idle(timeout, self.abandon)
+        if not left:
+            stop_scheduler(scheduler)
+        # else: the process ends now; shutting the scheduler down could wait on database
+        # locks the abandoned work holds (SQLite's write lock), for nothing.
+        self.runtime.scheduler = None
+        if not self.stop_requested.is_set():
+            self.leases.release(SCHEDULER_LEASE)
+        return left
+
+
+def serve(
+    engine: Engine,
+    settings: Settings,
+    *,
+    work: jobs.Work | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> int:
+    """Run the service in this process until SIGTERM or SIGINT; returns the exit status.
+
+    A second signal abandons running jobs at once. Abandoned jobs end with the process
+    (``os._exit``): the database rolls back their open transactions, so nothing they
+    did not commit remains, and their leases were given back already.
+    """
+    service = Service(engine, settings, work=work, clock=clock)
+
+    def on_signal(number: int, _frame: FrameType | None) -> None:
+        log.info("received %s: stopping", signal.Signals(number).name)
+        service.request_stop()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        outcome = service.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if outcome.abandoned:
+        log.error(
+            "abandoned: %s (what they had not committed is rolled back)",
+            ", ".join(outcome.abandoned),
+        )
+        logging.shutdown()
+        os._exit(0)
+    log.info("stopped")
+    return 0

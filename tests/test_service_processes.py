@@ -1,0 +1,195 @@
+"""``replywatch run`` as real processes: leading, standing by, taking over, stopping."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from replywatch.service import SCHEDULER_LEASE
+from storage import leases
+from storage.engine import session_scope
+from storage.models import CollectionRun, Lease, Role, ScheduledJob, User, UserClient
+from tests.support.cli import console_script
+from tests.support.factories import add_account, add_client
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Real processes with real start-up and lease expiry: seconds each.
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def shop(engine):
+    with session_scope(engine) as session:
+        client = add_client(session, "Bäckerei Huber", time_zone="Europe/Berlin")
+        add_account(session, client, "x", "@huber", "100")
+        user = User(username="anna", password_hash="x", role=Role.OWNER, email="anna@example.com")
+        session.add(user)
+        session.flush()
+        session.add(UserClient(user_id=user.id, client_id=client.id))
+    return engine
+
+
+def _env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "REPLYWATCH_DATABASE_URL": database_url,
+        "REPLYWATCH_SERVICE_LEASE_SECONDS": "3",
+        "REPLYWATCH_SERVICE_RECONCILE_SECONDS": "1",
+        **extra,
+    }
+
+
+class Process:
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self.handle = log.open("w")
+        self.popen = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.handle,
+                                      stderr=subprocess.STDOUT)  # fmt: skip
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 90) -> int:
+        self.popen.send_signal(sig)
+        code = self.popen.wait(timeout=timeout)
+        self.handle.close()
+        return code
+
+    def kill(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait(timeout=30)
+        self.handle.close()
+
+
+def _wait(condition, timeout: float = 90.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} not reached in time"
+        time.sleep(0.1)
+
+
+def _leader(engine) -> str | None:
+    with engine.connect() as connection:
+        info = leases.holder(connection, SCHEDULER_LEASE, datetime.now(UTC))
+    return info.owner if info else None
+
+
+def _count(engine, model) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(model))
+
+
+def _harness(env: dict[str, str], tmp_path: Path, name: str, *args: str) -> Process:
+    return Process([sys.executable, "-m", "tests.support.service_process", *args], env,
+                   tmp_path / f"{name}.log")  # fmt: skip
+
+
+def test_replywatch_run_leads_stands_by_and_hands_over(shop, database_url, tmp_path):
+    env = _env(database_url, tmp_path, REPLYWATCH_COLLECT_JITTER="3600")
+    first = Process([console_script(), "run"], env, tmp_path / "first.log")
+    second = None
+    try:
+        _wait(lambda: _leader(shop) is not None, what="a leader")
+        with shop.connect() as connection:
+            _wait(lambda: {"collect:1", "reconcile", "deliver-emails",
+                           "weekly-email:Europe/Berlin"} <= set(
+                connection.execute(select(ScheduledJob.id)).scalars()), what="jobs")  # fmt: skip
+        leader = _leader(shop)
+        assert leader.startswith("service@") and leader.split(":")[1] == str(first.popen.pid)
+
+        second = Process([console_script(), "run"], env, tmp_path / "second.log")
+        _wait(lambda: "standing by" in second.output(), what="standby")
+        assert _leader(shop) == leader
+
+        status = subprocess.run([console_script(), "status"], env=env, capture_output=True,
+                                text=True, timeout=60)  # fmt: skip
+        assert status.returncode == 0, status.stderr
+        assert f"Service: running as {leader}" in status.stdout
+
+        assert first.stop() == 0
+        assert "received SIGTERM: stopping" in first.output() and "stopped" in first.output()
+        _wait(lambda: (_leader(shop) or "").split(":")[1:2] == [str(second.popen.pid)],
+              what="takeover")  # fmt: skip
+        assert second.stop(signal.SIGINT) == 0
+        assert _count(shop, Lease) == 0
+        assert "Traceback" not in first.output() + second.output().split("collection")[0]
+    finally:
+        first.kill()
+        if second is not None:
+            second.kill()
+
+
+def test_sigterm_lets_the_running_collection_finish(shop, database_url, tmp_path):
+    env = _env(database_url, tmp_path, REPLYWATCH_COLLECT_JITTER="0",
+               REPLYWATCH_TEST_COLLECT_SECONDS="3")  # fmt: skip
+    service = _harness(env, tmp_path, "service")
+    try:
+        _wait(lambda: "collection of account 1 started" in service.output(), what="collection")
+        assert service.stop() == 0
+    finally:
+        service.kill()
+    with session_scope(shop) as session:
+        runs = session.scalars(select(CollectionRun)).all()
+    assert [(run.outcome, run.finished_at is not None) for run in runs] == [("ok", True)]
+    assert "waiting for running jobs: collection of account 1" in service.output()
+    assert _count(shop, Lease) == 0
+
+
+def test_a_collection_past_the_stop_timeout_is_abandoned_without_a_trace(
+    shop, database_url, tmp_path
+):
+    env = _env(database_url, tmp_path, REPLYWATCH_COLLECT_JITTER="0",
+               REPLYWATCH_TEST_COLLECT_SECONDS="120", REPLYWATCH_SERVICE_STOP_SECONDS="1")  # fmt: skip
+    service = _harness(env, tmp_path, "service")
+    try:
+        _wait(lambda: "collection of account 1 started" in service.output(), what="collection")
+        time.sleep(0.5)  # let it write inside its open transaction
+        assert service.stop(timeout=60) == 0
+    finally:
+        service.kill()
+    assert "abandoned: collection of account 1" in service.output()
+    # Its uncommitted CollectionRun is gone with the process: nothing half-written.
+    assert _count(shop, CollectionRun) == 0
+    # Its leases are released, or (SQLite held by the dead transaction) expire.
+    with shop.connect() as connection:
+        later = datetime.now(UTC).replace(year=2100)
+        assert leases.active_leases(connection, later) == []
+
+
+def test_a_killed_leader_is_replaced_and_accounts_never_overlap(shop, database_url, tmp_path):
+    env = _env(database_url, tmp_path, REPLYWATCH_COLLECT_JITTER="0",
+               REPLYWATCH_TEST_COLLECT_SECONDS="1")  # fmt: skip
+    first = _harness(env, tmp_path, "first")
+    second = _harness(env, tmp_path, "second")
+    try:
+        _wait(lambda: _count(shop, CollectionRun) >= 1, what="first collection")
+        leader_pid = (_leader(shop) or "").split(":")[1]
+        leader, standby = (first, second) if leader_pid == str(first.popen.pid) else (second, first)
+        leader.popen.send_signal(signal.SIGKILL)
+        leader.popen.wait(timeout=30)
+        _wait(lambda: (_leader(shop) or "").split(":")[1:2] == [str(standby.popen.pid)],
+              what="takeover after the lease expired")  # fmt: skip
+        # The new leader reconciles and runs the job store's jobs, e.g. the pending rollup.
+        _wait(lambda: "running the scheduler" in standby.output(), what="leading")
+        assert standby.stop() == 0
+    finally:
+        first.kill()
+        second.kill()
+    with session_scope(shop) as session:
+        runs = session.scalars(select(CollectionRun).order_by(CollectionRun.started_at)).all()
+    finished = [run for run in runs if run.finished_at is not None]
+    for earlier, later in itertools.pairwise(finished):
+        assert later.started_at >= earlier.finished_at, "two collections of one account overlapped"
