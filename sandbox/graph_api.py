@@ -365,6 +365,8 @@ class GraphApiServer(SandboxServer):
                              f"({spec.name}) on node type ({_NODE_TYPES[kind]})")  # fmt: skip
         if isinstance(value, dict) and spec.children is not None:
             value = {c.name: value[c.name] for c in spec.children if c.name in value}
+        elif isinstance(value, dict) and spec.name in _NODE_REFERENCES:
+            value = {"id": value["id"]}  # a node named without subfields: just its id
         return value
 
     def _page_field(self, page: Actor, name: str) -> Any:
@@ -373,7 +375,9 @@ class GraphApiServer(SandboxServer):
             managed = next((m for m in self.instagram.managed.values()
                             if m.page_id == page.id), None)  # fmt: skip
             if managed is not None:
-                ig_account = {"id": managed.actor_id}
+                ig_actor = self.instagram.actors.get(managed.actor_id)
+                username = ig_actor.handle if ig_actor else managed.actor_id
+                ig_account = {"id": managed.actor_id, "username": username}
         values = {
             "id": page.id,
             "name": page.name or page.handle,
@@ -586,6 +590,7 @@ class GraphApiServer(SandboxServer):
 
 
 _UNKNOWN = object()
+_NODE_REFERENCES = ("instagram_business_account", "owner", "media")
 _NODE_TYPES = {"page": "Page", "ig_user": "IGUser", "post": "Post", "comment": "Comment",
                "media": "IGMedia", "ig_comment": "IGComment"}  # fmt: skip
 

@@ -264,12 +264,18 @@ class XApiServer(SandboxServer):
 
     def _search_recent(self, request: Request) -> dict[str, Any]:
         query = (request.arg("query") or "").strip()
+        excluded = {match for match in re.findall(r"(?:^|\s)-from:(\w+)", query)}
+        rest = re.sub(r"(?:^|\s)-from:\w+", " ", query).strip()
+        if rest.startswith("(") and rest.endswith(")"):
+            rest = rest[1:-1]
         roots = []
-        for term in re.split(r"\s+OR\s+", query):
-            match = _CONVERSATION.match(term.strip().strip("()"))
+        for term in re.split(r"\s+OR\s+", rest):
+            match = _CONVERSATION.match(term.strip())
             if not match:
                 raise InvalidRequest(
-                    "query", query, "this simulated search understands conversation_id:N terms"
+                    "query",
+                    query,
+                    "this simulated search understands (conversation_id:N OR ...) -from:USER",
                 )
             roots.append(match[1])
         oldest = self.world.now - SEARCH_REACH
@@ -290,7 +296,8 @@ class XApiServer(SandboxServer):
                 if top is not None:
                     conversation.append(top)
                 for post in conversation:
-                    if post.created_at >= oldest:
+                    author = self.world.actors[post.author_id]
+                    if post.created_at >= oldest and not excluded & {author.id, author.handle}:
                         found[post.id] = post
         posts = sorted(found.values(), key=lambda p: int(p.id), reverse=True)
         return self._timeline(request, posts, "next_token", (10, 100))

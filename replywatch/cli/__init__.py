@@ -44,6 +44,7 @@ def _register() -> None:
     from replywatch.cli import (  # noqa: F401
         accounts,
         clients,
+        collect,
         database,
         identities,
         status,
