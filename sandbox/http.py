@@ -123,7 +123,10 @@ class SandboxServer:
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name=f"sandbox-{self.platform}", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() waits up to one poll interval
+            name=f"sandbox-{self.platform}",
+            daemon=True,
         )
         self._thread.start()
         return self

@@ -213,7 +213,7 @@ class XApiServer(SandboxServer):
         return {
             "x-rate-limit-limit": str(limit),
             "x-rate-limit-remaining": str(remaining),
-            "x-rate-limit-reset": str(int(reset)),
+            "x-rate-limit-reset": str(round(reset)),
         }
 
     def error_body(self, status: int) -> Any:
