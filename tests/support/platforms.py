@@ -163,3 +163,21 @@ def add_graph_accounts(session: Session, reference: str = "HUBER_PAGE_TOKEN") ->
     session.add_all([facebook, instagram])
     session.flush()
     return facebook.id, instagram.id
+
+
+def settings_for(tmp_path, **values: object):
+    """Settings as the service would load them, with these environment variables."""
+    from replywatch.config import load_settings
+
+    env = {
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "REPLYWATCH_SECRETS_FILE": str(tmp_path / "secrets.toml"),
+        **{name: str(value) for name, value in values.items()},
+    }
+    return load_settings(env=env)
+
+
+def fast_retry(max_retries: int = 3):
+    from collectors.run import RetryPolicy
+
+    return RetryPolicy(max_retries=max_retries, base_delay=FAST_RETRY_SECONDS)
