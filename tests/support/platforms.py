@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox.world import Actor, Post, World
@@ -67,10 +68,18 @@ def x_world(now: datetime = T0 + timedelta(days=1)) -> Scripted:
     return Scripted(world, posts)
 
 
-def add_x_account(session: Session, reference: str = "HUBER_X_TOKEN") -> Account:
-    client = Client(name="Bäckerei Huber", time_zone="Europe/Berlin")
-    session.add(client)
-    session.flush()
+def _client(session: Session) -> Client:
+    """The test client, created on first use."""
+    client = session.scalar(select(Client).where(Client.name == "Bäckerei Huber"))
+    if client is None:
+        client = Client(name="Bäckerei Huber", time_zone="Europe/Berlin")
+        session.add(client)
+        session.flush()
+    return client
+
+
+def add_x_account(session: Session, reference: str | None = "HUBER_X_TOKEN") -> Account:
+    client = _client(session)
     account = Account(
         client_id=client.id, platform="x", handle="@huber_shop", credentials_ref=reference
     )
@@ -149,9 +158,7 @@ def graph_worlds(now: datetime = T0 + timedelta(days=1)) -> GraphScripted:
 
 
 def add_graph_accounts(session: Session, reference: str = "HUBER_PAGE_TOKEN") -> tuple[int, int]:
-    client = Client(name="Bäckerei Huber", time_zone="Europe/Berlin")
-    session.add(client)
-    session.flush()
+    client = _client(session)
     facebook = Account(
         client_id=client.id, platform="facebook", handle="baeckerei.huber",
         credentials_ref=reference,
