@@ -514,7 +514,7 @@ def run_collection(
         )
     except CredentialsRejected as exc:
         outcome = "credentials"
-        error = f"the platform refused the credentials at {exc.endpoint or run.where}: {exc}"
+        error = f"the platform refused the credentials at {exc.endpoint or run.where}: {exc.detail}"
         credential = (CredentialStatus.NEEDS_RENEWAL, scrub(exc.detail)[:500])
     except TransientError as exc:
         outcome, error = "failed", f"{exc.endpoint or run.where}: {exc.detail}"
