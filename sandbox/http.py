@@ -228,14 +228,18 @@ class SandboxServer:
             response.headers = {**self.rate_limit_headers(request, None), **response.headers}
         self._log(request, response.status)
         payload = response.encoded()
-        handler.send_response(response.status)
-        headers = {"Content-Type": "application/json; charset=UTF-8", **response.headers}
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(payload)))
-        handler.end_headers()
-        if request.method != "HEAD":
-            handler.wfile.write(payload)
+        try:
+            handler.send_response(response.status)
+            headers = {"Content-Type": "application/json; charset=UTF-8", **response.headers}
+            for name, value in headers.items():
+                handler.send_header(name, value)
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            if request.method != "HEAD":
+                handler.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (a timeout, a killed collector): nobody to answer.
+            handler.close_connection = True
 
     def error_body(self, status: int) -> Any:
         return {"title": "Error", "status": status, "detail": f"simulated status {status}"}
