@@ -20,7 +20,8 @@ _installed = False
 # Shapes that are secrets whoever wrote them: query parameters and authorization headers.
 _PATTERNS = (
     re.compile(r"(access_token=)[^&\s'\"]+"),
-    re.compile(r"((?:Bearer|OAuth)\s+)[A-Za-z0-9%._~+/=-]+"),
+    # A token after the scheme word is long; "Invalid OAuth access token" is prose.
+    re.compile(r"((?:Bearer|OAuth)\s+)[A-Za-z0-9%._~+/=-]{16,}"),
 )
 MASK = "***"
 LEAKY_LOGGERS = ("tweepy", "urllib3", "requests", "facebook", "requests_oauthlib")
