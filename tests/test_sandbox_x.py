@@ -143,9 +143,13 @@ def test_faults_on_demand(server, scripted):
     server.inject(r"/tweets$", kind="malformed")
     with pytest.raises(requests.JSONDecodeError):
         client.get_users_tweets("100")
+    server.inject(r"/tweets$", kind="malformed")
+    broken = requests.get(f"{server.url}/2/users/100/tweets",
+                          headers={"Authorization": f"Bearer {X_TOKEN}"})  # fmt: skip
+    assert broken.headers["x-rate-limit-reset"].isdigit()
     with pytest.raises(tweepy.Unauthorized):
         _client(server, token="not-a-token").get_users_tweets("100")
-    assert [c.status for c in server.calls] == [429, 503, 200, 401]
+    assert [c.status for c in server.calls] == [429, 503, 200, 200, 401]
 
 
 def test_partly_missing_objects_come_as_errors_next_to_data(server, scripted):
