@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from replywatch.collecting import collect_account
-from sandbox.graph_api import GraphApiServer
+from sandbox.graph_api import GraphApiServer, GraphError
 from sandbox.world import Actor, World
 from storage.engine import session_factory
 from storage.models import Account, Client, FollowerSnapshot, Item
@@ -179,6 +179,25 @@ def test_a_partial_view_never_marks_anything_removed(engine, server, scripted, s
     complete = collect(engine, settings, facebook_id, world.advance(timedelta(minutes=10)))
     assert complete.outcome == "ok" and complete.items_removed == 1
     assert _items(engine)[gone.id].removed_reason == "deleted"
+
+
+def test_a_post_that_vanishes_mid_thread_leaves_the_thread_undecided(
+    engine, server, scripted, settings, accounts
+):
+    facebook_id, _ = accounts
+    world = scripted.facebook
+    thread = _long_thread(world, 120)
+    collect(engine, settings, facebook_id, world.now)
+    gone = world.posts[thread[7]]
+    gone.deleted_at = world.advance(timedelta(minutes=10))
+    vanished = GraphError(400, 100, "Unsupported get request.", "GraphMethodException", 33)
+    server.inject(r"/comments$", status=400, body=vanished.body())
+    summary = collect(engine, settings, facebook_id, world.now)
+    assert summary.outcome == "partial"
+    assert summary.problems[0]["id"] == thread[0]
+    assert summary.problems[0]["problem"].startswith("gone while reading its comments: Graph")
+    assert _items(engine)[gone.id].removed_at is None  # not decided from a partial view
+    assert _items(engine)[scripted.posts["question"].id].removed_at is None
 
 
 def test_throttling_stops_the_run_until_meta_says(engine, server, scripted, settings, accounts):

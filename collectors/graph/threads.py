@@ -138,8 +138,15 @@ class GraphThreadsCollector:
         comments: list[ItemRecord] = []
         complete = False
         with run.section(f"comments of {post.platform_item_id}"):
-            self.thread_records(run, client, payload, post, comments)
-            complete = True
+            try:
+                self.thread_records(run, client, payload, post, comments)
+                complete = True
+            except AccountNotFound as exc:
+                # The post went away while its comments were being read: keep what was read,
+                # decide nothing about removals until the next complete view.
+                problem = PayloadProblem(f"gone while reading its comments: {exc.detail}",
+                                         post.platform_item_id)  # fmt: skip
+                run.problem(problem, exc.endpoint)
         return comments, complete
 
     def edge_pages(
