@@ -86,7 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (click.Abort, KeyboardInterrupt):
         click.echo("replywatch: aborted", err=True)
         return 130
-    return returned if isinstance(returned, int) else 0
+    is_code = isinstance(returned, int) and not isinstance(returned, bool)
+    return returned if is_code else 0
 
 
 def _show(exc: click.ClickException) -> int:
