@@ -123,7 +123,10 @@ class SandboxServer:
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name=f"sandbox-{self.platform}", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() waits up to one poll interval
+            name=f"sandbox-{self.platform}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -216,7 +219,8 @@ class SandboxServer:
                 headers={**self.rate_limit_headers(request, reset_at), **fault.headers},
             )
         elif fault is not None and fault.kind == "malformed":
-            response = Response(status=200, body=self.malformed_body(request))
+            response = Response(status=200, body=self.malformed_body(request),
+                                headers=self.rate_limit_headers(request, None))  # fmt: skip
         else:
             try:
                 response = self.route(request)
@@ -225,14 +229,18 @@ class SandboxServer:
             response.headers = {**self.rate_limit_headers(request, None), **response.headers}
         self._log(request, response.status)
         payload = response.encoded()
-        handler.send_response(response.status)
-        headers = {"Content-Type": "application/json; charset=UTF-8", **response.headers}
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(payload)))
-        handler.end_headers()
-        if request.method != "HEAD":
-            handler.wfile.write(payload)
+        try:
+            handler.send_response(response.status)
+            headers = {"Content-Type": "application/json; charset=UTF-8", **response.headers}
+            for name, value in headers.items():
+                handler.send_header(name, value)
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            if request.method != "HEAD":
+                handler.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (a timeout, a killed collector): nobody to answer.
+            handler.close_connection = True
 
     def error_body(self, status: int) -> Any:
         return {"title": "Error", "status": status, "detail": f"simulated status {status}"}

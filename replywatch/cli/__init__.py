@@ -44,6 +44,7 @@ def _register() -> None:
     from replywatch.cli import (  # noqa: F401
         accounts,
         clients,
+        collect,
         database,
         email,
         identities,
@@ -66,7 +67,8 @@ def _error(message: str, command: str | None = None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        cli.main(args=args, prog_name="replywatch", standalone_mode=False)
+        # Without standalone mode click *returns* the code of a click.exceptions.Exit.
+        returned = cli.main(args=args, prog_name="replywatch", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else "")
         return 0
@@ -87,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (click.Abort, KeyboardInterrupt):
         click.echo("replywatch: aborted", err=True)
         return 130
-    return 0
+    is_code = isinstance(returned, int) and not isinstance(returned, bool)
+    return returned if is_code else 0
 
 
 def _show(exc: click.ClickException) -> int:

@@ -1,0 +1,57 @@
+"""What can go wrong while collecting, in words every platform shares.
+
+A platform's client wrapper translates its library's exceptions into these; the collection
+framework (``collectors.run``) decides what each means for the run. Messages never contain
+a token: they are built from the API's answer and the endpoint's name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class CollectionError(Exception):
+    """Base class. ``endpoint`` names where it happened, e.g. ``GET /2/users/:id/mentions``."""
+
+    def __init__(self, detail: str, endpoint: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.endpoint = endpoint
+
+    def __str__(self) -> str:
+        return f"{self.detail} ({self.endpoint})" if self.endpoint else self.detail
+
+
+class RateLimited(CollectionError):
+    """The platform said "not now". The run stops, keeps what it has, resumes after reset."""
+
+    def __init__(self, detail: str, endpoint: str | None, reset_at: datetime) -> None:
+        super().__init__(detail, endpoint)
+        self.reset_at = reset_at
+
+
+class CredentialsRejected(CollectionError):
+    """401/403 or an invalid token: the account needs new credentials."""
+
+
+class TransientError(CollectionError):
+    """5xx, a timeout or a dropped connection: worth retrying after a pause."""
+
+
+class MalformedResponse(CollectionError):
+    """A whole response could not be read (not JSON, not the expected shape)."""
+
+
+class AccountNotFound(CollectionError):
+    """The handle or id does not name an account on the platform (or the token cannot see it)."""
+
+
+class PayloadProblem(CollectionError):
+    """One object inside a good response is unusable (missing fields, deleted author).
+
+    ``item_id`` names the object when it has an id; the rest of the response is kept.
+    """
+
+    def __init__(self, detail: str, item_id: str | None, endpoint: str | None = None) -> None:
+        super().__init__(detail, endpoint)
+        self.item_id = item_id

@@ -1,0 +1,238 @@
+"""The only place that knows Graph API JSON for Pages and Instagram: payloads -> records.
+
+Facebook: Page posts and visitor posts (``/{page}/feed``), comments with
+``filter=stream`` (all levels; a reply's ``parent`` is the top-level comment). Instagram:
+media (``/{ig-user}/media``), comments and their ``replies`` (one level). A comment's root
+is always its post or media, its parent the comment it answers or the post itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from collectors.errors import PayloadProblem
+from storage.models import ItemKind, Platform
+from storage.own_side import OwnSide
+from storage.records import ItemRecord
+
+FACEBOOK = Platform.FACEBOOK.value
+INSTAGRAM = Platform.INSTAGRAM.value
+
+COMMENT_FIELDS = (
+    "id,message,created_time,from{id,name},parent{id},comment_count,like_count,is_hidden,"
+    "permalink_url"
+)
+POST_FIELDS = (
+    "id,message,created_time,permalink_url,status_type,from{id,name},shares,"
+    "reactions.summary(true).limit(0),"
+    "comments.filter(stream).order(chronological).summary(true).limit(100){" + COMMENT_FIELDS + "}"
+)
+IG_REPLY_FIELDS = "id,text,timestamp,username,from{id,username},like_count,hidden,parent_id"
+IG_COMMENT_FIELDS = (
+    "id,text,timestamp,username,from{id,username},like_count,hidden,"
+    "replies.limit(50){" + IG_REPLY_FIELDS + "}"
+)
+MEDIA_FIELDS = (
+    "id,caption,media_type,permalink,timestamp,like_count,comments_count,username,"
+    "comments.limit(50){" + IG_COMMENT_FIELDS + "}"
+)
+
+
+def parse_time(value: Any, item_id: str | None, name: str) -> datetime:
+    """Graph times look like ``2021-07-04T19:50:58+0000``."""
+    if not isinstance(value, str):
+        raise PayloadProblem(f"{name} is missing", item_id)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise PayloadProblem(f"{name} {value!r} is not a time", item_id) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _id(payload: Any, what: str) -> str:
+    if not isinstance(payload, Mapping) or not payload.get("id"):
+        raise PayloadProblem(f"{what} without an id", None)
+    return str(payload["id"])
+
+
+def _summary_total(payload: Mapping[str, Any], edge: str) -> int:
+    value = payload.get(edge)
+    if isinstance(value, Mapping):
+        summary = value.get("summary")
+        if isinstance(summary, Mapping) and isinstance(summary.get("total_count"), int):
+            return summary["total_count"]
+    return 0
+
+
+def _int(payload: Mapping[str, Any], name: str) -> int:
+    value = payload.get(name)
+    return value if isinstance(value, int) and value >= 0 else 0
+
+
+@dataclass(frozen=True)
+class Author:
+    id: str | None
+    name: str | None
+
+
+def facebook_author(payload: Mapping[str, Any]) -> Author:
+    author = payload.get("from")
+    if isinstance(author, Mapping) and author.get("id"):
+        return Author(str(author["id"]), author.get("name"))
+    return Author(None, None)
+
+
+def facebook_is_own(author: Author, own: OwnSide) -> bool:
+    # A Facebook handle is a Page id or a username; comments only give the id, so the id is
+    # compared with both the known ids and the handles.
+    return author.id is not None and own.includes(author.id, author.id)
+
+
+def post_from_payload(
+    payload: Any, page_id: str, own: OwnSide
+) -> tuple[ItemRecord, PayloadProblem | None]:
+    """A Page feed entry: the Page's own post, or a visitor's post on the Page.
+
+    Returns the record and, when the author is missing (a post by a deleted user, or a
+    token that is not the Page's), a problem to record; the post is kept as a visitor post.
+    """
+    post_id = _id(payload, "a post")
+    created_at = parse_time(payload.get("created_time"), post_id, "created_time")
+    author = facebook_author(payload)
+    problem = None
+    if author.id is None:
+        problem = PayloadProblem("the post's author (from) is missing", post_id)
+    shares = payload.get("shares")
+    record = ItemRecord(
+        platform=FACEBOOK,
+        platform_item_id=post_id,
+        author_id=author.id,
+        author_handle=author.name,
+        is_own=facebook_is_own(author, own),
+        kind=(ItemKind.POST if author.id == page_id else ItemKind.VISITOR_POST).value,
+        created_at=created_at,
+        text=str(payload.get("message") or ""),
+        root_id=post_id,
+        permalink=payload.get("permalink_url"),
+        like_count=_summary_total(payload, "reactions"),
+        reply_count=_summary_total(payload, "comments"),
+        repost_count=_int(shares, "count") if isinstance(shares, Mapping) else 0,
+        hidden=payload.get("is_hidden") is True,
+    )
+    return record, problem
+
+
+def comment_from_payload(
+    payload: Any, post_id: str, own: OwnSide
+) -> tuple[ItemRecord, PayloadProblem | None]:
+    """A comment (or a reply to one) under a Page post."""
+    comment_id = _id(payload, "a comment")
+    created_at = parse_time(payload.get("created_time"), comment_id, "created_time")
+    author = facebook_author(payload)
+    problem = None
+    if author.id is None:
+        problem = PayloadProblem("the comment's author (from) is missing", comment_id)
+    parent = payload.get("parent")
+    parent_id = str(parent["id"]) if isinstance(parent, Mapping) and parent.get("id") else None
+    record = ItemRecord(
+        platform=FACEBOOK,
+        platform_item_id=comment_id,
+        author_id=author.id,
+        author_handle=author.name,
+        is_own=facebook_is_own(author, own),
+        kind=ItemKind.COMMENT.value,
+        created_at=created_at,
+        text=str(payload.get("message") or ""),
+        parent_id=parent_id or post_id,
+        root_id=post_id,
+        permalink=payload.get("permalink_url"),
+        like_count=_int(payload, "like_count"),
+        reply_count=_int(payload, "comment_count"),
+        hidden=payload.get("is_hidden") is True,
+    )
+    return record, problem
+
+
+def media_from_payload(payload: Any, ig_user_id: str, own: OwnSide) -> ItemRecord:
+    """An Instagram media object of the business account: always the account's own post."""
+    media_id = _id(payload, "a media object")
+    created_at = parse_time(payload.get("timestamp"), media_id, "timestamp")
+    username = payload.get("username")
+    return ItemRecord(
+        platform=INSTAGRAM,
+        platform_item_id=media_id,
+        author_id=ig_user_id,
+        author_handle=username,
+        is_own=own.includes(ig_user_id, username),
+        kind=ItemKind.POST.value,
+        created_at=created_at,
+        text=str(payload.get("caption") or ""),
+        root_id=media_id,
+        permalink=payload.get("permalink"),
+        like_count=_int(payload, "like_count"),
+        reply_count=_int(payload, "comments_count"),
+    )
+
+
+def ig_comment_from_payload(
+    payload: Any, media_id: str, own: OwnSide, parent_id: str | None = None
+) -> tuple[ItemRecord, PayloadProblem | None]:
+    """An Instagram comment, or a reply (``parent_id``: the top-level comment)."""
+    comment_id = _id(payload, "a comment")
+    created_at = parse_time(payload.get("timestamp"), comment_id, "timestamp")
+    author = payload.get("from")
+    author_id = str(author["id"]) if isinstance(author, Mapping) and author.get("id") else None
+    username = payload.get("username") or (
+        author.get("username") if isinstance(author, Mapping) else None
+    )
+    problem = None
+    if author_id is None and not username:
+        problem = PayloadProblem("the comment's author (from, username) is missing", comment_id)
+    parent = payload.get("parent_id") or parent_id
+    record = ItemRecord(
+        platform=INSTAGRAM,
+        platform_item_id=comment_id,
+        author_id=author_id,
+        author_handle=username,
+        is_own=own.includes(author_id, username),
+        kind=ItemKind.COMMENT.value,
+        created_at=created_at,
+        text=str(payload.get("text") or ""),
+        parent_id=str(parent) if parent else media_id,
+        root_id=media_id,
+        like_count=_int(payload, "like_count"),
+        hidden=payload.get("hidden") is True,
+    )
+    return record, problem
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    id: str
+    name: str | None
+    followers: int | None
+    instagram_id: str | None = None
+    instagram_username: str | None = None
+
+
+def page_from_payload(payload: Mapping[str, Any]) -> PageInfo:
+    page_id = _id(payload, "a page")
+    followers = payload.get("followers_count", payload.get("fan_count"))
+    linked = payload.get("instagram_business_account")
+    if not isinstance(linked, Mapping) or not linked.get("id"):
+        linked = {}
+    return PageInfo(
+        id=page_id,
+        name=payload.get("name"),
+        followers=followers if isinstance(followers, int) else None,
+        instagram_id=str(linked["id"]) if linked else None,
+        instagram_username=linked.get("username"),
+    )
+
+
+def followers_from_payload(payload: Mapping[str, Any]) -> int | None:
+    value = payload.get("followers_count", payload.get("fan_count"))
+    return value if isinstance(value, int) else None

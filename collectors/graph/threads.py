@@ -1,0 +1,180 @@
+"""What Facebook Pages and Instagram share: posts in a time window, each with all comments.
+
+The Graph API has no ``since_id`` for comments, and comments keep arriving on older posts.
+So every run re-reads the account's posts of the last ``thread_days`` days (on the first
+run: ``history_days``), with their comments expanded inline (``comments{...}`` in
+``fields``), which costs one call per page of 25 posts instead of one call per post; only
+threads longer than the inline page cost extra calls. Because each such read is a FULL
+view of a thread, comments stored earlier and missing now are marked removed, and hidden
+ones are stored hidden. Posts stored for the window and missing from a complete read of it
+are marked removed with their comments. A thread that could not be read completely (a
+malformed page) is stored as far as it was read, never used to mark anything removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from itertools import chain
+from typing import Any
+
+from collectors import stored
+from collectors.errors import AccountNotFound, PayloadProblem
+from collectors.graph.client import DEFAULT_BASE_URL, DEFAULT_VERSION, GraphClient, parse_next
+from collectors.graph.records import followers_from_payload
+from collectors.run import Batch, RunContext, ThreadView
+from storage.records import ItemRecord
+
+POSTS_PER_PAGE = 25
+FOLLOWERS_EVERY = timedelta(hours=24)
+# Our clock and the platform's may differ a little; re-read a margin before the last read.
+OVERLAP = timedelta(hours=1)
+
+
+class GraphThreadsCollector:
+    """Base of the Facebook Page and Instagram collectors; subclasses fill in the shapes."""
+
+    platform = ""
+    edge = ""  # the posts edge of the account: "feed" or "media"
+    post_fields = ""
+    followers_fields = "followers_count"
+
+    def __init__(
+        self,
+        access_token: str,
+        *,
+        version: str = DEFAULT_VERSION,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = 30.0,
+        history_days: int = 90,
+        thread_days: int = 14,
+    ) -> None:
+        self._token = access_token
+        self.version = version
+        self.base_url = base_url
+        self.timeout = timeout
+        self.history = timedelta(days=history_days)
+        self.thread_window = timedelta(days=thread_days)
+
+    # --- what subclasses provide ----------------------------------------------------
+
+    def resolve(self, run: RunContext, client: GraphClient) -> str:
+        raise NotImplementedError
+
+    def post_record(self, run: RunContext, payload: Any, owner_id: str) -> ItemRecord:
+        raise NotImplementedError
+
+    def thread_records(
+        self,
+        run: RunContext,
+        client: GraphClient,
+        payload: Any,
+        post: ItemRecord,
+        into: list[ItemRecord],
+    ) -> None:
+        """Append every comment of the post to ``into``, following paging. A
+        MalformedResponse propagates; what was appended until then is kept."""
+        raise NotImplementedError
+
+    # --- the run ----------------------------------------------------------------------
+
+    def collect(self, run: RunContext) -> None:
+        client = GraphClient(
+            self._token,
+            version=self.version,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            on_request=run.count_call,
+        )
+        owner_id = run.account.platform_account_id or self.resolve(run, client)
+        with run.section(self.edge):
+            self._posts(run, client, owner_id)
+        with run.section("followers"):
+            self._followers(run, client, owner_id)
+
+    def window_start(self, run: RunContext) -> datetime:
+        last = run.cursor("threads")
+        if last is None:
+            return run.now - self.history
+        return min(run.now - self.thread_window, datetime.fromisoformat(last) - OVERLAP)
+
+    def _posts(self, run: RunContext, client: GraphClient, owner_id: str) -> None:
+        start = self.window_start(run)
+        endpoint = f"GET /{{id}}/{self.edge}"
+        seen: set[str] = set()
+        for body in client.pages(run, owner_id, self.edge, endpoint=endpoint,
+                                 fields=self.post_fields, since=int(start.timestamp()),
+                                 limit=POSTS_PER_PAGE):  # fmt: skip
+            items: list[ItemRecord] = []
+            threads: list[ThreadView] = []
+            for payload in body["data"]:
+                try:
+                    post = self.post_record(run, payload, owner_id)
+                except PayloadProblem as problem:
+                    run.problem(problem, endpoint)
+                    continue
+                seen.add(post.platform_item_id)
+                comments, complete = self._thread(run, client, payload, post)
+                items += [post, *comments]
+                if complete:
+                    ids = frozenset(c.platform_item_id for c in comments)
+                    threads.append(ThreadView(post.platform_item_id, ids))
+            run.commit(Batch(items=items, threads=threads))
+        # Only reached when every page of the window was read.
+        with run.read() as session:
+            known = stored.top_level_posts(session, run.account.id, start, run.now)
+        gone = sorted(set(known) - seen)
+        run.commit(
+            Batch(
+                removed=gone,
+                threads=[ThreadView(post_id, frozenset()) for post_id in gone],
+                cursors={"threads": run.now.isoformat()},
+            )
+        )
+
+    def _thread(
+        self, run: RunContext, client: GraphClient, payload: Any, post: ItemRecord
+    ) -> tuple[list[ItemRecord], bool]:
+        comments: list[ItemRecord] = []
+        complete = False
+        with run.section(f"comments of {post.platform_item_id}"):
+            try:
+                self.thread_records(run, client, payload, post, comments)
+                complete = True
+            except AccountNotFound as exc:
+                # The post went away while its comments were being read: keep what was read,
+                # decide nothing about removals until the next complete view.
+                problem = PayloadProblem(f"gone while reading its comments: {exc.detail}",
+                                         post.platform_item_id)  # fmt: skip
+                run.problem(problem, exc.endpoint)
+        return comments, complete
+
+    def edge_pages(
+        self, run: RunContext, client: GraphClient, inline: Any, endpoint: str
+    ) -> Iterator[dict[str, Any]]:
+        """An edge expanded inline, then its further pages through ``paging.next``."""
+        if not isinstance(inline, dict):
+            return iter(())
+        next_url = (inline.get("paging") or {}).get("next")
+        if not next_url:
+            return iter([inline])
+        node, edge, args = parse_next(next_url, endpoint)
+        return chain([inline], client.pages(run, node, edge, endpoint=endpoint, **args))
+
+    def _followers(self, run: RunContext, client: GraphClient, owner_id: str) -> None:
+        with run.read() as session:
+            last = stored.last_follower_count_at(session, run.account.id)
+        if last is not None and run.now - last < FOLLOWERS_EVERY:
+            return
+        endpoint = "GET /{id}"
+        body = client.get(run, owner_id, fields=self.followers_fields, endpoint=endpoint)
+        followers = followers_from_payload(body)
+        if followers is None:
+            run.problem(PayloadProblem("followers_count is missing", owner_id), endpoint)
+            return
+        run.commit(Batch(followers=followers))
+
+
+def not_found(what: str, exc: AccountNotFound) -> AccountNotFound:
+    return AccountNotFound(f"{what} does not exist or this token cannot see it: {exc.detail}",
+                           exc.endpoint)  # fmt: skip

@@ -1,0 +1,71 @@
+"""Keep tokens out of messages and logs.
+
+Tokens travel in query strings (Graph ``access_token=``) and headers (X ``Bearer``), and
+both end up in places replywatch does not write itself: requests' ``ConnectionError``
+texts quote the URL, urllib3 logs it at debug level, tweepy logs its request headers at
+debug level. Every secret a collector uses is registered here; :func:`scrub` removes them
+from any text, and :func:`install_log_filter` does the same for those libraries' logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+_installed = False
+
+# Shapes that are secrets whoever wrote them: query parameters and authorization headers.
+_PATTERNS = (
+    re.compile(r"(access_token=)[^&\s'\"]+"),
+    # A token after the scheme word is long; "Invalid OAuth access token" is prose.
+    re.compile(r"((?:Bearer|OAuth)\s+)[A-Za-z0-9%._~+/=-]{16,}"),
+)
+MASK = "***"
+LEAKY_LOGGERS = ("tweepy", "urllib3", "requests", "facebook", "requests_oauthlib")
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret so that scrub() and the log filter remove it. Short values are
+    ignored: masking every "a" in a message helps nobody."""
+    if value and len(value) >= 6:
+        with _lock:
+            _secrets.add(value)
+
+
+def scrub(text: str) -> str:
+    """The text without any registered secret or token-shaped query/header value."""
+    with _lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + MASK, text)
+    return text
+
+
+class _ScrubFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = scrub(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def install_log_filter() -> None:
+    """Attach the scrubbing filter to the loggers of the HTTP and platform libraries."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        _installed = True
+    scrubber = _ScrubFilter()
+    for name in LEAKY_LOGGERS:
+        logging.getLogger(name).addFilter(scrubber)
+    # Filters on a logger do not see records of its children, so cover the known ones too.
+    for name in ("tweepy.client", "urllib3.connectionpool", "urllib3.util.retry"):
+        logging.getLogger(name).addFilter(scrubber)

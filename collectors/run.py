@@ -1,0 +1,577 @@
+"""The collection framework: one run of one account, whatever the platform.
+
+``run_collection(engine, account_id, collector)`` opens a ``CollectionRun`` row, hands the
+collector a :class:`RunContext`, and records how the run ended. Platform packages
+(``collectors.x``, ``collectors.graph``, later Mastodon and Bluesky) only implement the
+collector; the scheduler service and ``replywatch collect`` only call the framework
+(through ``replywatch.collecting.collect_account``).
+
+The contract for a platform collector
+-------------------------------------
+A collector is any object with a ``platform`` attribute and a ``collect(run)`` method.
+It talks to its platform and hands everything to ``run``:
+
+``run.call(fetch, endpoint=...)``
+    Performs one request: ``fetch`` is a zero-argument callable returning the response or
+    raising one of ``collectors.errors``. ``TransientError`` (5xx, timeout, dropped
+    connection) is retried here, up to ``RetryPolicy.max_retries`` times with exponential
+    backoff; when retries run out the run ends as ``failed``. Every other error passes.
+``run.count_call()``
+    Called by the platform's transport for every HTTP request actually sent (retries and
+    429s included); it is the run's ``api_calls``.
+``run.commit(Batch(...))``
+    Writes items, likes, follower counts, removals and cursors in ONE transaction, and the
+    run's counters with them. A cursor is only ever given in the batch that commits the
+    items it covers: that is what makes killing the process at any point safe.
+``run.section(name)``
+    Scopes a part of the work (a timeline, one post's comments). A ``MalformedResponse``
+    inside is recorded as a problem with the endpoint, the section is abandoned (its cursor
+    not advanced, so the next run retries it) and the run goes on.
+``run.problem(PayloadProblem)``
+    Records one unusable object (missing fields, a deleted author) and goes on.
+``run.account``, ``run.own``, ``run.now``, ``run.cursor(endpoint)``, ``run.read()``
+    The account as stored, its own side (``storage.own_side``), the run's clock, stored
+    cursors, and a read-only session for anything else the collector must know.
+``run.set_platform_account_id(value)``
+    Stores the id resolved from the handle on the first collection.
+
+How a run ends (``CollectionRun.outcome``)
+------------------------------------------
+``ok``            every part done, no problems.
+``partial``       every part attempted; problems recorded (skipped objects, abandoned
+                  sections). What could be stored is stored.
+``rate_limited``  a ``RateLimited`` stopped the run: what was committed stays,
+                  ``resume_after`` holds the platform's reset time and cursors hold where
+                  it stopped. ``collect_account`` will not start the account before then.
+``credentials``   401/403 or a refused token: the account's ``credential_status`` becomes
+                  ``needs_renewal`` with the platform's message (never the token).
+``failed``        retries exhausted, the account does not exist, or an unexpected error.
+``interrupted``   written on a later run for a run whose process died while running.
+
+A successful or partial run sets ``credential_status`` to ``ok``. Error texts and problems
+pass through ``collectors.redact.scrub``. Nothing here raises for platform faults; database
+errors do propagate (they cannot be recorded).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.orm import Session
+
+from collectors.errors import (
+    AccountNotFound,
+    CollectionError,
+    CredentialsRejected,
+    MalformedResponse,
+    PayloadProblem,
+    RateLimited,
+    TransientError,
+)
+from collectors.redact import scrub
+from storage.engine import session_factory
+from storage.models import Account, CollectionCursor, CollectionRun, CredentialStatus
+from storage.own_side import OwnSide, own_side_for
+from storage.records import ItemRecord, LikeRecord
+from storage.upsert import (
+    get_cursor,
+    mark_missing_from_thread,
+    mark_removed,
+    record_followers,
+    set_cursor,
+    upsert_items,
+    upsert_likes,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+OUTCOMES = ("running", "ok", "partial", "rate_limited", "credentials", "failed", "interrupted")
+FAILED_OUTCOMES = ("failed", "credentials")
+MAX_PROBLEMS = 200  # per run; a broken endpoint must not grow one row without bound
+
+
+class Collector(Protocol):
+    platform: str
+
+    def collect(self, run: RunContext) -> None: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff for transient faults: base, 2×base, 4×base … ≤ max."""
+
+    max_retries: int = 3
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def delay(self, attempt: int) -> float:
+        return min(self.base_delay * (2**attempt), self.max_delay)
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """The account as the run found it (a plain value: no session needed to read it)."""
+
+    id: int
+    client_id: int
+    platform: str
+    handle: str
+    platform_account_id: str | None
+    display_name: str | None
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    """A FULL view of a thread: every item under ``root_id`` the platform shows now."""
+
+    root_id: str
+    seen_ids: frozenset[str]
+
+
+@dataclass
+class Batch:
+    """What one transaction writes. Cursors only together with the items they cover."""
+
+    items: Sequence[ItemRecord] = ()
+    likes: Sequence[LikeRecord] = ()
+    cursors: Mapping[str, str | None] = field(default_factory=dict)  # None deletes
+    removed: Sequence[str] = ()  # platform ids the platform says are gone
+    threads: Sequence[ThreadView] = ()
+    followers: int | None = None
+
+
+@dataclass
+class CommitResult:
+    new: int = 0
+    updated: int = 0
+    removed: int = 0
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a progress display shows while an account is collected."""
+
+    account_id: int
+    section: str
+    api_calls: int
+    items_new: int
+    items_updated: int
+    problems: int
+    finished: bool = False
+    outcome: str = "running"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """How one collection of one account went; returned to the scheduler and the CLI."""
+
+    account_id: int
+    outcome: str
+    run_id: int | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    api_calls: int = 0
+    items_new: int = 0
+    items_updated: int = 0
+    items_removed: int = 0
+    problems: tuple[dict[str, Any], ...] = ()
+    error: str | None = None
+    resume_after: datetime | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in FAILED_OUTCOMES
+
+    @property
+    def duration_seconds(self) -> float:
+        if self.started_at is None or self.finished_at is None:
+            return 0.0
+        return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def message(self) -> str:
+        """One line for people: what happened, and what to do when something is wrong."""
+        if self.outcome == "rate_limited" and self.run_id is None and self.resume_after:
+            return f"skipped: rate limited until {self.resume_after:%Y-%m-%d %H:%M:%S} UTC"
+        if self.error:
+            return self.error
+        if self.problems:
+            return f"{len(self.problems)} problem(s) recorded; see the collection run"
+        return ""
+
+
+class _Abandon(Exception):
+    """Internal: a section was given up; carries nothing, the problem is recorded."""
+
+
+class RunContext:
+    """What a collector gets for one run; see the module docstring for the contract."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        run_id: int,
+        account: AccountView,
+        own: OwnSide,
+        now: datetime,
+        retry: RetryPolicy,
+        progress: Callable[[Progress], None] | None,
+    ) -> None:
+        self._engine = engine
+        self._sessions = session_factory(engine)
+        self.run_id = run_id
+        self.account = account
+        self.own = own
+        self.now = now
+        self.retry = retry
+        self._progress = progress
+        self.api_calls = 0
+        self.items_new = 0
+        self.items_updated = 0
+        self.items_removed = 0
+        self.problems: list[dict[str, Any]] = []
+        self.abandoned: list[str] = []
+        self._sections: list[str] = []
+
+    # --- requests -----------------------------------------------------------------
+
+    def count_call(self, calls: int = 1) -> None:
+        self.api_calls += calls
+
+    def call(self, fetch: Callable[[], T], *, endpoint: str) -> T:
+        """Run one request, retrying transient faults with bounded backoff."""
+        attempt = 0
+        while True:
+            try:
+                return fetch()
+            except TransientError as exc:
+                if exc.endpoint is None:
+                    exc.endpoint = endpoint
+                if attempt >= self.retry.max_retries:
+                    exc.detail = f"{exc.detail}; gave up after {attempt + 1} attempts"
+                    raise
+                pause = self.retry.delay(attempt)
+                log.info("%s: %s; retrying in %.1f s", endpoint, scrub(exc.detail), pause)
+                self.retry.sleep(pause)
+                attempt += 1
+
+    # --- structure -----------------------------------------------------------------
+
+    @property
+    def where(self) -> str:
+        return " > ".join(self._sections) if self._sections else "start"
+
+    @contextmanager
+    def section(self, name: str) -> Iterator[None]:
+        """A part of the run that a malformed response abandons without ending the run."""
+        self._sections.append(name)
+        self._report()
+        try:
+            yield
+        except MalformedResponse as exc:
+            self._record_problem(exc.endpoint, None, f"{exc.detail}; skipped {self.where}")
+            self.abandoned.append(self.where)
+        finally:
+            self._sections.pop()
+
+    def problem(self, problem: PayloadProblem, endpoint: str | None = None) -> None:
+        """Record an unusable object and go on."""
+        self._record_problem(problem.endpoint or endpoint, problem.item_id, problem.detail)
+
+    def _record_problem(self, endpoint: str | None, item_id: str | None, text: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append({"id": item_id, "endpoint": endpoint, "problem": scrub(text)})
+        self._report()
+
+    # --- stored state ---------------------------------------------------------------
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._sessions() as session:
+            yield session
+            session.rollback()
+
+    def cursor(self, endpoint: str) -> str | None:
+        with self.read() as session:
+            return get_cursor(session, self.account.id, endpoint)
+
+    def cursors_with_prefix(self, prefix: str) -> dict[str, str]:
+        with self.read() as session:
+            rows = session.execute(
+                select(CollectionCursor.endpoint, CollectionCursor.value).where(
+                    CollectionCursor.account_id == self.account.id,
+                    CollectionCursor.endpoint.startswith(prefix, autoescape=True),
+                )
+            ).all()
+        return {endpoint: value for endpoint, value in rows}
+
+    def set_platform_account_id(self, value: str, display_name: str | None = None) -> None:
+        with self._sessions.begin() as session:
+            account = session.get(Account, self.account.id)
+            assert account is not None
+            account.platform_account_id = value
+            if display_name and not account.display_name:
+                account.display_name = display_name
+            session.flush()
+            self.own = own_side_for(session, account)
+        self.account = AccountView(
+            id=self.account.id,
+            client_id=self.account.client_id,
+            platform=self.account.platform,
+            handle=self.account.handle,
+            platform_account_id=value,
+            display_name=self.account.display_name or display_name,
+        )
+
+    # --- writing --------------------------------------------------------------------
+
+    def commit(self, batch: Batch) -> CommitResult:
+        """Write one batch and the run's counters in one transaction."""
+        result = CommitResult()
+        with self._sessions.begin() as session:
+            if batch.items:
+                upserted = upsert_items(session, self.account.id, batch.items, seen_at=self.now)
+                result.new, result.updated, result.ids = (
+                    upserted.new,
+                    upserted.updated,
+                    upserted.ids,
+                )
+            if batch.likes:
+                liked = upsert_likes(session, batch.likes, seen_at=self.now)
+                for item_id in sorted(set(liked.unknown_items)):
+                    self._record_problem(None, item_id, "likes of an item that is not stored")
+            platform = self.account.platform
+            if batch.removed:
+                result.removed += mark_removed(session, platform, batch.removed, at=self.now)
+            for thread in batch.threads:
+                result.removed += mark_missing_from_thread(
+                    session, platform, thread.root_id, thread.seen_ids, at=self.now
+                )
+            if batch.followers is not None:
+                record_followers(session, self.account.id, batch.followers, taken_at=self.now)
+            for endpoint, value in batch.cursors.items():
+                if value is None:
+                    session.execute(
+                        delete(CollectionCursor).where(
+                            CollectionCursor.account_id == self.account.id,
+                            CollectionCursor.endpoint == endpoint,
+                        )
+                    )
+                else:
+                    set_cursor(session, self.account.id, endpoint, value)
+            self.items_new += result.new
+            self.items_updated += result.updated
+            self.items_removed += result.removed
+            session.execute(
+                update(CollectionRun)
+                .where(CollectionRun.id == self.run_id)
+                .values(**self._counters())
+            )
+        self._report()
+        return result
+
+    def _counters(self) -> dict[str, Any]:
+        return {
+            "api_calls": self.api_calls,
+            "items_new": self.items_new,
+            "items_updated": self.items_updated + self.items_removed,
+            "problems": list(self.problems),
+        }
+
+    def _report(self, finished: bool = False, outcome: str = "running") -> None:
+        if self._progress is None:
+            return
+        self._progress(
+            Progress(
+                account_id=self.account.id,
+                section=self.where,
+                api_calls=self.api_calls,
+                items_new=self.items_new,
+                items_updated=self.items_updated + self.items_removed,
+                problems=len(self.problems),
+                finished=finished,
+                outcome=outcome,
+            )
+        )
+
+
+# --- running ------------------------------------------------------------------------
+
+
+def _load_account(session: Session, account_id: int) -> AccountView:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise LookupError(f"account {account_id} does not exist")
+    return AccountView(
+        id=account.id,
+        client_id=account.client_id,
+        platform=account.platform,
+        handle=account.handle,
+        platform_account_id=account.platform_account_id,
+        display_name=account.display_name,
+    )
+
+
+def _start_run(engine: Engine, account_id: int, now: datetime) -> tuple[int, AccountView, OwnSide]:
+    with session_factory(engine).begin() as session:
+        view = _load_account(session, account_id)
+        # A run still "running" here belonged to a process that died: say so.
+        session.execute(
+            update(CollectionRun)
+            .where(CollectionRun.account_id == account_id, CollectionRun.outcome == "running")
+            .values(
+                outcome="interrupted",
+                error="the collecting process ended before this run finished",
+            )
+        )
+        run = CollectionRun(account_id=account_id, started_at=now, outcome="running", problems=[])
+        session.add(run)
+        session.flush()
+        account = session.get(Account, account_id)
+        assert account is not None
+        return run.id, view, own_side_for(session, account)
+
+
+def resume_time(engine: Engine, account_id: int, now: datetime) -> datetime | None:
+    """When a rate-limited account may be collected again, if that is still ahead of now."""
+    with session_factory(engine)() as session:
+        latest = session.scalars(
+            select(CollectionRun)
+            .where(CollectionRun.account_id == account_id)
+            .order_by(CollectionRun.id.desc())
+            .limit(1)
+        ).first()
+        if latest is not None and latest.resume_after is not None and latest.resume_after > now:
+            return latest.resume_after
+    return None
+
+
+def record_failure(
+    engine: Engine, account_id: int, outcome: str, error: str, now: datetime | None = None
+) -> RunSummary:
+    """Record a run that could not start (no credentials, no collector for the platform)."""
+    now = now or datetime.now(UTC)
+    message = scrub(error)
+    with session_factory(engine).begin() as session:
+        run = CollectionRun(
+            account_id=account_id,
+            started_at=now,
+            finished_at=now,
+            outcome=outcome,
+            error=message,
+            problems=[],
+        )
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    return RunSummary(
+        account_id=account_id,
+        outcome=outcome,
+        run_id=run_id,
+        started_at=now,
+        finished_at=now,
+        error=message,
+    )
+
+
+def run_collection(
+    engine: Engine,
+    account_id: int,
+    collector: Collector,
+    *,
+    now: datetime | None = None,
+    retry: RetryPolicy | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> RunSummary:
+    """Collect one account once with ``collector`` and record the run. Never raises for
+    platform faults; see the module docstring for what each outcome means."""
+    now = now or datetime.now(UTC)
+    clock = time.monotonic()
+    run_id, account, own = _start_run(engine, account_id, now)
+    run = RunContext(engine, run_id, account, own, now, retry or RetryPolicy(), progress)
+    outcome, error, resume_after = "ok", None, None
+    credential: tuple[str, str | None] | None = None
+    try:
+        with run.section(account.platform):
+            collector.collect(run)
+        outcome = "partial" if run.problems or run.abandoned else "ok"
+        credential = (CredentialStatus.OK, None)
+    except RateLimited as exc:
+        outcome, resume_after = "rate_limited", exc.reset_at
+        error = (
+            f"rate limited at {exc.endpoint or run.where} ({exc.detail}); resumes after "
+            f"{exc.reset_at:%Y-%m-%d %H:%M:%S} UTC"
+        )
+    except CredentialsRejected as exc:
+        outcome = "credentials"
+        error = f"the platform refused the credentials at {exc.endpoint or run.where}: {exc.detail}"
+        credential = (CredentialStatus.NEEDS_RENEWAL, scrub(exc.detail)[:500])
+    except TransientError as exc:
+        outcome, error = "failed", f"{exc.endpoint or run.where}: {exc.detail}"
+    except AccountNotFound as exc:
+        outcome, error = "failed", str(exc)
+    except CollectionError as exc:
+        outcome, error = "failed", f"{type(exc).__name__} at {exc.endpoint or run.where}: {exc}"
+    except Exception as exc:
+        log.error("collection of account %s failed: %s", account_id, scrub(repr(exc)))
+        outcome, error = "failed", f"unexpected {type(exc).__name__} at {run.where}: {exc}"
+    except BaseException:
+        _finish(run, "interrupted", "the run was interrupted", None, None, clock)
+        raise
+    return _finish(run, outcome, error, resume_after, credential, clock)
+
+
+def _finish(
+    run: RunContext,
+    outcome: str,
+    error: str | None,
+    resume_after: datetime | None,
+    credential: tuple[str, str | None] | None,
+    clock: float,
+) -> RunSummary:
+    finished_at = run.now + timedelta(seconds=time.monotonic() - clock)
+    message = scrub(error) if error else None
+    with session_factory(run._engine).begin() as session:
+        session.execute(
+            update(CollectionRun)
+            .where(CollectionRun.id == run.run_id)
+            .values(
+                outcome=outcome,
+                finished_at=finished_at,
+                error=message,
+                resume_after=resume_after,
+                **run._counters(),
+            )
+        )
+        if credential is not None:
+            status, reason = credential
+            session.execute(
+                update(Account)
+                .where(Account.id == run.account.id)
+                .values(credential_status=status, credential_error=reason)
+            )
+    run._report(finished=True, outcome=outcome)
+    return RunSummary(
+        account_id=run.account.id,
+        outcome=outcome,
+        run_id=run.run_id,
+        started_at=run.now,
+        finished_at=finished_at,
+        api_calls=run.api_calls,
+        items_new=run.items_new,
+        items_updated=run.items_updated,
+        items_removed=run.items_removed,
+        problems=tuple(run.problems),
+        error=message,
+        resume_after=resume_after,
+    )

@@ -1,0 +1,240 @@
+"""The only place that knows X API v2 JSON: responses become platform-neutral records.
+
+tweepy is used with ``return_type=dict`` so that one damaged tweet does not take its whole
+page down (``tweepy.Tweet(data)`` raises KeyError on a tweet without ``text``); each object
+is checked here and an unusable one becomes a :class:`PayloadProblem` naming its id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from collectors.errors import MalformedResponse, PayloadProblem
+from storage.models import ItemKind, Platform
+from storage.own_side import OwnSide
+from storage.records import ItemRecord, LikeRecord
+
+PLATFORM = Platform.X.value
+NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
+
+# Asked for on every tweet read; see PLATFORMS.md.
+TWEET_FIELDS = [
+    "created_at",
+    "author_id",
+    "conversation_id",
+    "in_reply_to_user_id",
+    "referenced_tweets",
+    "public_metrics",
+    "entities",
+]
+EXPANSIONS = ["author_id"]
+USER_FIELDS = ["username", "name"]
+
+
+@dataclass(frozen=True)
+class ObjectError:
+    """One entry of a response's ``errors`` list: an object that could not be returned."""
+
+    resource_type: str
+    parameter: str
+    resource_id: str
+    title: str
+    detail: str
+    type: str
+
+    @property
+    def not_found(self) -> bool:
+        return self.type == NOT_FOUND and self.title == "Not Found Error"
+
+
+@dataclass
+class Page:
+    """One response of a list endpoint, taken apart."""
+
+    tweets: list[Any] = field(default_factory=list)
+    users: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    errors: list[ObjectError] = field(default_factory=list)
+    newest_id: str | None = None
+    next_token: str | None = None
+
+    def missing(self, resource_type: str, parameter: str) -> set[str]:
+        return {
+            e.resource_id
+            for e in self.errors
+            if e.not_found and e.resource_type == resource_type and e.parameter == parameter
+        }
+
+    def unavailable_authors(self) -> dict[str, str]:
+        """Author ids the response could not include, with the platform's reason."""
+        return {
+            e.resource_id: e.detail
+            for e in self.errors
+            if e.resource_type == "user" and e.parameter == "author_id"
+        }
+
+
+def page_from_payload(body: Any, endpoint: str) -> Page:
+    """Take a list response apart; raises MalformedResponse if it is not one."""
+    if not isinstance(body, Mapping):
+        raise MalformedResponse("the response is not a JSON object", endpoint)
+    data = body.get("data", [])
+    if isinstance(data, Mapping):
+        data = [data]
+    includes = body.get("includes") or {}
+    meta = body.get("meta") or {}
+    if not isinstance(data, list) or not isinstance(includes, Mapping):
+        raise MalformedResponse("data or includes have the wrong shape", endpoint)
+    users = {
+        str(user["id"]): user
+        for user in includes.get("users", [])
+        if isinstance(user, Mapping) and "id" in user
+    }
+    errors = [_object_error(entry) for entry in body.get("errors", []) if isinstance(entry, dict)]
+    return Page(
+        tweets=data,
+        users=users,
+        errors=errors,
+        newest_id=_text_or_none(meta.get("newest_id")),
+        next_token=_text_or_none(meta.get("next_token")),
+    )
+
+
+def _object_error(entry: Mapping[str, Any]) -> ObjectError:
+    return ObjectError(
+        resource_type=str(entry.get("resource_type", "")),
+        parameter=str(entry.get("parameter", "")),
+        resource_id=str(entry.get("resource_id") or entry.get("value") or ""),
+        title=str(entry.get("title", "")),
+        detail=str(entry.get("detail", "")),
+        type=str(entry.get("type", "")),
+    )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def parse_time(value: Any, item_id: str | None, name: str = "created_at") -> datetime:
+    if not isinstance(value, str):
+        raise PayloadProblem(f"{name} is missing", item_id)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise PayloadProblem(f"{name} {value!r} is not a time", item_id) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def item_from_payload(
+    tweet: Any,
+    users: Mapping[str, Mapping[str, Any]],
+    own: OwnSide,
+    *,
+    mentions_account: bool = False,
+) -> ItemRecord:
+    """One tweet as an item. The kind depends on the tweet alone, never on the endpoint it
+    came from, so that seeing it again elsewhere does not change it."""
+    if not isinstance(tweet, Mapping) or not tweet.get("id"):
+        raise PayloadProblem("a tweet without an id", None)
+    tweet_id = str(tweet["id"])
+    created_at = parse_time(tweet.get("created_at"), tweet_id)
+    author_id = tweet.get("author_id")
+    if not author_id:
+        raise PayloadProblem("author_id is missing", tweet_id)
+    author_id = str(author_id)
+    author = users.get(author_id) or {}
+    handle = author.get("username")
+    references = {
+        ref.get("type"): str(ref.get("id"))
+        for ref in tweet.get("referenced_tweets") or []
+        if isinstance(ref, Mapping) and ref.get("id")
+    }
+    is_own = own.includes(author_id, handle)
+    parent_id = None
+    if "retweeted" in references:
+        kind = ItemKind.REPOST
+    elif "replied_to" in references:
+        kind, parent_id = ItemKind.REPLY, references["replied_to"]
+    else:
+        # A top-level tweet by someone else is only ever collected because it names the
+        # account (mentions endpoint): it is a mention wherever it is seen again.
+        kind = ItemKind.POST if is_own else ItemKind.MENTION
+    root_id = str(tweet.get("conversation_id") or parent_id or tweet_id)
+    if kind == ItemKind.REPOST:
+        root_id = tweet_id
+    metrics = tweet.get("public_metrics") or {}
+    return ItemRecord(
+        platform=PLATFORM,
+        platform_item_id=tweet_id,
+        author_id=author_id,
+        author_handle=handle,
+        is_own=is_own,
+        kind=kind.value,
+        created_at=created_at,
+        text=str(tweet.get("text") or ""),
+        parent_id=parent_id,
+        root_id=root_id,
+        mentions_account=mentions_account,
+        permalink=f"https://x.com/{handle or 'i'}/status/{tweet_id}",
+        like_count=_count(metrics, "like_count"),
+        reply_count=_count(metrics, "reply_count"),
+        repost_count=_count(metrics, "retweet_count"),
+    )
+
+
+def _count(metrics: Any, name: str) -> int:
+    value = metrics.get(name, 0) if isinstance(metrics, Mapping) else 0
+    return value if isinstance(value, int) and value >= 0 else 0
+
+
+def like_from_payload(user: Any, tweet_id: str, own: OwnSide) -> LikeRecord:
+    """One entry of ``liking_users`` as a like of ``tweet_id``."""
+    if not isinstance(user, Mapping) or not user.get("id"):
+        raise PayloadProblem("a liking user without an id", tweet_id)
+    liker_id = str(user["id"])
+    handle = user.get("username")
+    return LikeRecord(
+        platform=PLATFORM,
+        item_platform_id=tweet_id,
+        liker_id=liker_id,
+        liker_handle=handle,
+        is_own=own.includes(liker_id, handle),
+    )
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: str
+    username: str
+    name: str | None
+    followers: int | None
+
+
+def user_from_payload(body: Any, endpoint: str) -> UserInfo | None:
+    """The user of a users lookup, or None when the response says it does not exist."""
+    if not isinstance(body, Mapping):
+        raise MalformedResponse("the response is not a JSON object", endpoint)
+    user = body.get("data")
+    if user is None:
+        return None
+    if not isinstance(user, Mapping) or not user.get("id") or not user.get("username"):
+        raise MalformedResponse("the user object has no id or username", endpoint)
+    metrics = user.get("public_metrics")
+    followers = metrics.get("followers_count") if isinstance(metrics, Mapping) else None
+    return UserInfo(
+        id=str(user["id"]),
+        username=str(user["username"]),
+        name=user.get("name"),
+        followers=followers if isinstance(followers, int) else None,
+    )
+
+
+def lookup_error(body: Any) -> str | None:
+    """The platform's reason why a lookup returned no object."""
+    if isinstance(body, Mapping):
+        for entry in body.get("errors", []):
+            if isinstance(entry, Mapping) and entry.get("detail"):
+                return str(entry["detail"])
+    return None

@@ -1,0 +1,190 @@
+"""Scripted simulated platforms for the collector tests: small worlds with known stories.
+
+Each builder returns the world and the posts by name, so tests can assert on exact ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sandbox.world import Actor, Post, World
+from storage.models import Account, Client, Identity
+
+T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # a Monday
+X_TOKEN = "x-bearer-AAAAsecret0123456789"
+PAGE_TOKEN = "EAAGpagetoken0123456789secret"
+FAST_RETRY_SECONDS = 0.01
+
+
+@dataclass
+class Scripted:
+    world: World
+    posts: dict[str, Post] = field(default_factory=dict)
+
+
+def x_world(now: datetime = T0 + timedelta(days=1)) -> Scripted:
+    """@huber_shop: a post with a question, an agency answer and a deeper reply, a mention,
+    a retweet, an old post whose conversation is past search's reach, and likes."""
+    world = World("x", now=now)
+    for actor in (
+        Actor("100", "huber_shop", name="Bäckerei Huber", followers=420),
+        Actor("200", "jana_agency", name="Jana (Agentur)"),
+        Actor("900", "anna_k", name="Anna"),
+        Actor("901", "ben_b", name="Ben"),
+    ):
+        world.add_actor(actor)
+    world.manage("100", X_TOKEN)
+    posts: dict[str, Post] = {}
+    posts["old"] = world.post("100", T0 - timedelta(days=10), "Unser Herbstbrot ist da")
+    posts["old_reply"] = world.post(
+        "900", T0 - timedelta(days=9), "@huber_shop lecker!", reply_to=posts["old"].id
+    )
+    posts["post"] = world.post("100", T0, "Frische Brezen ab 7 Uhr!")
+    posts["question"] = world.post(
+        "900", T0 + timedelta(minutes=5), "@huber_shop habt ihr heute offen?",
+        reply_to=posts["post"].id,
+    )  # fmt: skip
+    posts["answer"] = world.post(
+        "200", T0 + timedelta(minutes=20), "@anna_k ja, bis 18 Uhr!",
+        reply_to=posts["question"].id,
+    )  # fmt: skip
+    posts["deeper"] = world.post(
+        "901", T0 + timedelta(minutes=30), "@jana_agency @huber_shop auch am Samstag?",
+        reply_to=posts["answer"].id, mentions=["100"],
+    )  # fmt: skip
+    posts["mention"] = world.post(
+        "901", T0 + timedelta(hours=2), "Beste Brezen gibt es bei @huber_shop", mentions=["100"]
+    )
+    posts["retweet"] = world.post(
+        "100", T0 + timedelta(hours=3), "", kind="repost", reposted_id=posts["mention"].id
+    )
+    world.like(posts["post"].id, "900", T0 + timedelta(minutes=6))
+    world.like(posts["post"].id, "200", T0 + timedelta(minutes=7))  # the agency likes it
+    posts["post"].anonymous_likes = 3
+    return Scripted(world, posts)
+
+
+def _client(session: Session) -> Client:
+    """The test client, created on first use."""
+    client = session.scalar(select(Client).where(Client.name == "Bäckerei Huber"))
+    if client is None:
+        client = Client(name="Bäckerei Huber", time_zone="Europe/Berlin")
+        session.add(client)
+        session.flush()
+    return client
+
+
+def add_x_account(session: Session, reference: str | None = "HUBER_X_TOKEN") -> Account:
+    client = _client(session)
+    account = Account(
+        client_id=client.id, platform="x", handle="@huber_shop", credentials_ref=reference
+    )
+    session.add(account)
+    session.add(Identity(client_id=client.id, platform="x", handle="@jana_agency"))
+    session.flush()
+    return account
+
+
+@dataclass
+class GraphScripted:
+    facebook: World
+    instagram: World
+    posts: dict[str, Post] = field(default_factory=dict)
+
+
+def graph_worlds(now: datetime = T0 + timedelta(days=1)) -> GraphScripted:
+    """Bäckerei Huber's Page 555 and its Instagram business account, one page token."""
+    fb = World("facebook", now=now)
+    for actor in (
+        Actor("555", "baeckerei.huber", name="Bäckerei Huber", followers=310),
+        Actor("9001", "anna.k", name="Anna K"),
+        Actor("9002", "ben.b", name="Ben B"),
+    ):
+        fb.add_actor(actor)
+    fb.manage("555", PAGE_TOKEN)
+    posts: dict[str, Post] = {}
+    posts["old"] = fb.post("555", T0 - timedelta(days=30), "Wir haben Urlaub")
+    posts["post"] = fb.post("555", T0, "Neue Brötchen!")
+    posts["question"] = fb.post(
+        "9001", T0 + timedelta(minutes=5), "Habt ihr offen?", reply_to=posts["post"].id
+    )
+    posts["answer"] = fb.post(
+        "555", T0 + timedelta(minutes=9), "Ja, bis 18 Uhr!", reply_to=posts["question"].id
+    )
+    posts["thanks"] = fb.post(
+        "9001", T0 + timedelta(minutes=11), "Danke!", reply_to=posts["answer"].id
+    )
+    posts["complaint"] = fb.post(
+        "9002", T0 + timedelta(minutes=40), "Gestern war das Brot alt.",
+        reply_to=posts["post"].id, hidden_at=T0 + timedelta(hours=1),
+    )  # fmt: skip
+    posts["visitor"] = fb.post(
+        "9002", T0 + timedelta(hours=2), "Macht ihr auch Torten?", kind="visitor_post",
+        page_id="555",
+    )  # fmt: skip
+    posts["visitor_answer"] = fb.post(
+        "555", T0 + timedelta(hours=3), "Ja, auf Bestellung.", reply_to=posts["visitor"].id
+    )
+    fb.like(posts["post"].id, "9001", T0 + timedelta(minutes=6))
+    fb.like(posts["post"].id, "555", T0 + timedelta(minutes=8))
+
+    ig = World("instagram", now=now)
+    for actor in (
+        Actor("17841400000000001", "baeckerei_huber", followers=1200),
+        Actor("17841400000000009", "kunde_karl"),
+    ):
+        ig.add_actor(actor)
+    ig.manage("17841400000000001", PAGE_TOKEN, page_id="555")
+    posts["media"] = ig.post("17841400000000001", T0, "Sauerteig, 48 Stunden")
+    posts["ig_comment"] = ig.post(
+        "17841400000000009", T0 + timedelta(minutes=3), "Wie lange hält das?",
+        reply_to=posts["media"].id,
+    )  # fmt: skip
+    posts["ig_answer"] = ig.post(
+        "17841400000000001", T0 + timedelta(minutes=30), "@kunde_karl 4 Tage",
+        reply_to=posts["ig_comment"].id,
+    )  # fmt: skip
+    posts["ig_followup"] = ig.post(
+        "17841400000000009", T0 + timedelta(minutes=35), "@baeckerei_huber super",
+        reply_to=posts["ig_answer"].id,
+    )  # fmt: skip
+    ig.like(posts["media"].id, "17841400000000009", T0 + timedelta(minutes=4))
+    posts["media"].anonymous_likes = 10
+    return GraphScripted(fb, ig, posts)
+
+
+def add_graph_accounts(session: Session, reference: str = "HUBER_PAGE_TOKEN") -> tuple[int, int]:
+    client = _client(session)
+    facebook = Account(
+        client_id=client.id, platform="facebook", handle="baeckerei.huber",
+        credentials_ref=reference,
+    )  # fmt: skip
+    instagram = Account(
+        client_id=client.id, platform="instagram", handle="@baeckerei_huber",
+        credentials_ref=reference,
+    )  # fmt: skip
+    session.add_all([facebook, instagram])
+    session.flush()
+    return facebook.id, instagram.id
+
+
+def settings_for(tmp_path, **values: object):
+    """Settings as the service would load them, with these environment variables."""
+    from replywatch.config import load_settings
+
+    env = {
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "REPLYWATCH_SECRETS_FILE": str(tmp_path / "secrets.toml"),
+        **{name: str(value) for name, value in values.items()},
+    }
+    return load_settings(env=env)
+
+
+def fast_retry(max_retries: int = 3):
+    from collectors.run import RetryPolicy
+
+    return RetryPolicy(max_retries=max_retries, base_delay=FAST_RETRY_SECONDS)

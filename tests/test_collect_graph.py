@@ -1,0 +1,318 @@
+"""Collecting Facebook Pages and Instagram over real HTTP from the simulated Graph API."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import facebook
+import pytest
+from sqlalchemy import select
+
+from replywatch.collecting import collect_account
+from sandbox.graph_api import GraphApiServer, GraphError
+from sandbox.world import Actor, World
+from storage.engine import session_factory
+from storage.models import Account, Client, FollowerSnapshot, Item
+from tests.support.platforms import (
+    PAGE_TOKEN,
+    T0,
+    add_graph_accounts,
+    fast_retry,
+    graph_worlds,
+    settings_for,
+)
+
+ENV = {"HUBER_PAGE_TOKEN": PAGE_TOKEN}
+
+
+@pytest.fixture
+def scripted():
+    return graph_worlds()
+
+
+@pytest.fixture
+def server(scripted):
+    with GraphApiServer(facebook=scripted.facebook, instagram=scripted.instagram) as running:
+        yield running
+
+
+@pytest.fixture
+def settings(server, tmp_path):
+    return settings_for(tmp_path, REPLYWATCH_GRAPH_API_URL=server.url)
+
+
+@pytest.fixture
+def accounts(engine):
+    with session_factory(engine).begin() as session:
+        return add_graph_accounts(session)
+
+
+def collect(engine, settings, account_id, now, env=ENV):
+    return collect_account(engine, settings, account_id, now=now, env=env, retry=fast_retry())
+
+
+def _items(engine) -> dict[str, Item]:
+    with session_factory(engine)() as session:
+        return {item.platform_item_id: item for item in session.scalars(select(Item))}
+
+
+def _paths(server) -> list[str]:
+    return [call.path for call in server.calls]
+
+
+def test_first_run_of_a_page_and_its_instagram_account(engine, server, scripted, settings,
+                                                       accounts):  # fmt: skip
+    facebook_id, instagram_id = accounts
+    now = scripted.facebook.now
+    page = collect(engine, settings, facebook_id, now)
+    assert page.outcome == "ok", page.error
+    assert _paths(server) == ["/v24.0/baeckerei.huber", "/v24.0/555/feed"]
+    server.reset_calls()
+    insta = collect(engine, settings, instagram_id, now)
+    assert insta.outcome == "ok", insta.error
+    assert _paths(server) == ["/v24.0/me", "/v24.0/17841400000000001/media",
+                              "/v24.0/17841400000000001"]  # fmt: skip
+    p = {name: post.id for name, post in scripted.posts.items()}
+    items = _items(engine)
+    shape = {i: (it.platform, it.kind, it.is_own, it.parent_id, it.root_id, it.removed_reason)
+             for i, it in items.items()}  # fmt: skip
+    assert shape == {
+        p["old"]: ("facebook", "post", True, None, p["old"], None),
+        p["post"]: ("facebook", "post", True, None, p["post"], None),
+        p["question"]: ("facebook", "comment", False, p["post"], p["post"], None),
+        p["answer"]: ("facebook", "comment", True, p["question"], p["post"], None),
+        p["thanks"]: ("facebook", "comment", False, p["question"], p["post"], None),
+        p["complaint"]: ("facebook", "comment", False, p["post"], p["post"], "hidden"),
+        p["visitor"]: ("facebook", "visitor_post", False, None, p["visitor"], None),
+        p["visitor_answer"]: ("facebook", "comment", True, p["visitor"], p["visitor"], None),
+        p["media"]: ("instagram", "post", True, None, p["media"], None),
+        p["ig_comment"]: ("instagram", "comment", False, p["media"], p["media"], None),
+        p["ig_answer"]: ("instagram", "comment", True, p["ig_comment"], p["media"], None),
+        p["ig_followup"]: ("instagram", "comment", False, p["ig_comment"], p["media"], None),
+    }
+    post = items[p["post"]]
+    assert (post.like_count, post.reply_count, post.author_handle) == (2, 4, "Bäckerei Huber")
+    assert post.permalink.startswith("https://www.facebook.com/555/posts/")
+    question = items[p["question"]]
+    assert (question.author_id, question.author_handle, question.text) == (
+        "9001", "Anna K", "Habt ihr offen?")  # fmt: skip
+    assert question.created_at == T0 + timedelta(minutes=5)
+    media = items[p["media"]]
+    assert (media.like_count, media.reply_count, media.author_handle) == (11, 3, "baeckerei_huber")
+    assert items[p["ig_comment"]].author_handle == "kunde_karl"
+    with session_factory(engine)() as session:
+        ids = {a.platform: a.platform_account_id for a in session.scalars(select(Account))}
+        followers = {s.account_id: s.followers for s in session.scalars(select(FollowerSnapshot))}
+    assert ids == {"facebook": "555", "instagram": "17841400000000001"}
+    assert followers == {facebook_id: 310, instagram_id: 1200}
+
+
+def test_quiet_runs_cost_one_call_and_reread_only_the_thread_window(
+    engine, server, scripted, settings, accounts
+):
+    facebook_id, instagram_id = accounts
+    now = scripted.facebook.now
+    collect(engine, settings, facebook_id, now)
+    collect(engine, settings, instagram_id, now)
+    server.reset_calls()
+    later = now + timedelta(minutes=30)
+    quiet = [collect(engine, settings, account, later) for account in accounts]
+    assert [(s.outcome, s.api_calls, s.items_new, s.items_updated) for s in quiet] == [
+        ("ok", 1, 0, 0), ("ok", 1, 0, 0)]  # fmt: skip
+    assert _paths(server) == ["/v24.0/555/feed", "/v24.0/17841400000000001/media"]
+    since = int(server.calls[0].query["since"][0])
+    assert since == int((later - timedelta(days=14)).timestamp())
+    # The 30-day-old post is outside the window: not re-read, and not taken for removed.
+    assert _items(engine)[scripted.posts["old"].id].removed_at is None
+
+
+def test_a_full_view_marks_deleted_comments_and_posts_removed_and_unhidden_ones_back(
+    engine, server, scripted, settings, accounts
+):
+    facebook_id, _ = accounts
+    world = scripted.facebook
+    collect(engine, settings, facebook_id, world.now)
+    later = world.advance(timedelta(hours=1))
+    scripted.posts["thanks"].deleted_at = later
+    scripted.posts["complaint"].hidden_at = None
+    scripted.posts["visitor"].deleted_at = later
+    summary = collect(engine, settings, facebook_id, later)
+    assert summary.outcome == "ok" and summary.items_removed == 3
+    items = _items(engine)
+    removed = {i: (it.removed_reason, it.removed_at) for i, it in items.items() if it.removed_at}
+    p = scripted.posts
+    assert removed == {
+        p["thanks"].id: ("deleted", later),
+        p["visitor"].id: ("deleted", later),
+        p["visitor_answer"].id: ("deleted", later),
+    }
+    assert len(items) == 8  # the Page only: removed, never deleted from storage
+
+
+def _long_thread(world: World, comments: int) -> list[str]:
+    post = world.post("555", T0 + timedelta(hours=5), "Gewinnspiel!")
+    ids = [post.id]
+    for number in range(comments):
+        at = T0 + timedelta(hours=5, minutes=number + 1)
+        ids.append(world.post("9001", at, f"Ich! {number}", reply_to=post.id).id)
+    return ids
+
+
+def test_a_partial_view_never_marks_anything_removed(engine, server, scripted, settings,
+                                                     accounts):  # fmt: skip
+    facebook_id, _ = accounts
+    world = scripted.facebook
+    thread = _long_thread(world, 120)
+    first = collect(engine, settings, facebook_id, world.now)
+    assert first.outcome == "ok" and first.items_new == 8 + 121
+    assert len(server.calls_to(r"/comments$")) == 1  # 100 inline, 20 on a second page
+    gone = world.posts[thread[5]]
+    gone.deleted_at = world.advance(timedelta(minutes=10))
+    server.inject(r"/comments$", kind="malformed")
+    partial = collect(engine, settings, facebook_id, world.now)
+    assert partial.outcome == "partial"
+    assert partial.problems[0]["endpoint"] == "GET /{post-id}/comments"
+    assert partial.problems[0]["problem"].endswith(f"skipped facebook > feed > comments of "
+                                                   f"{thread[0]}")  # fmt: skip
+    assert _items(engine)[gone.id].removed_at is None
+    complete = collect(engine, settings, facebook_id, world.advance(timedelta(minutes=10)))
+    assert complete.outcome == "ok" and complete.items_removed == 1
+    assert _items(engine)[gone.id].removed_reason == "deleted"
+
+
+def test_a_post_that_vanishes_mid_thread_leaves_the_thread_undecided(
+    engine, server, scripted, settings, accounts
+):
+    facebook_id, _ = accounts
+    world = scripted.facebook
+    thread = _long_thread(world, 120)
+    collect(engine, settings, facebook_id, world.now)
+    gone = world.posts[thread[7]]
+    gone.deleted_at = world.advance(timedelta(minutes=10))
+    vanished = GraphError(400, 100, "Unsupported get request.", "GraphMethodException", 33)
+    server.inject(r"/comments$", status=400, body=vanished.body())
+    summary = collect(engine, settings, facebook_id, world.now)
+    assert summary.outcome == "partial"
+    assert summary.problems[0]["id"] == thread[0]
+    assert summary.problems[0]["problem"].startswith("gone while reading its comments: Graph")
+    assert _items(engine)[gone.id].removed_at is None  # not decided from a partial view
+    assert _items(engine)[scripted.posts["question"].id].removed_at is None
+
+
+def test_throttling_stops_the_run_until_meta_says(engine, server, scripted, settings, accounts):
+    facebook_id, _ = accounts
+    now = scripted.facebook.now
+    server.inject(r"/feed$", status=429, reset_in=600)
+    throttled = collect(engine, settings, facebook_id, now)
+    assert throttled.outcome == "rate_limited"
+    assert throttled.resume_after == now + timedelta(minutes=10)
+    assert "Graph error 4" in throttled.error
+    server.reset_calls()
+    assert collect(engine, settings, facebook_id, now + timedelta(minutes=5)).run_id is None
+    assert server.calls == []
+    resumed = collect(engine, settings, facebook_id, now + timedelta(minutes=11))
+    assert resumed.outcome == "ok" and len(_items(engine)) == 8
+
+
+def test_a_used_up_hour_is_throttling_too(engine, scripted, tmp_path, accounts):
+    facebook_id, _ = accounts
+    with GraphApiServer(facebook=scripted.facebook, hourly_calls=1) as server:
+        settings = settings_for(tmp_path, REPLYWATCH_GRAPH_API_URL=server.url)
+        limited = collect(engine, settings, facebook_id, scripted.facebook.now)
+    assert limited.outcome == "rate_limited" and "Graph error 32" in limited.error
+    assert limited.resume_after == scripted.facebook.now + timedelta(minutes=60)
+
+
+def test_refused_token_transient_errors_and_a_missing_author(engine, server, scripted, settings,
+                                                             accounts):  # fmt: skip
+    facebook_id, instagram_id = accounts
+    now = scripted.facebook.now
+    refused = collect(engine, settings, facebook_id, now, env={"HUBER_PAGE_TOKEN": "EAAGwrong99"})
+    assert refused.outcome == "credentials"
+    assert "Graph error 190" in refused.error and "EAAGwrong99" not in refused.error
+    with session_factory(engine)() as session:
+        assert session.get(Account, facebook_id).credential_status == "needs_renewal"
+    server.inject(r"/media$", status=500)
+    server.corrupt(scripted.posts["ig_comment"].id, "from", "username")
+    insta = collect(engine, settings, instagram_id, now)
+    assert insta.outcome == "partial"
+    assert [c.status for c in server.calls_to(r"/media$")] == [500, 200]
+    assert insta.problems == ({"id": scripted.posts["ig_comment"].id,
+                               "endpoint": "GET /{media-id}/comments",
+                               "problem": "the comment's author (from, username) is missing"},)  # fmt: skip
+    kept = _items(engine)[scripted.posts["ig_comment"].id]
+    assert kept.author_id is None and kept.is_own is False
+
+
+def test_accounts_that_do_not_exist_or_do_not_match_the_token(engine, server, settings):
+    with session_factory(engine).begin() as session:
+        facebook_id, instagram_id = add_graph_accounts(session)
+        session.get(Account, facebook_id).handle = "no.such.page"
+        session.get(Account, instagram_id).handle = "@someone_else"
+    page = collect(engine, settings, facebook_id, T0)
+    assert page.outcome == "failed"
+    assert page.error.startswith("Facebook Page 'no.such.page' does not exist or this token "
+                                 "cannot see it: Graph error 803")  # fmt: skip
+    insta = collect(engine, settings, instagram_id, T0)
+    assert insta.outcome == "failed"
+    assert insta.error == ("Instagram account @someone_else: the configured token belongs to "
+                           "@baeckerei_huber (Facebook Page Bäckerei Huber)")  # fmt: skip
+
+
+def test_the_graph_version_comes_from_the_settings(engine, server, scripted, tmp_path, accounts):
+    settings = settings_for(tmp_path, REPLYWATCH_GRAPH_API_URL=server.url,
+                            REPLYWATCH_GRAPH_API_VERSION="23.0")  # fmt: skip
+    for account in accounts:
+        assert collect(engine, settings, account, scripted.facebook.now).outcome == "ok"
+    assert {call.path.split("/")[1] for call in server.calls} == {"v23.0"}
+
+
+def test_two_base_urls_in_one_process_do_not_clash(engine, tmp_path):
+    """Two Pages on two Graph hosts, collected at the same time in two threads."""
+    worlds, servers, settings, account_ids = [], [], [], []
+    with session_factory(engine).begin() as session:
+        client = Client(name="Zwei Filialen", time_zone="Europe/Berlin")
+        session.add(client)
+        session.flush()
+        for number in (1, 2):
+            world = World("facebook", now=T0 + timedelta(days=1))
+            world.add_actor(
+                Actor(f"70{number}", f"filiale.nummer{number}", name=f"Filiale {number}")
+            )
+            world.manage(f"70{number}", PAGE_TOKEN)
+            for minute in range(60):
+                world.post(f"70{number}", T0 + timedelta(minutes=minute), f"Post {minute}")
+            worlds.append(world)
+            account = Account(client_id=client.id, platform="facebook",
+                              handle=f"filiale.nummer{number}", credentials_ref="HUBER_PAGE_TOKEN")  # fmt: skip
+            session.add(account)
+            session.flush()
+            account_ids.append(account.id)
+    for number, world in enumerate(worlds):
+        servers.append(GraphApiServer(facebook=world).start())
+        settings.append(settings_for(tmp_path / str(number),
+                                     REPLYWATCH_GRAPH_API_URL=servers[-1].url))  # fmt: skip
+    results = {}
+
+    def run(index: int) -> None:
+        results[index] = collect(engine, settings[index], account_ids[index], worlds[index].now)
+
+    try:
+        threads = [threading.Thread(target=run, args=(index,)) for index in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        for server in servers:
+            server.stop()
+    assert [results[i].outcome for i in (0, 1)] == ["ok", "ok"]
+    assert [results[i].items_new for i in (0, 1)] == [60, 60]
+    for number, server in enumerate(servers, start=1):
+        nodes = {call.path.split("/")[2] for call in server.calls}
+        assert nodes == {f"filiale.nummer{number}", f"70{number}"}
+    assert facebook.FACEBOOK_GRAPH_URL == "https://graph.facebook.com/"
+    with session_factory(engine)() as session:
+        owners = dict(session.execute(select(Item.account_id, Item.author_id).distinct()).all())
+    assert owners == {account_ids[0]: "701", account_ids[1]: "702"}

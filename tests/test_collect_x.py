@@ -1,0 +1,360 @@
+"""Collecting X accounts over real HTTP from the simulated X API, into SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from collectors.x.collect import MAX_QUERY_LENGTH, _query_batches, _search_query
+from replywatch.collecting import collect_account
+from sandbox.world import Actor, World
+from sandbox.x_api import XApiServer
+from storage.engine import session_factory
+from storage.models import Account, CollectionCursor, CollectionRun, FollowerSnapshot, Item, Like
+from tests.support.platforms import T0, X_TOKEN, add_x_account, fast_retry, settings_for, x_world
+
+ENV = {"HUBER_X_TOKEN": X_TOKEN}
+ROUTES = {
+    "lookup": r"^/2/users/by/username/",
+    "posts": r"^/2/users/\d+/tweets$",
+    "mentions": r"^/2/users/\d+/mentions$",
+    "search": r"^/2/tweets/search/recent$",
+    "refresh": r"^/2/tweets$",
+    "likers": r"/liking_users$",
+    "user": r"^/2/users/\d+$",
+}
+
+
+def calls_by_route(server: XApiServer) -> dict[str, int]:
+    counts = {name: len(server.calls_to(pattern)) for name, pattern in ROUTES.items()}
+    return {name: count for name, count in counts.items() if count}
+
+
+@pytest.fixture
+def scripted():
+    return x_world()
+
+
+@pytest.fixture
+def server(scripted):
+    with XApiServer(scripted.world) as running:
+        yield running
+
+
+@pytest.fixture
+def settings(server, tmp_path):
+    return settings_for(tmp_path, REPLYWATCH_X_API_URL=server.url)
+
+
+@pytest.fixture
+def account_id(engine):
+    with session_factory(engine).begin() as session:
+        return add_x_account(session).id
+
+
+def collect(engine, settings, account_id, now, env=ENV, retry=None):
+    return collect_account(engine, settings, account_id, now=now, env=env,
+                           retry=retry or fast_retry())  # fmt: skip
+
+
+def _items(engine) -> dict[str, Item]:
+    with session_factory(engine)() as session:
+        return {item.platform_item_id: item for item in session.scalars(select(Item))}
+
+
+def _cursors(engine) -> dict[str, str]:
+    with session_factory(engine)() as session:
+        return {c.endpoint: c.value for c in session.scalars(select(CollectionCursor))}
+
+
+def test_first_run_stores_posts_replies_mentions_reposts_likes_and_followers(
+    engine, server, scripted, settings, account_id
+):
+    now = scripted.world.now
+    summary = collect(engine, settings, account_id, now)
+    assert summary.outcome == "ok", summary.error
+    assert calls_by_route(server) == {
+        "lookup": 1, "posts": 1, "mentions": 1, "search": 1, "refresh": 1, "likers": 1,
+    }  # fmt: skip
+    assert summary.api_calls == 6 and summary.items_new == 8
+    p = {name: post.id for name, post in scripted.posts.items()}
+    items = _items(engine)
+    shape = {
+        item_id: (i.kind, i.is_own, i.parent_id, i.root_id, i.mentions_account)
+        for item_id, i in items.items()
+    }
+    assert shape == {
+        p["old"]: ("post", True, None, p["old"], False),
+        p["old_reply"]: ("reply", False, p["old"], p["old"], True),
+        p["post"]: ("post", True, None, p["post"], False),
+        p["question"]: ("reply", False, p["post"], p["post"], True),
+        p["answer"]: ("reply", True, p["question"], p["post"], False),  # agency identity
+        p["deeper"]: ("reply", False, p["answer"], p["post"], True),
+        p["mention"]: ("mention", False, None, p["mention"], True),
+        p["retweet"]: ("repost", True, None, p["retweet"], False),
+    }
+    question = items[p["question"]]
+    assert question.author_handle == "anna_k" and question.text.startswith("@huber_shop habt")
+    assert question.created_at == T0 + timedelta(minutes=5)
+    assert question.permalink == f"https://x.com/anna_k/status/{p['question']}"
+    assert items[p["post"]].like_count == 5  # two listed likers, three X does not list
+    with session_factory(engine)() as session:
+        account = session.get(Account, account_id)
+        assert (account.platform_account_id, account.display_name, account.credential_status) == (
+            "100", "Bäckerei Huber", "ok")  # fmt: skip
+        likes = {(like.liker_id, like.liker_handle, like.is_own) for like in session.scalars(
+            select(Like))}  # fmt: skip
+        followers = [s.followers for s in session.scalars(select(FollowerSnapshot))]
+        run = session.scalars(select(CollectionRun)).one()
+    assert likes == {("900", "anna_k", False), ("200", "jana_agency", True)}
+    assert followers == [420]
+    assert (run.outcome, run.api_calls, run.items_new, run.problems) == ("ok", 6, 8, [])
+    assert run.started_at == now and run.finished_at >= now
+    cursors = _cursors(engine)
+    assert json.loads(cursors["posts"]) == {"since_id": p["retweet"]}
+    assert json.loads(cursors["mentions"]) == {"since_id": p["mention"]}
+    assert json.loads(cursors["conversations"])["since_id"] == p["deeper"]
+    assert cursors[f"likers:{p['post']}"] == "5"
+
+
+def test_an_incremental_run_without_new_data_makes_the_minimum_number_of_calls(
+    engine, server, scripted, settings, account_id
+):
+    world = scripted.world
+    collect(engine, settings, account_id, world.now)
+    server.reset_calls()
+    world.advance(timedelta(minutes=10))
+    quiet = collect(engine, settings, account_id, world.now)
+    # posts since_id, mentions since_id, one search over the one young conversation.
+    assert calls_by_route(server) == {"posts": 1, "mentions": 1, "search": 1}
+    assert (quiet.outcome, quiet.api_calls, quiet.items_new, quiet.items_updated) == (
+        "ok", 3, 0, 0)  # fmt: skip
+    since = {name: call.query.get("since_id") for name in ("posts", "mentions", "search")
+             for call in server.calls_to(ROUTES[name])}  # fmt: skip
+    p = {name: post.id for name, post in scripted.posts.items()}
+    assert since == {"posts": [p["retweet"]], "mentions": [p["mention"]], "search": [p["deeper"]]}
+    search = server.calls_to(ROUTES["search"])[0].query["query"][0]
+    assert search == f"conversation_id:{p['post']} -from:100"
+
+    server.reset_calls()
+    reply = world.post("901", world.now + timedelta(minutes=1), "@jana_agency danke!",
+                       reply_to=scripted.posts["answer"].id)  # fmt: skip
+    world.advance(timedelta(minutes=10))
+    fresh = collect(engine, settings, account_id, world.now)
+    assert calls_by_route(server) == {"posts": 1, "mentions": 1, "search": 1}
+    assert fresh.items_new == 1 and _items(engine)[reply.id].root_id == p["post"]
+
+    # Eight days on, no conversation is young enough for search/recent: none is searched.
+    server.reset_calls()
+    world.advance(timedelta(days=8))
+    later = collect(engine, settings, account_id, world.now)
+    assert later.outcome == "ok"
+    assert calls_by_route(server) == {"posts": 1, "mentions": 1, "user": 1}
+
+
+def test_refresh_updates_counts_fetches_new_likers_and_marks_deleted_items_removed(
+    engine, server, scripted, settings, account_id
+):
+    world = scripted.world
+    collect(engine, settings, account_id, world.now)
+    scripted.posts["question"].deleted_at = world.now + timedelta(minutes=1)
+    world.like(scripted.posts["post"].id, "901", world.now + timedelta(minutes=2))
+    server.reset_calls()
+    world.advance(timedelta(hours=7))
+    summary = collect(engine, settings, account_id, world.now)
+    assert calls_by_route(server) == {
+        "posts": 1, "mentions": 1, "search": 1, "refresh": 1, "likers": 1,
+    }  # fmt: skip
+    items = _items(engine)
+    question = items[scripted.posts["question"].id]
+    assert (question.removed_reason, question.removed_at) == ("deleted", world.now)
+    assert items[scripted.posts["post"].id].like_count == 6
+    assert summary.items_removed == 1
+    with session_factory(engine)() as session:
+        likers = set(session.scalars(select(Like.liker_id)))
+    assert likers == {"900", "200", "901"}
+
+
+def _busy_world(posts: int) -> World:
+    world = World("x", now=T0 + timedelta(days=1))
+    world.add_actor(Actor("100", "huber_shop", followers=3))
+    world.manage("100", X_TOKEN)
+    for minute in range(posts):
+        world.post("100", T0 - timedelta(days=20) + timedelta(minutes=minute), f"Angebot {minute}")
+    return world
+
+
+def test_a_429_keeps_what_it_has_records_where_it_stopped_and_resumes_there(
+    engine, tmp_path, account_id
+):
+    world = _busy_world(250)
+    with XApiServer(world) as server:
+        settings = settings_for(tmp_path, REPLYWATCH_X_API_URL=server.url)
+        server.inject(ROUTES["posts"], status=429, reset_in=900, skip=1)
+        limited = collect(engine, settings, account_id, world.now)
+        assert limited.outcome == "rate_limited"
+        assert limited.resume_after is not None
+        assert (
+            abs((limited.resume_after - (world.now + timedelta(seconds=900))).total_seconds()) < 2
+        )
+        assert "GET /2/users/:id/tweets" in limited.error and "resumes after" in limited.error
+        assert len(_items(engine)) == 100  # the first page is kept
+        stopped = json.loads(_cursors(engine)["posts"])
+        assert "since_id" not in stopped and stopped["next_token"]
+
+        # Before the reset: no call at all, the summary says until when.
+        server.reset_calls()
+        waiting = collect(engine, settings, account_id, world.now + timedelta(minutes=1))
+        assert (waiting.outcome, waiting.run_id, len(server.calls)) == ("rate_limited", None, 0)
+        assert waiting.message.startswith("skipped: rate limited until")
+
+        world.advance(timedelta(minutes=16))
+        resumed = collect(engine, settings, account_id, world.now)
+    assert resumed.outcome == "ok", resumed.error
+    first = server.calls_to(ROUTES["posts"])[0]
+    assert first.query["pagination_token"] == [stopped["next_token"]]
+    items = _items(engine)
+    assert len(items) == 250 and resumed.items_new == 150
+    newest = max(items, key=int)
+    assert json.loads(_cursors(engine)["posts"]) == {"since_id": newest}
+    with session_factory(engine)() as session:
+        outcomes = [r.outcome for r in session.scalars(select(CollectionRun).order_by(
+            CollectionRun.id))]  # fmt: skip
+    assert outcomes == ["rate_limited", "ok"]
+
+
+def test_transient_faults_are_retried_and_exhausted_retries_fail_the_run(
+    engine, server, scripted, tmp_path, account_id
+):
+    settings = settings_for(tmp_path, REPLYWATCH_X_API_URL=server.url, REPLYWATCH_REQUEST_TIMEOUT=1)
+    server.inject(ROUTES["mentions"], status=503, times=2)
+    server.inject(ROUTES["search"], kind="drop")
+    server.inject(ROUTES["refresh"], kind="slow", delay=1.5)
+    survived = collect(engine, settings, account_id, scripted.world.now)
+    assert survived.outcome == "ok", survived.error
+    assert [c.status for c in server.calls_to(ROUTES["mentions"])] == [503, 503, 200]
+    assert len(server.calls_to(ROUTES["search"])) == 2
+    assert survived.api_calls == 6 + 2 + 1 + 1
+    assert len(_items(engine)) == 8
+
+    server.reset_calls()
+    server.inject(ROUTES["posts"], status=502, times=-1)
+    scripted.world.advance(timedelta(minutes=5))
+    failed = collect(engine, settings, account_id, scripted.world.now, retry=fast_retry(2))
+    assert failed.outcome == "failed" and failed.failed
+    assert "gave up after 3 attempts" in failed.error and "GET /2/users/:id/tweets" in failed.error
+    assert len(server.calls_to(ROUTES["posts"])) == 3
+    assert len(_items(engine)) == 8  # nothing lost
+
+
+def test_a_malformed_page_is_recorded_and_the_rest_goes_on(
+    engine, server, scripted, settings, account_id
+):
+    server.inject(ROUTES["mentions"], kind="malformed")
+    partial = collect(engine, settings, account_id, scripted.world.now)
+    assert partial.outcome == "partial"
+    assert partial.problems == (
+        {"id": None, "endpoint": "GET /2/users/:id/mentions",
+         "problem": "the response is not valid JSON; skipped x > mentions"},
+    )  # fmt: skip
+    assert "mentions" not in _cursors(engine)
+    items = _items(engine)
+    assert scripted.posts["mention"].id not in items  # only the mentions endpoint has it
+    assert scripted.posts["question"].id in items  # search found it regardless
+    with session_factory(engine)() as session:
+        assert session.scalars(select(CollectionRun)).one().problems == list(partial.problems)
+    again = collect(engine, settings, account_id, scripted.world.now + timedelta(minutes=5))
+    assert again.outcome == "ok" and scripted.posts["mention"].id in _items(engine)
+
+
+def test_damaged_objects_are_recorded_with_their_ids_and_the_rest_is_kept(
+    engine, server, scripted, settings, account_id
+):
+    p = {name: post.id for name, post in scripted.posts.items()}
+    server.corrupt(p["old_reply"], "created_at")
+    server.suspend("901")
+    summary = collect(engine, settings, account_id, scripted.world.now)
+    assert summary.outcome == "partial"
+    problems = {(pr["id"], pr["endpoint"], pr["problem"]) for pr in summary.problems}
+    assert (p["old_reply"], "GET /2/users/:id/mentions", "created_at is missing") in problems
+    suspended = "author unavailable: User has been suspended: [901]."
+    assert (p["mention"], "GET /2/users/:id/mentions", suspended) in problems
+    assert (p["deeper"], "GET /2/tweets/search/recent", suspended) in problems
+    items = _items(engine)
+    assert p["old_reply"] not in items
+    assert items[p["deeper"]].author_id == "901" and items[p["deeper"]].author_handle is None
+    assert len(items) == 7
+
+
+def test_refused_credentials_mark_the_account_and_other_accounts_go_on(
+    engine, server, scripted, settings, account_id
+):
+    world = scripted.world
+    world.manage("901", "ben-token-0123456789")
+    with session_factory(engine).begin() as session:
+        first = session.get(Account, account_id)
+        ben = Account(client_id=first.client_id, platform="x", handle="@ben_b",
+                      credentials_ref="BEN_X_TOKEN")  # fmt: skip
+        session.add(ben)
+        session.flush()
+        ben_id = ben.id
+    env = {"HUBER_X_TOKEN": "wrong-token-9876543210", "BEN_X_TOKEN": "ben-token-0123456789"}
+    refused = collect(engine, settings, account_id, world.now, env=env)
+    fine = collect(engine, settings, ben_id, world.now, env=env)
+    assert refused.outcome == "credentials" and refused.failed
+    assert "HTTP 401 Unauthorized" in refused.error and "wrong-token" not in refused.error
+    assert fine.outcome == "ok" and fine.items_new > 0
+    with session_factory(engine)() as session:
+        account = session.get(Account, account_id)
+        assert account.credential_status == "needs_renewal"
+        assert account.credential_error == "HTTP 401 Unauthorized"
+        assert session.get(Account, ben_id).credential_status == "ok"
+    # A renewed token makes the next run succeed and clears the mark.
+    renewed = collect(engine, settings, account_id, world.now + timedelta(minutes=1))
+    assert renewed.outcome == "ok"
+    with session_factory(engine)() as session:
+        account = session.get(Account, account_id)
+        assert (account.credential_status, account.credential_error) == ("ok", None)
+    _assert_no_secret_in_database(engine, [X_TOKEN, "wrong-token-9876543210",
+                                           "ben-token-0123456789"])  # fmt: skip
+
+
+def _assert_no_secret_in_database(engine, secrets):
+    with engine.connect() as connection:
+        for table in ("accounts", "collection_runs", "collection_cursors", "items", "likes"):
+            for row in connection.execute(text(f"SELECT * FROM {table}")):
+                dumped = " ".join(str(value) for value in row)
+                for secret in secrets:
+                    assert secret not in dumped, (table, row)
+
+
+def test_an_unknown_handle_fails_with_a_clear_message(engine, server, settings):
+    with session_factory(engine).begin() as session:
+        account_id = add_x_account(session).id
+        session.get(Account, account_id).handle = "@nobody_here"
+    summary = collect(engine, settings, account_id, T0)
+    assert summary.outcome == "failed"
+    assert summary.error == (
+        "X account @nobody_here does not exist: Could not find user with username: [nobody_here]."
+    )
+    assert len(server.calls) == 1
+
+
+def test_tokens_never_reach_the_logs(engine, server, scripted, settings, account_id, caplog):
+    with caplog.at_level(logging.DEBUG):
+        collect(engine, settings, account_id, scripted.world.now)
+    assert X_TOKEN not in caplog.text
+    assert "Bearer ***" in caplog.text  # tweepy logged its headers, scrubbed
+
+
+def test_search_queries_fit_x_query_length():
+    roots = [str(2122253338014646272 + n) for n in range(40)]
+    batches = list(_query_batches(roots, "100"))
+    assert [len(b) for b in batches] == [12, 12, 12, 4]
+    assert all(len(_search_query(b, "100")) <= MAX_QUERY_LENGTH for b in batches)
+    assert Counter(r for b in batches for r in b) == Counter(roots)

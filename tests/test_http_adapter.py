@@ -1,0 +1,38 @@
+"""The adapter that points a library's hard-coded host at the configured base URL."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from collectors.http import mount
+from sandbox.http import Response, SandboxServer
+
+
+class Echo(SandboxServer):
+    def route(self, request):
+        return Response(body={"path": request.path, "query": request.query},
+                        headers={"x-app-usage": '{"call_count": 7}'})  # fmt: skip
+
+
+def test_requests_go_to_the_base_url_with_its_path_and_are_counted():
+    counted = []
+    with Echo() as server:
+        session = requests.Session()
+        adapter = mount(session, "https://api.twitter.com", f"{server.url}/gateway/x", 5,
+                        on_request=lambda: counted.append(1))  # fmt: skip
+        body = session.get("https://api.twitter.com/2/users/100", params={"a": "1"}).json()
+        assert body == {"path": "/gateway/x/2/users/100", "query": {"a": ["1"]}}
+        session.get("https://api.twitter.com/2/tweets")
+        assert adapter.requests_sent == 2 and len(counted) == 2
+        assert adapter.last_status == 200 and adapter.last_headers["x-app-usage"] == (
+            '{"call_count": 7}')  # fmt: skip
+
+
+def test_the_request_timeout_applies_even_when_the_library_sets_none():
+    with Echo() as server:
+        server.inject("/slow", kind="slow", delay=1.0)
+        session = requests.Session()
+        mount(session, "https://graph.facebook.com", server.url, timeout=0.2)
+        with pytest.raises(requests.Timeout):
+            session.get("https://graph.facebook.com/slow")
