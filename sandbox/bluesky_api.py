@@ -1,0 +1,458 @@
+"""A simulated Bluesky service: a World("bluesky") over XRPC, PDS and AppView in one.
+
+atproto's ``Client(base_url=server.url)`` appends ``/xrpc`` itself. Served methods:
+
+=======================================  ===================================================
+com.atproto.server.createSession         handle or DID + app password -> accessJwt/refreshJwt;
+                                         a wrong one is 401 AuthenticationRequired
+com.atproto.server.refreshSession        refresh token -> new tokens
+com.atproto.server.getSession            who the access token belongs to
+com.atproto.identity.resolveHandle       handle -> did
+app.bsky.actor.getProfile(s)             followersCount, postsCount
+app.bsky.feed.getAuthorFeed              filter, cursor, limit<=100; reposts carry a reason
+app.bsky.feed.getPostThread              depth (default 6), parentHeight (default 80)
+app.bsky.feed.getPosts                   up to 25 uris; missing posts are left out
+app.bsky.feed.getLikes                   cursor, limit<=100
+app.bsky.notification.listNotifications needs a session; reasons reply, mention, like, repost
+=======================================  ===================================================
+
+Reads work without a session (like public.api.bsky.app); with one, blocks between the
+viewer and an author apply (see :meth:`BlueskyServer.block`). Lists are newest first and
+page with an opaque ``cursor``: a page that has items carries a cursor, the empty page after
+the last one has none (the AppView's keyset behaviour). Errors are XRPC errors
+(``{"error": ..., "message": ...}``): 400 InvalidRequest/NotFound, 401 AuthMissing or
+InvalidToken, 400 ExpiredToken, 501 MethodNotImplemented, 429 RateLimitExceeded.
+
+Every answer carries ``ratelimit-limit``, ``ratelimit-remaining``, ``ratelimit-reset`` (Unix
+seconds) and ``ratelimit-policy`` (``3000;w=300``; createSession has its own ``30;w=300``
+budget per account); ``enforce_rate_limit=True`` turns an empty budget into a 429.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from sandbox.bluesky_sessions import ACCESS_SCOPE, REFRESH_SCOPE, SessionIssuer, TokenRejected
+from sandbox.bluesky_views import BlueskyViews, cid_for
+from sandbox.http import Request, Response
+from sandbox.rate_window import Budget, RateWindow
+from sandbox.world import Actor, Post, World
+from sandbox.world_server import WorldServer
+
+FEED_LIMIT = 50  # default page size of feeds, likes and notifications; at most 100
+MAX_LIMIT = 100
+THREAD_DEPTH = 6
+THREAD_PARENT_HEIGHT = 80
+MAX_BATCH = 25  # getPosts / getProfiles
+
+Handler = Callable[[Request, BlueskyViews], Response]
+
+
+class XrpcError(Exception):
+    def __init__(self, status: int, error: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+
+
+class BlueskyServer(WorldServer):
+    """Renders a ``World("bluesky")`` as the XRPC methods the atproto client calls."""
+
+    platform = "bluesky"
+
+    def __init__(
+        self,
+        world: World,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        rate_limit: int = 3000,
+        session_rate_limit: int = 30,
+        enforce_rate_limit: bool = False,
+        access_lifetime: timedelta = timedelta(hours=2),
+    ) -> None:
+        super().__init__(
+            world,
+            host=host,
+            port=port,
+            rate_limit=rate_limit,
+            window_seconds=300,
+            enforce_rate_limit=enforce_rate_limit,
+        )
+        self.session_window = RateWindow(session_rate_limit, 300, enforce=enforce_rate_limit)
+        self.sessions = SessionIssuer(f"did:web:{host}", access_lifetime=access_lifetime)
+        self.blocks: set[tuple[str, str]] = set()
+        self._queries: dict[str, Handler] = {
+            "com.atproto.server.getSession": self._get_session,
+            "com.atproto.identity.resolveHandle": self._resolve_handle,
+            "app.bsky.actor.getProfile": self._get_profile,
+            "app.bsky.actor.getProfiles": self._get_profiles,
+            "app.bsky.feed.getAuthorFeed": self._get_author_feed,
+            "app.bsky.feed.getPostThread": self._get_post_thread,
+            "app.bsky.feed.getPosts": self._get_posts,
+            "app.bsky.feed.getLikes": self._get_likes,
+            "app.bsky.notification.listNotifications": self._list_notifications,
+        }
+        self._procedures: dict[str, Handler] = {
+            "com.atproto.server.createSession": self._create_session,
+            "com.atproto.server.refreshSession": self._refresh_session,
+        }
+
+    def block(self, blocker_id: str, blocked_id: str) -> None:
+        """``blocker_id`` blocks ``blocked_id``: seen by either of them, the other's posts
+        are ``blockedPost`` and their feeds are refused."""
+        self.blocks.add((blocker_id, blocked_id))
+
+    # --- wire-format details ----------------------------------------------------------
+
+    def budget_headers(self, budget: Budget, window_seconds: int = 300) -> dict[str, str]:
+        return {
+            "ratelimit-limit": str(budget.limit),
+            "ratelimit-remaining": str(budget.remaining),
+            "ratelimit-reset": str(int(budget.reset_at)),
+            "ratelimit-policy": f"{budget.limit};w={window_seconds}",
+        }
+
+    def error_body(self, status: int) -> Any:
+        errors = {
+            400: ("InvalidRequest", "Invalid request"),
+            401: ("AuthMissing", "Authentication Required"),
+            429: ("RateLimitExceeded", "Rate Limit Exceeded"),
+            501: ("MethodNotImplemented", "Method Not Implemented"),
+        }
+        error, message = errors.get(status, ("InternalServerError", "Internal Server Error"))
+        return {"error": error, "message": message}
+
+    def malformed_body(self, request: Request) -> Any:
+        return b'{"feed":[{"post":{"uri":"at://did:plc:abcdefghijklmnopqrstuvwx/app.bsky.fe'
+
+    # --- dispatch ---------------------------------------------------------------------
+
+    def route(self, request: Request) -> Response:
+        nsid = request.path.removeprefix("/xrpc/")
+        if nsid == "com.atproto.server.createSession":
+            window = self.session_window
+            key = _body_field(request, "identifier").lower() or "anonymous"
+        else:
+            window, key = self.rate_window, self.budget_key(request)
+        budget = window.hit(key)
+        headers = self.budget_headers(budget)
+        try:
+            if window.refuses(budget):
+                raise XrpcError(429, "RateLimitExceeded", "Rate Limit Exceeded")
+            response = self._answer(request, nsid)
+        except XrpcError as exc:
+            response = Response(exc.status, {"error": exc.error, "message": exc.message})
+        response.headers = {**headers, **response.headers}
+        return response
+
+    def _answer(self, request: Request, nsid: str) -> Response:
+        if not request.path.startswith("/xrpc/"):
+            raise XrpcError(404, "NotFound", f"{request.path} is not an XRPC path")
+        table = self._procedures if request.method == "POST" else self._queries
+        handler = table.get(nsid)
+        if handler is None:
+            if nsid in self._queries or nsid in self._procedures:
+                raise XrpcError(400, "InvalidRequest", "Incorrect HTTP method")
+            raise XrpcError(501, "MethodNotImplemented", "Method Not Implemented")
+        with self.world.lock:
+            return handler(request, BlueskyViews(self.world, self._viewer(request), self.blocks))
+
+    def _viewer(self, request: Request) -> Actor | None:
+        """The account of the access token, None without one; a bad token is an error."""
+        token = request.bearer
+        if token is None or request.path.endswith("refreshSession"):
+            return None
+        try:
+            did = self.sessions.subject(token, ACCESS_SCOPE)
+        except TokenRejected as exc:
+            if exc.expired:
+                raise XrpcError(400, "ExpiredToken", str(exc)) from exc
+            raise XrpcError(401, "InvalidToken", str(exc)) from exc
+        actor = self.world.actors.get(did)
+        if actor is None or did not in self.world.managed:
+            raise XrpcError(401, "InvalidToken", "Token could not be verified")
+        return actor
+
+    # --- sessions ---------------------------------------------------------------------
+
+    def _session_body(self, actor: Actor, tokens_for: str) -> dict[str, object]:
+        tokens = self.sessions.issue(tokens_for)
+        return {
+            "did": actor.id,
+            "didDoc": {
+                "@context": ["https://www.w3.org/ns/did/v1"],
+                "id": actor.id,
+                "alsoKnownAs": [f"at://{actor.handle}"],
+                "service": [
+                    {
+                        "id": "#atproto_pds",
+                        "type": "AtprotoPersonalDataServer",
+                        "serviceEndpoint": self.url,
+                    }
+                ],
+            },
+            "handle": actor.handle,
+            "emailConfirmed": True,
+            "emailAuthFactor": False,
+            "accessJwt": tokens.access_jwt,
+            "refreshJwt": tokens.refresh_jwt,
+            "active": True,
+        }
+
+    def _create_session(self, request: Request, views: BlueskyViews) -> Response:
+        identifier = _body_field(request, "identifier")
+        password = _body_field(request, "password")
+        if not identifier or not password:
+            raise XrpcError(400, "InvalidRequest", 'Input must have the property "identifier"')
+        actor = self._find_actor(identifier)
+        managed = self.world.managed.get(actor.id) if actor is not None else None
+        if actor is None or managed is None or managed.token != password:
+            raise XrpcError(401, "AuthenticationRequired", "Invalid identifier or password")
+        return Response(body=self._session_body(actor, actor.id))
+
+    def _refresh_session(self, request: Request, views: BlueskyViews) -> Response:
+        token = request.bearer
+        if token is None:
+            raise XrpcError(401, "AuthMissing", "Authentication Required")
+        try:
+            did = self.sessions.subject(token, REFRESH_SCOPE)
+        except TokenRejected as exc:
+            raise XrpcError(
+                400, "ExpiredToken" if exc.expired else "InvalidToken", str(exc)
+            ) from exc
+        actor = self.world.actors.get(did)
+        if actor is None or did not in self.world.managed:
+            raise XrpcError(400, "InvalidToken", "Token has been revoked")
+        body = self._session_body(actor, did)
+        for absent in ("emailConfirmed", "emailAuthFactor"):
+            body.pop(absent)
+        return Response(body=body)
+
+    def _get_session(self, request: Request, views: BlueskyViews) -> Response:
+        actor = _signed_in(views)
+        body = self._session_body(actor, actor.id)
+        for absent in ("accessJwt", "refreshJwt"):
+            body.pop(absent)
+        return Response(body=body)
+
+    # --- identity and profiles --------------------------------------------------------
+
+    def _find_actor(self, identifier: str) -> Actor | None:
+        identifier = identifier.strip()
+        if identifier.startswith("did:"):
+            return self.world.actors.get(identifier)
+        wanted = identifier.lstrip("@").lower()
+        for actor in self.world.actors.values():
+            if actor.handle.lower() == wanted:
+                return actor
+        return None
+
+    def _actor_arg(self, request: Request, name: str = "actor") -> Actor:
+        actor = self._find_actor(_required(request, name))
+        if actor is None:
+            raise XrpcError(400, "InvalidRequest", "Profile not found")
+        return actor
+
+    def _resolve_handle(self, request: Request, views: BlueskyViews) -> Response:
+        handle = _required(request, "handle")
+        actor = self._find_actor(handle) if not handle.startswith("did:") else None
+        if actor is None:
+            raise XrpcError(400, "InvalidRequest", "Unable to resolve handle")
+        return Response(body={"did": actor.id})
+
+    def _get_profile(self, request: Request, views: BlueskyViews) -> Response:
+        return Response(body=views.profile_detailed(self._actor_arg(request)))
+
+    def _get_profiles(self, request: Request, views: BlueskyViews) -> Response:
+        wanted = request.query.get("actors", [])
+        if not wanted:
+            raise XrpcError(400, "InvalidRequest", 'Params must have the property "actors"')
+        if len(wanted) > MAX_BATCH:
+            raise XrpcError(400, "InvalidRequest", f"actors can not be longer than {MAX_BATCH}")
+        found = [a for a in (self._find_actor(i) for i in wanted) if a is not None]
+        return Response(body={"profiles": [views.profile_detailed(a) for a in found]})
+
+    # --- feeds ------------------------------------------------------------------------
+
+    def _get_author_feed(self, request: Request, views: BlueskyViews) -> Response:
+        actor = self._actor_arg(request)
+        if views.blocking(actor.id):
+            raise XrpcError(400, "BlockedActor", "Requester has blocked actor")
+        if views.blocked_by(actor.id):
+            raise XrpcError(400, "BlockedByActor", "Requester is blocked by actor")
+        choice = request.arg("filter") or "posts_with_replies"
+        entries = []
+        for post in self.world.by_author(actor.id):
+            if not self._in_author_feed(post, actor, choice):
+                continue
+            item = views.feed_item(post)
+            if item is not None:
+                entries.append((_millis(post), views.cid(post), item))
+        page, cursor = _keyset_page(entries, request)
+        body: dict[str, object] = {"feed": page}
+        if cursor is not None:
+            body["cursor"] = cursor
+        return Response(body=body)
+
+    def _in_author_feed(self, post: Post, actor: Actor, choice: str) -> bool:
+        if choice in ("posts_with_media", "posts_with_video"):
+            return False  # nothing in a simulated world has media
+        if post.kind == "repost" or post.parent_id is None:
+            return True
+        if choice == "posts_no_replies":
+            return False
+        if choice == "posts_and_author_threads":
+            parent = self.world.posts.get(post.parent_id)
+            root = self.world.posts.get(post.root_id or "")
+            return all(p is not None and p.author_id == actor.id for p in (parent, root))
+        return True
+
+    def _get_post_thread(self, request: Request, views: BlueskyViews) -> Response:
+        uri = _required(request, "uri")
+        depth = _bounded(request, "depth", THREAD_DEPTH, 0, 1000)
+        height = _bounded(request, "parentHeight", THREAD_PARENT_HEIGHT, 0, 1000)
+        post = self.world.get(uri)
+        if post is None or post.kind == "repost":
+            raise XrpcError(400, "NotFound", f"Post not found: {uri}")
+        body: dict[str, object] = {"thread": views.thread(post, depth, height)}
+        root = self.world.get(post.root_id or post.id)
+        gate = views.threadgate(root) if root is not None else None
+        if gate is not None:
+            body["threadgate"] = gate
+        return Response(body=body)
+
+    def _get_posts(self, request: Request, views: BlueskyViews) -> Response:
+        uris = request.query.get("uris", [])
+        if not uris:
+            raise XrpcError(400, "InvalidRequest", 'Params must have the property "uris"')
+        if len(uris) > MAX_BATCH:
+            raise XrpcError(400, "InvalidRequest", f"uris can not be longer than {MAX_BATCH}")
+        posts = [self.world.get(uri) for uri in uris]
+        shown = [p for p in posts if p is not None and p.kind != "repost"]
+        return Response(body={"posts": [views.post_view(p) for p in shown]})
+
+    def _get_likes(self, request: Request, views: BlueskyViews) -> Response:
+        uri = _required(request, "uri")
+        post = self.world.get(uri)
+        entries = []
+        if post is not None:
+            for like in self.world.likes_of(post):
+                if like.actor_id in self.world.actors and not views.is_blocked(like.actor_id):
+                    like_uri = views.like_uri(like, post)
+                    entries.append((_millis_of(like.at), cid_for(like_uri), views.like(like)))
+        page, cursor = _keyset_page(entries, request)
+        body: dict[str, object] = {"uri": uri}
+        if request.arg("cid"):
+            body["cid"] = request.arg("cid")
+        body["likes"] = page
+        if cursor is not None:
+            body["cursor"] = cursor
+        return Response(body=body)
+
+    # --- notifications ----------------------------------------------------------------
+
+    def _list_notifications(self, request: Request, views: BlueskyViews) -> Response:
+        viewer = _signed_in(views)
+        reasons = set(request.query.get("reasons", []))
+        found: list[tuple[datetime, str, str, str, Callable[[], dict[str, object]]]] = []
+        for post in self.world.mentioning(viewer.id):
+            parent = self.world.posts.get(post.parent_id) if post.parent_id else None
+            reason = "reply" if parent is not None and parent.author_id == viewer.id else "mention"
+            render = partial(views.post_notification, post, reason)
+            found.append((post.created_at, views.cid(post), post.author_id, reason, render))
+        for own in self.world.by_author(viewer.id):
+            if own.kind == "repost":
+                continue
+            for like in self.world.likes_of(own):
+                if like.actor_id in self.world.actors and like.actor_id != viewer.id:
+                    cid = cid_for(views.like_uri(like, own))
+                    render = partial(views.like_notification, like, own)
+                    found.append((like.at, cid, like.actor_id, "like", render))
+            for repost in self.world.reposts_of(own.id):
+                if repost.author_id != viewer.id:
+                    render = partial(views.repost_notification, repost, own)
+                    cid = views.cid(repost)
+                    found.append((repost.created_at, cid, repost.author_id, "repost", render))
+        keyed = [
+            (_millis_of(at), cid, render)
+            for at, cid, author_id, reason, render in found
+            if (not reasons or reason in reasons) and not views.is_blocked(author_id)
+        ]
+        page, cursor = _keyset_page(keyed, request)
+        body: dict[str, object] = {"notifications": [render() for render in page]}
+        if cursor is not None:
+            body["cursor"] = cursor
+        return Response(body=body)
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _signed_in(views: BlueskyViews) -> Actor:
+    if views.viewer is None:
+        raise XrpcError(401, "AuthMissing", "Authentication Required")
+    return views.viewer
+
+
+def _body_field(request: Request, name: str) -> str:
+    try:
+        body = request.json()
+    except ValueError:
+        return ""
+    value = body.get(name) if isinstance(body, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _required(request: Request, name: str) -> str:
+    value = request.arg(name)
+    if not value:
+        raise XrpcError(400, "InvalidRequest", f'Params must have the property "{name}"')
+    return value
+
+
+def _bounded(request: Request, name: str, default: int, lowest: int, highest: int) -> int:
+    raw = request.arg(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise XrpcError(400, "InvalidRequest", f"{name} must be an integer") from exc
+    if not lowest <= value <= highest:
+        raise XrpcError(400, "InvalidRequest", f"{name} must be between {lowest} and {highest}")
+    return value
+
+
+def _millis(post: Post) -> int:
+    return _millis_of(post.created_at)
+
+
+def _millis_of(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+_CURSOR = re.compile(r"(\d+)::([a-z2-7]+)")
+
+
+def _keyset_page(
+    entries: list[tuple[int, str, Any]], request: Request
+) -> tuple[list[Any], str | None]:
+    """Newest first by (time, cid); ``cursor`` is the key of the last item already seen."""
+    limit = _bounded(request, "limit", FEED_LIMIT, 1, MAX_LIMIT)
+    entries = sorted(entries, key=lambda entry: (entry[0], entry[1]), reverse=True)
+    raw_cursor = request.arg("cursor")
+    if raw_cursor:
+        match = _CURSOR.fullmatch(raw_cursor)
+        if match is None:
+            raise XrpcError(400, "InvalidRequest", "Malformed cursor")
+        after = (int(match.group(1)), match.group(2))
+        entries = [entry for entry in entries if (entry[0], entry[1]) < after]
+    page = entries[:limit]
+    cursor = f"{page[-1][0]}::{page[-1][1]}" if page else None
+    return [entry[2] for entry in page], cursor
