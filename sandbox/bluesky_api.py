@@ -124,6 +124,7 @@ class BlueskyServer(WorldServer):
             401: ("AuthMissing", "Authentication Required"),
             429: ("RateLimitExceeded", "Rate Limit Exceeded"),
             501: ("MethodNotImplemented", "Method Not Implemented"),
+            502: ("UpstreamFailure", "Upstream Failure"),
         }
         error, message = errors.get(status, ("InternalServerError", "Internal Server Error"))
         return {"error": error, "message": message}
@@ -287,15 +288,13 @@ class BlueskyServer(WorldServer):
         if views.blocked_by(actor.id):
             raise XrpcError(400, "BlockedByActor", "Requester is blocked by actor")
         choice = request.arg("filter") or "posts_with_replies"
-        entries = []
-        for post in self.world.by_author(actor.id):
-            if not self._in_author_feed(post, actor, choice):
-                continue
-            item = views.feed_item(post)
-            if item is not None:
-                entries.append((_millis(post), views.cid(post), item))
+        entries = [
+            (_millis(post), views.cid(post), post)
+            for post in self.world.by_author(actor.id)
+            if self._in_author_feed(post, actor, choice) and views.shown_in_feed(post)
+        ]
         page, cursor = _keyset_page(entries, request)
-        body: dict[str, object] = {"feed": page}
+        body: dict[str, object] = {"feed": [views.feed_item(post) for post in page]}
         if cursor is not None:
             body["cursor"] = cursor
         return Response(body=body)
@@ -345,12 +344,12 @@ class BlueskyServer(WorldServer):
             for like in self.world.likes_of(post):
                 if like.actor_id in self.world.actors and not views.is_blocked(like.actor_id):
                     like_uri = views.like_uri(like, post)
-                    entries.append((_millis_of(like.at), cid_for(like_uri), views.like(like)))
+                    entries.append((_millis_of(like.at), cid_for(like_uri), like))
         page, cursor = _keyset_page(entries, request)
         body: dict[str, object] = {"uri": uri}
         if request.arg("cid"):
             body["cid"] = request.arg("cid")
-        body["likes"] = page
+        body["likes"] = [views.like(like) for like in page]
         if cursor is not None:
             body["cursor"] = cursor
         return Response(body=body)
@@ -443,7 +442,11 @@ _CURSOR = re.compile(r"(\d+)::([a-z2-7]+)")
 def _keyset_page(
     entries: list[tuple[int, str, Any]], request: Request
 ) -> tuple[list[Any], str | None]:
-    """Newest first by (time, cid); ``cursor`` is the key of the last item already seen."""
+    """Newest first by (time, cid); ``cursor`` is the key of the last item already seen.
+
+    Entries are (milliseconds, cid, thing); only the things of the page are returned, so
+    callers render views for one page, not for everything they sorted.
+    """
     limit = _bounded(request, "limit", FEED_LIMIT, 1, MAX_LIMIT)
     entries = sorted(entries, key=lambda entry: (entry[0], entry[1]), reverse=True)
     raw_cursor = request.arg("cursor")

@@ -213,12 +213,19 @@ class BlueskyViews:
     def repost_uri(self, repost: Post) -> str:
         return repost.id.replace("/app.bsky.feed.post/", "/app.bsky.feed.repost/")
 
-    def feed_item(self, post: Post) -> dict[str, object] | None:
-        """A FeedViewPost; None for a repost of a post that is gone."""
+    def shown_in_feed(self, post: Post) -> bool:
+        """False for a repost of a post that is gone (the AppView drops those)."""
+        if post.kind != "repost":
+            return True
+        original = self.world.get(post.reposted_id or "")
+        return original is not None and original.kind != "repost"
+
+    def feed_item(self, post: Post) -> dict[str, object]:
+        """A FeedViewPost; a repost shows the original with a reasonRepost."""
         if post.kind == "repost":
             original = self.world.get(post.reposted_id or "")
             if original is None or original.kind == "repost":
-                return None
+                raise ValueError(f"{post.id} reposts a post that is gone")
             item = self._plain_item(original)
             item["reason"] = {
                 "$type": "app.bsky.feed.defs#reasonRepost",

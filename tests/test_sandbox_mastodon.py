@@ -62,6 +62,8 @@ def minutes(n: float) -> datetime:
 
 
 def test_version_check_reads_the_instance(server: MastodonServer):
+    connect(server)  # the default version_check_mode="none" asks nothing at construction
+    assert server.calls == []
     api = connect(server, version_check_mode="created")
     assert (api.mastodon_major, api.mastodon_minor, api.mastodon_patch) == (4, 5, 0)
     assert api.mastodon_api_version == 7
@@ -166,6 +168,10 @@ def test_originals_replies_and_boosts_apart(server: MastodonServer, world: World
     assert no_replies == {original.id, thread.id, boost.id}
     assert api.status(original.id).replies_count == 1
     assert api.status(boosted.id).reblogs_count == 1
+    boosted.deleted_at = world.now  # Mastodon deletes the boosts of a deleted status
+    assert boost.id not in {s.id for s in api.account_statuses(SHOP)}
+    with pytest.raises(MastodonNotFoundError):
+        api.status(boost.id)
 
 
 def test_new_activity_appears_as_the_world_moves(server: MastodonServer, world: World):
