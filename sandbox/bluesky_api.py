@@ -30,14 +30,14 @@ budget per account); ``enforce_rate_limit=True`` turns an empty budget into a 42
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from sandbox.bluesky_sessions import ACCESS_SCOPE, REFRESH_SCOPE, SessionIssuer, TokenRejected
-from sandbox.bluesky_views import BlueskyViews, cid_for
+from sandbox.bluesky_views import BlueskyViews
 from sandbox.http import Request, Response
 from sandbox.rate_window import Budget, RateWindow
 from sandbox.world import Actor, Post, World
@@ -289,7 +289,7 @@ class BlueskyServer(WorldServer):
             raise XrpcError(400, "BlockedByActor", "Requester is blocked by actor")
         choice = request.arg("filter") or "posts_with_replies"
         entries = [
-            (_millis(post), views.cid(post), post)
+            (_millis(post), post.id, post)
             for post in self.world.by_author(actor.id)
             if self._in_author_feed(post, actor, choice) and views.shown_in_feed(post)
         ]
@@ -343,8 +343,7 @@ class BlueskyServer(WorldServer):
         if post is not None:
             for like in self.world.likes_of(post):
                 if like.actor_id in self.world.actors and not views.is_blocked(like.actor_id):
-                    like_uri = views.like_uri(like, post)
-                    entries.append((_millis_of(like.at), cid_for(like_uri), like))
+                    entries.append((_millis_of(like.at), like.actor_id, like))
         page, cursor = _keyset_page(entries, request)
         body: dict[str, object] = {"uri": uri}
         if request.arg("cid"):
@@ -358,33 +357,40 @@ class BlueskyServer(WorldServer):
 
     def _list_notifications(self, request: Request, views: BlueskyViews) -> Response:
         viewer = _signed_in(views)
-        reasons = set(request.query.get("reasons", []))
-        found: list[tuple[datetime, str, str, str, Callable[[], dict[str, object]]]] = []
+        wanted = set(request.query.get("reasons", [])) or {"reply", "mention", "like", "repost"}
+        # (milliseconds, tie-breaker, (reason, subject, liked or reposted post)): keys for
+        # all, views for one page only.
+        found: list[tuple[int, str, tuple[str, Any, Post | None]]] = []
         for post in self.world.mentioning(viewer.id):
             parent = self.world.posts.get(post.parent_id) if post.parent_id else None
             reason = "reply" if parent is not None and parent.author_id == viewer.id else "mention"
-            render = partial(views.post_notification, post, reason)
-            found.append((post.created_at, views.cid(post), post.author_id, reason, render))
-        for own in self.world.by_author(viewer.id):
+            if reason in wanted and not views.is_blocked(post.author_id):
+                found.append((_millis(post), post.id, (reason, post, None)))
+        for own in self.world.by_author(viewer.id) if {"like", "repost"} & wanted else ():
             if own.kind == "repost":
                 continue
-            for like in self.world.likes_of(own):
-                if like.actor_id in self.world.actors and like.actor_id != viewer.id:
-                    cid = cid_for(views.like_uri(like, own))
-                    render = partial(views.like_notification, like, own)
-                    found.append((like.at, cid, like.actor_id, "like", render))
-            for repost in self.world.reposts_of(own.id):
-                if repost.author_id != viewer.id:
-                    render = partial(views.repost_notification, repost, own)
-                    cid = views.cid(repost)
-                    found.append((repost.created_at, cid, repost.author_id, "repost", render))
-        keyed = [
-            (_millis_of(at), cid, render)
-            for at, cid, author_id, reason, render in found
-            if (not reasons or reason in reasons) and not views.is_blocked(author_id)
-        ]
-        page, cursor = _keyset_page(keyed, request)
-        body: dict[str, object] = {"notifications": [render() for render in page]}
+            for like in self.world.likes_of(own) if "like" in wanted else ():
+                liker = like.actor_id
+                if (
+                    liker != viewer.id
+                    and liker in self.world.actors
+                    and not views.is_blocked(liker)
+                ):
+                    key = f"{own.id}|{liker}"
+                    found.append((_millis_of(like.at), key, ("like", like, own)))
+            for repost in self.world.reposts_of(own.id) if "repost" in wanted else ():
+                if repost.author_id != viewer.id and not views.is_blocked(repost.author_id):
+                    found.append((_millis(repost), repost.id, ("repost", repost, own)))
+        page, cursor = _keyset_page(found, request)
+        notifications = []
+        for reason, subject, own in page:
+            if reason == "like":
+                notifications.append(views.like_notification(subject, own))
+            elif reason == "repost":
+                notifications.append(views.repost_notification(subject, own))
+            else:
+                notifications.append(views.post_notification(subject, reason))
+        body: dict[str, object] = {"notifications": notifications}
         if cursor is not None:
             body["cursor"] = cursor
         return Response(body=body)
@@ -436,19 +442,28 @@ def _millis_of(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-_CURSOR = re.compile(r"(\d+)::([a-z2-7]+)")
+_CURSOR = re.compile(r"(\d+)::([0-9a-f]{16})")
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
 
 
 def _keyset_page(
     entries: list[tuple[int, str, Any]], request: Request
 ) -> tuple[list[Any], str | None]:
-    """Newest first by (time, cid); ``cursor`` is the key of the last item already seen.
+    """Newest first by time; ``cursor`` is the position of the last item already seen.
 
-    Entries are (milliseconds, cid, thing); only the things of the page are returned, so
-    callers render views for one page, not for everything they sorted.
+    Entries are (milliseconds, tie-breaker, thing); only the things of the page are
+    returned, so callers render views for one page, not for everything they sorted. The
+    cursor is the time and a short digest of the tie-breaker, opaque like the AppView's.
     """
     limit = _bounded(request, "limit", FEED_LIMIT, 1, MAX_LIMIT)
-    entries = sorted(entries, key=lambda entry: (entry[0], entry[1]), reverse=True)
+    entries = sorted(
+        ((millis, _digest(key), thing) for millis, key, thing in entries),
+        key=lambda entry: (entry[0], entry[1]),
+        reverse=True,
+    )
     raw_cursor = request.arg("cursor")
     if raw_cursor:
         match = _CURSOR.fullmatch(raw_cursor)
