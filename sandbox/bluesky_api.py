@@ -13,7 +13,8 @@ app.bsky.feed.getAuthorFeed              filter, cursor, limit<=100; reposts car
 app.bsky.feed.getPostThread              depth (default 6), parentHeight (default 80)
 app.bsky.feed.getPosts                   up to 25 uris; missing posts are left out
 app.bsky.feed.getLikes                   cursor, limit<=100
-app.bsky.notification.listNotifications needs a session; reasons reply, mention, like, repost
+app.bsky.notification.listNotifications needs a session; reasons reply (to the account's post
+                                         or up to four levels below it), mention, like, repost
 =======================================  ===================================================
 
 Reads work without a session (like public.api.bsky.app); with one, blocks between the
@@ -48,6 +49,8 @@ MAX_LIMIT = 100
 THREAD_DEPTH = 6
 THREAD_PARENT_HEIGHT = 80
 MAX_BATCH = 25  # getPosts / getProfiles
+# Authors of a reply's parent and of the ancestors up to this height (exclusive) are notified.
+REPLY_NOTIFICATION_DEPTH = 5
 
 Handler = Callable[[Request, BlueskyViews], Response]
 
@@ -355,17 +358,40 @@ class BlueskyServer(WorldServer):
 
     # --- notifications ----------------------------------------------------------------
 
+    def _post_notifications(self, viewer: Actor) -> list[tuple[Post, str, Post | None]]:
+        """Posts that notify ``viewer``, as the AppView indexes them: a mention facet first;
+        otherwise a reply whose parent or an ancestor up to four levels higher is the
+        viewer's (the nearest one is the reasonSubject). A hidden reply passes no
+        notification to the posts above it."""
+        found: dict[str, tuple[Post, str, Post | None]] = {}
+        for post in self.world.mentioning(viewer.id):
+            if viewer.id in post.mentions and post.author_id != viewer.id:
+                found[post.id] = (post, "mention", None)
+        nearest: dict[str, tuple[int, Post]] = {}
+        for own in self.world.by_author(viewer.id):
+            if own.kind == "repost":
+                continue
+            below = [(child, 1) for child in self.world.children(own.id)]
+            while below:
+                reply, height = below.pop()
+                if reply.author_id != viewer.id and height < nearest.get(reply.id, (5, own))[0]:
+                    nearest[reply.id] = (height, own)
+                if height < REPLY_NOTIFICATION_DEPTH - 1 and not self.world.is_hidden(reply):
+                    below.extend((child, height + 1) for child in self.world.children(reply.id))
+        for reply_id, (_, ancestor) in nearest.items():
+            if reply_id not in found:
+                found[reply_id] = (self.world.posts[reply_id], "reply", ancestor)
+        return list(found.values())
+
     def _list_notifications(self, request: Request, views: BlueskyViews) -> Response:
         viewer = _signed_in(views)
         wanted = set(request.query.get("reasons", [])) or {"reply", "mention", "like", "repost"}
         # (milliseconds, tie-breaker, (reason, subject, liked or reposted post)): keys for
         # all, views for one page only.
         found: list[tuple[int, str, tuple[str, Any, Post | None]]] = []
-        for post in self.world.mentioning(viewer.id):
-            parent = self.world.posts.get(post.parent_id) if post.parent_id else None
-            reason = "reply" if parent is not None and parent.author_id == viewer.id else "mention"
+        for post, reason, subject in self._post_notifications(viewer):
             if reason in wanted and not views.is_blocked(post.author_id):
-                found.append((_millis(post), post.id, (reason, post, None)))
+                found.append((_millis(post), post.id, (reason, post, subject)))
         for own in self.world.by_author(viewer.id) if {"like", "repost"} & wanted else ():
             if own.kind == "repost":
                 continue
@@ -389,7 +415,7 @@ class BlueskyServer(WorldServer):
             elif reason == "repost":
                 notifications.append(views.repost_notification(subject, own))
             else:
-                notifications.append(views.post_notification(subject, reason))
+                notifications.append(views.post_notification(subject, reason, own))
         body: dict[str, object] = {"notifications": notifications}
         if cursor is not None:
             body["cursor"] = cursor

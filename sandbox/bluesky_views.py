@@ -342,16 +342,18 @@ class BlueskyViews:
             "indexedAt": iso_millis(like.at),
         }
 
-    def post_notification(self, post: Post, reason: str) -> dict[str, object]:
-        """A reply to the viewer's post, or a post mentioning the viewer."""
+    def post_notification(
+        self, post: Post, reason: str, subject: Post | None = None
+    ) -> dict[str, object]:
+        """A reply below the viewer's post ``subject``, or a post mentioning the viewer."""
         notification: dict[str, object] = {
             "uri": post.id,
             "cid": self.cid(post),
             "author": self.profile(self.world.actors[post.author_id]),
             "reason": reason,
         }
-        if reason == "reply" and post.parent_id is not None:
-            notification["reasonSubject"] = post.parent_id
+        if subject is not None:
+            notification["reasonSubject"] = subject.id
         notification.update(
             record=self.record(post),
             isRead=False,

@@ -264,6 +264,11 @@ def test_thread_with_deleted_and_blocked_posts(server: BlueskyServer, world: Wor
     with pytest.raises(BadRequestError) as refused:
         signed_in(server).get_author_feed(BEN)
     assert refused.value.response.content.error == "BlockedByActor"
+    server.block(SHOP, ANNA)  # and the shop blocked Anna
+    with pytest.raises(BadRequestError) as blocking:
+        signed_in(server).get_author_feed(ANNA)
+    assert blocking.value.response.content.error == "BlockedActor"
+    assert len(public(server).get_author_feed(ANNA).feed) == 2  # no blocks without a viewer
 
 
 def test_hidden_replies_are_listed_in_the_threadgate(server: BlueskyServer, world: World):
@@ -320,6 +325,32 @@ def test_notifications_need_login_and_page(server: BlueskyServer, world: World):
     assert isinstance(found[0].record, models.AppBskyFeedPost.Record)
     everything = listing({"limit": 5}).notifications
     assert everything[0].reason == "like" and everything[0].reason_subject == own.id
+
+
+def test_reply_notifications_reach_four_levels_down(server: BlueskyServer, world: World):
+    own = world.post(SHOP, minutes(0), "Rezept der Woche")
+    chain, parent = [], own
+    for level in range(5):
+        parent = world.post(
+            ANNA if level % 2 == 0 else BEN, minutes(1 + level), f"L{level}", reply_to=parent.id
+        )
+        chain.append(parent)
+    aside = world.post(
+        BEN, minutes(10), "@baeckerei-huber.bsky.social genau", reply_to=own.id, mentions=[SHOP]
+    )
+    listing = signed_in(server).app.bsky.notification.list_notifications
+    notes = {n.uri: n for n in listing({"reasons": ["reply", "mention"]}).notifications}
+    # levels 1-4 below the shop's post notify it; the fifth does not
+    assert [uri for uri in notes if uri != aside.id] == [p.id for p in reversed(chain[:4])]
+    assert {notes[p.id].reason_subject for p in chain[:4]} == {own.id}
+    assert notes[aside.id].reason == "mention"  # a mention facet wins over the reply
+    chain[1].hidden_at = minutes(20)  # a hidden reply passes nothing further up
+    notes = listing({"reasons": ["reply"]}).notifications
+    assert [n.uri for n in notes] == [chain[1].id, chain[0].id]
+    own_answer = world.post(SHOP, minutes(30), "Danke!", reply_to=chain[3].id)
+    below = world.post(ANNA, minutes(31), "Gern!", reply_to=own_answer.id)
+    newest = listing({"reasons": ["reply"], "limit": 1}).notifications[0]
+    assert (newest.uri, newest.reason_subject) == (below.id, own_answer.id)
 
 
 # --- rate limits and faults ---------------------------------------------------------------

@@ -243,6 +243,10 @@ def test_notifications_need_a_valid_token(server: MastodonServer, world: World):
     with pytest.raises(MastodonUnauthorizedError):
         connect(server).notifications()
     assert connect(server, token="rotated").notifications() == []
+    me = connect(server, token="rotated").account_verify_credentials()
+    assert (me.id, me.acct, me.source.privacy) == (SHOP, "baeckerei", "public")
+    with pytest.raises(MastodonUnauthorizedError):
+        connect(server, token=None).account_verify_credentials()
 
 
 # --- context and favourites ----------------------------------------------------------------
