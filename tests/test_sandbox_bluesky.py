@@ -88,6 +88,14 @@ def test_login_with_app_password(server: BlueskyServer):
     assert time.time() + 3600 < session.access_jwt_payload.exp <= time.time() + 7200
     by_did = Client(base_url=server.url)
     assert by_did.login(SHOP, APP_PASSWORD).handle == "baeckerei-huber.bsky.social"
+    # logging in again sends the old access token along; the PDS ignores it
+    assert client.login("baeckerei-huber.bsky.social", APP_PASSWORD).did == SHOP
+    stale = httpx.post(
+        f"{server.url}/xrpc/com.atproto.server.createSession",
+        json={"identifier": SHOP, "password": APP_PASSWORD},
+        headers={"Authorization": "Bearer expired.or.forged"},
+    )
+    assert stale.status_code == 200 and stale.json()["handle"] == "baeckerei-huber.bsky.social"
 
 
 @pytest.mark.parametrize(
