@@ -27,18 +27,18 @@ ACCOUNT_CREATED_AT = datetime(2023, 9, 1, tzinfo=UTC)
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=20_000)
 def cid_for(*parts: str) -> str:
     """A CIDv1 (dag-cbor, sha2-256) in base32, derived from ``parts``: stable per record.
 
-    Cached: listings sort every record by (time, cid) on each call.
+    Cached: a thread or a feed page renders the same records again and again.
     """
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
     raw = bytes([0x01, 0x71, 0x12, 0x20]) + digest
     return "b" + base64.b32encode(raw).decode("ascii").lower().rstrip("=")
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=20_000)
 def record_key(moment: datetime, salt: str) -> str:
     """A TID record key for a record written at ``moment`` (clock id from ``salt``)."""
     clock_id = int.from_bytes(hashlib.sha256(salt.encode()).digest()[:2], "big") & 0x3FF
