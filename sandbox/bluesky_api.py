@@ -137,23 +137,19 @@ class BlueskyServer(WorldServer):
 
     # --- dispatch ---------------------------------------------------------------------
 
+    def window_for(self, request: Request) -> tuple[RateWindow, str]:
+        if request.path == "/xrpc/com.atproto.server.createSession":
+            return self.session_window, _body_field(request, "identifier").lower() or "anonymous"
+        return self.rate_window, self.budget_key(request)
+
     def route(self, request: Request) -> Response:
-        nsid = request.path.removeprefix("/xrpc/")
-        if nsid == "com.atproto.server.createSession":
-            window = self.session_window
-            key = _body_field(request, "identifier").lower() or "anonymous"
-        else:
-            window, key = self.rate_window, self.budget_key(request)
-        budget = window.hit(key)
-        headers = self.budget_headers(budget)
+        window, budget = self.charge(request)
         try:
             if window.refuses(budget):
                 raise XrpcError(429, "RateLimitExceeded", "Rate Limit Exceeded")
-            response = self._answer(request, nsid)
+            return self._answer(request, request.path.removeprefix("/xrpc/"))
         except XrpcError as exc:
-            response = Response(exc.status, {"error": exc.error, "message": exc.message})
-        response.headers = {**headers, **response.headers}
-        return response
+            return Response(exc.status, {"error": exc.error, "message": exc.message})
 
     def _answer(self, request: Request, nsid: str) -> Response:
         if not request.path.startswith("/xrpc/"):

@@ -223,7 +223,11 @@ class SandboxServer:
                 headers={**self.rate_limit_headers(request, reset_at), **fault.headers},
             )
         elif fault is not None and fault.kind == "malformed":
-            response = Response(status=200, body=self.malformed_body(request))
+            response = Response(
+                status=200,
+                body=self.malformed_body(request),
+                headers=self.rate_limit_headers(request, None),
+            )
         else:
             try:
                 response = self.route(request)

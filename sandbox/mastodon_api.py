@@ -127,7 +127,7 @@ class MastodonServer(WorldServer):
 
     # --- wire-format details ----------------------------------------------------------
 
-    def budget_headers(self, budget: Budget) -> dict[str, str]:
+    def budget_headers(self, budget: Budget, window_seconds: int = 300) -> dict[str, str]:
         reset = datetime.fromtimestamp(budget.reset_at, UTC)
         return {
             "X-RateLimit-Limit": str(budget.limit),
@@ -150,14 +150,10 @@ class MastodonServer(WorldServer):
     # --- dispatch ---------------------------------------------------------------------
 
     def route(self, request: Request) -> Response:
-        budget = self.rate_window.hit(self.budget_key(request))
-        headers = self.budget_headers(budget)
-        if self.rate_window.refuses(budget):
-            response = _error(429, "Too many requests")
-        else:
-            response = self._answer(request)
-        response.headers = {**headers, **response.headers}
-        return response
+        window, budget = self.charge(request)
+        if window.refuses(budget):
+            return _error(429, "Too many requests")
+        return self._answer(request)
 
     def _answer(self, request: Request) -> Response:
         for pattern, handler, public in self._routes:

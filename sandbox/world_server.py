@@ -66,14 +66,26 @@ class WorldServer(SandboxServer):
         """Whose budget a call uses: its credential, or one shared anonymous budget."""
         return request.bearer or "anonymous"
 
-    def rate_limit_headers(self, request: Request, reset_at: float | None) -> dict[str, str]:
-        if reset_at is not None:  # an injected 429: the budget is gone until reset_at
-            budget = Budget(self.rate_window.limit, 0, reset_at)
-        else:
-            budget = self.rate_window.peek(self.budget_key(request))
-        return self.budget_headers(budget)
+    def window_for(self, request: Request) -> tuple[RateWindow, str]:
+        """The budget a call is counted in and its key; platforms with several override."""
+        return self.rate_window, self.budget_key(request)
 
-    def budget_headers(self, budget: Budget) -> dict[str, str]:
+    def charge(self, request: Request) -> tuple[RateWindow, Budget]:
+        """Count ``request`` once (answered, faulted or refused alike) and remember it."""
+        charged = getattr(request, "_charged", None)
+        if charged is None:
+            window, key = self.window_for(request)
+            charged = (window, window.hit(key))
+            request._charged = charged  # type: ignore[attr-defined]
+        return charged
+
+    def rate_limit_headers(self, request: Request, reset_at: float | None) -> dict[str, str]:
+        window, budget = self.charge(request)
+        if reset_at is not None:  # an injected 429: the budget is gone until reset_at
+            budget = Budget(budget.limit, 0, reset_at)
+        return self.budget_headers(budget, window.window_seconds)
+
+    def budget_headers(self, budget: Budget, window_seconds: int) -> dict[str, str]:
         raise NotImplementedError
 
 

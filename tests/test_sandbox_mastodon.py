@@ -344,6 +344,7 @@ def test_malformed_and_failing_answers(server: MastodonServer):
     server.inject(r"/notifications$", kind="malformed")
     with pytest.raises(MastodonAPIError, match="Could not parse response as JSON"):
         api.notifications()
+    assert api.ratelimit_remaining == 299  # the cut-off answer was counted and said so
     server.inject(r"/statuses$", status=503)
     with pytest.raises(MastodonAPIError) as unavailable:
         api.account_statuses(SHOP)
