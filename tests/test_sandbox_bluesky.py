@@ -223,7 +223,7 @@ def _conversation(world: World) -> dict[str, Post]:
     return posts
 
 
-def _tree(node) -> dict:
+def _tree(node) -> dict | None:
     """uri -> subtree of a ThreadViewPost (None where the depth ended)."""
     if node.replies is None:
         return None
