@@ -46,11 +46,6 @@ def record_key(moment: datetime, salt: str) -> str:
     return "".join(_TID_ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(13)))
 
 
-def did_of(uri: str) -> str:
-    """at://did:plc:x/collection/rkey -> did:plc:x"""
-    return uri.removeprefix("at://").split("/", 1)[0]
-
-
 class BlueskyViews:
     """Renders one request's views as the given viewer (None: the public AppView) sees them."""
 
