@@ -49,17 +49,6 @@ class RateWindow:
         reset_at = (window + 1) * self.window_seconds
         return Budget(self.limit, max(self.limit - used, 0), reset_at, used > self.limit)
 
-    def peek(self, key: str, now: float | None = None) -> Budget:
-        now = time.time() if now is None else now
-        window = self._window(now)
-        with self._lock:
-            used = self._used.get((key, window), 0)
-        return Budget(self.limit, max(self.limit - used, 0), (window + 1) * self.window_seconds)
-
     def refuses(self, budget: Budget) -> bool:
         """True when this call went past the limit and the limit is enforced."""
         return self.enforce and budget.over_limit
-
-    def reset(self) -> None:
-        with self._lock:
-            self._used.clear()
