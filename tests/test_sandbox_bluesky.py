@@ -141,6 +141,8 @@ def test_resolve_handle_and_profile(server: BlueskyServer, world: World):
     profile = client.get_profile("baeckerei-huber.bsky.social")
     assert (profile.followers_count, profile.posts_count) == (512, 2)
     assert isinstance(profile, models.AppBskyActorDefs.ProfileViewDetailed)
+    both = client.get_profiles(["ben.example.org", SHOP, "nobody.bsky.social"]).profiles
+    assert [p.did for p in both] == [BEN, SHOP]  # unknown actors are left out
     with pytest.raises(BadRequestError) as unknown:
         client.resolve_handle("nobody.bsky.social")
     assert unknown.value.response.content.message == "Unable to resolve handle"

@@ -168,6 +168,7 @@ def test_originals_replies_and_boosts_apart(server: MastodonServer, world: World
     assert no_replies == {original.id, thread.id, boost.id}
     assert api.status(original.id).replies_count == 1
     assert api.status(boosted.id).reblogs_count == 1
+    assert [a.id for a in api.status_reblogged_by(boosted.id)] == [SHOP]
     boosted.deleted_at = world.now  # Mastodon deletes the boosts of a deleted status
     assert boost.id not in {s.id for s in api.account_statuses(SHOP)}
     with pytest.raises(MastodonNotFoundError):
