@@ -20,8 +20,11 @@ from datetime import UTC, datetime, timedelta
 PLATFORMS = ("x", "facebook", "instagram", "mastodon", "bluesky")
 
 # X ids are "snowflakes": milliseconds since this epoch shifted left by 22 bits, so they
-# sort by time, which is what since_id relies on. Mastodon ids have the same property.
+# sort by time, which is what since_id relies on.
 _X_EPOCH_MS = 1288834974657
+# Mastodon ids sort by time too, but count Unix milliseconds shifted left by 16 bits
+# (Mastodon.py turns a datetime passed as since_id/max_id into an id the same way).
+_MASTODON_SEQUENCE_BITS = 16
 
 
 @dataclass
@@ -96,9 +99,12 @@ class IdMaker:
         with self._lock:
             sequence = next(self._sequence)
         millis = int(created_at.timestamp() * 1000)
-        if self.platform in ("x", "mastodon"):
+        if self.platform == "x":
             snowflake = ((millis - _X_EPOCH_MS) << 22) | (sequence % (1 << 22))
             return str(snowflake)
+        if self.platform == "mastodon":
+            bits = _MASTODON_SEQUENCE_BITS
+            return str((millis << bits) | (sequence % (1 << bits)))
         if self.platform == "facebook":
             # Page posts are "{page}_{n}", comments "{post-number}_{n}", like the Graph API.
             number = str(10**14 + millis * 10 + sequence % 10)
@@ -143,6 +149,7 @@ class World:
         self._by_author: dict[str, list[str]] = {}
         self._by_root: dict[str, list[str]] = {}
         self._addressed_to: dict[str, list[str]] = {}
+        self._reposts_of: dict[str, list[str]] = {}
 
     # --- building ---------------------------------------------------------------------
 
@@ -167,6 +174,8 @@ class World:
             self._by_author.setdefault(post.author_id, []).append(post.id)
             self._by_root.setdefault(post.root_id or post.id, []).append(post.id)
             addressed = set(post.mentions)
+            if post.reposted_id is not None:
+                self._reposts_of.setdefault(post.reposted_id, []).append(post.id)
             if post.parent_id is not None:
                 self._children.setdefault(post.parent_id, []).append(post.id)
                 addressed.add(self.posts[post.parent_id].author_id)
@@ -262,6 +271,10 @@ class World:
     def mentioning(self, actor_id: str) -> list[Post]:
         """Visible posts by others that mention ``actor_id`` or reply to it, newest first."""
         return self._newest_first(self._addressed_to.get(actor_id, ()))
+
+    def reposts_of(self, post_id: str) -> list[Post]:
+        """Visible reposts (boosts) of ``post_id`` in the world, newest first."""
+        return self._newest_first(self._reposts_of.get(post_id, ()))
 
     def in_conversation(self, root_id: str) -> list[Post]:
         """Visible posts of a conversation (root excluded), newest first."""
