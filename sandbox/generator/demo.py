@@ -85,7 +85,9 @@ def generate_demo(
     }
     players = []
     for client in portfolio.clients:
-        calendar = content_calendar(client, random.Random(f"{seed}:content:{client.name}"), start, end)
+        calendar = content_calendar(
+            client, random.Random(f"{seed}:content:{client.name}"), start, end
+        )
         for number, account in enumerate(client.accounts):
             rng = random.Random(f"{seed}:{client.name}:{account.platform}:{account.handle}")
             scene = Scene(

@@ -115,7 +115,9 @@ class PeopleMaker:
             return base.replace(".", "_")[: 15 - len(suffix)] + suffix
         if self.platform == "mastodon":
             local = base.replace(".", "_")[: 30 - len(suffix)] + suffix
-            return f"{local}@{MASTODON_REMOTE[len(base) % len(MASTODON_REMOTE)]}" if remote else local
+            return (
+                f"{local}@{MASTODON_REMOTE[len(base) % len(MASTODON_REMOTE)]}" if remote else local
+            )
         if self.platform == "bluesky":
             return base.replace("_", "-").replace(".", "-") + suffix + ".bsky.social"
         if self.platform == "instagram":

@@ -153,8 +153,7 @@ class StoryPlayer:
     def remaining(self, week: date) -> dict[str, int]:
         used = self.scene.inbound_per_week
         return {
-            category: count - used[(week, category)]
-            for category, count in self.quota(week).items()
+            category: count - used[(week, category)] for category, count in self.quota(week).items()
         }
 
     def has_room(self, at: datetime, like: datetime | None = None) -> bool:
@@ -378,7 +377,9 @@ class BroadcastPlayer(StoryPlayer):
                 at = self.on(5, "09:10")
                 message = post
                 for intent, minutes in ((t.QUESTION, 0), (t.NUDGE, 52), (t.GIVE_UP, 140)):
-                    said = scene.say(person, at + timedelta(minutes=minutes), intent, parent=message)
+                    said = scene.say(
+                        person, at + timedelta(minutes=minutes), intent, parent=message
+                    )
                     message = said or message
         elif platform == "instagram":
             post = scene.latest_own_post(self.now - timedelta(days=3), within=timedelta(days=7))
@@ -464,7 +465,9 @@ class WeekdayTeamPlayer(StoryPlayer):
                 person = scene.pick_customer(exclude=scene.voices_in(post))
                 message = post
                 for intent, minutes in ((t.QUESTION, 0), (t.NUDGE, 35), (t.GIVE_UP, 85)):
-                    said = scene.say(person, at + timedelta(minutes=minutes), intent, parent=message)
+                    said = scene.say(
+                        person, at + timedelta(minutes=minutes), intent, parent=message
+                    )
                     message = said or message
             at = self.on(2, "20:30")
             post = scene.latest_own_post(at, within=timedelta(days=6))

@@ -41,13 +41,8 @@ OWN_THREAD = "own_thread"  # a continuation of its own post ("2/2")
 REPOST = "repost"
 
 ASKING = frozenset({QUESTION, UNMARKED, REQUEST, NUDGE, CRITICAL})
-CUSTOMER_INTENTS = (QUESTION, UNMARKED, REQUEST, NUDGE, CRITICAL) + (
-    COMPLAINT,
-    PRAISE,
-    REMARK,
-    THANKS,
-    GIVE_UP,
-)
+CUSTOMER_INTENTS = (QUESTION, UNMARKED, REQUEST, NUDGE, CRITICAL)  # asking, then the others:
+CUSTOMER_INTENTS += (COMPLAINT, PRAISE, REMARK, THANKS, GIVE_UP)
 
 
 @dataclass(frozen=True)
@@ -91,7 +86,7 @@ GENERIC: dict[str, dict[str, tuple[str, ...]]] = {
             "Ist da jemand?",
             "Hat jemand meine Nachricht gelesen?",
             "Kann mir hier jemand antworten?",
-            "Hallo, ich warte noch auf eine Antwort",
+            "Hallo, ich warte noch auf eine Antwort, bitte meldet euch",
         ),
         CRITICAL: (
             "Seit drei Wochen keine Antwort auf meine Reklamation {order}. Warum antwortet "
@@ -220,7 +215,10 @@ BUSINESS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
                 "Eure Brezen sind einfach die besten in der Stadt!",
                 "Endlich wieder Zwetschgendatschi! Freu mich.",
             ),
-            REMARK: ("Meine Kinder lieben eure Nussschnecken.", "Hab den Apfelstrudel probiert, lecker."),
+            REMARK: (
+                "Meine Kinder lieben eure Nussschnecken.",
+                "Hab den Apfelstrudel probiert, lecker.",
+            ),
         },
         "en": {
             QUESTION: ("Do you have pretzels on {day}?", "Is the rye bread vegan?"),
@@ -243,7 +241,7 @@ BUSINESS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             UNMARKED: (
                 "Wie lange dauert eine Inspektion gerade",
                 "Gibt es das Gravelbike auch in Rahmengröße M",
-                "Macht ihr auch Kinderräder fit",
+                "Könnt ihr auch Kinderräder fit machen",
             ),
             REQUEST: (
                 "Bitte um Rückruf wegen meiner Reparatur {order}.",
@@ -254,7 +252,10 @@ BUSINESS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
                 "Seit einer Woche warte ich auf die Ersatzteile. Echt enttäuschend.",
                 "Nach der Inspektion quietscht die Bremse immer noch.",
             ),
-            PRAISE: ("Beste Werkstatt in Köln, Rad läuft wie neu!", "Super Beratung beim Lastenrad 👍"),
+            PRAISE: (
+                "Beste Werkstatt in Köln, das Rad läuft jetzt einwandfrei!",
+                "Super Beratung beim Lastenrad 👍",
+            ),
             REMARK: ("Bin heute die erste Tour mit dem neuen Rad gefahren.",),
         },
         "en": {
@@ -296,12 +297,15 @@ BUSINESS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
                 "Please DM me the order number for my gift card.",
             ),
             CRITICAL: ("Ordered in October, still nothing. Why is nobody replying?",),
-            COMPLAINT: ("The book arrived with a bent cover.", "Sold out before I got there. Gutted."),
+            COMPLAINT: (
+                "The book arrived with a bent cover.",
+                "Sold out before I got there. Gutted.",
+            ),
             PRAISE: ("Your window display is stunning!", "Best bookshop in London, no contest."),
             REMARK: ("Picked up three books for the holidays.", "Loved the author evening."),
         },
     },
-}  # fmt: skip
+}
 
 # --- the businesses ----------------------------------------------------------------------
 
@@ -354,7 +358,7 @@ ANSWERS: dict[str, dict[str, tuple[str, ...]]] = {
             "Hallo {first}, ist notiert, wir melden uns bis morgen.{sig}",
         ),
         COMPLAINT: (
-            "Das tut uns leid, {first}! Schreib uns die Bestellnummer per DM, wir kümmern uns.{sig}",
+            "Das tut uns leid, {first}! Schick uns die Bestellnummer per DM, wir kümmern uns.{sig}",
             "Oh nein, {first}. Das klären wir, wir melden uns gleich per Nachricht.{sig}",
         ),
         PRAISE: (
@@ -378,11 +382,18 @@ ANSWERS: dict[str, dict[str, tuple[str, ...]]] = {
             "Sorry to hear that, {first}! DM us your order number and we'll sort it.{sig}",
             "Oh no, {first}. We're on it and will message you shortly.{sig}",
         ),
-        PRAISE: ("Thank you, {first}! That's lovely to hear.{sig}", "Thanks for visiting, {first}!{sig}"),
+        PRAISE: (
+            "Thank you, {first}! That's lovely to hear.{sig}",
+            "Thanks for visiting, {first}!{sig}",
+        ),
         NUDGE: ("Sorry for the wait, {first}! We've sent you a DM.{sig}",),
-        THANKS: ("You're welcome, {first}! 😊", "Any time!{sig}", "Happy to help, see you soon!{sig}"),
+        THANKS: (
+            "You're welcome, {first}! 😊",
+            "Any time!{sig}",
+            "Happy to help, see you soon!{sig}",
+        ),
     },
-}  # fmt: skip
+}
 
 DAYS = {
     "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"),
