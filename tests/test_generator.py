@@ -25,6 +25,7 @@ from metrics.schedule import parse_schedule
 from replywatch import validation
 from sandbox.generator import DEMO_PORTFOLIO, Story, generate_demo
 from sandbox.generator import texts as t
+from sandbox.generator.loading import bench_token, load_worlds
 from sandbox.generator.stream import (
     PROFILES,
     StreamItem,
@@ -593,3 +594,25 @@ def test_stream_spec_spreads_items_at_a_realistic_rate():
     assert sum(isinstance(e, StreamItem) for e in small) == 7
     with pytest.raises(ValueError):
         StreamSpec(items=10, end=datetime(2026, 1, 1))
+
+
+def test_stream_loads_into_worlds_for_the_simulated_platforms():
+    spec = StreamSpec(items=3000, accounts=40, seed=5)
+    plan = plan_stream(spec)
+    events = list(stream_activity(plan))
+    worlds = load_worlds(plan, events, now=spec.end)
+    items = [e for e in events if isinstance(e, StreamItem)]
+    assert sum(len(w.posts) for w in worlds.values()) == len(items)
+    for item in items:
+        world = worlds[item.platform]
+        post = world.get(item.platform_item_id)
+        assert post is not None and post.created_at == item.created_at
+        assert world.like_count(post) == item.like_count
+        assert len(world.children(post.id)) == item.reply_count
+        assert world.is_hidden(post) == item.hidden
+        if item.kind == "mention":
+            account = plan.accounts[item.account]
+            assert post in world.mentioning(account.actor_id)
+    for account in plan.accounts:
+        managed = worlds[account.platform].managed[account.actor_id]
+        assert managed.token == bench_token(account.index)

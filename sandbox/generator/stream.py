@@ -237,11 +237,13 @@ def stream_activity(
     streams = [_AccountStream(plan, account, pools).events() for account in plan.accounts]
     if order == "time":
         for event in heapq.merge(*streams):
-            yield event[3]
+            if event[3] is not None:
+                yield event[3]
     elif order == "account":
         for events in streams:
             for event in events:
-                yield event[3]
+                if event[3] is not None:
+                    yield event[3]
     else:
         raise ValueError(f"order must be 'time' or 'account', not {order!r}")
 
@@ -446,7 +448,7 @@ class _AccountStream:
 
     # --- generation -----------------------------------------------------------------
 
-    def events(self) -> Iterator[tuple[float, int, int, StreamItem | StreamLike]]:
+    def events(self) -> Iterator[tuple[float, int, int, StreamItem | StreamLike | None]]:
         rng = self.rng
         budget = self.account.budget
         remaining = budget
@@ -455,7 +457,7 @@ class _AccountStream:
         moment = start - 1.0
         per_comment = 2.0  # items a comment brings along (answers, follow-ups), learnt
         threads = 0
-        pending: list[tuple[float, int, int, StreamItem | StreamLike]] = []
+        pending: list[tuple[float, int, int, StreamItem | StreamLike | None]] = []
         counter = itertools.count()
         index = self.account.index
         while remaining > 0:
@@ -474,6 +476,12 @@ class _AccountStream:
                     candidate += (7.0 - hour) * HOUR + rng.uniform(0, 10 * HOUR)
             if moment + 1.0 < end:
                 moment = max(moment + 1.0, min(candidate, end - 1.0))
+            while pending and pending[0][0] <= moment:
+                yield heapq.heappop(pending)
+            # A wake-up call: in the time-ordered merge this account goes on (and makes its
+            # next thread) only when all accounts have reached this moment, so that no
+            # thread waits in memory long before its time.
+            yield (moment, index, next(counter), None)
             # The root is before the end, so every thread keeps at least one item.
             rows = self.thread(moment, comments)
             kept = self.finish(rows, remaining)
