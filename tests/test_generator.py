@@ -128,6 +128,10 @@ def test_portfolio_is_what_replywatch_accepts():
         assert validation.holiday_region(client.holiday_region) == client.holiday_region
         assert parse_schedule(client.business_hours).canonical() == client.business_hours
         assert client.response_target <= timedelta(hours=4)
+        target = validation.duration_minutes(client.target_text, "target")
+        assert timedelta(minutes=target) == client.response_target
+        window = validation.duration_minutes(client.answer_window_text, "answer window")
+        assert timedelta(minutes=window) == client.answer_window
         for account in client.accounts:
             assert canonical_handle(account.platform, account.handle) == account.handle
             assert account.token and account.credentials_ref.isupper()

@@ -105,6 +105,16 @@ class ClientSpec:
         return hours_text(self.hours)
 
     @property
+    def target_text(self) -> str:
+        """The response target for `replywatch client add --target`: "4h", "90m"."""
+        return _duration_text(self.response_target)
+
+    @property
+    def answer_window_text(self) -> str:
+        """The answer window for `replywatch client add --answer-window`: "72h"."""
+        return _duration_text(self.answer_window)
+
+    @property
     def story_text(self) -> str:
         return STORY_TEXT[self.story]
 
@@ -145,6 +155,11 @@ class Portfolio:
 
     def accounts(self) -> tuple[tuple[ClientSpec, AccountSpec], ...]:
         return tuple((client, account) for client in self.clients for account in client.accounts)
+
+
+def _duration_text(duration: timedelta) -> str:
+    minutes = int(duration.total_seconds() // 60)
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
 def _weekdays(opens: str, closes: str, first: int = 0, last: int = 4) -> OpenHours:

@@ -372,18 +372,16 @@ class _TextPools:
                     rng.choice(makers).customer(language, intent)[0] for _ in range(self.SIZE)
                 ]
             self.answers[language] = [
-                rng.choice(makers)
-                .answer(language, rng.choice(t.CUSTOMER_INTENTS), "")[0]
-                .replace(" ,", ",")
-                .replace("  ", " ")
+                rng.choice(makers).answer(
+                    language, rng.choice(t.CUSTOMER_INTENTS), rng.choice(FIRST_NAMES[language])
+                )[0]
                 for _ in range(self.SIZE)
             ]
             self.posts[language] = [
-                maker.own_post(lang)[0]
+                maker.own_post(language)[0]
                 for maker in makers
-                for lang in t.LANGUAGES
-                if (maker.business, lang) in t.OWN_POSTS
-                for _ in range(self.SIZE // 8)
+                if (maker.business, language) in t.OWN_POSTS
+                for _ in range(self.SIZE // 2)
             ]
 
 
