@@ -487,7 +487,11 @@ class WeekdayTeamPlayer(StoryPlayer):
                 parent=post,
             )
             self.repost_praise(self.open_weekday("14:20", skip=2))
-            scene.say(scene.pick_customer(), self.on(6, "19:15"), t.QUESTION, mentions=(account,))
+            # A Sunday evening question, asked twice; nobody is there.
+            person = scene.pick_customer()
+            asked = scene.say(person, self.on(6, "19:15"), t.QUESTION, mentions=(account,))
+            if asked is not None:
+                scene.say(person, asked.at + 40 * MINUTE, t.NUDGE, parent=asked)
 
     def repost_praise(self, at: datetime) -> None:
         """A customer praises the shop in a post of their own; the shop shares it."""
