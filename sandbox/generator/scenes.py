@@ -51,13 +51,6 @@ class Planned:
     id: str | None = None
 
     @property
-    def depth(self) -> int:
-        depth, node = 0, self
-        while node.parent is not None:
-            depth, node = depth + 1, node.parent
-        return depth
-
-    @property
     def root(self) -> Planned:
         node = self
         while node.parent is not None:

@@ -37,19 +37,6 @@ HOUR_WEIGHTS = (
 HOURS = tuple(range(24))
 WEEK = timedelta(days=7)
 
-# What a customer's first message in a conversation is about.
-FIRST_INTENTS = (
-    (t.QUESTION, 0.27),
-    (t.UNMARKED, 0.10),
-    (t.REQUEST, 0.10),
-    (t.COMPLAINT, 0.10),
-    (t.PRAISE, 0.25),
-    (t.REMARK, 0.18),
-)
-FOLLOW_UP_INTENTS = ((t.THANKS, 0.55), (t.QUESTION, 0.30), (t.UNMARKED, 0.15))
-BURST_INTENTS = ((t.NUDGE, 0.55), (t.QUESTION, 0.25), (t.GIVE_UP, 0.20))
-BYSTANDER_INTENTS = ((t.REMARK, 0.5), (t.PRAISE, 0.3), (t.QUESTION, 0.2))
-
 
 @dataclass(frozen=True)
 class ContentSlot:
@@ -156,9 +143,10 @@ class StoryPlayer:
             category: count - used[(week, category)] for category, count in self.quota(week).items()
         }
 
-    def has_room(self, at: datetime, like: datetime | None = None) -> bool:
-        """Whether the quota of ``at``'s week and category takes one more message."""
-        if like is not None and self.category(at) != self.category(like):
+    def has_room(self, at: datetime, same_as: datetime | None = None) -> bool:
+        """Whether the quota of ``at``'s week and category takes one more message (and
+        ``at`` falls in the same category as ``same_as``, when given)."""
+        if same_as is not None and self.category(at) != self.category(same_as):
             return False
         week = self.scene.calendar.week_start(at)
         return self.remaining(week).get(self.category(at), 0) > 0
@@ -195,7 +183,7 @@ class StoryPlayer:
         """A customer turns to the account at ``at`` and a conversation follows."""
         scene = self.scene
         post = scene.latest_own_post(at - 2 * MINUTE, within=timedelta(days=4))
-        intent = _pick(self.rng, FIRST_INTENTS)
+        intent = _pick(self.rng, t.FIRST_INTENTS)
         roll = self.rng.random()
         message: Planned | None
         if not scene.flat and (post is None or roll < self.mention_chance):
@@ -227,9 +215,9 @@ class StoryPlayer:
         if asked and not scripted and rng.random() < self.burst_chance(first):
             for _ in range(rng.randint(1, 2)):
                 at = last.at + timedelta(minutes=rng.uniform(*self.burst_gap))
-                if not self.has_room(at, like=first.at):
+                if not self.has_room(at, same_as=first.at):
                     break
-                following = scene.say(person, at, _pick(rng, BURST_INTENTS), parent=last)
+                following = scene.say(person, at, _pick(rng, t.BURST_INTENTS), parent=last)
                 if following is None:
                     break
                 last = following
@@ -246,7 +234,7 @@ class StoryPlayer:
                     at = reply.at + scene.delay(12, 2, 90)
                     if self.has_room(at):
                         follow_up = scene.say(
-                            person, at, _pick(rng, FOLLOW_UP_INTENTS), parent=reply
+                            person, at, _pick(rng, t.FOLLOW_UP_INTENTS), parent=reply
                         )
                         if follow_up is not None:
                             self.conversation(follow_up, depth + 1)
@@ -257,7 +245,7 @@ class StoryPlayer:
             at = first.at + scene.delay(60, 5, 600)
             if self.has_room(at):
                 other = scene.pick_customer(exclude=scene.voices_in(first))
-                reply_to = scene.say(other, at, _pick(rng, BYSTANDER_INTENTS), parent=first)
+                reply_to = scene.say(other, at, _pick(rng, t.BYSTANDER_INTENTS), parent=first)
                 if reply_to is not None:
                     self.conversation(reply_to, depth + 1)
 

@@ -385,12 +385,17 @@ class _TextPools:
             ]
 
 
-_FIRST = (t.QUESTION, t.UNMARKED, t.REQUEST, t.COMPLAINT, t.PRAISE, t.REMARK)
-_FIRST_CUMULATIVE = tuple(itertools.accumulate((0.27, 0.1, 0.1, 0.1, 0.25, 0.18)))
-_FOLLOW_UP = (t.THANKS, t.QUESTION, t.UNMARKED)
-_FOLLOW_UP_CUMULATIVE = (0.55, 0.85, 1.0)
-_BURST = (t.NUDGE, t.QUESTION, t.GIVE_UP)
-_BURST_CUMULATIVE = (0.55, 0.8, 1.0)
+def _cumulative(
+    weighted: tuple[tuple[str, float], ...],
+) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    total = sum(weight for _, weight in weighted)
+    values = tuple(value for value, _ in weighted)
+    return values, tuple(itertools.accumulate(weight / total for _, weight in weighted))
+
+
+_FIRST, _FIRST_CUMULATIVE = _cumulative(t.FIRST_INTENTS)
+_FOLLOW_UP, _FOLLOW_UP_CUMULATIVE = _cumulative(t.FOLLOW_UP_INTENTS)
+_BURST, _BURST_CUMULATIVE = _cumulative(t.BURST_INTENTS)
 
 # Standard normal deviates drawn once: one uniform draw then picks one (gauss() is slow).
 _NORMAL_SIZE = 8192

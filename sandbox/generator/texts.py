@@ -44,6 +44,20 @@ ASKING = frozenset({QUESTION, UNMARKED, REQUEST, NUDGE, CRITICAL})
 CUSTOMER_INTENTS = (QUESTION, UNMARKED, REQUEST, NUDGE, CRITICAL)  # asking, then the others:
 CUSTOMER_INTENTS += (COMPLAINT, PRAISE, REMARK, THANKS, GIVE_UP)
 
+# How often customers write what: the first message of a conversation, a follow-up to an
+# answer, a further message while waiting (a burst), another customer joining in.
+FIRST_INTENTS = (
+    (QUESTION, 0.27),
+    (UNMARKED, 0.10),
+    (REQUEST, 0.10),
+    (COMPLAINT, 0.10),
+    (PRAISE, 0.25),
+    (REMARK, 0.18),
+)
+FOLLOW_UP_INTENTS = ((THANKS, 0.55), (QUESTION, 0.30), (UNMARKED, 0.15))
+BURST_INTENTS = ((NUDGE, 0.55), (QUESTION, 0.25), (GIVE_UP, 0.20))
+BYSTANDER_INTENTS = ((REMARK, 0.5), (PRAISE, 0.3), (QUESTION, 0.2))
+
 
 @dataclass(frozen=True)
 class TextLabel:
