@@ -364,19 +364,18 @@ class _TextPools:
         rng = random.Random(f"{seed}:texts")
         makers = [t.TextMaker(business, rng) for business in t.BUSINESSES]
         self.customer: dict[tuple[str, str], list[str]] = {}
-        self.answers: dict[str, list[str]] = {}
+        self.answers: dict[tuple[str, str], list[str]] = {}
         self.posts: dict[str, list[str]] = {}
         for language in t.LANGUAGES:
             for intent in t.CUSTOMER_INTENTS:
                 self.customer[(language, intent)] = [
                     rng.choice(makers).customer(language, intent)[0] for _ in range(self.SIZE)
                 ]
-            self.answers[language] = [
-                rng.choice(makers).answer(
-                    language, rng.choice(t.CUSTOMER_INTENTS), rng.choice(FIRST_NAMES[language])
-                )[0]
-                for _ in range(self.SIZE)
-            ]
+                # "{first}" stays in: the customer's first name goes in when used.
+                self.answers[(language, intent)] = [
+                    rng.choice(makers).answer(language, intent, "{first}")[0]
+                    for _ in range(self.SIZE // 4)
+                ]
             self.posts[language] = [
                 maker.own_post(language)[0]
                 for maker in makers
@@ -520,15 +519,17 @@ class _AccountStream:
             return rows
         if roll < 0.11 and not self.flat:
             customer = self.pick_customer()
-            text = self.customer_text(customer, _pick(_FIRST, _FIRST_CUMULATIVE, rng.random()))
+            intent = _pick(_FIRST, _FIRST_CUMULATIVE, rng.random())
+            text = self.customer_text(customer, intent)
             rows.append([root_at, "mention", customer, None, text, [], 0, False, True])
-            self.conversation(rows, 0, 0)
+            self.conversation(rows, 0, 0, intent)
             return rows
         if roll < 0.15 and platform == "facebook":
             customer = self.pick_customer()
-            text = self.customer_text(customer, _pick(_FIRST, _FIRST_CUMULATIVE, rng.random()))
+            intent = _pick(_FIRST, _FIRST_CUMULATIVE, rng.random())
+            text = self.customer_text(customer, intent)
             rows.append([root_at, "visitor_post", customer, None, text, [], 0, False, False])
-            self.conversation(rows, 0, 0)
+            self.conversation(rows, 0, 0, intent)
             return rows
         posts = self.pools.posts[language]
         text = posts[int(rng.random() * len(posts))]
@@ -560,7 +561,7 @@ class _AccountStream:
             hidden = hidden and rng.random() < 0.3
             text = self.customer_text(customer, intent)
             rows.append([at, kind, customer, 0, text, [], 0, hidden, False])
-            self.conversation(rows, len(rows) - 1, 0)
+            self.conversation(rows, len(rows) - 1, 0, intent)
         return rows
 
     def comment_count(self) -> int:
@@ -582,8 +583,9 @@ class _AccountStream:
         pool = self.pools.customer[(language, intent)]
         return pool[int(self.rng.random() * len(pool))]
 
-    def conversation(self, rows: list[list], first: int, depth: int) -> None:
-        """A burst after row ``first``, the account's answer, maybe a follow-up."""
+    def conversation(self, rows: list[list], first: int, depth: int, intent: str) -> None:
+        """A burst after row ``first`` (written with ``intent``), the account's answer,
+        maybe a follow-up, maybe another customer joining in."""
         rng = self.rng
         reply_kind = "comment" if self.flat else "reply"
         customer = rows[first][2]
@@ -608,8 +610,10 @@ class _AccountStream:
             if self.account.staff and rng.random() < 0.3:
                 responder = -2 - int(rng.random() * len(self.account.staff))
             language = self.languages[0 if customer % 10 < 7 else 1]
-            answers = self.pools.answers[language]
+            answers = self.pools.answers[(language, intent)]
+            names = FIRST_NAMES[language]
             text = answers[int(rng.random() * len(answers))]
+            text = text.replace("{first}", names[customer % len(names)])
             parent = top if self.flat else last
             rows.append([answer_at, reply_kind, responder, parent, text, [], 0, False, False])
             answer = len(rows) - 1
@@ -621,15 +625,16 @@ class _AccountStream:
                 text = self.customer_text(customer, intent)
                 parent = top if self.flat else answer
                 rows.append([at, reply_kind, customer, parent, text, [], 0, False, False])
-                self.conversation(rows, len(rows) - 1, depth + 1)
+                self.conversation(rows, len(rows) - 1, depth + 1, intent)
         if depth == 0 and rows[0][2] == -1 and rng.random() < 0.08:
             at = rows[first][0] + self.delay(60, 1, 1, 1440)
             other = self.pick_customer()
             if other != customer:
-                text = self.customer_text(other, t.REMARK if rng.random() < 0.6 else t.QUESTION)
+                intent = t.REMARK if rng.random() < 0.6 else t.QUESTION
+                text = self.customer_text(other, intent)
                 parent = top if self.flat else first
                 rows.append([at, reply_kind, other, parent, text, [], 0, False, False])
-                self.conversation(rows, len(rows) - 1, depth + 1)
+                self.conversation(rows, len(rows) - 1, depth + 1, intent)
 
     def answer_time(self, first_at: float, last_at: float) -> float | None:
         profile = self.account.profile
