@@ -35,6 +35,7 @@ from sandbox.generator.stream import (
     stream_activity,
 )
 from sandbox.world import Post, World
+from storage.records import ItemRecord, LikeRecord
 
 NOW = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)  # a Wednesday morning
 ROOT = Path(__file__).resolve().parents[1]
@@ -602,6 +603,20 @@ def test_stream_per_account_order_and_determinism(stream_events):
     assert list(itertools.islice(other, 200)) != stream_events[:200]
     with pytest.raises(ValueError, match="order"):
         next(stream_activity(SPEC, order="random"))
+
+
+def test_stream_records_become_storage_records(stream_events):
+    """The fields carry storage's names: a record is one call away."""
+    for event in stream_events[:300]:
+        fields = event._asdict()
+        account = fields.pop("account")
+        if isinstance(event, StreamItem):
+            record = ItemRecord(**fields)
+            assert record.platform_item_id == event.platform_item_id
+        else:
+            record = LikeRecord(**fields)
+            assert record.liker_id == event.liker_id
+        assert account == event.account
 
 
 def test_stream_spec_spreads_items_at_a_realistic_rate():
