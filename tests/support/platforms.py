@@ -188,3 +188,79 @@ def fast_retry(max_retries: int = 3):
     from collectors.run import RetryPolicy
 
     return RetryPolicy(max_retries=max_retries, base_delay=FAST_RETRY_SECONDS)
+
+
+# --- Mastodon ----------------------------------------------------------------------------
+
+MASTODON_TOKEN = "mastodon-token-0123456789secret"
+MASTODON_DOMAIN = "social.example"
+M_SHOP, M_ANNA, M_BEN, M_JANA = (
+    "109000000000000001",
+    "109000000000000002",
+    "109000000000000003",
+    "109000000000000004",
+)
+
+
+def mastodon_world(now: datetime = T0 + timedelta(days=1)) -> Scripted:
+    """@baeckerei@social.example: an old post, a young post whose thread has a question, an
+    agency answer and a deeper reply without mention, a mention the shop answers and
+    boosts, a mention deep inside somebody else's thread, favourites both ways."""
+    world = World("mastodon", now=now)
+    for actor in (
+        Actor(M_SHOP, "baeckerei", name="Bäckerei Huber", followers=321),
+        Actor(M_ANNA, "anna", name="Anna"),
+        Actor(M_BEN, "ben@other.social", name="Ben"),
+        Actor(M_JANA, "jana@agentur.example", name="Jana (Agentur)"),
+    ):
+        world.add_actor(actor)
+    world.manage(M_SHOP, MASTODON_TOKEN)
+    posts: dict[str, Post] = {}
+    posts["old"] = world.post(M_SHOP, T0 - timedelta(days=30), "Wir haben Urlaub")
+    posts["post"] = world.post(M_SHOP, T0, "Frische Brezen ab 7 Uhr!")
+    posts["question"] = world.post(
+        M_ANNA, T0 + timedelta(minutes=5), "Habt ihr heute offen?", reply_to=posts["post"].id
+    )
+    posts["answer"] = world.post(
+        M_JANA, T0 + timedelta(minutes=20), "Ja, bis 18 Uhr!", reply_to=posts["question"].id
+    )
+    posts["deeper"] = world.post(
+        M_BEN, T0 + timedelta(minutes=30), "Auch am Samstag?", reply_to=posts["answer"].id
+    )
+    posts["foreign_root"] = world.post(M_ANNA, T0 + timedelta(hours=1), "Wo gibt es gutes Brot?")
+    posts["foreign_reply"] = world.post(
+        M_BEN, T0 + timedelta(hours=1, minutes=5), "Gute Frage", reply_to=posts["foreign_root"].id
+    )
+    posts["foreign_mention"] = world.post(
+        M_ANNA, T0 + timedelta(hours=1, minutes=10), "@baeckerei vielleicht?",
+        reply_to=posts["foreign_reply"].id, mentions=[M_SHOP],
+    )  # fmt: skip
+    posts["mention"] = world.post(
+        M_BEN, T0 + timedelta(hours=2), "Beste Brezen bei @baeckerei", mentions=[M_SHOP]
+    )
+    posts["shop_reply"] = world.post(
+        M_SHOP, T0 + timedelta(hours=2, minutes=10), "Danke!", reply_to=posts["mention"].id
+    )
+    posts["boost"] = world.post(
+        M_SHOP, T0 + timedelta(hours=3), "", kind="repost", reposted_id=posts["mention"].id
+    )
+    world.like(posts["post"].id, M_ANNA, T0 + timedelta(minutes=6))
+    world.like(posts["post"].id, M_SHOP, T0 + timedelta(minutes=7))  # the shop likes itself
+    world.like(posts["question"].id, M_SHOP, T0 + timedelta(minutes=8))  # liked, not answered
+    world.like(posts["foreign_root"].id, M_SHOP, T0 + timedelta(hours=1, minutes=1))
+    return Scripted(world, posts)
+
+
+def add_mastodon_account(
+    session: Session, reference: str | None = "HUBER_MASTODON_TOKEN"
+) -> Account:
+    client = _client(session)
+    account = Account(
+        client_id=client.id, platform="mastodon", handle=f"@baeckerei@{MASTODON_DOMAIN}",
+        credentials_ref=reference,
+    )  # fmt: skip
+    session.add(account)
+    session.add(Identity(client_id=client.id, platform="mastodon",
+                         handle="@jana@agentur.example"))  # fmt: skip
+    session.flush()
+    return account
