@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from collectors.bluesky import BlueskyCollector
 from collectors.graph import FacebookCollector, InstagramCollector
 from collectors.mastodon import MastodonCollector
 from collectors.run import (
@@ -92,6 +93,17 @@ def _mastodon(token: str | None, settings: Settings) -> Collector:
     )
 
 
+def _bluesky(app_password: str | None, settings: Settings) -> Collector:
+    return BlueskyCollector(
+        app_password,
+        appview_url=settings.get("platforms.bluesky.appview_url"),
+        pds_url=settings.get("platforms.bluesky.pds_url"),
+        timeout=settings.get("collect.request_timeout"),
+        history_days=settings.get("collect.history_days"),
+        thread_days=settings.get("collect.thread_days"),
+    )
+
+
 # Platform -> how to build its collector from the account's token and the settings.
 # Collectors for further platforms register here.
 COLLECTORS: dict[str, CollectorFactory] = {
@@ -99,6 +111,7 @@ COLLECTORS: dict[str, CollectorFactory] = {
     "facebook": _facebook,
     "instagram": _instagram,
     "mastodon": _mastodon,
+    "bluesky": _bluesky,
 }
 
 
