@@ -64,6 +64,7 @@ def x_world(now: datetime = T0 + timedelta(days=1)) -> Scripted:
     )
     world.like(posts["post"].id, "900", T0 + timedelta(minutes=6))
     world.like(posts["post"].id, "200", T0 + timedelta(minutes=7))  # the agency likes it
+    world.like(posts["question"].id, "100", T0 + timedelta(minutes=8))  # liked, not answered
     posts["post"].anonymous_likes = 3
     return Scripted(world, posts)
 
@@ -130,7 +131,8 @@ def graph_worlds(now: datetime = T0 + timedelta(days=1)) -> GraphScripted:
         "555", T0 + timedelta(hours=3), "Ja, auf Bestellung.", reply_to=posts["visitor"].id
     )
     fb.like(posts["post"].id, "9001", T0 + timedelta(minutes=6))
-    fb.like(posts["post"].id, "555", T0 + timedelta(minutes=8))
+    fb.like(posts["post"].id, "555", T0 + timedelta(minutes=8))  # the Page likes itself
+    fb.like(posts["complaint"].id, "555", T0 + timedelta(minutes=45))  # liked, not answered
 
     ig = World("instagram", now=now)
     for actor in (
