@@ -89,7 +89,8 @@ def stored_roots(session: Session, platform: str, ids: Iterable[str]) -> dict[st
 
 
 def unrooted_replies(session: Session, account_id: int, limit: int) -> list[tuple[str, str]]:
-    """(id, parent id) of the account's stored replies whose conversation is not known."""
+    """(id, parent id) of the account's stored replies whose conversation is not known,
+    newest first (recent weeks matter most)."""
     query = (
         select(Item.platform_item_id, Item.parent_id)
         .where(
@@ -97,7 +98,7 @@ def unrooted_replies(session: Session, account_id: int, limit: int) -> list[tupl
             Item.parent_id.is_not(None),
             Item.root_id.is_(None),
         )
-        .order_by(Item.created_at, Item.platform_item_id)
+        .order_by(Item.created_at.desc(), Item.platform_item_id.desc())
         .limit(limit)
     )
     return [(item_id, parent) for item_id, parent in session.execute(query) if parent]

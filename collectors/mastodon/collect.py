@@ -21,8 +21,10 @@ also the mention notifications and the account's own favourites.
    (``min_id``): the account's likes of statuses that are stored or addressed to it (for
    "liked, not answered"); other statuses are ignored.
 5. **roots** — Mastodon names only what a status answers, not its conversation. Replies
-   whose conversation is not stored get it from the context of the reply (its first
-   ancestor); at most 40 such calls per run.
+   whose parent is stored get its root; the others get it from the context of the reply
+   (its first ancestor), newest first, at most 40 such calls per run: a first collection
+   of a busy account leaves a backlog (own replies to replies that were never stored) that
+   the following runs work off.
 6. **likers** — ``GET /api/v1/statuses/:id/favourited_by`` for own posts in the thread
    window whose favourite count changed since their likers were last read.
 7. **followers** — ``GET /api/v1/accounts/:id`` when the last count is a day old.
