@@ -3,8 +3,9 @@
 Tokens travel in query strings (Graph ``access_token=``), in headers (the ``Bearer`` of X,
 Mastodon and a Bluesky session) and, for Bluesky app passwords, in a login body. They end
 up in places replywatch does not write itself: requests' ``ConnectionError`` texts quote
-the URL, urllib3 logs it at debug level, tweepy logs its request headers at debug level. Every secret a collector uses is registered here; :func:`scrub` removes them
-from any text, and :func:`install_log_filter` does the same for those libraries' logs.
+the URL, urllib3 logs it at debug level, tweepy logs its request headers at debug level.
+Every secret a collector uses is registered here; :func:`scrub` removes them from any text,
+and :func:`install_log_filter` does the same for those libraries' logs.
 """
 
 from __future__ import annotations
