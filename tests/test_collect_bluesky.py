@@ -404,3 +404,23 @@ def test_like_record_keys_carry_their_time():
     at = T0 + timedelta(hours=5, microseconds=123456)
     assert tid_time(record_key(at, "x")) == at
     assert tid_time("not-a-tid") is None
+
+
+def test_the_rate_limit_headers_are_honoured_before_a_429(engine, scripted, tmp_path, account_id):
+    """The AppView announces a budget of 2 calls (not enforced): the collector sends no
+    third call to it, stops with the announced reset, and resumes after it."""
+    with BlueskyServer(scripted.world, rate_limit=2) as server:
+        settings = _settings(server, tmp_path)
+        limited = collect(engine, settings, account_id, scripted.world.now)
+        assert limited.outcome == "rate_limited", limited.error
+        assert all(call.status == 200 for call in server.calls)
+        # getProfile and the first feed page spend the budget; the login has its own.
+        assert calls_by_route(server) == {"profile": 1, "session": 1, "feed": 1}
+        assert "the rate budget is used up" in limited.error
+        reset = limited.resume_after
+        assert reset is not None
+    with BlueskyServer(scripted.world) as server:
+        settings = _settings(server, tmp_path)
+        resumed = collect(engine, settings, account_id, reset + timedelta(seconds=1))
+    assert resumed.outcome == "ok", resumed.error
+    assert len(_items(engine)) == 11

@@ -443,3 +443,23 @@ def test_new_favourites_both_ways(engine, server, scripted, settings, account_id
     assert _cursors(engine)[f"likers:{p['post'].id}"] == "3"
     mention = _items(engine)[unstored.id]
     assert (mention.kind, mention.mentions_account, mention.is_own) == ("mention", True, False)
+
+
+def test_the_rate_limit_headers_are_honoured_before_a_429(engine, scripted, tmp_path, account_id):
+    """The instance announces a budget of 3 calls (not enforced): the collector sends no
+    fourth call at all, stops with the announced reset, and resumes after it."""
+    with MastodonServer(scripted.world, domain=MASTODON_DOMAIN, rate_limit=3) as server:
+        settings = settings_for(tmp_path, REPLYWATCH_MASTODON_API_URL=server.url)
+        limited = collect(engine, settings, account_id, scripted.world.now)
+        assert limited.outcome == "rate_limited", limited.error
+        assert len(server.calls) == 3 and all(call.status == 200 for call in server.calls)
+        assert "the budget of 3 calls is used up" in limited.error
+        # lookup, statuses and mentions spent it: the first thread is not asked for
+        assert limited.error.startswith("rate limited at GET /api/v1/statuses/:id/context")
+        reset = limited.resume_after
+        assert reset is not None
+    with MastodonServer(scripted.world, domain=MASTODON_DOMAIN) as server:
+        settings = settings_for(tmp_path, REPLYWATCH_MASTODON_API_URL=server.url)
+        resumed = collect(engine, settings, account_id, reset + timedelta(seconds=1))
+    assert resumed.outcome == "ok", resumed.error
+    assert len(_items(engine)) == 9
