@@ -172,6 +172,7 @@ def test_mastodon_and_bluesky_accounts_from_account_add_to_collect(
                      "--handle", f"@nobody@{MASTODON_DOMAIN}"),
         ]  # fmt: skip
         assert [a.code for a in added] == [0, 0, 0], [a.err for a in added]
+        assert "Note: without credentials only public bluesky data is read" in added[1].out
         bad = run_main(capsys, "account", "add", "--client", "Huber", "--platform", "mastodon",
                        "--handle", "baeckerei")  # fmt: skip
         assert bad.code == 2 and "a Mastodon address like @shop@mastodon.social" in bad.err

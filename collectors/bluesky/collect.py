@@ -41,7 +41,7 @@ from collectors import rereads, stored
 from collectors.bluesky import records
 from collectors.bluesky.client import BlueskyClient, NotFound
 from collectors.cursors import SinceCursor
-from collectors.errors import AccountNotFound, CollectionError, PayloadProblem
+from collectors.errors import AccountNotFound, PayloadProblem
 from collectors.run import Batch, RunContext, ThreadView
 from storage.models import ItemKind
 from storage.records import ItemRecord, LikeRecord
@@ -143,12 +143,9 @@ class _Collection:
         handle = run.account.handle
         try:
             profile = self._profile(handle)
-        except (NotFound, CollectionError) as exc:
-            if isinstance(exc, NotFound) or "Profile not found" in exc.detail:
-                raise AccountNotFound(
-                    f"Bluesky account {handle} does not exist: {exc.detail}"
-                ) from None
-            raise
+        except NotFound as exc:
+            message = f"Bluesky account {handle} does not exist: {exc.detail}"
+            raise AccountNotFound(message) from None
         run.set_platform_account_id(profile.did, profile.name)
         if profile.followers is not None:
             run.commit(Batch(followers=profile.followers))
