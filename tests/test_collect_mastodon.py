@@ -463,3 +463,22 @@ def test_the_rate_limit_headers_are_honoured_before_a_429(engine, scripted, tmp_
         resumed = collect(engine, settings, account_id, reset + timedelta(seconds=1))
     assert resumed.outcome == "ok", resumed.error
     assert len(_items(engine)) == 9
+
+
+def test_a_changed_reply_count_makes_a_thread_due_without_notifications(
+    engine, server, scripted, tmp_path
+):
+    world, p = scripted.world, scripted.posts
+    settings = settings_for(tmp_path, REPLYWATCH_MASTODON_API_URL=server.url)
+    with session_factory(engine).begin() as session:
+        account_id = add_mastodon_account(session, reference=None).id
+    collect(engine, settings, account_id, world.now, env={})
+    direct = world.post(M_BEN, world.now + timedelta(minutes=1), "Und Laugenstangen?",
+                        reply_to=p["post"].id)  # fmt: skip
+    server.reset_calls()
+    world.advance(timedelta(minutes=10))
+    summary = collect(engine, settings, account_id, world.now, env={})
+    # The newest statuses page shows the post with one reply more: its thread is read.
+    assert calls_by_route(server) == {"statuses": 1, "context": 1}
+    assert summary.items_new == 1 and _items(engine)[direct.id].root_id == p["post"].id
+    assert json.loads(_cursors(engine)[f"thread:{p['post'].id}"])["replies"] == 2
