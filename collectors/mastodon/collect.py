@@ -29,8 +29,8 @@ also the mention notifications and the account's own favourites.
    window whose favourite count changed since their likers were last read.
 7. **followers** — ``GET /api/v1/accounts/:id`` when the last count is a day old.
 
-A quiet run (nothing new) costs 2 calls with a token (statuses, mentions, plus favourites:
-3) and 1 without, plus the thread re-reads the schedule asks for. Every page is committed
+A quiet run (nothing new) costs 3 calls with a token (statuses, mentions, favourites) and
+1 without, plus the thread re-reads the schedule asks for. Every page is committed
 with the cursor that covers it (``collectors.cursors.SinceCursor``), so a 429 or a killed
 process resumes exactly there.
 """
