@@ -1,10 +1,11 @@
 """Keep tokens out of messages and logs.
 
-Tokens travel in query strings (Graph ``access_token=``) and headers (X ``Bearer``), and
-both end up in places replywatch does not write itself: requests' ``ConnectionError``
-texts quote the URL, urllib3 logs it at debug level, tweepy logs its request headers at
-debug level. Every secret a collector uses is registered here; :func:`scrub` removes them
-from any text, and :func:`install_log_filter` does the same for those libraries' logs.
+Tokens travel in query strings (Graph ``access_token=``), in headers (the ``Bearer`` of X,
+Mastodon and a Bluesky session) and, for Bluesky app passwords, in a login body. They end
+up in places replywatch does not write itself: requests' ``ConnectionError`` texts quote
+the URL, urllib3 logs it at debug level, tweepy logs its request headers at debug level.
+Every secret a collector uses is registered here; :func:`scrub` removes them from any text,
+and :func:`install_log_filter` does the same for those libraries' logs.
 """
 
 from __future__ import annotations
@@ -24,7 +25,17 @@ _PATTERNS = (
     re.compile(r"((?:Bearer|OAuth)\s+)[A-Za-z0-9%._~+/=-]{16,}"),
 )
 MASK = "***"
-LEAKY_LOGGERS = ("tweepy", "urllib3", "requests", "facebook", "requests_oauthlib")
+LEAKY_LOGGERS = (
+    "tweepy",
+    "urllib3",
+    "requests",
+    "facebook",
+    "requests_oauthlib",
+    "httpx",  # atproto's HTTP client
+    "httpcore",
+    "atproto",
+    "atproto_client",
+)
 
 
 def register_secret(value: str | None) -> None:

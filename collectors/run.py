@@ -86,6 +86,7 @@ from storage.upsert import (
     mark_removed,
     record_followers,
     set_cursor,
+    set_roots,
     upsert_items,
     upsert_likes,
 )
@@ -147,6 +148,8 @@ class Batch:
     removed: Sequence[str] = ()  # platform ids the platform says are gone
     threads: Sequence[ThreadView] = ()
     followers: int | None = None
+    # Roots worked out for stored replies that had none (see storage.upsert.set_roots).
+    roots: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -353,6 +356,8 @@ class RunContext:
             platform = self.account.platform
             if batch.removed:
                 result.removed += mark_removed(session, platform, batch.removed, at=self.now)
+            if batch.roots:
+                set_roots(session, platform, dict(batch.roots))
             for thread in batch.threads:
                 result.removed += mark_missing_from_thread(
                     session, platform, thread.root_id, thread.seen_ids, at=self.now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ class StoredItem:
     created_at: datetime
     first_seen: datetime
     like_count: int
+    reply_count: int = 0
 
 
 def recent_items(
@@ -37,6 +39,7 @@ def recent_items(
         Item.created_at,
         Item.first_seen,
         Item.like_count,
+        Item.reply_count,
     ).where(
         Item.account_id == account_id,
         Item.created_at >= since,
@@ -70,3 +73,32 @@ def last_follower_count_at(session: Session, account_id: int) -> datetime | None
     return session.scalar(
         select(func.max(FollowerSnapshot.taken_at)).where(FollowerSnapshot.account_id == account_id)
     )
+
+
+def stored_roots(session: Session, platform: str, ids: Iterable[str]) -> dict[str, str | None]:
+    """Stored items among ``ids`` with their root (None where it is not known yet)."""
+    wanted = sorted(set(ids))
+    found: dict[str, str | None] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query = select(Item.platform_item_id, Item.root_id).where(
+            Item.platform == platform, Item.platform_item_id.in_(chunk)
+        )
+        found.update({item_id: root for item_id, root in session.execute(query)})
+    return found
+
+
+def unrooted_replies(session: Session, account_id: int, limit: int) -> list[tuple[str, str]]:
+    """(id, parent id) of the account's stored replies whose conversation is not known,
+    newest first (recent weeks matter most)."""
+    query = (
+        select(Item.platform_item_id, Item.parent_id)
+        .where(
+            Item.account_id == account_id,
+            Item.parent_id.is_not(None),
+            Item.root_id.is_(None),
+        )
+        .order_by(Item.created_at.desc(), Item.platform_item_id.desc())
+        .limit(limit)
+    )
+    return [(item_id, parent) for item_id, parent in session.execute(query) if parent]

@@ -1,7 +1,8 @@
 """From an account number to a recorded collection run: the entry point the service calls.
 
 ``collect_account(engine, settings, account_id)`` resolves the account's secret (environment
-variable, then secrets file), builds the platform's collector with the base URL, Graph API
+variable, then secrets file; Mastodon and Bluesky accounts may have none and are then read
+without signing in), builds the platform's collector with the base URL, Graph API
 version, timeout and history settings, and runs it through the collection framework
 (``collectors.run``). It
 
@@ -26,7 +27,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from collectors.bluesky import BlueskyCollector
 from collectors.graph import FacebookCollector, InstagramCollector
+from collectors.mastodon import MastodonCollector
 from collectors.run import (
     Collector,
     Progress,
@@ -42,12 +45,20 @@ from replywatch.secrets import SecretError, resolve_secret
 from storage.engine import session_factory
 from storage.models import Account
 
-CollectorFactory = Callable[[str, Settings], Collector]
+# The secret is None for an account without credentials on a platform that allows that.
+CollectorFactory = Callable[[str | None, Settings], Collector]
+# Platforms whose public posts, threads and likes can be read without any credentials.
+READ_WITHOUT_CREDENTIALS = frozenset({"mastodon", "bluesky"})
 
 
-def _x(token: str, settings: Settings) -> Collector:
+def _required(token: str | None) -> str:
+    assert token is not None, "collect_account resolves a token for this platform first"
+    return token
+
+
+def _x(token: str | None, settings: Settings) -> Collector:
     return XCollector(
-        token,
+        _required(token),
         base_url=settings.get("platforms.x.api_url"),
         timeout=settings.get("collect.request_timeout"),
         history_days=settings.get("collect.history_days"),
@@ -64,12 +75,33 @@ def _graph_options(settings: Settings) -> dict[str, object]:
     }
 
 
-def _facebook(token: str, settings: Settings) -> Collector:
-    return FacebookCollector(token, **_graph_options(settings))  # type: ignore[arg-type]
+def _facebook(token: str | None, settings: Settings) -> Collector:
+    return FacebookCollector(_required(token), **_graph_options(settings))  # type: ignore[arg-type]
 
 
-def _instagram(token: str, settings: Settings) -> Collector:
-    return InstagramCollector(token, **_graph_options(settings))  # type: ignore[arg-type]
+def _instagram(token: str | None, settings: Settings) -> Collector:
+    return InstagramCollector(_required(token), **_graph_options(settings))  # type: ignore[arg-type]
+
+
+def _mastodon(token: str | None, settings: Settings) -> Collector:
+    return MastodonCollector(
+        token,
+        base_url=settings.get("platforms.mastodon.api_url"),
+        timeout=settings.get("collect.request_timeout"),
+        history_days=settings.get("collect.history_days"),
+        thread_days=settings.get("collect.thread_days"),
+    )
+
+
+def _bluesky(app_password: str | None, settings: Settings) -> Collector:
+    return BlueskyCollector(
+        app_password,
+        appview_url=settings.get("platforms.bluesky.appview_url"),
+        pds_url=settings.get("platforms.bluesky.pds_url"),
+        timeout=settings.get("collect.request_timeout"),
+        history_days=settings.get("collect.history_days"),
+        thread_days=settings.get("collect.thread_days"),
+    )
 
 
 # Platform -> how to build its collector from the account's token and the settings.
@@ -78,6 +110,8 @@ COLLECTORS: dict[str, CollectorFactory] = {
     "x": _x,
     "facebook": _facebook,
     "instagram": _instagram,
+    "mastodon": _mastodon,
+    "bluesky": _bluesky,
 }
 
 
@@ -94,8 +128,10 @@ def collect_account(
     progress: Callable[[Progress], None] | None = None,
     retry: RetryPolicy | None = None,
     env: Mapping[str, str] = os.environ,
+    collectors: Mapping[str, CollectorFactory] = COLLECTORS,
 ) -> RunSummary:
-    """Collect one account once and record the run; see the module docstring."""
+    """Collect one account once and record the run; see the module docstring.
+    ``collectors`` is the registry to build the collector from (the installed ones)."""
     now = now or datetime.now(UTC)
     with session_factory(engine)() as session:
         account = session.get(Account, account_id)
@@ -107,12 +143,18 @@ def collect_account(
     resume_after = resume_time(engine, account_id, now)
     if resume_after is not None:
         return RunSummary(account_id, "rate_limited", resume_after=resume_after)
-    factory = COLLECTORS.get(platform)
+    factory = collectors.get(platform)
     if factory is None:
         return record_failure(
             engine, account_id, "failed", f"no collector for {platform} accounts is installed", now
         )
-    if not reference:
+    token: str | None = None
+    if reference:
+        try:
+            token = resolve_secret(reference, settings.secrets_file, env)
+        except SecretError as exc:
+            return record_failure(engine, account_id, "credentials", str(exc), now)
+    elif platform not in READ_WITHOUT_CREDENTIALS:
         return record_failure(
             engine,
             account_id,
@@ -121,10 +163,6 @@ def collect_account(
             "variable or secrets-file key holding its token (account add --credentials NAME)",
             now,
         )
-    try:
-        token = resolve_secret(reference, settings.secrets_file, env)
-    except SecretError as exc:
-        return record_failure(engine, account_id, "credentials", str(exc), now)
     collector = factory(token, settings)
     return run_collection(
         engine,

@@ -155,7 +155,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("collect.history_days", "REPLYWATCH_COLLECT_HISTORY_DAYS", _integer(1, 3650), 90,
             "How far back the first collection of an account reaches (where the API allows)."),
     Setting("collect.thread_days", "REPLYWATCH_COLLECT_THREAD_DAYS", _integer(1, 365), 14,
-            "Facebook/Instagram: posts this young have all their comments re-read each run."),
+            "Posts this young have their threads re-read: every run on Facebook/Instagram, "
+            "on a schedule that slows as they age on Mastodon/Bluesky."),
     Setting("dashboard.host", "REPLYWATCH_DASHBOARD_HOST", _text, "127.0.0.1",
             "Address the dashboard listens on."),
     Setting("dashboard.port", "REPLYWATCH_DASHBOARD_PORT", _integer(1, 65535), 8050,

@@ -13,6 +13,8 @@ app.bsky.feed.getAuthorFeed              filter, cursor, limit<=100; reposts car
 app.bsky.feed.getPostThread              depth (default 6), parentHeight (default 80)
 app.bsky.feed.getPosts                   up to 25 uris; missing posts are left out
 app.bsky.feed.getLikes                   cursor, limit<=100
+app.bsky.feed.getActorLikes              needs a session as the actor; its liked posts, newest
+                                         like first; cursor, limit<=100
 app.bsky.notification.listNotifications needs a session; reasons reply (to the account's post
                                          or up to four levels below it), mention, like, repost
 =======================================  ===================================================
@@ -99,6 +101,7 @@ class BlueskyServer(WorldServer):
             "app.bsky.feed.getPostThread": self._get_post_thread,
             "app.bsky.feed.getPosts": self._get_posts,
             "app.bsky.feed.getLikes": self._get_likes,
+            "app.bsky.feed.getActorLikes": self._get_actor_likes,
             "app.bsky.notification.listNotifications": self._list_notifications,
         }
         self._procedures: dict[str, Handler] = {
@@ -351,6 +354,27 @@ class BlueskyServer(WorldServer):
         if request.arg("cid"):
             body["cid"] = request.arg("cid")
         body["likes"] = [views.like(like) for like in page]
+        if cursor is not None:
+            body["cursor"] = cursor
+        return Response(body=body)
+
+    def _get_actor_likes(self, request: Request, views: BlueskyViews) -> Response:
+        """The actor's likes: only the actor may read them (the AppView refuses others)."""
+        actor = self._actor_arg(request)
+        viewer = _signed_in(views)
+        if viewer.id != actor.id:
+            raise XrpcError(400, "InvalidRequest", "Profile not found")
+        entries = []
+        for post in self.world.all_posts():
+            if post.kind == "repost" or not self.world.visible(post):
+                continue
+            if views.is_blocked(post.author_id):
+                continue
+            for like in self.world.likes_of(post):
+                if like.actor_id == actor.id:
+                    entries.append((_millis_of(like.at), post.id, post))
+        page, cursor = _keyset_page(entries, request)
+        body: dict[str, object] = {"feed": [views.feed_item(post) for post in page]}
         if cursor is not None:
             body["cursor"] = cursor
         return Response(body=body)

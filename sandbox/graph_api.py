@@ -13,6 +13,9 @@ facebook-sdk deletes it from the query and fails without it), error JSON with Gr
     server.url        # stands in for https://graph.facebook.com
     server.tokens     # access token -> the managed actor (page or IG user) it belongs to
 
+A comment's ``user_likes`` and a reactions summary's ``viewer_reaction`` say whether the
+token's owner (with a page token: the page) liked the comment or post.
+
 A Facebook page's token also reads the Instagram business account linked to that page
 (the IG world's ``Managed.page_id``), as on the real platform. Time is the world's:
 usage windows are one hour of world time. :meth:`corrupt` drops fields from one object.
@@ -128,6 +131,7 @@ class _Call:
 
     version: str
     token: str
+    viewer: str = ""  # the actor the token belongs to: a page token reads as the page
 
 
 class GraphApiServer(SandboxServer):
@@ -192,7 +196,7 @@ class GraphApiServer(SandboxServer):
             if request.method != "GET":
                 raise GraphError(400, 100, "this simulated Graph API only reads")
             args = {key: values[-1] for key, values in form.items()}
-            call = _Call(version=version, token=token or "")
+            call = _Call(version=version, token=token or "", viewer=principal.actor_id)
             return Response(200, self._get(principal, call, path, args))
         except GraphError as exc:
             return Response(exc.status, exc.body())
@@ -352,12 +356,15 @@ class GraphApiServer(SandboxServer):
                 if edge["data"] or "summary" in edge:
                     values[spec.name] = edge
                 continue
-            value = self._field(kind, node, spec)
+            value = self._field(kind, node, spec, call)
             if value is not None:
                 values[spec.name] = value
         return values
 
-    def _field(self, kind: str, node: Any, spec: FieldSpec) -> Any:
+    def _field(self, kind: str, node: Any, spec: FieldSpec, call: _Call) -> Any:
+        if kind == "comment" and spec.name == "user_likes":
+            # Whether the token's owner (with a page token: the page) liked the comment.
+            return self._liked_by(node, call.viewer)
         getter = getattr(self, f"_{kind}_field")
         value = getter(node, spec.name)
         if value is _UNKNOWN:
@@ -368,6 +375,10 @@ class GraphApiServer(SandboxServer):
         elif isinstance(value, dict) and spec.name in _NODE_REFERENCES:
             value = {"id": value["id"]}  # a node named without subfields: just its id
         return value
+
+    def _liked_by(self, post: Post, actor_id: str) -> bool:
+        world = self._world_of("facebook")
+        return any(like.actor_id == actor_id for like in world.likes_of(post))
 
     def _page_field(self, page: Actor, name: str) -> Any:
         ig_account = None
@@ -440,6 +451,7 @@ class GraphApiServer(SandboxServer):
             "like_count": world.like_count(comment),
             "is_hidden": world.is_hidden(comment),
             "can_hide": True,
+            "can_like": True,
             "permalink_url": link,
         }
         return values.get(name, _UNKNOWN)
@@ -527,7 +539,9 @@ class GraphApiServer(SandboxServer):
         summary = modifiers.get("summary")
         if summary in ("true", "1", "total_count"):
             if spec.name == "reactions":
-                body["summary"] = {"total_count": total, "viewer_reaction": "NONE"}
+                reacted = self._liked_by(node, call.viewer)
+                body["summary"] = {"total_count": total,
+                                   "viewer_reaction": "LIKE" if reacted else "NONE"}  # fmt: skip
             else:
                 body["summary"] = {"order": order, "total_count": total, "can_comment": True}
         return body

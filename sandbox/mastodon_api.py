@@ -14,6 +14,9 @@ GET /api/v1/notifications[/:id]                             needs a token; menti
 GET /api/v1/statuses/:id, /:id/context                      context is cut to 40 ancestors and
                                                             60 descendants (depth 20) without token
 GET /api/v1/statuses/:id/favourited_by, /reblogged_by       max_id, since_id, limit<=80
+GET /api/v1/favourites                                      needs a token; the viewer's favourited
+                                                            statuses, newest favourite first;
+                                                            max_id, min_id, since_id, limit<=40
 ==========================================================  ===================================
 
 Lists page through ids the way Mastodon does (``min_id`` returns the oldest page above it,
@@ -42,7 +45,7 @@ from urllib.parse import urlencode
 from sandbox.http import Request, Response
 from sandbox.mastodon_entities import MastodonRenderer
 from sandbox.rate_window import Budget
-from sandbox.world import Actor, Post, World
+from sandbox.world import Actor, Like, Post, World
 from sandbox.world_server import WorldServer
 
 MASTODON_VERSION = "4.5.0"
@@ -51,6 +54,7 @@ MASTODON_API_VERSION = 7
 STATUSES_LIMIT = 20  # default page sizes; Mastodon allows twice as many when asked
 NOTIFICATIONS_LIMIT = 40
 ACCOUNTS_LIMIT = 40
+FAVOURITES_LIMIT = 20
 
 # Context limits without a token (Mastodon's Api::V1::Statuses::ContextsController).
 ANONYMOUS_ANCESTORS = 40
@@ -104,6 +108,7 @@ class MastodonServer(WorldServer):
                 (r"/api/v1/accounts/(?P<account_id>[^/]+)", self._account, False),
                 (r"/api/v1/accounts/(?P<account_id>[^/]+)/statuses", self._statuses, False),
                 (r"/api/v1/notifications", self._notifications, False),
+                (r"/api/v1/favourites", self._favourites, False),
                 (r"/api/v1/notifications/(?P<notification_id>[^/]+)", self._notification, False),
                 (r"/api/v1/statuses/(?P<status_id>[^/]+)", self._status, False),
                 (r"/api/v1/statuses/(?P<status_id>[^/]+)/context", self._context, False),
@@ -394,13 +399,11 @@ class MastodonServer(WorldServer):
             return _error(404, NOT_FOUND)
         likes = [like for like in self.world.likes_of(post) if like.actor_id in self.world.actors]
         with self._numbering:
-            for like in sorted(likes, key=lambda like: (like.at, like.actor_id)):
-                key = (post.id, like.actor_id, like.at)
-                if key not in self._favourite_ids:
-                    self._last_favourite_id += 1
-                    self._favourite_ids[key] = self._last_favourite_id
             favourites = sorted(
-                ((self._favourite_ids[(post.id, like.actor_id, like.at)], like) for like in likes),
+                (
+                    (self._favourite_number(post, like), like)
+                    for like in sorted(likes, key=lambda like: (like.at, like.actor_id))
+                ),
                 key=lambda pair: pair[0],
                 reverse=True,
             )
@@ -414,6 +417,42 @@ class MastodonServer(WorldServer):
             carried=("limit",),
             next_only_when_full=limit,
             prev_key="since_id",
+        )
+
+    def _favourite_number(self, post: Post, like: Like) -> int:
+        """The id of a favourite: numbered the first time the server sees it, like the row
+        a live instance creates when the favourite arrives. Callers hold ``_numbering``."""
+        key = (post.id, like.actor_id, like.at)
+        if key not in self._favourite_ids:
+            self._last_favourite_id += 1
+            self._favourite_ids[key] = self._last_favourite_id
+        return self._favourite_ids[key]
+
+    def _favourites(self, request: Request, renderer: MastodonRenderer) -> Response:
+        """The viewer's favourites, paged by favourite id (not status id), as Mastodon does."""
+        viewer = renderer.viewer
+        if viewer is None:
+            return _error(401, INVALID_TOKEN)
+        liked = [
+            (like, post)
+            for post in self.world.all_posts()
+            if post.kind != "repost" and self._visible_status(post.id, renderer) is not None
+            for like in self.world.likes_of(post)
+            if like.actor_id == viewer.id
+        ]
+        liked.sort(key=lambda pair: (pair[0].at, pair[1].id))
+        with self._numbering:
+            favourites = [(self._favourite_number(post, like), post) for like, post in liked]
+        favourites.sort(key=lambda pair: pair[0], reverse=True)
+        limit = _limit(request, FAVOURITES_LIMIT)
+        page = _page(favourites, request, limit)
+        return _listing(
+            request,
+            self.url,
+            [renderer.status(post) for _, post in page],
+            [number for number, _ in page],
+            carried=("limit",),
+            next_only_when_full=limit,
         )
 
     def _reblogged_by(

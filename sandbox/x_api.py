@@ -39,6 +39,7 @@ DEFAULT_LIMITS = {
     "users_mentions": 450,
     "search_recent": 450,
     "liking_users": 75,
+    "liked_tweets": 75,
     "tweets_lookup": 3_500,
     "users_lookup": 300,
 }
@@ -155,6 +156,9 @@ class XApiServer(SandboxServer):
         limited = self._consume(request.bearer or "", key)
         if limited is not None:
             return limited
+        if key == "liked_tweets" and self.tokens.get(request.bearer or "") != args[0]:
+            # Likes are private on X: only the account itself, with a user-context token.
+            return Response(403, _unsupported_authentication())
         try:
             return Response(200, handler(request, *args))
         except InvalidRequest as exc:
@@ -165,6 +169,7 @@ class XApiServer(SandboxServer):
             (r"^/2/users/by/username/([A-Za-z0-9_]{1,15})$", "users_lookup", self._user_by_name),
             (r"^/2/users/(\d+)/tweets$", "users_tweets", self._users_tweets),
             (r"^/2/users/(\d+)/mentions$", "users_mentions", self._users_mentions),
+            (r"^/2/users/(\d+)/liked_tweets$", "liked_tweets", self._liked_tweets),
             (r"^/2/users/(\d+)$", "users_lookup", self._user),
             (r"^/2/tweets/search/recent$", "search_recent", self._search_recent),
             (r"^/2/tweets/(\d+)/liking_users$", "liking_users", self._liking_users),
@@ -261,6 +266,32 @@ class XApiServer(SandboxServer):
             return {"errors": [_missing("user", "id", user_id)]}
         posts = self.world.mentioning(user_id)[:MENTIONS_REACH]
         return self._timeline(request, posts, "pagination_token", (5, 100))
+
+    def _liked_tweets(self, request: Request, user_id: str) -> dict[str, Any]:
+        """Posts the user liked, most recently liked first, paged like liking_users."""
+        if user_id not in self.world.actors:
+            return {"errors": [_missing("user", "id", user_id)]}
+        with self.world.lock:
+            liked = [
+                (like.at, post)
+                for post in self.world.posts.values()
+                if post.reposted_id is None and self.world.visible(post)
+                for like in self.world.likes_of(post)
+                if like.actor_id == user_id
+            ]
+        liked.sort(key=lambda pair: (pair[0], pair[1].id), reverse=True)
+        size = _max_results(request, (10, 100), default=100)
+        token = request.arg("pagination_token")
+        start = _decode_offset(token) if token else 0
+        page = [post for _, post in liked[start : start + size]]
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if start + size < len(liked):
+            meta["next_token"] = _encode_offset(start + size)
+        if start > 0:
+            meta["previous_token"] = _encode_offset(max(start - size, 0))
+        body = self._render(request, page) if page else {}
+        body["meta"] = meta
+        return body
 
     def _search_recent(self, request: Request) -> dict[str, Any]:
         query = (request.arg("query") or "").strip()
@@ -612,6 +643,17 @@ def _suspended(user_id: str, parameter: str) -> dict[str, Any]:
         "parameter": parameter,
         "resource_id": user_id,
         "type": "https://api.twitter.com/2/problems/resource-not-found",
+    }
+
+
+def _unsupported_authentication() -> dict[str, Any]:
+    return {
+        "title": "Unsupported Authentication",
+        "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this "
+        "endpoint.  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 "
+        "User Context].",
+        "type": "https://api.twitter.com/2/problems/unsupported-authentication",
+        "status": 403,
     }
 
 

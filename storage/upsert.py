@@ -111,8 +111,11 @@ def _row_for(record: ItemRecord, account_id: int, seen_at: datetime) -> dict[str
 
 
 def _changed(existing: Any, row: dict[str, Any]) -> bool:
-    if any(getattr(existing, name) != row[name] for name in _MUTABLE_ITEM_FIELDS):
-        return True
+    for name in _MUTABLE_ITEM_FIELDS:
+        if name == "root_id" and row[name] is None:
+            continue  # a sighting that does not know the root keeps the stored one
+        if getattr(existing, name) != row[name]:
+            return True
     if row["mentions_account"] and not existing.mentions_account:
         return True
     return (existing.removed_at is None) != (row["removed_at"] is None)
@@ -171,6 +174,9 @@ def _upsert_item_chunk(
     excluded = statement.excluded
     set_: dict[str, Any] = {name: getattr(excluded, name) for name in _MUTABLE_ITEM_FIELDS}
     set_["last_seen"] = excluded.last_seen
+    # Some payloads name only the parent (Mastodon): their root is worked out later and
+    # must not be forgotten when the item is seen again without it.
+    set_["root_id"] = func.coalesce(excluded.root_id, Item.root_id)
     # Once seen as a mention, an item stays one even when later seen only in a thread.
     set_["mentions_account"] = or_(Item.mentions_account, excluded.mentions_account)
     # A hidden item keeps the time it was first seen hidden; an item seen again in the
@@ -223,6 +229,28 @@ def mark_removed(
         mark_dirty(session, {(row.account_id, row.created_at.date()) for row in touched})
         marked += len(touched)
     return marked
+
+
+def set_roots(session: Session, platform: str, roots: dict[str, str]) -> int:
+    """Give replies whose conversation was not known their root; a known root stays.
+
+    For platforms whose payloads name only the parent (Mastodon), the root is worked out
+    after the reply was stored. Returns how many items got one.
+    """
+    changed = 0
+    for item_id, root_id in sorted(roots.items()):
+        condition = and_(
+            Item.platform == platform,
+            Item.platform_item_id == item_id,
+            Item.root_id.is_(None),
+        )
+        touched = session.execute(select(Item.account_id, Item.created_at).where(condition)).all()
+        if not touched:
+            continue
+        session.execute(update(Item).where(condition).values(root_id=root_id))
+        mark_dirty(session, {(row.account_id, row.created_at.date()) for row in touched})
+        changed += len(touched)
+    return changed
 
 
 def mark_missing_from_thread(

@@ -8,17 +8,23 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from sandbox.bluesky_api import BlueskyServer
 from sandbox.graph_api import GraphApiServer
+from sandbox.mastodon_api import MastodonServer
 from sandbox.x_api import XApiServer
 from storage.engine import make_engine, session_factory
 from storage.models import Account, CollectionRun
 from tests.support.cli import run_main, run_process
 from tests.support.platforms import (
+    MASTODON_DOMAIN,
+    MASTODON_TOKEN,
     PAGE_TOKEN,
     X_TOKEN,
     add_graph_accounts,
     add_x_account,
+    bluesky_world,
     graph_worlds,
+    mastodon_world,
     x_world,
 )
 
@@ -128,3 +134,55 @@ def test_the_console_script_draws_a_live_display_on_a_terminal(cli_env):
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", outcome.out)
     assert "1 x @huber_shop" in plain and "3 instagram @baeckerei_huber" in plain
     assert "Collection summary" in plain and "ok — " in plain
+
+
+def test_mastodon_and_bluesky_accounts_from_account_add_to_collect(
+    database_url, monkeypatch, tmp_path, capsys
+):
+    """The handle forms ``account add`` takes, resolved on the first collection: a
+    Mastodon account with a token, a Bluesky one without (public reads), one that does not
+    exist."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    mastodon, bluesky = mastodon_world(now=now), bluesky_world(now=now)
+    with (
+        MastodonServer(mastodon.world, domain=MASTODON_DOMAIN) as mastodon_server,
+        BlueskyServer(bluesky.world) as bluesky_server,
+    ):
+        env = {
+            "REPLYWATCH_DATABASE_URL": database_url,
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "REPLYWATCH_SECRETS_FILE": str(tmp_path / "secrets.toml"),
+            "REPLYWATCH_MASTODON_API_URL": mastodon_server.url,
+            "REPLYWATCH_BLUESKY_APPVIEW_URL": bluesky_server.url,
+            "REPLYWATCH_BLUESKY_PDS_URL": bluesky_server.url,
+            "REPLYWATCH_MAX_RETRIES": "0",
+            "HUBER_MASTODON_TOKEN": MASTODON_TOKEN,
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("REPLYWATCH_CONFIG", raising=False)
+        assert run_main(capsys, "client", "add", "Huber", "--time-zone", "Europe/Berlin").code == 0
+        added = [
+            run_main(capsys, "account", "add", "--client", "Huber", "--platform", "mastodon",
+                     "--handle", f"Baeckerei@{MASTODON_DOMAIN}", "--credentials",
+                     "HUBER_MASTODON_TOKEN"),
+            run_main(capsys, "account", "add", "--client", "Huber", "--platform", "bluesky",
+                     "--handle", "@Baeckerei-Huber.bsky.social"),
+            run_main(capsys, "account", "add", "--client", "Huber", "--platform", "mastodon",
+                     "--handle", f"@nobody@{MASTODON_DOMAIN}"),
+        ]  # fmt: skip
+        assert [a.code for a in added] == [0, 0, 0], [a.err for a in added]
+        assert "Note: without credentials only public bluesky data is read" in added[1].out
+        bad = run_main(capsys, "account", "add", "--client", "Huber", "--platform", "mastodon",
+                       "--handle", "baeckerei")  # fmt: skip
+        assert bad.code == 2 and "a Mastodon address like @shop@mastodon.social" in bad.err
+        outcome = run_main(capsys, "collect", "--client", "Huber")
+    assert outcome.code == 1
+    lines = outcome.out.splitlines()
+    assert lines[0].startswith(f"account 1 mastodon @baeckerei@{MASTODON_DOMAIN}: ok — 7 calls")
+    assert lines[1].startswith("account 2 bluesky baeckerei-huber.bsky.social: ok — ")
+    assert outcome.err.splitlines() == [
+        f"replywatch collect: account 3 mastodon @nobody@{MASTODON_DOMAIN} failed: Mastodon "
+        f"account @nobody@{MASTODON_DOMAIN} does not exist on {mastodon_server.url}: "
+        "HTTP 404 Not Found: Record not found"
+    ]

@@ -13,7 +13,7 @@ from replywatch.collecting import collect_account
 from sandbox.graph_api import GraphApiServer, GraphError
 from sandbox.world import Actor, World
 from storage.engine import session_factory
-from storage.models import Account, Client, FollowerSnapshot, Item
+from storage.models import Account, Client, FollowerSnapshot, Item, Like
 from tests.support.platforms import (
     PAGE_TOKEN,
     T0,
@@ -316,3 +316,36 @@ def test_two_base_urls_in_one_process_do_not_clash(engine, tmp_path):
     with session_factory(engine)() as session:
         owners = dict(session.execute(select(Item.account_id, Item.author_id).distinct()).all())
     assert owners == {account_ids[0]: "701", account_ids[1]: "702"}
+
+
+def _page_likes(engine) -> set[tuple[str, str, bool]]:
+    with session_factory(engine)() as session:
+        rows = session.execute(select(Item.platform_item_id, Like.liker_id, Like.is_own)
+                               .join(Item, Item.id == Like.item_id))  # fmt: skip
+        return {tuple(row) for row in rows}
+
+
+def test_the_pages_own_likes_come_with_the_posts_and_comments_it_reads(
+    engine, server, scripted, settings, accounts
+):
+    facebook_id, _ = accounts
+    p = scripted.posts
+    collect(engine, settings, facebook_id, scripted.facebook.now)
+    # From the reactions summary (viewer_reaction) and the comments' user_likes, both read
+    # with the Page's token: no call more.
+    assert _page_likes(engine) == {(p["post"].id, "555", True), (p["complaint"].id, "555", True)}
+    world = scripted.facebook
+    world.like(p["visitor"].id, "555", world.now + timedelta(minutes=1))
+    world.like(p["thanks"].id, "555", world.now + timedelta(minutes=2))
+    world.like(p["thanks"].id, "9002", world.now + timedelta(minutes=3))  # not the Page's
+    world.advance(timedelta(minutes=30))
+    server.reset_calls()
+    collect(engine, settings, facebook_id, world.now)
+    assert _paths(server) == ["/v24.0/555/feed"]
+    assert _page_likes(engine) == {
+        (p["post"].id, "555", True), (p["complaint"].id, "555", True),
+        (p["visitor"].id, "555", True), (p["thanks"].id, "555", True),
+    }  # fmt: skip
+    with session_factory(engine)() as session:
+        handles = set(session.scalars(select(Like.liker_handle)))
+    assert handles == {"baeckerei.huber"}

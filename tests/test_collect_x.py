@@ -27,6 +27,7 @@ ROUTES = {
     "refresh": r"^/2/tweets$",
     "likers": r"/liking_users$",
     "user": r"^/2/users/\d+$",
+    "liked": r"^/2/users/\d+/liked_tweets$",
 }
 
 
@@ -80,8 +81,9 @@ def test_first_run_stores_posts_replies_mentions_reposts_likes_and_followers(
     assert summary.outcome == "ok", summary.error
     assert calls_by_route(server) == {
         "lookup": 1, "posts": 1, "mentions": 1, "search": 1, "refresh": 1, "likers": 1,
+        "liked": 1,
     }  # fmt: skip
-    assert summary.api_calls == 6 and summary.items_new == 8
+    assert summary.api_calls == 7 and summary.items_new == 8
     p = {name: post.id for name, post in scripted.posts.items()}
     items = _items(engine)
     shape = {
@@ -111,9 +113,10 @@ def test_first_run_stores_posts_replies_mentions_reposts_likes_and_followers(
             select(Like))}  # fmt: skip
         followers = [s.followers for s in session.scalars(select(FollowerSnapshot))]
         run = session.scalars(select(CollectionRun)).one()
-    assert likes == {("900", "anna_k", False), ("200", "jana_agency", True)}
+    assert likes == {("900", "anna_k", False), ("200", "jana_agency", True),
+                     ("100", "huber_shop", True)}  # fmt: skip
     assert followers == [420]
-    assert (run.outcome, run.api_calls, run.items_new, run.problems) == ("ok", 6, 8, [])
+    assert (run.outcome, run.api_calls, run.items_new, run.problems) == ("ok", 7, 8, [])
     assert run.started_at == now and run.finished_at >= now
     cursors = _cursors(engine)
     assert json.loads(cursors["posts"]) == {"since_id": p["retweet"]}
@@ -154,7 +157,7 @@ def test_an_incremental_run_without_new_data_makes_the_minimum_number_of_calls(
     world.advance(timedelta(days=8))
     later = collect(engine, settings, account_id, world.now)
     assert later.outcome == "ok"
-    assert calls_by_route(server) == {"posts": 1, "mentions": 1, "user": 1}
+    assert calls_by_route(server) == {"posts": 1, "mentions": 1, "user": 1, "liked": 1}
 
 
 def test_refresh_updates_counts_fetches_new_likers_and_marks_deleted_items_removed(
@@ -168,7 +171,7 @@ def test_refresh_updates_counts_fetches_new_likers_and_marks_deleted_items_remov
     world.advance(timedelta(hours=7))
     summary = collect(engine, settings, account_id, world.now)
     assert calls_by_route(server) == {
-        "posts": 1, "mentions": 1, "search": 1, "refresh": 1, "likers": 1,
+        "posts": 1, "mentions": 1, "search": 1, "refresh": 1, "likers": 1, "liked": 1,
     }  # fmt: skip
     items = _items(engine)
     question = items[scripted.posts["question"].id]
@@ -177,7 +180,7 @@ def test_refresh_updates_counts_fetches_new_likers_and_marks_deleted_items_remov
     assert summary.items_removed == 1
     with session_factory(engine)() as session:
         likers = set(session.scalars(select(Like.liker_id)))
-    assert likers == {"900", "200", "901"}
+    assert likers == {"900", "200", "901", "100"}
 
 
 def _busy_world(posts: int) -> World:
@@ -239,7 +242,7 @@ def test_transient_faults_are_retried_and_exhausted_retries_fail_the_run(
     assert survived.outcome == "ok", survived.error
     assert [c.status for c in server.calls_to(ROUTES["mentions"])] == [503, 503, 200]
     assert len(server.calls_to(ROUTES["search"])) == 2
-    assert survived.api_calls == 6 + 2 + 1 + 1
+    assert survived.api_calls == 7 + 2 + 1 + 1
     assert len(_items(engine)) == 8
 
     server.reset_calls()
@@ -358,3 +361,86 @@ def test_search_queries_fit_x_query_length():
     assert [len(b) for b in batches] == [12, 12, 12, 4]
     assert all(len(_search_query(b, "100")) <= MAX_QUERY_LENGTH for b in batches)
     assert Counter(r for b in batches for r in b) == Counter(roots)
+
+
+def _own_likes(engine) -> set[str]:
+    with session_factory(engine)() as session:
+        rows = session.execute(select(Item.platform_item_id).join(Like, Like.item_id == Item.id)
+                               .where(Like.liker_id == "100"))  # fmt: skip
+        return set(rows.scalars())
+
+
+def test_the_accounts_likes_are_read_every_six_hours_down_to_the_last_one_seen(
+    engine, server, scripted, settings, account_id
+):
+    world, p = scripted.world, scripted.posts
+    collect(engine, settings, account_id, world.now)
+    assert _own_likes(engine) == {p["question"].id}
+    assert json.loads(_cursors(engine)["liked"]) == {
+        "read_at": world.now.isoformat(), "newest": p["question"].id}  # fmt: skip
+    world.like(p["deeper"].id, "100", world.now + timedelta(minutes=1))
+    unstored = world.post("901", world.now + timedelta(minutes=2), "@huber_shop Brezen?",
+                          mentions=["100"])  # fmt: skip
+    world.like(unstored.id, "100", world.now + timedelta(minutes=3))
+    stranger = world.post("901", world.now + timedelta(minutes=2), "Schönes Wetter")
+    world.like(stranger.id, "100", world.now + timedelta(minutes=4))
+    world.advance(timedelta(hours=1))
+    server.reset_calls()
+    collect(engine, settings, account_id, world.now)
+    assert "liked" not in calls_by_route(server)  # not before six hours
+    world.advance(timedelta(hours=6))
+    server.reset_calls()
+    later = collect(engine, settings, account_id, world.now)
+    assert later.outcome == "ok", later.error
+    assert len(server.calls_to(ROUTES["liked"])) == 1
+    # The mention was stored from the mentions timeline before; the stranger's post is
+    # not addressed to the account and stays out.
+    assert _own_likes(engine) == {p["question"].id, p["deeper"].id, unstored.id}
+    assert stranger.id not in _items(engine)
+    assert json.loads(_cursors(engine)["liked"])["newest"] == stranger.id
+
+
+def test_likes_of_an_addressed_tweet_not_stored_yet_store_it(engine, tmp_path, account_id):
+    scripted = x_world()
+    world = scripted.world
+    old = world.post("901", T0 - timedelta(days=20), "@huber_shop noch offen?", mentions=["100"])
+    world.like(old.id, "100", T0 - timedelta(days=19))
+    with XApiServer(world) as server:
+        settings = settings_for(tmp_path, REPLYWATCH_X_API_URL=server.url)
+        # The mentions cannot be read this time: the liked mention is stored from the
+        # account's likes, because it is addressed to the account.
+        server.inject(ROUTES["mentions"], kind="malformed")
+        summary = collect(engine, settings, account_id, world.now)
+    assert summary.outcome == "partial"
+    item = _items(engine)[old.id]
+    assert (item.kind, item.mentions_account, item.is_own) == ("mention", True, False)
+    assert old.id in _own_likes(engine)
+
+
+def test_an_app_only_token_cannot_read_the_accounts_likes(engine, tmp_path, account_id):
+    scripted = x_world()
+    app_token = "app-only-bearer-0123456789"
+    with XApiServer(scripted.world, extra_tokens=(app_token,)) as server:
+        settings = settings_for(tmp_path, REPLYWATCH_X_API_URL=server.url)
+        env = {"HUBER_X_TOKEN": app_token}
+        first = collect(engine, settings, account_id, scripted.world.now, env=env)
+        assert first.outcome == "partial"
+        assert first.problems == ({
+            "id": "100", "endpoint": "GET /2/users/:id/liked_tweets",
+            "problem": "X shows the account's likes only to a user-context token of the "
+                       "account itself (OAuth 2.0 with like.read): HTTP 403 Authenticating "
+                       "with OAuth 2.0 Application-Only is forbidden for this endpoint.  "
+                       "Supported authentication types are [OAuth 1.0a User Context, OAuth "
+                       "2.0 User Context].",
+        },)  # fmt: skip
+        assert len(_items(engine)) == 8  # everything else was read
+        scripted.world.advance(timedelta(days=1))
+        server.reset_calls()
+        again = collect(engine, settings, account_id, scripted.world.now, env=env)
+        assert again.outcome == "ok" and "liked" not in calls_by_route(server)
+        scripted.world.advance(timedelta(days=7))
+        server.reset_calls()
+        collect(engine, settings, account_id, scripted.world.now, env=env)
+        assert calls_by_route(server)["liked"] == 1
+    with session_factory(engine)() as session:
+        assert session.get(Account, account_id).credential_status == "ok"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from collectors.errors import PayloadProblem
 from collectors.run import Batch, RunContext, run_collection
-from replywatch.collecting import collect_account
+from replywatch.collecting import COLLECTORS, collect_account
 from sandbox.graph_api import GraphApiServer
 from sandbox.x_api import XApiServer
 from storage.engine import session_factory
@@ -83,7 +83,8 @@ def test_skips_and_platforms_without_a_collector(engine, tmp_path):
     inactive = collect_account(engine, settings, ids[0], env={})
     assert (inactive.outcome, inactive.run_id) == ("skipped", None)
     assert collect_account(engine, settings, 999, env={}).error == "account 999 does not exist"
-    unsupported = collect_account(engine, settings, ids[1], env={"M_TOKEN": "x" * 20})
+    unsupported = collect_account(engine, settings, ids[1], env={"M_TOKEN": "x" * 20},
+                                  collectors={"x": COLLECTORS["x"]})  # fmt: skip
     assert unsupported.outcome == "failed" and unsupported.failed
     assert unsupported.error == "no collector for mastodon accounts is installed"
     assert [r.account_id for r in _runs(engine)] == [ids[1]]

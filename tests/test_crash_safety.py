@@ -4,10 +4,6 @@ cursors consistent with what is stored."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,7 +13,13 @@ from sandbox.world import Actor, World
 from sandbox.x_api import XApiServer
 from storage.engine import make_engine, session_factory
 from storage.models import CollectionCursor, CollectionRun, FollowerSnapshot, Item
-from tests.support.cli import console_script
+from tests.support.crash import (
+    collect_to_the_end,
+    collector_env,
+    count_items,
+    distinct_items,
+    kill_collector_when,
+)
 from tests.support.platforms import X_TOKEN, add_x_account
 
 POSTS, MENTIONS = 250, 150  # three pages of posts, two of mentions (100 per page)
@@ -38,14 +40,6 @@ def _world() -> World:
     return world
 
 
-def _count(engine, kind: str | None = None) -> int:
-    with session_factory(engine)() as session:
-        query = select(func.count()).select_from(Item)
-        if kind:
-            query = query.where(Item.kind == kind)
-        return session.scalar(query) or 0
-
-
 def _cursors(session) -> dict[str, dict]:
     """The paged since_id cursors (others hold times or counts)."""
     return {
@@ -53,15 +47,6 @@ def _cursors(session) -> dict[str, dict]:
         for c in session.scalars(select(CollectionCursor))
         if c.endpoint in ("posts", "mentions")
     }
-
-
-def _wait_for(condition, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("the collector did not get there in time")
 
 
 @pytest.mark.slow
@@ -80,29 +65,10 @@ def test_killing_the_collector_mid_run_loses_nothing_and_duplicates_nothing(
         account_id = add_x_account(session).id
     world = _world()
     with XApiServer(world) as server:
-        env = {
-            **os.environ,
-            "REPLYWATCH_DATABASE_URL": database_url,
-            "REPLYWATCH_X_API_URL": server.url,
-            "REPLYWATCH_REQUEST_TIMEOUT": "60",
-            "XDG_CONFIG_HOME": str(tmp_path / "config"),
-            "REPLYWATCH_SECRETS_FILE": str(tmp_path / "secrets.toml"),
-            "HUBER_X_TOKEN": X_TOKEN,
-        }
+        env = collector_env(database_url, tmp_path, REPLYWATCH_X_API_URL=server.url,
+                            HUBER_X_TOKEN=X_TOKEN)  # fmt: skip
         server.inject(route, kind="slow", delay=6.0, skip=1, times=1)
-        collector = subprocess.Popen(
-            [console_script(), "collect", "--account", str(account_id)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        try:
-            _wait_for(lambda: _count(engine) >= committed_before)
-            time.sleep(0.3)  # the next page is on its way, and slow
-            collector.send_signal(signal.SIGKILL)
-            collector.wait(timeout=10)
-        finally:
-            if collector.poll() is None:
-                collector.kill()
-        assert collector.returncode == -signal.SIGKILL
+        kill_collector_when(env, account_id, lambda: count_items(engine) >= committed_before)
 
         # What the killed process left: whole pages, and cursors that say where they end.
         with session_factory(engine)() as session:
@@ -111,29 +77,24 @@ def test_killing_the_collector_mid_run_loses_nothing_and_duplicates_nothing(
                 select(Item.platform_item_id).where(Item.kind == "post"))]  # fmt: skip
             runs = [r.outcome for r in session.scalars(select(CollectionRun))]
         assert runs == ["running"]
-        assert _count(engine) == committed_before
+        assert count_items(engine) == committed_before
         assert "since_id" not in cursors[stage] and cursors[stage]["next_token"]
         own_posts = sorted((int(p.id) for p in world.by_author("100")), reverse=True)
         assert sorted(stored_ids, reverse=True) == own_posts[: len(stored_ids)]  # no gaps
 
         server.clear_faults()
         server.reset_calls()
-        again = subprocess.run(
-            [console_script(), "collect", "--account", str(account_id)],
-            env=env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert again.returncode == 0, again.stderr
+        collect_to_the_end(env, account_id)
         resumed = server.calls_to(route)[0]
         assert resumed.query["pagination_token"] == [cursors[stage]["next_token"]]
 
-    assert _count(engine, "post") == POSTS and _count(engine, "mention") == MENTIONS
+    assert count_items(engine, "post") == POSTS and count_items(engine, "mention") == MENTIONS
     with session_factory(engine)() as session:
         cursors = _cursors(session)
         runs = [r.outcome for r in session.scalars(select(CollectionRun).order_by(
             CollectionRun.id))]  # fmt: skip
         snapshots = session.scalar(select(func.count()).select_from(FollowerSnapshot))
-        distinct = session.scalar(select(func.count(func.distinct(Item.platform_item_id))))
-    assert distinct == POSTS + MENTIONS
+    assert distinct_items(engine) == POSTS + MENTIONS
     newest_post = max(world.by_author("100"), key=lambda p: int(p.id)).id
     newest_mention = max(world.mentioning("100"), key=lambda p: int(p.id)).id
     assert cursors["posts"] == {"since_id": newest_post}

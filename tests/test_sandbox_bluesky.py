@@ -486,3 +486,24 @@ def test_server_api_shape_matches_mastodon(server: BlueskyServer, world: World):
     assert server.url.startswith("http://127.0.0.1:")
     with pytest.raises(ValueError, match="bluesky server cannot render a 'x' world"):
         BlueskyServer(World("x"))
+
+
+def test_actor_likes_only_for_the_actor_itself(server: BlueskyServer, world: World):
+    own = world.post(SHOP, minutes(0), "Angebot")
+    question = world.post(ANNA, minutes(1), "Frage?", reply_to=own.id)
+    other = world.post(BEN, minutes(2), "Wetter")
+    world.like(question.id, SHOP, minutes(5))
+    world.like(other.id, SHOP, minutes(6))
+    world.like(other.id, ANNA, minutes(7))
+    client = signed_in(server)
+    liked = client.app.bsky.feed.get_actor_likes({"actor": SHOP, "limit": 1})
+    assert [item.post.uri for item in liked.feed] == [other.id]  # newest like first
+    rest = client.app.bsky.feed.get_actor_likes({"actor": SHOP, "cursor": liked.cursor})
+    assert [item.post.uri for item in rest.feed] == [question.id]
+    like = rest.feed[0].post.viewer.like
+    assert like.startswith(f"at://{SHOP}/app.bsky.feed.like/")
+    with pytest.raises(UnauthorizedError):
+        public(server).app.bsky.feed.get_actor_likes({"actor": SHOP})
+    with pytest.raises(BadRequestError) as other_actor:
+        client.app.bsky.feed.get_actor_likes({"actor": ANNA})
+    assert other_actor.value.response.content.message == "Profile not found"

@@ -218,3 +218,17 @@ def test_hourly_usage_runs_out_with_code_32_and_an_estimate(scripted):
         assert usage["call_count"] == 100 and usage["estimated_time_to_regain_access"] == 60
         scripted.facebook.advance(timedelta(hours=1))
         assert graph.get_object("555")["id"] == "555"
+
+
+def test_user_likes_and_viewer_reaction_as_the_page_sees_them(server, scripted):
+    p = scripted.posts
+    graph = _graph(server)
+    comments = graph.get_connections(p["post"].id, "comments", filter="stream",
+                                     fields="id,user_likes,can_like")  # fmt: skip
+    liked = {c["id"]: c["user_likes"] for c in comments["data"]}
+    assert liked == {p["question"].id: False, p["answer"].id: False, p["thanks"].id: False,
+                     p["complaint"].id: True}  # fmt: skip
+    posts = graph.get_connections("555", "feed", fields="id,reactions.summary(true).limit(0)")
+    reactions = {post["id"]: post["reactions"]["summary"]["viewer_reaction"]
+                 for post in posts["data"]}  # fmt: skip
+    assert reactions[p["post"].id] == "LIKE" and reactions[p["visitor"].id] == "NONE"

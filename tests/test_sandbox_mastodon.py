@@ -437,3 +437,24 @@ def test_context_and_favourited_by_shapes_match_real_mastodon(server: MastodonSe
     # one liker, fewer than a page: only rel="prev", with since_id, as recorded
     shape = re.compile(r'<[^>]+/favourited_by\?since_id=\d+>; rel="prev"')
     assert shape.fullmatch(real_headers["link"][0]) and shape.fullmatch(answer.headers["Link"])
+
+
+def test_favourites_page_by_favourite_ids(server: MastodonServer, world: World):
+    posts = [world.post(ANNA, minutes(i), f"Frage {i}") for i in range(25)]
+    for i, post in enumerate(posts):
+        world.like(post.id, SHOP, minutes(30 + i))
+    world.like(posts[0].id, BEN, minutes(60))  # not the viewer's
+    api = connect(server)
+    first = api.favourites(limit=10)
+    assert [s.id for s in first] == [p.id for p in reversed(posts)][:10]
+    assert all(s.favourited for s in first)
+    everything = list(api.pagination_iterator(first))
+    assert [s.id for s in everything] == [p.id for p in reversed(posts)]
+    newest = first._pagination_prev["min_id"]  # a favourite id, not a status id
+    later = world.post(BEN, minutes(90), "Noch eine Frage")
+    world.like(later.id, SHOP, minutes(91))
+    world.advance(timedelta(minutes=1))
+    assert [s.id for s in api.favourites(min_id=newest)] == [later.id]
+    assert api.favourites(min_id=api.favourites(limit=1)._pagination_prev["min_id"]) == []
+    with pytest.raises(MastodonUnauthorizedError):
+        connect(server, token=None).favourites()

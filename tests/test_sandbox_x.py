@@ -226,3 +226,34 @@ def test_bad_parameters_are_refused_like_x_does(server):
         client.get_users_tweets("100", max_results=500)
     with pytest.raises(tweepy.BadRequest):
         client.get_users_tweets("100", pagination_token="garbage")
+
+
+def test_liked_tweets_are_shown_to_the_account_itself_only(scripted):
+    world, p = scripted.world, scripted.posts
+    world.like(p["mention"].id, "100", T0 + timedelta(hours=2, minutes=1))  # newest like first
+    app_token = "app-only-0123456789"
+    with XApiServer(world, extra_tokens=(app_token,)) as server:
+        own = _client(server, return_type=dict)
+        liked = own.get_liked_tweets("100", tweet_fields=["created_at", "author_id"],
+                                     expansions=["author_id"])  # fmt: skip
+        assert [t["id"] for t in liked["data"]] == [p["mention"].id, p["question"].id]
+        assert liked["meta"] == {"result_count": 2}
+        assert {u["username"] for u in liked["includes"]["users"]} == {"anna_k", "ben_b"}
+        with pytest.raises(tweepy.Forbidden) as refused:
+            _client(server, token=app_token).get_liked_tweets("100")
+        assert refused.value.response.status_code == 403
+        assert "Application-Only is forbidden" in refused.value.api_messages[0]
+        pages = list(tweepy.Paginator(own.get_liked_tweets, "100", max_results=10))
+    assert len(pages) == 1
+
+
+def test_liked_tweets_page_with_tweepys_paginator():
+    world = _busy_world(25)
+    for post in list(world.posts.values()):
+        world.like(post.id, "100", post.created_at + timedelta(seconds=30))
+    with XApiServer(world) as server:
+        client = _client(server, return_type=dict)
+        pages = list(tweepy.Paginator(client.get_liked_tweets, "100", max_results=10))
+    assert [p["meta"]["result_count"] for p in pages] == [10, 10, 5]
+    ids = [tweet["id"] for page in pages for tweet in page["data"]]
+    assert ids == [post.id for post in world.by_author("100")]  # most recently liked first

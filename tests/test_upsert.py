@@ -15,6 +15,7 @@ from storage.upsert import (
     mark_removed,
     record_followers,
     set_cursor,
+    set_roots,
     upsert_items,
     upsert_likes,
 )
@@ -180,3 +181,28 @@ def test_identities_turn_history_into_own_replies(session):
     assert _rows(session)["2"].is_own is True
     assert session.scalar(select(Like.is_own)) is True
     assert _dirty(session) == {(account.id, T0.date())}
+
+
+def test_roots_worked_out_later_are_kept_and_set_only_where_unknown(session):
+    """Mastodon names only the parent: a reply is stored without root, gets it later, and a
+    later sighting that does not know it keeps it."""
+    account = add_account(session, add_client(session), platform="mastodon")
+    reply = changed(item("7", parent="5", platform="mastodon", minutes=5), root_id=None)
+    known = item("8", parent="5", root="1", platform="mastodon", minutes=6)
+    upsert_items(session, account.id, [reply, known], seen_at=T0)
+    session.commit()
+    session.execute(RollupDirty.__table__.delete())
+    assert _rows(session)["7"].root_id is None
+    assert set_roots(session, "mastodon", {"7": "1", "8": "99", "404": "1"}) == 1
+    session.commit()
+    rows = _rows(session)
+    assert (rows["7"].root_id, rows["8"].root_id) == ("1", "1")  # a known root stays
+    assert _dirty(session) == {(account.id, T0.date())}
+    again = upsert_items(session, account.id, [reply], seen_at=T0 + timedelta(hours=1))
+    session.commit()
+    assert (again.updated, again.unchanged) == (0, 1)
+    assert _rows(session)["7"].root_id == "1"
+    moved = upsert_items(session, account.id, [changed(reply, root_id="2")],
+                         seen_at=T0 + timedelta(hours=2))  # fmt: skip
+    session.commit()
+    assert moved.updated == 1 and _rows(session)["7"].root_id == "2"  # a payload that knows wins

@@ -36,6 +36,9 @@ class FacebookCollector(GraphThreadsCollector):
         post, problem = records.post_from_payload(payload, owner_id, run.own)
         if problem is not None:
             run.problem(problem, "GET /{page-id}/feed")
+        if records.reacted_by_page(payload):
+            self._own_likes.append(records.page_like(post.platform_item_id, owner_id,
+                                                     run.account.handle))  # fmt: skip
         return post
 
     def thread_records(
@@ -59,3 +62,7 @@ class FacebookCollector(GraphThreadsCollector):
                 if problem is not None:
                     run.problem(problem, endpoint)
                 into.append(record)
+                if records.liked_by_page(comment):
+                    page_id = run.account.platform_account_id or ""
+                    self._own_likes.append(records.page_like(record.platform_item_id, page_id,
+                                                             run.account.handle))  # fmt: skip

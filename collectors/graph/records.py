@@ -16,14 +16,15 @@ from typing import Any
 from collectors.errors import PayloadProblem
 from storage.models import ItemKind, Platform
 from storage.own_side import OwnSide
-from storage.records import ItemRecord
+from storage.records import ItemRecord, LikeRecord
 
 FACEBOOK = Platform.FACEBOOK.value
 INSTAGRAM = Platform.INSTAGRAM.value
 
+# user_likes: whether the token's owner liked the comment; with a Page token, the Page.
 COMMENT_FIELDS = (
     "id,message,created_time,from{id,name},parent{id},comment_count,like_count,is_hidden,"
-    "permalink_url"
+    "permalink_url,user_likes"
 )
 POST_FIELDS = (
     "id,message,created_time,permalink_url,status_type,from{id,name},shares,"
@@ -236,3 +237,27 @@ def page_from_payload(payload: Mapping[str, Any]) -> PageInfo:
 def followers_from_payload(payload: Mapping[str, Any]) -> int | None:
     value = payload.get("followers_count", payload.get("fan_count"))
     return value if isinstance(value, int) else None
+
+
+def liked_by_page(payload: Any) -> bool:
+    """A comment the Page itself liked (``user_likes`` read with the Page's token)."""
+    return isinstance(payload, Mapping) and payload.get("user_likes") is True
+
+
+def reacted_by_page(payload: Any) -> bool:
+    """A post the Page itself reacted to (``viewer_reaction`` of the reactions summary)."""
+    reactions = payload.get("reactions") if isinstance(payload, Mapping) else None
+    summary = reactions.get("summary") if isinstance(reactions, Mapping) else None
+    reaction = summary.get("viewer_reaction") if isinstance(summary, Mapping) else None
+    return isinstance(reaction, str) and reaction not in ("", "NONE")
+
+
+def page_like(item_id: str, page_id: str, handle: str) -> LikeRecord:
+    """The Page's own like (or reaction) of a post or comment."""
+    return LikeRecord(
+        platform=FACEBOOK,
+        item_platform_id=item_id,
+        liker_id=page_id,
+        liker_handle=handle,
+        is_own=True,
+    )

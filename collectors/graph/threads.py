@@ -23,7 +23,7 @@ from collectors.errors import AccountNotFound, PayloadProblem
 from collectors.graph.client import DEFAULT_BASE_URL, DEFAULT_VERSION, GraphClient, parse_next
 from collectors.graph.records import followers_from_payload
 from collectors.run import Batch, RunContext, ThreadView
-from storage.records import ItemRecord
+from storage.records import ItemRecord, LikeRecord
 
 POSTS_PER_PAGE = 25
 FOLLOWERS_EVERY = timedelta(hours=24)
@@ -55,6 +55,7 @@ class GraphThreadsCollector:
         self.timeout = timeout
         self.history = timedelta(days=history_days)
         self.thread_window = timedelta(days=thread_days)
+        self._own_likes: list[LikeRecord] = []
 
     # --- what subclasses provide ----------------------------------------------------
 
@@ -75,6 +76,11 @@ class GraphThreadsCollector:
         """Append every comment of the post to ``into``, following paging. A
         MalformedResponse propagates; what was appended until then is kept."""
         raise NotImplementedError
+
+    def take_likes(self) -> list[LikeRecord]:
+        """The account's own likes seen since the last call (the payloads carry them)."""
+        likes, self._own_likes = self._own_likes, []
+        return likes
 
     # --- the run ----------------------------------------------------------------------
 
@@ -119,7 +125,7 @@ class GraphThreadsCollector:
                 if complete:
                     ids = frozenset(c.platform_item_id for c in comments)
                     threads.append(ThreadView(post.platform_item_id, ids))
-            run.commit(Batch(items=items, threads=threads))
+            run.commit(Batch(items=items, threads=threads, likes=self.take_likes()))
         # Only reached when every page of the window was read.
         with run.read() as session:
             known = stored.top_level_posts(session, run.account.id, start, run.now)

@@ -16,9 +16,15 @@ X charges per post read, so every part reads only what is new:
    whose like count changed since their likers were last read; X lists at most 100 likers
    per post, so counts always come from ``public_metrics``.
 6. **followers** — ``GET /2/users/:id`` when the last follower count is a day old.
+7. **liked** — at most every 6 hours, ``GET /2/users/:id/liked_tweets``: the account's own
+   likes of tweets that are stored or addressed to it (for "liked, not answered"), newest
+   first down to the newest liked tweet of the last read. Likes are private on X: only a
+   user-context token of the account itself may read them. With an app-only bearer token
+   the refusal is recorded as a problem once and asked again after a week.
 
 An incremental run without new data therefore costs 2 calls plus one search call per 12
-young conversations (plus the refresh every 6 hours and the follower count once a day).
+young conversations (plus the refresh and the liked tweets every 6 hours and the follower
+count once a day).
 Each page is committed with the cursor that covers it (``collectors.cursors``), so a 429
 or a killed process resumes exactly there.
 """
@@ -33,7 +39,7 @@ from typing import Any
 
 from collectors import stored
 from collectors.cursors import SinceCursor
-from collectors.errors import AccountNotFound, PayloadProblem
+from collectors.errors import AccountNotFound, CredentialsRejected, PayloadProblem
 from collectors.run import Batch, RunContext
 from collectors.x import records
 from collectors.x.client import DEFAULT_BASE_URL, RequestRefused, XClient
@@ -46,6 +52,8 @@ SEARCH_REACH = timedelta(days=7)
 SEARCH_MARGIN = timedelta(minutes=5)
 REFRESH_EVERY = timedelta(hours=6)
 FOLLOWERS_EVERY = timedelta(hours=24)
+LIKED_EVERY = timedelta(hours=6)
+LIKED_REFUSED_RETRY = timedelta(days=7)
 MAX_QUERY_LENGTH = 512
 LIKERS_CAP = 100
 PAGE_SIZE = 100
@@ -59,6 +67,7 @@ ENDPOINTS = {
     "refresh": "GET /2/tweets",
     "likers": "GET /2/tweets/:id/liking_users",
     "user": "GET /2/users/:id",
+    "liked": "GET /2/users/:id/liked_tweets",
 }
 
 
@@ -81,6 +90,24 @@ class ConversationCursor:
 
     def to_text(self) -> str:
         values = {"since_id": self.since_id, "swept_at": self.swept_at}
+        return json.dumps({k: v for k, v in values.items() if v}, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class LikedCursor:
+    """When the account's liked tweets were last read completely, the newest liked tweet
+    then (the next read stops there), and whether X refused to show them."""
+
+    read_at: str | None = None
+    newest: str | None = None
+    refused: bool = False
+
+    @classmethod
+    def from_text(cls, text: str | None) -> LikedCursor:
+        return cls(**json.loads(text)) if text else cls()
+
+    def to_text(self) -> str:
+        values = {"read_at": self.read_at, "newest": self.newest, "refused": self.refused}
         return json.dumps({k: v for k, v in values.items() if v}, separators=(",", ":"))
 
 
@@ -115,6 +142,8 @@ class XCollector:
             self._likers(run, client)
         with run.section("followers"):
             self._followers(run, client, user_id)
+        with run.section("liked"):
+            self._liked(run, client, user_id)
 
     # --- the account ----------------------------------------------------------------
 
@@ -338,6 +367,75 @@ class XCollector:
             run.problem(PayloadProblem("followers_count is missing", user_id), endpoint)
             return
         run.commit(Batch(followers=user.followers))
+
+    # --- the account's own likes ---------------------------------------------------
+
+    def _liked(self, run: RunContext, client: XClient, user_id: str) -> None:
+        state = LikedCursor.from_text(run.cursor("liked"))
+        if state.read_at:
+            pause = LIKED_REFUSED_RETRY if state.refused else LIKED_EVERY
+            if run.now - datetime.fromisoformat(state.read_at) < pause:
+                return
+        endpoint = ENDPOINTS["liked"]
+        oldest = run.now - self.history
+        newest: str | None = None
+        try:
+            for body in client.pages(run, "get_liked_tweets", user_id, endpoint=endpoint,
+                                     max_results=PAGE_SIZE, tweet_fields=records.TWEET_FIELDS,
+                                     expansions=records.EXPANSIONS,
+                                     user_fields=records.USER_FIELDS):  # fmt: skip
+                page = records.page_from_payload(body, endpoint)
+                ids = [str(t["id"]) for t in page.tweets if isinstance(t, dict) and t.get("id")]
+                newest = newest or (ids[0] if ids else None)
+                items, likes = self._own_likes(run, page, endpoint, user_id)
+                times = [t.created_at for t in items] + self._times(page)
+                done = (
+                    page.next_token is None
+                    or (state.newest is not None and state.newest in ids)
+                    or (bool(times) and max(times) < oldest)
+                )
+                cursors = {}
+                if done:
+                    finished = LikedCursor(read_at=run.now.isoformat(),
+                                           newest=newest or state.newest)  # fmt: skip
+                    cursors["liked"] = finished.to_text()
+                run.commit(Batch(items=items, likes=likes, cursors=cursors))
+                if done:
+                    return
+        except CredentialsRejected as exc:
+            # The bearer token reads everything else; the account's likes need its own
+            # user-context token. Say so once, and ask again in a week.
+            run.problem(PayloadProblem(
+                f"X shows the account's likes only to a user-context token of the account "
+                f"itself (OAuth 2.0 with like.read): {exc.detail}", user_id), endpoint)  # fmt: skip
+            refused = LikedCursor(read_at=run.now.isoformat(), newest=state.newest, refused=True)
+            run.commit(Batch(cursors={"liked": refused.to_text()}))
+
+    def _times(self, page: records.Page) -> list[datetime]:
+        found = []
+        for tweet in page.tweets:
+            try:
+                found.append(records.parse_time(tweet.get("created_at"), None))
+            except (PayloadProblem, AttributeError):
+                continue
+        return found
+
+    def _own_likes(
+        self, run: RunContext, page: records.Page, endpoint: str, user_id: str
+    ) -> tuple[list[ItemRecord], list[LikeRecord]]:
+        """Likes of tweets that are stored or addressed to the account (stored with the
+        like); a like of any other tweet says nothing about the account's conversations."""
+        ids = [str(t["id"]) for t in page.tweets if isinstance(t, dict) and t.get("id")]
+        with run.read() as session:
+            known = set(stored.stored_roots(session, records.PLATFORM, ids))
+        addressed = [t for t in page.tweets if isinstance(t, dict) and str(t.get("id")) not in
+                     known and records.addressed_to(t, user_id)]  # fmt: skip
+        new_page = replace(page, tweets=addressed)
+        items = [i for i in self._items(run, new_page, endpoint, mentions=True) if not i.is_own]
+        liked = known | {item.platform_item_id for item in items}
+        handle = run.account.handle
+        likes = [records.own_like(i, user_id, handle) for i in ids if i in liked]
+        return items, likes
 
 
 def _search_query(root_ids: Sequence[str], user_id: str) -> str:

@@ -238,3 +238,28 @@ def lookup_error(body: Any) -> str | None:
             if isinstance(entry, Mapping) and entry.get("detail"):
                 return str(entry["detail"])
     return None
+
+
+def addressed_to(tweet: Any, user_id: str) -> bool:
+    """Whether a tweet speaks to the account: it replies to the account or mentions it."""
+    if not isinstance(tweet, Mapping):
+        return False
+    if str(tweet.get("in_reply_to_user_id") or "") == user_id:
+        return True
+    entities = tweet.get("entities")
+    mentions = entities.get("mentions") if isinstance(entities, Mapping) else None
+    return any(
+        isinstance(mention, Mapping) and str(mention.get("id") or "") == user_id
+        for mention in mentions or ()
+    )
+
+
+def own_like(tweet_id: str, user_id: str, username: str) -> LikeRecord:
+    """The account's own like of a tweet (from its liked tweets)."""
+    return LikeRecord(
+        platform=PLATFORM,
+        item_platform_id=tweet_id,
+        liker_id=user_id,
+        liker_handle=username.lstrip("@"),
+        is_own=True,
+    )

@@ -89,6 +89,12 @@ def account_add(
         app.console.print(
             f"Note: {platform} needs a token; set one with --credentials NAME when adding it."
         )
+    elif credentials_ref is None:
+        secret = "an access token" if platform == "mastodon" else "an app password"
+        app.console.print(
+            f"Note: without credentials only public {platform} data is read; {secret} "
+            "(--credentials NAME) adds notifications and the account's own likes."
+        )
 
 
 @account.command("list")

@@ -64,6 +64,7 @@ def x_world(now: datetime = T0 + timedelta(days=1)) -> Scripted:
     )
     world.like(posts["post"].id, "900", T0 + timedelta(minutes=6))
     world.like(posts["post"].id, "200", T0 + timedelta(minutes=7))  # the agency likes it
+    world.like(posts["question"].id, "100", T0 + timedelta(minutes=8))  # liked, not answered
     posts["post"].anonymous_likes = 3
     return Scripted(world, posts)
 
@@ -130,7 +131,8 @@ def graph_worlds(now: datetime = T0 + timedelta(days=1)) -> GraphScripted:
         "555", T0 + timedelta(hours=3), "Ja, auf Bestellung.", reply_to=posts["visitor"].id
     )
     fb.like(posts["post"].id, "9001", T0 + timedelta(minutes=6))
-    fb.like(posts["post"].id, "555", T0 + timedelta(minutes=8))
+    fb.like(posts["post"].id, "555", T0 + timedelta(minutes=8))  # the Page likes itself
+    fb.like(posts["complaint"].id, "555", T0 + timedelta(minutes=45))  # liked, not answered
 
     ig = World("instagram", now=now)
     for actor in (
@@ -188,3 +190,147 @@ def fast_retry(max_retries: int = 3):
     from collectors.run import RetryPolicy
 
     return RetryPolicy(max_retries=max_retries, base_delay=FAST_RETRY_SECONDS)
+
+
+# --- Mastodon ----------------------------------------------------------------------------
+
+MASTODON_TOKEN = "mastodon-token-0123456789secret"
+MASTODON_DOMAIN = "social.example"
+M_SHOP, M_ANNA, M_BEN, M_JANA = (
+    "109000000000000001",
+    "109000000000000002",
+    "109000000000000003",
+    "109000000000000004",
+)
+
+
+def mastodon_world(now: datetime = T0 + timedelta(days=1)) -> Scripted:
+    """@baeckerei@social.example: an old post, a young post whose thread has a question, an
+    agency answer and a deeper reply without mention, a mention the shop answers and
+    boosts, a mention deep inside somebody else's thread, favourites both ways."""
+    world = World("mastodon", now=now)
+    for actor in (
+        Actor(M_SHOP, "baeckerei", name="Bäckerei Huber", followers=321),
+        Actor(M_ANNA, "anna", name="Anna"),
+        Actor(M_BEN, "ben@other.social", name="Ben"),
+        Actor(M_JANA, "jana@agentur.example", name="Jana (Agentur)"),
+    ):
+        world.add_actor(actor)
+    world.manage(M_SHOP, MASTODON_TOKEN)
+    posts: dict[str, Post] = {}
+    posts["old"] = world.post(M_SHOP, T0 - timedelta(days=30), "Wir haben Urlaub")
+    posts["post"] = world.post(M_SHOP, T0, "Frische Brezen ab 7 Uhr!")
+    posts["question"] = world.post(
+        M_ANNA, T0 + timedelta(minutes=5), "Habt ihr heute offen?", reply_to=posts["post"].id
+    )
+    posts["answer"] = world.post(
+        M_JANA, T0 + timedelta(minutes=20), "Ja, bis 18 Uhr!", reply_to=posts["question"].id
+    )
+    posts["deeper"] = world.post(
+        M_BEN, T0 + timedelta(minutes=30), "Auch am Samstag?", reply_to=posts["answer"].id
+    )
+    posts["foreign_root"] = world.post(M_ANNA, T0 + timedelta(hours=1), "Wo gibt es gutes Brot?")
+    posts["foreign_reply"] = world.post(
+        M_BEN, T0 + timedelta(hours=1, minutes=5), "Gute Frage", reply_to=posts["foreign_root"].id
+    )
+    posts["foreign_mention"] = world.post(
+        M_ANNA, T0 + timedelta(hours=1, minutes=10), "@baeckerei vielleicht?",
+        reply_to=posts["foreign_reply"].id, mentions=[M_SHOP],
+    )  # fmt: skip
+    posts["mention"] = world.post(
+        M_BEN, T0 + timedelta(hours=2), "Beste Brezen bei @baeckerei", mentions=[M_SHOP]
+    )
+    posts["shop_reply"] = world.post(
+        M_SHOP, T0 + timedelta(hours=2, minutes=10), "Danke!", reply_to=posts["mention"].id
+    )
+    posts["boost"] = world.post(
+        M_SHOP, T0 + timedelta(hours=3), "", kind="repost", reposted_id=posts["mention"].id
+    )
+    world.like(posts["post"].id, M_ANNA, T0 + timedelta(minutes=6))
+    world.like(posts["post"].id, M_SHOP, T0 + timedelta(minutes=7))  # the shop likes itself
+    world.like(posts["question"].id, M_SHOP, T0 + timedelta(minutes=8))  # liked, not answered
+    world.like(posts["foreign_root"].id, M_SHOP, T0 + timedelta(hours=1, minutes=1))
+    return Scripted(world, posts)
+
+
+def add_mastodon_account(
+    session: Session, reference: str | None = "HUBER_MASTODON_TOKEN"
+) -> Account:
+    client = _client(session)
+    account = Account(
+        client_id=client.id, platform="mastodon", handle=f"@baeckerei@{MASTODON_DOMAIN}",
+        credentials_ref=reference,
+    )  # fmt: skip
+    session.add(account)
+    session.add(Identity(client_id=client.id, platform="mastodon",
+                         handle="@jana@agentur.example"))  # fmt: skip
+    session.flush()
+    return account
+
+
+# --- Bluesky -----------------------------------------------------------------------------
+
+BLUESKY_APP_PASSWORD = "abcd-efgh-ijkl-mnop"
+B_SHOP = "did:plc:baeckereihuber2345abcdef"
+B_ANNA = "did:plc:anna234567abcdefghijklmn"
+B_BEN = "did:plc:ben234567abcdefghijklmno"
+B_JANA = "did:plc:janaagentur234567abcdefg"
+B_HANDLE = "baeckerei-huber.bsky.social"
+
+
+def bluesky_world(now: datetime = T0 + timedelta(days=1)) -> Scripted:
+    """baeckerei-huber.bsky.social: an old post, a young post whose thread goes five levels
+    deep (the agency answers on level 2) with a reply the shop hid, a mention the shop
+    answers and reposts, likes both ways."""
+    world = World("bluesky", now=now)
+    for actor in (
+        Actor(B_SHOP, B_HANDLE, name="Bäckerei Huber", followers=512),
+        Actor(B_ANNA, "anna.bsky.social", name="Anna"),
+        Actor(B_BEN, "ben.example.org", name="Ben"),
+        Actor(B_JANA, "jana-agentur.bsky.social", name="Jana (Agentur)"),
+    ):
+        world.add_actor(actor)
+    world.manage(B_SHOP, BLUESKY_APP_PASSWORD)
+    posts: dict[str, Post] = {}
+    posts["old"] = world.post(B_SHOP, T0 - timedelta(days=30), "Wir haben Urlaub")
+    posts["post"] = world.post(B_SHOP, T0, "Frische Brezen ab 7 Uhr!")
+    chain = [("question", B_ANNA, "Habt ihr heute offen?"), ("answer", B_JANA, "Ja, bis 18 Uhr!"),
+             ("deeper", B_BEN, "Auch am Samstag?"), ("deep4", B_ANNA, "Gute Frage"),
+             ("deep5", B_BEN, "Ich frage morgen nach")]  # fmt: skip
+    parent = posts["post"]
+    for number, (name, author, text) in enumerate(chain, start=1):
+        parent = posts[name] = world.post(
+            author, T0 + timedelta(minutes=5 * number), text, reply_to=parent.id
+        )
+    posts["spam"] = world.post(
+        B_BEN, T0 + timedelta(hours=1), "Billige Brötchen hier!", reply_to=posts["post"].id,
+        hidden_at=T0 + timedelta(hours=1, minutes=30),
+    )  # fmt: skip
+    posts["foreign"] = world.post(B_ANNA, T0 + timedelta(minutes=50), "Schönes Wetter heute")
+    posts["mention"] = world.post(
+        B_BEN, T0 + timedelta(hours=2), f"Beste Brezen bei @{B_HANDLE}", mentions=[B_SHOP]
+    )
+    posts["shop_reply"] = world.post(
+        B_SHOP, T0 + timedelta(hours=2, minutes=10), "Danke!", reply_to=posts["mention"].id
+    )
+    posts["repost"] = world.post(
+        B_SHOP, T0 + timedelta(hours=3), "", kind="repost", reposted_id=posts["mention"].id
+    )
+    world.like(posts["post"].id, B_ANNA, T0 + timedelta(minutes=6))
+    world.like(posts["post"].id, B_SHOP, T0 + timedelta(minutes=7))  # the shop likes itself
+    world.like(posts["question"].id, B_SHOP, T0 + timedelta(minutes=8))  # liked, not answered
+    world.like(posts["foreign"].id, B_SHOP, T0 + timedelta(hours=1, minutes=1))
+    return Scripted(world, posts)
+
+
+def add_bluesky_account(
+    session: Session, reference: str | None = "HUBER_BLUESKY_APP_PASSWORD"
+) -> Account:
+    client = _client(session)
+    account = Account(client_id=client.id, platform="bluesky", handle=B_HANDLE,
+                      credentials_ref=reference)  # fmt: skip
+    session.add(account)
+    session.add(Identity(client_id=client.id, platform="bluesky",
+                         handle="jana-agentur.bsky.social"))  # fmt: skip
+    session.flush()
+    return account

@@ -1,0 +1,189 @@
+"""The atproto Client against an AppView (public reads) and a PDS (reads as the account),
+with its errors in our words.
+
+Two atproto ``Client`` objects per run: one on the AppView (``platforms.bluesky.appview_url``)
+for everything public — feeds, threads, likes, profiles — without a session, and, when the
+account has an app password, one logged in at the PDS (``platforms.bluesky.pds_url``) for
+what only the account may read (notifications, its own likes). Each gets its own httpx
+client (timeout, and event hooks that count every request and keep the rate-limit headers).
+
+Queries go through ``Client.invoke_query``: the library builds and sends the request and
+parses the JSON; the answer's objects are then checked one by one in
+``collectors.bluesky.records`` with atproto's lexicon models (see there why).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+from atproto import Client
+from atproto_client.exceptions import (
+    BadRequestError,
+    InvokeTimeoutError,
+    NetworkError,
+    RateLimitExceededError,
+    RequestErrorBase,
+    RequestException,
+    UnauthorizedError,
+)
+from atproto_client.models.common import XrpcError
+from atproto_client.models.utils import get_or_create
+from atproto_client.request import Request
+
+from collectors.errors import (
+    CollectionError,
+    CredentialsRejected,
+    MalformedResponse,
+    RateLimited,
+    TransientError,
+)
+from collectors.redact import install_log_filter, register_secret, scrub
+from collectors.run import RunContext
+
+# Bluesky's budgets are per five minutes; without a usable reset header, wait that long.
+FALLBACK_WAIT = timedelta(minutes=5)
+T = TypeVar("T")
+
+
+class NotFound(CollectionError):
+    """The post or profile does not exist (any more)."""
+
+
+class _Budget:
+    """What the last answer of one service said about the rate budget."""
+
+    def __init__(self, on_request: Callable[[], None] | None) -> None:
+        self.on_request = on_request
+        self.remaining: int | None = None
+        self.reset: float | None = None
+
+    def request(self, request: httpx.Request) -> None:
+        if self.on_request is not None:
+            self.on_request()
+
+    def response(self, response: httpx.Response) -> None:
+        try:
+            self.remaining = int(response.headers["ratelimit-remaining"])
+            self.reset = float(response.headers["ratelimit-reset"])
+        except (KeyError, ValueError):
+            self.remaining = self.reset = None
+
+
+def _client(base_url: str, timeout: float, budget: _Budget) -> Client:
+    hooks = {"request": [budget.request], "response": [budget.response]}
+    request = Request(timeout=timeout, event_hooks=hooks)
+    return Client(base_url=base_url, request=request)
+
+
+class BlueskyClient:
+    def __init__(
+        self,
+        appview_url: str,
+        pds_url: str,
+        timeout: float = 30.0,
+        on_request: Callable[[], None] | None = None,
+    ) -> None:
+        install_log_filter()
+        self.pds_url = pds_url
+        self.timeout = timeout
+        self._on_request = on_request
+        self._public_budget = _Budget(on_request)
+        self._signed_budget = _Budget(on_request)
+        self.public = _client(appview_url, timeout, self._public_budget)
+        self.signed: Client | None = None
+
+    def login(self, run: RunContext, identifier: str, app_password: str) -> None:
+        """A session at the PDS with the account's app password (one createSession call)."""
+        register_secret(app_password)
+        client = _client(self.pds_url, self.timeout, self._signed_budget)
+        endpoint = "POST com.atproto.server.createSession"
+
+        def create() -> None:
+            client.login(identifier, app_password, fetch_bsky_profile=False)
+
+        run.call(lambda: self._translate(create, endpoint, self._signed_budget),
+                 endpoint=endpoint)  # fmt: skip
+        self.signed = client
+
+    def query(
+        self,
+        run: RunContext,
+        nsid: str,
+        params_model: Any,
+        params: Mapping[str, Any],
+        *,
+        signed: bool = False,
+        endpoint: str | None = None,
+    ) -> Any:
+        """One XRPC query; returns the answer's JSON. ``signed`` sends it as the account."""
+        client = self.signed if signed else self.public
+        if client is None:
+            raise CredentialsRejected("this read needs the account's app password", nsid)
+        budget = self._signed_budget if signed else self._public_budget
+        model = get_or_create({k: v for k, v in params.items() if v is not None}, params_model)
+        name = endpoint or f"GET {nsid}"
+
+        def fetch() -> Any:
+            response = client.invoke_query(nsid, params=model, output_encoding="application/json")
+            return response.content
+
+        return run.call(lambda: self._translate(fetch, name, budget), endpoint=name)
+
+    def _translate(self, fetch: Callable[[], T], endpoint: str, budget: _Budget) -> T:
+        spent = budget.remaining is not None and budget.remaining <= 0
+        if spent and budget.reset is not None and budget.reset > time.time():
+            # Do not send a call the budget has no room for: it could only come back as 429.
+            raise RateLimited("the rate budget is used up", endpoint,
+                              datetime.fromtimestamp(budget.reset, UTC))  # fmt: skip
+        try:
+            return fetch()
+        except RateLimitExceededError as exc:
+            reset = exc.reset_at or datetime.now(UTC) + FALLBACK_WAIT
+            raise RateLimited(_describe(exc), endpoint, reset) from None
+        except UnauthorizedError as exc:
+            raise CredentialsRejected(_describe(exc), endpoint) from None
+        except BadRequestError as exc:
+            error = _error_name(exc)
+            if error == "ExpiredToken":
+                raise CredentialsRejected(_describe(exc), endpoint) from None
+            if error == "NotFound" or "not found" in _message(exc).lower():
+                raise NotFound(_describe(exc), endpoint) from None
+            raise CollectionError(_describe(exc), endpoint) from None
+        except (NetworkError, InvokeTimeoutError) as exc:
+            raise TransientError(_describe(exc), endpoint) from None
+        except RequestException as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            if status >= 500:
+                raise TransientError(_describe(exc), endpoint) from None
+            raise CollectionError(_describe(exc), endpoint) from None
+        except ValueError:
+            # pydantic_core's JSON parser: the body is not JSON (cut off, an HTML page).
+            raise MalformedResponse("the response is not valid JSON", endpoint) from None
+
+
+def _error_name(exc: RequestErrorBase) -> str:
+    content = exc.response.content if exc.response is not None else None
+    return content.error if isinstance(content, XrpcError) and content.error else ""
+
+
+def _message(exc: RequestErrorBase) -> str:
+    content = exc.response.content if exc.response is not None else None
+    return content.message if isinstance(content, XrpcError) and content.message else ""
+
+
+def _describe(exc: RequestErrorBase) -> str:
+    """Status, XRPC error name and message; never the request (it has the tokens)."""
+    if exc.response is None:
+        cause = exc.__cause__ or exc.__context__
+        return scrub(f"{type(cause or exc).__name__}: {cause or exc}")[:300]
+    parts = [f"HTTP {exc.response.status_code}"]
+    if _error_name(exc):
+        parts.append(_error_name(exc))
+    text = " ".join(parts)
+    if _message(exc):
+        text = f"{text}: {_message(exc)}"
+    return scrub(text)
