@@ -290,16 +290,23 @@ def upsert_likes(
             )
         if not rows:
             continue
-        known = set(
-            session.execute(
-                select(Like.item_id, Like.liker_id).where(
+        known = {
+            (row.item_id, row.liker_id): row.is_own
+            for row in session.execute(
+                select(Like.item_id, Like.liker_id, Like.is_own).where(
                     tuple_(Like.item_id, Like.liker_id).in_(
                         [(r["item_id"], r["liker_id"]) for r in rows]
                     )
                 )
-            ).all()
-        )
+            )
+        }
         new_rows = [r for r in rows if (r["item_id"], r["liker_id"]) not in known]
+        # A known like whose own-side flag flips changes self-likes: mark it like a new one.
+        flipped = [
+            r
+            for r in rows
+            if (key := (r["item_id"], r["liker_id"])) in known and known[key] != r["is_own"]
+        ]
         result.new += len(new_rows)
         result.known += len(rows) - len(new_rows)
         statement = _insert_for(session, Like).values(rows)
@@ -315,7 +322,7 @@ def upsert_likes(
                 },
             )
         )
-        new_item_ids = {r["item_id"] for r in new_rows}
+        new_item_ids = {r["item_id"] for r in new_rows + flipped}
         mark_dirty(
             session,
             {
