@@ -411,6 +411,8 @@ class _WeekFigures:
     business_p90_us: Mapped[int | None] = mapped_column(BigInteger)
     # latest moment an unanswered item of the week settles; after it nothing is waiting
     open_until_us: Mapped[int | None] = mapped_column(BigInteger)
+    # creation of the oldest unanswered item ("the oldest has waited 6 days")
+    first_unanswered_us: Mapped[int | None] = mapped_column(BigInteger)
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

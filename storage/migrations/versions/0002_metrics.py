@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-28 05:33:52.211427
+Create Date: 2026-11-28 05:37:33.956855
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("business_median_us", sa.BigInteger(), nullable=True),
         sa.Column("business_p90_us", sa.BigInteger(), nullable=True),
         sa.Column("open_until_us", sa.BigInteger(), nullable=True),
+        sa.Column("first_unanswered_us", sa.BigInteger(), nullable=True),
         sa.Column("computed_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["client_id"],
@@ -101,6 +102,7 @@ def upgrade() -> None:
         sa.Column("business_median_us", sa.BigInteger(), nullable=True),
         sa.Column("business_p90_us", sa.BigInteger(), nullable=True),
         sa.Column("open_until_us", sa.BigInteger(), nullable=True),
+        sa.Column("first_unanswered_us", sa.BigInteger(), nullable=True),
         sa.Column("computed_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],

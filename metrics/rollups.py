@@ -1,0 +1,94 @@
+"""Weekly rollups: the stored figures of each account-week and client-week.
+
+Pages and emails read these rows instead of the facts: a portfolio of a thousand
+accounts is one indexed read per week. They are recomputed by SQL from the facts for
+exactly the (account, week) pairs whose facts changed (``rw_weeks``), or all of them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from metrics.sql import COUNT_NAMES, FIGURE_SQL, MEDIAN_NAMES, Dialect, figures_select
+from storage.types import UTCDateTime, utcnow
+
+_FIGURE_COLUMNS = ", ".join([*(name for name, _ in FIGURE_SQL), *MEDIAN_NAMES])
+
+
+def rebuild_rollups(
+    session: Session, dialect: Dialect, everything: bool, now: datetime | None = None
+) -> tuple[int, int]:
+    """Recompute the rollups of ``rw_weeks`` / ``rw_client_weeks`` (or all of them)."""
+    now = now or utcnow()
+    if everything:
+        for table in ("account_weeks", "client_weeks", "hour_counts"):
+            session.execute(text(f"DELETE FROM {table}"))
+        accounts_source = "item_facts f"
+        clients_source = "item_facts f"
+    else:
+        session.execute(
+            text(
+                "DELETE FROM account_weeks WHERE (account_id, week) IN "
+                "(SELECT account_id, week FROM rw_weeks)"
+            )
+        )
+        session.execute(
+            text(
+                "DELETE FROM hour_counts WHERE (account_id, week) IN "
+                "(SELECT account_id, week FROM rw_weeks)"
+            )
+        )
+        session.execute(
+            text(
+                "DELETE FROM client_weeks WHERE (client_id, week) IN "
+                "(SELECT client_id, week FROM rw_client_weeks)"
+            )
+        )
+        accounts_source = (
+            "rw_weeks w JOIN item_facts f ON f.account_id = w.account_id AND f.local_week = w.week"
+        )
+        clients_source = (
+            "rw_client_weeks w JOIN accounts a ON a.client_id = w.client_id "
+            "JOIN item_facts f ON f.account_id = a.id AND f.local_week = w.week"
+        )
+    stamp = bindparam("computed_at", value=now, type_=UTCDateTime())
+    accounts = session.execute(
+        text(
+            f"INSERT INTO account_weeks (account_id, week, client_id, {_FIGURE_COLUMNS}, "
+            "computed_at)\n"
+            + figures_select(
+                dialect,
+                ["account_id", "local_week"],
+                accounts_source,
+                extra=(("client_id", "MIN(f.client_id)"),),
+                tail=", :computed_at",
+            )
+        ).bindparams(stamp)
+    ).rowcount
+    clients = session.execute(
+        text(
+            f"INSERT INTO client_weeks (client_id, week, {_FIGURE_COLUMNS}, computed_at)\n"
+            + figures_select(
+                dialect, ["client_id", "local_week"], clients_source, tail=", :computed_at"
+            )
+        ).bindparams(stamp)
+    ).rowcount
+    session.execute(
+        text(
+            f"""
+INSERT INTO hour_counts (account_id, week, hour, inbound, own_replies)
+SELECT f.account_id, f.local_week, f.hour_of_week,
+  SUM(CASE WHEN f.role = 'inbound' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN f.role = 'own_reply' THEN 1 ELSE 0 END)
+FROM {accounts_source}
+WHERE f.role IN ('inbound', 'own_reply')
+GROUP BY f.account_id, f.local_week, f.hour_of_week"""
+        )
+    )
+    return accounts or 0, clients or 0
+
+
+__all__ = ["COUNT_NAMES", "rebuild_rollups"]
