@@ -212,7 +212,7 @@ def accounts_metrics(
         account.id: (account, client)
         for account, client in session.execute(
             select(Account, Client).join(Client).where(Account.id.in_(ids))
-        ).tuples()
+        )
     }
     missing = [i for i in ids if i not in rows]
     if missing:
@@ -458,7 +458,7 @@ def self_like_list(
     if limit is not None:
         statement = statement.limit(limit)
     result = []
-    for like, item, fact in session.execute(statement).tuples():
+    for like, item, fact in session.execute(statement):
         reference = ItemRef(
             item_id=item.id,
             account_id=item.account_id,

@@ -189,7 +189,8 @@ def close_weeks(session: Session) -> set[tuple[int, int]]:
             "JOIN accounts a ON a.id = w.account_id"
         )
     )
-    return set(session.execute(text("SELECT account_id, week FROM rw_weeks")).tuples())
+    rows = session.execute(text("SELECT account_id, week FROM rw_weeks"))
+    return {(row[0], row[1]) for row in rows}
 
 
 # --- questions ---------------------------------------------------------------------------
@@ -324,8 +325,8 @@ WHERE client_id IN (SELECT id FROM clients WHERE time_zone = :time_zone)
 def ensure_week_settings(session: Session, scope: Scope, now: datetime | None) -> int:
     pairs = session.execute(
         text(f"SELECT DISTINCT client_id, local_week FROM item_facts f WHERE {scope.facts('f')}")
-    ).tuples()
-    return ensure_settings(session, set(pairs), now)
+    )
+    return ensure_settings(session, {(row[0], row[1]) for row in pairs}, now)
 
 
 def set_windows_and_interactions(session: Session, scope: Scope) -> None:

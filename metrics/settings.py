@@ -146,13 +146,14 @@ def ensure_settings(
         return 0
     now = now or utcnow()
     client_ids = {client_id for client_id, _ in client_weeks}
-    known = set(
-        session.execute(
+    known = {
+        (row[0], row[1])
+        for row in session.execute(
             select(MetricSettings.client_id, MetricSettings.week).where(
                 MetricSettings.client_id.in_(client_ids)
             )
-        ).tuples()
-    )
+        )
+    }
     missing = sorted(client_weeks - known)
     if not missing:
         return 0
