@@ -46,5 +46,9 @@ def decide(inputs: VerdictInputs, settings: SettingsInForce) -> Verdict:
 
 
 def extra_weeks_allowed(period_days: int, settings: SettingsInForce) -> int:
-    """How many whole weeks a thin period may be widened backwards (window up to N weeks)."""
-    return max(0, -(-(settings.widen_max_weeks * 7 - period_days) // 7))
+    """How many whole weeks a thin period may be widened backwards.
+
+    The widened window stays within ``widen_max_weeks`` weeks (8: a week may look back
+    seven more); a period that long or longer is never widened.
+    """
+    return max(0, (settings.widen_max_weeks * 7 - period_days) // 7)

@@ -46,6 +46,8 @@ def _register() -> None:
         clients,
         database,
         identities,
+        importing,
+        metrics,
         status,
         users,
     )

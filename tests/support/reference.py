@@ -313,7 +313,7 @@ class World:
             return datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(UTC)
 
         days = (after_day - first_day).days
-        allowed = max(0, -(-(settings.widen_max_weeks * 7 - days) // 7))
+        allowed = max(0, (settings.widen_max_weeks * 7 - days) // 7)  # window <= max weeks
         extra = 0
         while True:
             start = first_day - timedelta(weeks=extra)
