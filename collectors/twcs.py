@@ -92,20 +92,26 @@ def normalise_id(value: str) -> str:
 
 def parse_created(value: str) -> datetime:
     """``Tue Oct 31 22:10:47 +0000 2017`` (any locale), or ISO 8601 with an offset."""
+    expected = f"created_at {value!r} is not a time like 'Tue Oct 31 22:10:47 +0000 2017'"
     parts = value.split()
-    if len(parts) == 6 and parts[1][:3].lower() in _MONTHS:
-        _, month, day, clock, offset, year = parts
-        match = _OFFSET.match(offset)
-        hours, minutes, seconds = (int(p) for p in clock.split(":"))
-        if match is None:
-            raise ValueError(f"{value!r} has no UTC offset like +0000")
-        moment = datetime(int(year), _MONTHS[month[:3].lower()], int(day), hours, minutes, seconds)
-        sign = 1 if match[1] == "+" else -1
-        shift = sign * (int(match[2]) * 60 + int(match[3]))
-        return (moment - timedelta(minutes=shift)).replace(tzinfo=UTC)
-    moment = datetime.fromisoformat(value.strip())
+    try:
+        if len(parts) == 6 and parts[1][:3].lower() in _MONTHS:
+            _, month, day, clock, offset, year = parts
+            match = _OFFSET.match(offset)
+            if match is None:
+                raise ValueError(expected)
+            hours, minutes, seconds = (int(p) for p in clock.split(":"))
+            moment = datetime(
+                int(year), _MONTHS[month[:3].lower()], int(day), hours, minutes, seconds
+            )
+            sign = 1 if match[1] == "+" else -1
+            shift = sign * (int(match[2]) * 60 + int(match[3]))
+            return (moment - timedelta(minutes=shift)).replace(tzinfo=UTC)
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(expected) from None
     if moment.tzinfo is None:
-        raise ValueError(f"{value!r} has no time zone")
+        raise ValueError(f"created_at {value!r} has no time zone")
     return moment.astimezone(UTC)
 
 
@@ -260,9 +266,8 @@ def _row(
 
 # --- importing ---------------------------------------------------------------------------
 
-STAGE_BATCH = 5000
-WRITE_PAGE = 5000
-COMMIT_EVERY = 20
+BATCH = 5000  # rows staged, and items written, at a time: what Python holds in memory
+COMMIT_EVERY = 20  # pages of items per commit
 
 
 @dataclass
@@ -428,12 +433,13 @@ def _brand_accounts(
 def import_twcs(
     connection: Connection,
     path: Path | str,
-    client: Client,
+    client_id: int,
     on_read: Callable[[int, int], None] | None = None,
     on_write: Callable[[int, int], None] | None = None,
     on_problem: Callable[[Problem], None] | None = None,
+    batch_size: int = BATCH,
 ) -> ImportResult:
-    """Import a TWCS file for ``client``; idempotent, resumable by running it again.
+    """Import a TWCS file for the client ``client_id``; idempotent, resumable by running it again.
 
     ``connection`` must not be inside a transaction: pages of items are committed as they
     are written (the staging tables are temporary tables of this connection).
@@ -455,7 +461,7 @@ def import_twcs(
                 problem(found)
                 continue
             batch.append(found)
-            if len(batch) >= STAGE_BATCH:
+            if len(batch) >= batch_size:
                 result.duplicates += _stage(connection, batch)
                 result.rows += len(batch)
                 batch.clear()
@@ -465,7 +471,7 @@ def import_twcs(
         connection.commit()
         _link(connection, result)
         connection.commit()
-        _write(connection, client, result, on_write, problem)
+        _write(connection, client_id, result, on_write, problem, batch_size)
     finally:
         connection.rollback()
         _drop_staging(connection)
@@ -496,10 +502,11 @@ def _link(connection: Connection, result: ImportResult) -> None:
 
 def _write(
     connection: Connection,
-    client: Client,
+    client_id: int,
     result: ImportResult,
     on_write: Callable[[int, int], None] | None,
     problem: Callable[[Problem], None],
+    page_size: int,
 ) -> None:
     brands = sorted(
         connection.execute(text("SELECT DISTINCT author FROM twcs_rows WHERE NOT inbound"))
@@ -511,7 +518,7 @@ def _write(
     # joined from outside would never commit.
     connection.commit()
     with Session(bind=connection) as session:
-        owner = session.get(Client, client.id)
+        owner = session.get(Client, client_id)
         assert owner is not None
         accounts = _brand_accounts(session, owner, brands, result)
         session.commit()
@@ -526,7 +533,7 @@ JOIN twcs_roots r ON r.tweet_id = t.tweet_id
 JOIN twcs_brands b ON b.tweet_id = t.tweet_id
 WHERE t.line > :after ORDER BY t.line LIMIT :limit"""
                 ),
-                {"after": after, "limit": WRITE_PAGE},
+                {"after": after, "limit": page_size},
             ).all()
             if not rows:
                 break

@@ -167,20 +167,23 @@ def _upsert_item_chunk(
         else:
             result.unchanged += 1
 
-    statement = _insert_for(session, Item).values(rows)
+    # Against the table, executed with a list of rows: compiled once and sent as batched
+    # multi-row INSERTs (SQLAlchemy "insertmanyvalues"), not one statement per chunk.
+    items = Item.__table__
+    statement = _insert_for(session, items)
     excluded = statement.excluded
     set_: dict[str, Any] = {name: getattr(excluded, name) for name in _MUTABLE_ITEM_FIELDS}
     set_["last_seen"] = excluded.last_seen
     # Once seen as a mention, an item stays one even when later seen only in a thread.
-    set_["mentions_account"] = or_(Item.mentions_account, excluded.mentions_account)
+    set_["mentions_account"] = or_(items.c.mentions_account, excluded.mentions_account)
     # A hidden item keeps the time it was first seen hidden; an item seen again in the
     # open (unhidden, or a transient miss) is no longer removed.
-    set_["removed_at"] = func.coalesce(Item.removed_at, excluded.removed_at)
-    set_["removed_reason"] = func.coalesce(Item.removed_reason, excluded.removed_reason)
+    set_["removed_at"] = func.coalesce(items.c.removed_at, excluded.removed_at)
+    set_["removed_reason"] = func.coalesce(items.c.removed_reason, excluded.removed_reason)
     statement = statement.on_conflict_do_update(
         index_elements=["platform", "platform_item_id"], set_=set_
-    ).returning(Item.platform_item_id, Item.id)
-    for platform_item_id, item_id in session.execute(statement):
+    ).returning(items.c.platform_item_id, items.c.id)
+    for platform_item_id, item_id in session.execute(statement, rows):
         result.ids[platform_item_id] = item_id
     reappeared = [
         r["platform_item_id"]

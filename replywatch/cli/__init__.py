@@ -65,7 +65,8 @@ def _error(message: str, command: str | None = None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        cli.main(args=args, prog_name="replywatch", standalone_mode=False)
+        # Outside standalone mode click returns (not raises) the code of click.exceptions.Exit.
+        returned = cli.main(args=args, prog_name="replywatch", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else "")
         return 0
@@ -86,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (click.Abort, KeyboardInterrupt):
         click.echo("replywatch: aborted", err=True)
         return 130
-    return 0
+    return returned if isinstance(returned, int) else 0
 
 
 def _show(exc: click.ClickException) -> int:

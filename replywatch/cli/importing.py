@@ -41,7 +41,7 @@ def import_twcs_command(app: AppContext, file: str, client_name: str, no_refresh
         raise BadInput(f"TWCS file {file!r} is not readable")
     app.require_schema()
     with app.session() as session:
-        client = find_client(session, client_name)
+        client_id = find_client(session, client_name).id
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
     def report(problem: Problem) -> None:
@@ -69,7 +69,7 @@ def import_twcs_command(app: AppContext, file: str, client_name: str, no_refresh
             progress.update(writing, completed=done, total=total, visible=True)
 
         try:
-            result = import_twcs(connection, path, client, on_read, on_write, report)
+            result = import_twcs(connection, path, client_id, on_read, on_write, report)
         except (TwcsFormatError, TwcsConflict) as exc:
             raise BadInput(str(exc)) from None
     app.console.print(
