@@ -80,13 +80,14 @@ def _table(results: list[api.Metrics], app: AppContext) -> None:
             "answered",
             "missed",
             "waiting",
-            "response ratio (95 % CI)",
+            "ratio (95 % CI)",
             "median",
-            "median in business hours",
+            "median (business h)",
             "within target",
             "verdict",
             title=f"{client.subject.label} - {', '.join(periods)} ({client.subject.time_zone})",
         )
+        out.columns[-1].no_wrap = True
         rows = list(client.accounts) + ([client] if len(client.accounts) > 1 else [])
         for metrics in rows:
             is_total = metrics.subject.kind == "client"
