@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from time import perf_counter
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, text
@@ -93,6 +94,7 @@ class FactsResult:
     answered: int = 0
     business_computed: int = 0
     weeks: set[tuple[int, int]] = field(default_factory=set)
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 # --- scope -------------------------------------------------------------------------------
@@ -263,10 +265,10 @@ def _role_sql() -> str:
     ELSE 'other' END"""
 
 
-def insert_facts(session: Session, dialect: Dialect, scope: Scope) -> int:
+def insert_facts_sql(dialect: Dialect, scope: Scope) -> str:
     """Facts for the items in scope, without local time, windows and answers yet."""
     flat = sql_list(FLAT_PLATFORMS)
-    statement = f"""
+    return f"""
 INSERT INTO item_facts (item_id, client_id, account_id, platform, parent_item, thread_key,
   top_key, author_key, created_us, local_week, hour_of_week, role, is_question, liked_by_own,
   own_likes, removed, interactions, answered)
@@ -293,31 +295,43 @@ LEFT JOIN items r ON r.platform = i.platform AND r.platform_item_id = i.root_id 
 LEFT JOIN accounts ra ON ra.id = r.account_id
 WHERE {scope.items("i")}
 """
-    return session.execute(text(statement)).rowcount or 0
 
 
-def set_local_time(session: Session, dialect: Dialect, scope: Scope) -> None:
-    """Local ISO week and hour of week, one statement per time zone in use."""
-    zones = session.execute(
-        text(
-            f"""
+def insert_facts(session: Session, dialect: Dialect, scope: Scope) -> int:
+    return session.execute(text(insert_facts_sql(dialect, scope))).rowcount or 0
+
+
+def zones_sql(scope: Scope) -> str:
+    """The time zones of the facts in scope, with the span of their creation times."""
+    return f"""
 SELECT c.time_zone, MIN(f.created_us), MAX(f.created_us)
 FROM item_facts f JOIN clients c ON c.id = f.client_id
 WHERE {scope.facts("f")}
 GROUP BY c.time_zone"""
-        )
-    ).all()
-    for time_zone, first_us, last_us in zones:
-        offset = local_offset_sql("created_us", utc_offsets(time_zone, first_us, last_us))
-        local = f"(created_us + {offset})"
-        session.execute(
-            text(
-                f"""
+
+
+def local_time_sql(
+    dialect: Dialect, scope: Scope, time_zone: str, first_us: int, last_us: int
+) -> str:
+    """Local ISO week and hour of week of the facts of clients in ``time_zone``.
+
+    The zone's UTC offsets over the span become a CASE over the creation time, so the
+    database needs no time-zone support (SQLite has none). Bind ``:time_zone``.
+    """
+    offset = local_offset_sql("created_us", utc_offsets(time_zone, first_us, last_us))
+    local = f"(created_us + {offset})"
+    return f"""
 UPDATE item_facts SET local_week = {local_week_sql(dialect, local)},
   hour_of_week = {hour_of_week_sql(dialect, local)}
 WHERE client_id IN (SELECT id FROM clients WHERE time_zone = :time_zone)
   AND {scope.facts()}"""
-            ),
+
+
+def set_local_time(session: Session, dialect: Dialect, scope: Scope) -> None:
+    """Local ISO week and hour of week, one statement per time zone in use."""
+    for time_zone, first_us, last_us in session.execute(text(zones_sql(scope))).all():
+        session.execute(
+            text(local_time_sql(dialect, scope, time_zone, first_us, last_us)),
             {"time_zone": time_zone},
         )
 
@@ -329,20 +343,17 @@ def ensure_week_settings(session: Session, scope: Scope, now: datetime | None) -
     return ensure_settings(session, {(row[0], row[1]) for row in pairs}, now)
 
 
-def set_windows_and_interactions(session: Session, scope: Scope) -> None:
-    session.execute(
-        text(
-            f"""
+def windows_sql(scope: Scope) -> str:
+    return f"""
 UPDATE item_facts SET window_us = CAST(s.answer_window_seconds AS BIGINT) * 1000000
 FROM metric_settings s
 WHERE s.client_id = item_facts.client_id AND s.week = item_facts.local_week
   AND item_facts.role = 'inbound' AND {scope.facts()}"""
-        )
-    )
-    # Interactions of an own post: inbound items in its thread, likes by others, reposts.
-    session.execute(
-        text(
-            f"""
+
+
+def interactions_sql(scope: Scope) -> str:
+    """Interactions of an own post: inbound items in its thread, likes by others, reposts."""
+    return f"""
 UPDATE item_facts SET interactions =
   (SELECT CASE WHEN i.like_count > item_facts.own_likes
             THEN i.like_count - item_facts.own_likes ELSE 0 END + i.repost_count
@@ -351,21 +362,27 @@ UPDATE item_facts SET interactions =
      WHERE c.platform = item_facts.platform AND c.thread_key = item_facts.thread_key
        AND c.role = 'inbound' AND c.client_id = item_facts.client_id)
 WHERE item_facts.role = 'post' AND {scope.facts()}"""
-        )
-    )
 
 
-def attribute_answers(session: Session, scope: Scope) -> int:
-    """The first covering own reply of each inbound item in scope (docs/metrics.md rules)."""
+def set_windows_and_interactions(session: Session, scope: Scope) -> None:
+    session.execute(text(windows_sql(scope)))
+    session.execute(text(interactions_sql(scope)))
+
+
+def attribution_sql(scope: Scope) -> list[str]:
+    """The first covering own reply of each inbound item in scope (docs/metrics.md rules).
+
+    Three statements: find the earliest answer by the three rules into ``rw_first``,
+    copy it to the facts, then derive answered, response time and settling time.
+    """
     answer = sql_list(ANSWER_ROLES)
     covers = (
         f"r.role IN ({answer}) AND r.client_id = x.client_id "
         "AND r.created_us <= x.created_us + x.window_us"
     )
     inbound = f"x.role = 'inbound' AND {scope.facts('x')}"
-    session.execute(
-        text(
-            f"""
+    return [
+        f"""
 INSERT INTO rw_first (item_id, first_us, rule)
 SELECT item_id, first_us, rule FROM (
   SELECT item_id, first_us, rule,
@@ -389,39 +406,36 @@ SELECT item_id, first_us, rule FROM (
     WHERE {inbound} AND x.top_key IS NOT NULL AND {covers} AND r.created_us > x.created_us
   ) candidates
 ) ranked
-WHERE rn = 1"""
-        )
-    )
-    session.execute(
-        text(
-            """
+WHERE rn = 1""",
+        """
 UPDATE item_facts SET first_response_us = a.first_us, answer_rule = a.rule
-FROM rw_first a WHERE a.item_id = item_facts.item_id"""
-        )
-    )
-    session.execute(
-        text(
-            f"""
+FROM rw_first a WHERE a.item_id = item_facts.item_id""",
+        f"""
 UPDATE item_facts SET answered = (first_response_us IS NOT NULL),
   response_us = first_response_us - created_us,
   settles_us = COALESCE(first_response_us, created_us + window_us)
-WHERE role = 'inbound' AND {scope.facts()}"""
-        )
-    )
+WHERE role = 'inbound' AND {scope.facts()}""",
+    ]
+
+
+def attribute_answers(session: Session, scope: Scope) -> int:
+    for statement in attribution_sql(scope):
+        session.execute(text(statement))
     return int(session.execute(text("SELECT COUNT(*) FROM rw_first")).scalar_one())
 
 
-def set_business_times(session: Session, scope: Scope) -> int:
-    """Business-hours response times; computed in Python where a schedule applies."""
-    session.execute(
-        text(
-            f"""
+def around_the_clock_sql(scope: Scope) -> str:
+    """Without a schedule the business-hours time is the wall-clock time."""
+    return f"""
 UPDATE item_facts SET business_us = response_us
 FROM metric_settings s
 WHERE s.client_id = item_facts.client_id AND s.week = item_facts.local_week
   AND s.business_hours IS NULL AND item_facts.answered AND {scope.facts()}"""
-        )
-    )
+
+
+def set_business_times(session: Session, scope: Scope) -> int:
+    """Business-hours response times; computed in Python where a schedule applies."""
+    session.execute(text(around_the_clock_sql(scope)))
     query = f"""
 SELECT f.item_id, f.created_us, f.first_response_us, s.business_hours, s.time_zone,
   s.holiday_region
@@ -452,6 +466,19 @@ ORDER BY f.item_id LIMIT :limit"""
     return done
 
 
+class _Stages:
+    """Seconds spent per stage, for the benchmark and for ``RefreshResult.stages``."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._started = perf_counter()
+
+    def mark(self, name: str) -> None:
+        now = perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._started
+        self._started = now
+
+
 def compute_facts(
     session: Session,
     dialect: Dialect,
@@ -462,17 +489,26 @@ def compute_facts(
 ) -> FactsResult:
     """Recompute the facts in scope (work tables filled by the caller)."""
     result = FactsResult()
+    stages = _Stages()
     result.classified = classify_questions(session, scope, patterns, reclassify)
+    stages.mark("questions (Python)")
     record_weeks(session, scope)
     session.execute(text(f"DELETE FROM item_facts WHERE {scope.facts()}"))
     result.items = insert_facts(session, dialect, scope)
+    stages.mark("roles")
     set_local_time(session, dialect, scope)
+    stages.mark("local time")
     ensure_week_settings(session, scope, now)
     set_windows_and_interactions(session, scope)
+    stages.mark("windows, interactions")
     result.answered = attribute_answers(session, scope)
+    stages.mark("answers")
     result.business_computed = set_business_times(session, scope)
+    stages.mark("business hours (Python)")
     record_weeks(session, scope)
     result.weeks = close_weeks(session)
+    stages.mark("weeks")
+    result.stages = stages.seconds
     return result
 
 

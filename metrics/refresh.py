@@ -55,6 +55,7 @@ class RefreshResult:
     client_weeks: int  # client-week rollups written
     weeks: frozenset[tuple[int, int]]  # (account_id, week) pairs recomputed
     seconds: float
+    stages: tuple[tuple[str, float], ...] = ()  # seconds per stage, in order
 
     @property
     def nothing_to_do(self) -> bool:
@@ -90,6 +91,7 @@ def refresh(
     changes = sync_settings(session, now)
     if not marks and not changes.running_weeks and not changes.time_zones:
         return RefreshResult(False, 0, 0, 0, 0, 0, 0, 0, 0, frozenset(), 0.0)
+    started_facts = clock.perf_counter()
     create_work_tables(session, dialect)
     add_marked_days(session, marks)
     for client_id, first_week in changes.running_weeks.items():
@@ -98,9 +100,16 @@ def refresh(
     for client_id in changes.time_zones:
         add_client_weeks(session, client_id, None)
     threads = close_scope(session)
+    scoped = clock.perf_counter()
     facts = compute_facts(session, dialect, Scope(everything=False), now, patterns)
+    rolled = clock.perf_counter()
     account_weeks, client_weeks = rebuild_rollups(session, dialect, everything=False, now=now)
     drop_work_tables(session)
+    stages = (
+        ("scope", scoped - started_facts),
+        *facts.stages.items(),
+        ("rollups", clock.perf_counter() - rolled),
+    )
     return RefreshResult(
         rebuilt=False,
         marks=len(marks),
@@ -113,6 +122,7 @@ def refresh(
         client_weeks=client_weeks,
         weeks=frozenset(facts.weeks),
         seconds=clock.perf_counter() - started,
+        stages=stages,
     )
 
 
@@ -141,8 +151,10 @@ def rebuild(
     create_work_tables(session, dialect)
     everything = Scope(everything=True)
     facts = compute_facts(session, dialect, everything, now, patterns, reclassify)
+    rolled = clock.perf_counter()
     account_weeks, client_weeks = rebuild_rollups(session, dialect, everything=True, now=now)
     drop_work_tables(session)
+    stages = (*facts.stages.items(), ("rollups", clock.perf_counter() - rolled))
     return RefreshResult(
         rebuilt=True,
         marks=len(marks),
@@ -155,4 +167,5 @@ def rebuild(
         client_weeks=client_weeks,
         weeks=frozenset(facts.weeks),
         seconds=clock.perf_counter() - started,
+        stages=stages,
     )

@@ -18,35 +18,26 @@ from storage.types import UTCDateTime, utcnow
 _FIGURE_COLUMNS = ", ".join([*(name for name, _ in FIGURE_SQL), *MEDIAN_NAMES])
 
 
-def rebuild_rollups(
-    session: Session, dialect: Dialect, everything: bool, now: datetime | None = None
-) -> tuple[int, int]:
-    """Recompute the rollups of ``rw_weeks`` / ``rw_client_weeks`` (or all of them)."""
-    now = now or utcnow()
+def rollup_sql(dialect: Dialect, everything: bool) -> list[str]:
+    """The statements recomputing the rollups of ``rw_weeks`` / ``rw_client_weeks`` (or all).
+
+    Bind ``:computed_at``.
+    """
     if everything:
-        for table in ("account_weeks", "client_weeks", "hour_counts"):
-            session.execute(text(f"DELETE FROM {table}"))
+        deletes = [
+            f"DELETE FROM {table}" for table in ("account_weeks", "client_weeks", "hour_counts")
+        ]
         accounts_source = "item_facts f"
         clients_source = "item_facts f"
     else:
-        session.execute(
-            text(
-                "DELETE FROM account_weeks WHERE (account_id, week) IN "
-                "(SELECT account_id, week FROM rw_weeks)"
-            )
-        )
-        session.execute(
-            text(
-                "DELETE FROM hour_counts WHERE (account_id, week) IN "
-                "(SELECT account_id, week FROM rw_weeks)"
-            )
-        )
-        session.execute(
-            text(
-                "DELETE FROM client_weeks WHERE (client_id, week) IN "
-                "(SELECT client_id, week FROM rw_client_weeks)"
-            )
-        )
+        deletes = [
+            "DELETE FROM account_weeks WHERE (account_id, week) IN "
+            "(SELECT account_id, week FROM rw_weeks)",
+            "DELETE FROM hour_counts WHERE (account_id, week) IN "
+            "(SELECT account_id, week FROM rw_weeks)",
+            "DELETE FROM client_weeks WHERE (client_id, week) IN "
+            "(SELECT client_id, week FROM rw_client_weeks)",
+        ]
         accounts_source = (
             "rw_weeks w JOIN item_facts f ON f.account_id = w.account_id AND f.local_week = w.week"
         )
@@ -54,31 +45,21 @@ def rebuild_rollups(
             "rw_client_weeks w JOIN accounts a ON a.client_id = w.client_id "
             "JOIN item_facts f ON f.account_id = a.id AND f.local_week = w.week"
         )
-    stamp = bindparam("computed_at", value=now, type_=UTCDateTime())
-    accounts = session.execute(
-        text(
-            f"INSERT INTO account_weeks (account_id, week, client_id, {_FIGURE_COLUMNS}, "
-            "computed_at)\n"
-            + figures_select(
-                dialect,
-                ["account_id", "local_week"],
-                accounts_source,
-                extra=(("client_id", "MIN(f.client_id)"),),
-                tail=", :computed_at",
-            )
-        ).bindparams(stamp)
-    ).rowcount
-    clients = session.execute(
-        text(
-            f"INSERT INTO client_weeks (client_id, week, {_FIGURE_COLUMNS}, computed_at)\n"
-            + figures_select(
-                dialect, ["client_id", "local_week"], clients_source, tail=", :computed_at"
-            )
-        ).bindparams(stamp)
-    ).rowcount
-    session.execute(
-        text(
-            f"""
+    accounts = (
+        f"INSERT INTO account_weeks (account_id, week, client_id, {_FIGURE_COLUMNS}, "
+        "computed_at)\n"
+        + figures_select(
+            dialect,
+            ["account_id", "local_week"],
+            accounts_source,
+            extra=(("client_id", "MIN(f.client_id)"),),
+            tail=", :computed_at",
+        )
+    )
+    clients = f"INSERT INTO client_weeks (client_id, week, {_FIGURE_COLUMNS}, computed_at)\n" + (
+        figures_select(dialect, ["client_id", "local_week"], clients_source, tail=", :computed_at")
+    )
+    hours = f"""
 INSERT INTO hour_counts (account_id, week, hour, inbound, own_replies)
 SELECT f.account_id, f.local_week, f.hour_of_week,
   SUM(CASE WHEN f.role = 'inbound' THEN 1 ELSE 0 END),
@@ -86,9 +67,21 @@ SELECT f.account_id, f.local_week, f.hour_of_week,
 FROM {accounts_source}
 WHERE f.role IN ('inbound', 'own_reply')
 GROUP BY f.account_id, f.local_week, f.hour_of_week"""
-        )
-    )
-    return accounts or 0, clients or 0
+    return [*deletes, accounts, clients, hours]
 
 
-__all__ = ["COUNT_NAMES", "rebuild_rollups"]
+def rebuild_rollups(
+    session: Session, dialect: Dialect, everything: bool, now: datetime | None = None
+) -> tuple[int, int]:
+    """Recompute the rollups; returns how many account-weeks and client-weeks were written."""
+    stamp = bindparam("computed_at", value=now or utcnow(), type_=UTCDateTime())
+    *deletes, accounts, clients, hours = rollup_sql(dialect, everything)
+    for statement in deletes:
+        session.execute(text(statement))
+    written_accounts = session.execute(text(accounts).bindparams(stamp)).rowcount
+    written_clients = session.execute(text(clients).bindparams(stamp)).rowcount
+    session.execute(text(hours))
+    return written_accounts or 0, written_clients or 0
+
+
+__all__ = ["COUNT_NAMES", "rebuild_rollups", "rollup_sql"]
