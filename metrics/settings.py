@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from metrics.clock import BusinessClock
@@ -111,29 +111,45 @@ class SettingsChanges:
 
 
 def sync_settings(session: Session, now: datetime | None = None) -> SettingsChanges:
-    """Bring the stored settings of running weeks (and all time zones) up to date."""
+    """Bring the stored settings of running weeks (and all time zones) up to date.
+
+    Reads one row per client and zone, and the rows of running weeks: its cost does not
+    grow with the length of the history.
+    """
     now = now or utcnow()
     changes = SettingsChanges({}, set())
     clients = {client.id: client for client in session.scalars(select(Client))}
     if not clients:
         return changes
+    zones = session.execute(
+        select(MetricSettings.client_id, MetricSettings.time_zone).distinct()
+    ).all()
+    for client_id, time_zone in zones:
+        client = clients.get(client_id)
+        if client is not None and time_zone != client.time_zone:
+            session.execute(
+                update(MetricSettings)
+                .where(MetricSettings.client_id == client_id)
+                .values(time_zone=client.time_zone)
+            )
+            changes.time_zones.add(client_id)
     running = {cid: local_week_index(now, c.time_zone) for cid, c in clients.items()}
-    rows = session.scalars(select(MetricSettings).order_by(MetricSettings.week)).all()
+    rows = session.scalars(
+        select(MetricSettings)
+        .where(MetricSettings.week >= min(running.values()))
+        .order_by(MetricSettings.week)
+        .execution_options(populate_existing=True)
+    ).all()
     for row in rows:
         client = clients.get(row.client_id)
-        if client is None:
+        if client is None or row.week < running[row.client_id]:
             continue
-        current = SettingsInForce.from_client(client)
-        if row.time_zone != current.time_zone:
-            row.time_zone = current.time_zone
-            changes.time_zones.add(row.client_id)
-        if row.week >= running[row.client_id]:
-            wanted = current.row_values()
-            if _differs(row, wanted):
-                for key, value in wanted.items():
-                    setattr(row, key, value)
-                row.recorded_at = now
-                changes.running_weeks.setdefault(row.client_id, row.week)
+        wanted = SettingsInForce.from_client(client).row_values()
+        if _differs(row, wanted):
+            for key, value in wanted.items():
+                setattr(row, key, value)
+            row.recorded_at = now
+            changes.running_weeks.setdefault(row.client_id, row.week)
     session.flush()
     return changes
 
@@ -146,11 +162,12 @@ def ensure_settings(
         return 0
     now = now or utcnow()
     client_ids = {client_id for client_id, _ in client_weeks}
+    weeks = {week for _, week in client_weeks}
     known = {
         (row[0], row[1])
         for row in session.execute(
             select(MetricSettings.client_id, MetricSettings.week).where(
-                MetricSettings.client_id.in_(client_ids)
+                MetricSettings.client_id.in_(client_ids), MetricSettings.week.in_(weeks)
             )
         )
     }

@@ -36,10 +36,11 @@ class Dialect:
     def epoch_us(self, column: str) -> str:
         """A stored UTC timestamp as integer microseconds since 1970."""
         if self.name == "sqlite":
-            # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff"; strftime('%s') drops the
-            # fraction, which is read from the text so that nothing is rounded.
+            # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff". SQLite rounds fractions to
+            # milliseconds (".9997" would become the next second), so the whole seconds
+            # and the microseconds are read from the text separately.
             return (
-                f"(CAST(strftime('%s', {column}) AS INTEGER) * {MICROS}"
+                f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) * {MICROS}"
                 f" + CAST(substr({column}, 21, 6) AS INTEGER))"
             )
         if self.name == "postgresql":

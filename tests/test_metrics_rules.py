@@ -368,3 +368,22 @@ def test_a_corrected_time_zone_moves_items_between_weeks(session):
     session.commit()
     assert api.account_metrics(session, account.id, W47, now=LATER).posts == 0
     assert api.account_metrics(session, account.id, iso_week("2026-W48"), now=LATER).posts == 1
+
+
+def test_times_keep_their_microseconds_on_both_databases(session):
+    account = add_account(session, add_client(session))
+    late = T0 + timedelta(seconds=59, microseconds=999_700)  # SQLite would round this up
+    load(
+        session,
+        account,
+        [
+            own("1", kind="post"),
+            item("2", parent="1", minutes=(late - T0).total_seconds() / 60),
+            own("3", parent="2", root="1", minutes=(late - T0).total_seconds() / 60 + 1),
+        ],
+    )
+    found = facts(session)["2"]
+    assert found.created_us == (late - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(
+        microseconds=1
+    )
+    assert found.response_us == 60 * 10**6
