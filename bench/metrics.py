@@ -459,20 +459,25 @@ def _duck_params(sql: str) -> str:
 def step_duckdb(url: str) -> dict[str, Any]:
     import duckdb
 
-    from metrics.clock import BusinessClock, microseconds
     from metrics.facts import (
+        AROUND_THE_CLOCK_SQL,
+        INTERACTIONS_SQL,
+        SCHEDULED_PAGE_SQL,
+        SET_BUSINESS_SQL,
+        WINDOWS_SQL,
         WORK_TABLES,
+        ZONES_SQL,
         Scope,
-        around_the_clock_sql,
         attribution_sql,
+        business_times,
+        create_facts_table_sql,
+        index_facts_sql,
         insert_facts_sql,
-        interactions_sql,
         local_time_sql,
-        windows_sql,
-        zones_sql,
+        swap_facts_sql,
     )
     from metrics.rollups import rollup_sql
-    from metrics.sql import Dialect, from_us
+    from metrics.sql import Dialect
 
     engine = make_engine(url)
     folder = Path(tempfile.mkdtemp(prefix="rw-duck-"))
@@ -522,44 +527,40 @@ def step_duckdb(url: str) -> dict[str, Any]:
         stages[stage] = time.perf_counter() - mark
         mark = time.perf_counter()
 
+    for statement in create_facts_table_sql():
+        duck.execute(statement)
     duck.execute(insert_facts_sql(dialect, everything))
+    for statement in index_facts_sql(dialect):
+        duck.execute(statement)
     done("roles")
-    for time_zone, first_us, last_us in duck.execute(zones_sql(everything)).fetchall():
+    for time_zone, first_us, last_us in duck.execute(ZONES_SQL).fetchall():
         duck.execute(
-            _duck_params(local_time_sql(dialect, everything, time_zone, first_us, last_us)),
+            _duck_params(local_time_sql(dialect, time_zone, first_us, last_us)),
             {"time_zone": time_zone},
         )
     done("local time")
-    duck.execute(windows_sql(everything))
-    duck.execute(interactions_sql(everything))
+    duck.execute(WINDOWS_SQL)
+    duck.execute(INTERACTIONS_SQL)
     done("windows, interactions")
-    for statement in attribution_sql(everything):
+    for statement in attribution_sql():
         duck.execute(statement)
     done("answers")
-    duck.execute(around_the_clock_sql(everything))
-    rows = duck.execute(
-        "SELECT f.item_id, f.created_us, f.first_response_us, s.business_hours, s.time_zone, "
-        "s.holiday_region FROM item_facts f JOIN metric_settings s ON s.client_id = f.client_id "
-        "AND s.week = f.local_week WHERE f.answered AND s.business_hours IS NOT NULL"
-    ).fetchall()
-    clocks: dict[tuple[Any, ...], BusinessClock] = {}
-    values = []
-    for item_id, created_us, first_us, hours, zone, region in rows:
-        clock = clocks.get((hours, zone, region))
-        if clock is None:
-            clock = clocks[(hours, zone, region)] = BusinessClock.from_settings(hours, zone, region)
-        values.append(
-            (item_id, microseconds(clock.business_time(from_us(created_us), from_us(first_us))))
-        )
-    business = folder / "business.csv"
-    with business.open("w", newline="") as out:
-        csv.writer(out).writerows(values)
-    duck.execute(f"COPY rw_values FROM '{business}' (FORMAT csv, HEADER false)")
-    duck.execute(
-        "UPDATE item_facts SET business_us = v.value FROM rw_values v "
-        "WHERE v.item_id = item_facts.item_id"
-    )
+    duck.execute(AROUND_THE_CLOCK_SQL)
+    after, pages = -1, 0
+    while rows := duck.execute(
+        _duck_params(SCHEDULED_PAGE_SQL), {"after": after, "limit": 5000}
+    ).fetchall():
+        business = folder / f"business_{pages}.csv"
+        with business.open("w", newline="") as out:
+            csv.writer(out).writerows(business_times(rows))
+        duck.execute("DELETE FROM rw_values")
+        duck.execute(f"COPY rw_values FROM '{business}' (FORMAT csv, HEADER false)")
+        duck.execute(SET_BUSINESS_SQL)
+        after, pages = rows[-1][0], pages + 1
     done("business hours (Python)")
+    for statement in swap_facts_sql(dialect, everything):
+        duck.execute(statement)
+    done("store")
     for statement in rollup_sql(dialect, everything=True):
         if ":computed_at" in statement:
             duck.execute(_duck_params(statement), {"computed_at": END.replace(tzinfo=None)})

@@ -8,7 +8,11 @@ the scope. Two steps run in Python because SQL cannot express them portably, and
 touch only the facts in scope: question classification of items not classified yet, and
 the business-hours response time of answered items of clients with a schedule.
 
-Work tables are temporary (per connection), so two processes never share them.
+The facts of the scope are built in a temporary table ``rw_facts`` (small in an
+incremental run, unlogged on PostgreSQL), completed there by index-driven updates, and
+then swapped into ``item_facts`` with one delete and one insert: every stored fact is
+written once per run, whatever the number of steps. Work tables are temporary (per
+connection), so two processes never share them.
 """
 
 from __future__ import annotations
@@ -60,6 +64,17 @@ WORK_TABLES = {
 }
 
 
+def analyze(session: Session, *tables: str) -> None:
+    """Give PostgreSQL statistics of freshly filled work tables.
+
+    Temporary tables are never auto-analysed; without statistics PostgreSQL takes them
+    for large and scans whole tables instead of following indexes from them.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        for table in tables:
+            session.execute(text(f"ANALYZE {table}"))
+
+
 def create_work_tables(session: Session, dialect: Dialect) -> None:
     for name, columns in WORK_TABLES.items():
         session.execute(text(dialect.temp_table(name, columns.format(bigint=dialect.bigint))))
@@ -73,7 +88,7 @@ def drop_work_tables(session: Session) -> None:
 
 @dataclass
 class Scope:
-    """Which facts a run recomputes: the items in ``rw_items``, or everything."""
+    """Which items a run recomputes: those listed in ``rw_items``, or everything."""
 
     everything: bool
 
@@ -84,6 +99,12 @@ class Scope:
         if self.everything:
             return "TRUE"
         return f"{alias}.item_id IN (SELECT item_id FROM rw_items)"
+
+    def item_pages(self) -> str:
+        """FROM clause over the items in scope, ordered by ``i.id`` from the smaller side."""
+        if self.everything:
+            return "items i WHERE i.id > :after"
+        return "rw_items s JOIN items i ON i.id = s.item_id WHERE s.item_id > :after"
 
 
 @dataclass
@@ -99,12 +120,19 @@ class FactsResult:
 
 # --- scope -------------------------------------------------------------------------------
 
+# The threads of the items of a marked day, the threads their facts were in before (a
+# changed root), and the threads of their parents (a reply filed under another root than
+# the item it answers).
 _THREADS_OF_DAY = """
 INSERT INTO rw_threads_raw (platform, thread_key)
 SELECT i.platform, COALESCE(i.root_id, i.platform_item_id) FROM items i
 WHERE i.account_id = :account_id AND i.created_at >= :first AND i.created_at < :after
 UNION ALL
 SELECT f.platform, f.thread_key FROM item_facts f JOIN items i ON i.id = f.item_id
+WHERE i.account_id = :account_id AND i.created_at >= :first AND i.created_at < :after
+UNION ALL
+SELECT p.platform, COALESCE(p.root_id, p.platform_item_id)
+FROM items i JOIN items p ON p.platform = i.platform AND p.platform_item_id = i.parent_id
 WHERE i.account_id = :account_id AND i.created_at >= :first AND i.created_at < :after
 """
 
@@ -164,6 +192,7 @@ SELECT f.item_id FROM rw_threads t JOIN item_facts f
 """
         )
     )
+    analyze(session, "rw_threads", "rw_items")
     return int(session.execute(text("SELECT COUNT(*) FROM rw_threads")).scalar_one())
 
 
@@ -191,6 +220,7 @@ def close_weeks(session: Session) -> set[tuple[int, int]]:
             "JOIN accounts a ON a.id = w.account_id"
         )
     )
+    analyze(session, "rw_weeks", "rw_client_weeks")
     rows = session.execute(text("SELECT account_id, week FROM rw_weeks"))
     return {(row[0], row[1]) for row in rows}
 
@@ -198,13 +228,20 @@ def close_weeks(session: Session) -> set[tuple[int, int]]:
 # --- questions ---------------------------------------------------------------------------
 
 
-def _bulk_values(session: Session, values: list[tuple[int, int | None]]) -> None:
-    session.execute(text("DELETE FROM rw_values"))
+def _add_values(session: Session, values: list[tuple[int, int | None]]) -> None:
+    """Collect computed values in rw_values (in the database, not in Python memory)."""
     if values:
         session.execute(
             text("INSERT INTO rw_values (item_id, value) VALUES (:item_id, :value)"),
             [{"item_id": item_id, "value": value} for item_id, value in values],
         )
+
+
+def _apply_values(session: Session, statement: str) -> None:
+    """One update from all collected values, then an empty rw_values for the next use."""
+    analyze(session, "rw_values")
+    session.execute(text(statement))
+    session.execute(text("DELETE FROM rw_values"))
 
 
 def _keyset(session: Session, query: str, params: dict[str, Any]) -> Iterator[list[Any]]:
@@ -222,6 +259,13 @@ def _keyset(session: Session, query: str, params: dict[str, Any]) -> Iterator[li
         after = rows[-1][0]
 
 
+# Updates driven by the table of new values (primary-key lookups both ways), once for all
+# pages: an UPDATE ... FROM may scan the whole target table on SQLite.
+_SET_QUESTIONS = """
+UPDATE items SET is_question = (SELECT v.value = 1 FROM rw_values v WHERE v.item_id = items.id)
+WHERE items.id IN (SELECT item_id FROM rw_values)"""
+
+
 def classify_questions(
     session: Session,
     scope: Scope,
@@ -232,23 +276,34 @@ def classify_questions(
     patterns = patterns or default_patterns()
     unclassified = "" if reclassify else "AND i.is_question IS NULL"
     query = f"""
-SELECT i.id, i.text FROM items i
-WHERE i.id > :after AND NOT i.is_own {unclassified} AND {scope.items("i")}
+SELECT i.id, i.text FROM {scope.item_pages()} AND NOT i.is_own {unclassified}
 ORDER BY i.id LIMIT :limit"""
     done = 0
     for rows in _keyset(session, query, {}):
-        _bulk_values(session, [(row[0], int(is_question(row[1], patterns))) for row in rows])
-        session.execute(
-            text(
-                "UPDATE items SET is_question = (v.value = 1) "
-                "FROM rw_values v WHERE v.item_id = items.id"
-            )
-        )
+        _add_values(session, [(row[0], int(is_question(row[1], patterns))) for row in rows])
         done += len(rows)
+    if done:
+        _apply_values(session, _SET_QUESTIONS)
     return done
 
 
-# --- facts -------------------------------------------------------------------------------
+# --- facts, built in rw_facts ------------------------------------------------------------
+
+# Indexes the rules need, created on rw_facts once it is filled.
+_FACT_INDEXES = (
+    "CREATE UNIQUE INDEX rw_facts_item ON rw_facts (item_id)",
+    "CREATE INDEX rw_facts_parent ON rw_facts (parent_item)",
+    "CREATE INDEX rw_facts_thread ON rw_facts (platform, thread_key, author_key, created_us)",
+    "CREATE INDEX rw_facts_top ON rw_facts (platform, top_key)",
+)
+
+
+def create_facts_table_sql() -> list[str]:
+    """``rw_facts``: a temporary table shaped like item_facts, without its indexes."""
+    return [
+        "DROP TABLE IF EXISTS rw_facts",
+        "CREATE TEMPORARY TABLE rw_facts AS SELECT * FROM item_facts WHERE 1 = 0",
+    ]
 
 
 def _role_sql() -> str:
@@ -266,10 +321,10 @@ def _role_sql() -> str:
 
 
 def insert_facts_sql(dialect: Dialect, scope: Scope) -> str:
-    """Facts for the items in scope, without local time, windows and answers yet."""
+    """Facts of the items in scope into rw_facts: roles and structure, nothing derived yet."""
     flat = sql_list(FLAT_PLATFORMS)
     return f"""
-INSERT INTO item_facts (item_id, client_id, account_id, platform, parent_item, thread_key,
+INSERT INTO rw_facts (item_id, client_id, account_id, platform, parent_item, thread_key,
   top_key, author_key, created_us, local_week, hour_of_week, role, is_question, liked_by_own,
   own_likes, removed, interactions, answered)
 SELECT i.id, a.client_id, i.account_id, i.platform, p.id,
@@ -297,22 +352,20 @@ WHERE {scope.items("i")}
 """
 
 
-def insert_facts(session: Session, dialect: Dialect, scope: Scope) -> int:
-    return session.execute(text(insert_facts_sql(dialect, scope))).rowcount or 0
+def index_facts_sql(dialect: Dialect) -> list[str]:
+    statements = list(_FACT_INDEXES)
+    if dialect.name == "postgresql":
+        statements.append("ANALYZE rw_facts")  # temporary tables are never auto-analysed
+    return statements
 
 
-def zones_sql(scope: Scope) -> str:
-    """The time zones of the facts in scope, with the span of their creation times."""
-    return f"""
+ZONES_SQL = """
 SELECT c.time_zone, MIN(f.created_us), MAX(f.created_us)
-FROM item_facts f JOIN clients c ON c.id = f.client_id
-WHERE {scope.facts("f")}
+FROM rw_facts f JOIN clients c ON c.id = f.client_id
 GROUP BY c.time_zone"""
 
 
-def local_time_sql(
-    dialect: Dialect, scope: Scope, time_zone: str, first_us: int, last_us: int
-) -> str:
+def local_time_sql(dialect: Dialect, time_zone: str, first_us: int, last_us: int) -> str:
     """Local ISO week and hour of week of the facts of clients in ``time_zone``.
 
     The zone's UTC offsets over the span become a CASE over the creation time, so the
@@ -321,66 +374,43 @@ def local_time_sql(
     offset = local_offset_sql("created_us", utc_offsets(time_zone, first_us, last_us))
     local = f"(created_us + {offset})"
     return f"""
-UPDATE item_facts SET local_week = {local_week_sql(dialect, local)},
+UPDATE rw_facts SET local_week = {local_week_sql(dialect, local)},
   hour_of_week = {hour_of_week_sql(dialect, local)}
-WHERE client_id IN (SELECT id FROM clients WHERE time_zone = :time_zone)
-  AND {scope.facts()}"""
+WHERE client_id IN (SELECT id FROM clients WHERE time_zone = :time_zone)"""
 
 
-def set_local_time(session: Session, dialect: Dialect, scope: Scope) -> None:
-    """Local ISO week and hour of week, one statement per time zone in use."""
-    for time_zone, first_us, last_us in session.execute(text(zones_sql(scope))).all():
-        session.execute(
-            text(local_time_sql(dialect, scope, time_zone, first_us, last_us)),
-            {"time_zone": time_zone},
-        )
+WEEKS_SQL = "SELECT DISTINCT client_id, local_week FROM rw_facts"
+
+WINDOWS_SQL = """
+UPDATE rw_facts SET window_us = (
+  SELECT CAST(s.answer_window_seconds AS BIGINT) * 1000000 FROM metric_settings s
+  WHERE s.client_id = rw_facts.client_id AND s.week = rw_facts.local_week)
+WHERE role = 'inbound'"""
+
+# Interactions of an own post: inbound items in its thread, likes by others, reposts.
+INTERACTIONS_SQL = """
+UPDATE rw_facts SET interactions =
+  (SELECT CASE WHEN i.like_count > rw_facts.own_likes
+            THEN i.like_count - rw_facts.own_likes ELSE 0 END + i.repost_count
+   FROM items i WHERE i.id = rw_facts.item_id)
+  + (SELECT COUNT(*) FROM rw_facts c
+     WHERE c.platform = rw_facts.platform AND c.thread_key = rw_facts.thread_key
+       AND c.role = 'inbound' AND c.client_id = rw_facts.client_id)
+WHERE role = 'post'"""
 
 
-def ensure_week_settings(session: Session, scope: Scope, now: datetime | None) -> int:
-    pairs = session.execute(
-        text(f"SELECT DISTINCT client_id, local_week FROM item_facts f WHERE {scope.facts('f')}")
-    )
-    return ensure_settings(session, {(row[0], row[1]) for row in pairs}, now)
+def attribution_sql() -> list[str]:
+    """The first covering own reply of each inbound item (docs/metrics.md rules).
 
-
-def windows_sql(scope: Scope) -> str:
-    return f"""
-UPDATE item_facts SET window_us = CAST(s.answer_window_seconds AS BIGINT) * 1000000
-FROM metric_settings s
-WHERE s.client_id = item_facts.client_id AND s.week = item_facts.local_week
-  AND item_facts.role = 'inbound' AND {scope.facts()}"""
-
-
-def interactions_sql(scope: Scope) -> str:
-    """Interactions of an own post: inbound items in its thread, likes by others, reposts."""
-    return f"""
-UPDATE item_facts SET interactions =
-  (SELECT CASE WHEN i.like_count > item_facts.own_likes
-            THEN i.like_count - item_facts.own_likes ELSE 0 END + i.repost_count
-   FROM items i WHERE i.id = item_facts.item_id)
-  + (SELECT COUNT(*) FROM item_facts c
-     WHERE c.platform = item_facts.platform AND c.thread_key = item_facts.thread_key
-       AND c.role = 'inbound' AND c.client_id = item_facts.client_id)
-WHERE item_facts.role = 'post' AND {scope.facts()}"""
-
-
-def set_windows_and_interactions(session: Session, scope: Scope) -> None:
-    session.execute(text(windows_sql(scope)))
-    session.execute(text(interactions_sql(scope)))
-
-
-def attribution_sql(scope: Scope) -> list[str]:
-    """The first covering own reply of each inbound item in scope (docs/metrics.md rules).
-
-    Three statements: find the earliest answer by the three rules into ``rw_first``,
-    copy it to the facts, then derive answered, response time and settling time.
+    Everything an inbound item's answer depends on lies in its thread, and rw_facts
+    holds whole threads. Three statements: the earliest answer by the three rules into
+    ``rw_first``, copied to the facts, then answered, response time and settling time.
     """
     answer = sql_list(ANSWER_ROLES)
     covers = (
         f"r.role IN ({answer}) AND r.client_id = x.client_id "
         "AND r.created_us <= x.created_us + x.window_us"
     )
-    inbound = f"x.role = 'inbound' AND {scope.facts('x')}"
     return [
         f"""
 INSERT INTO rw_first (item_id, first_us, rule)
@@ -389,81 +419,116 @@ SELECT item_id, first_us, rule FROM (
     ROW_NUMBER() OVER (PARTITION BY item_id ORDER BY first_us, rule) AS rn
   FROM (
     SELECT x.item_id, r.created_us AS first_us, 1 AS rule
-    FROM item_facts x JOIN item_facts r ON r.parent_item = x.item_id
-    WHERE {inbound} AND {covers} AND r.created_us >= x.created_us
+    FROM rw_facts x JOIN rw_facts r ON r.parent_item = x.item_id
+    WHERE x.role = 'inbound' AND {covers} AND r.created_us >= x.created_us
     UNION ALL
     SELECT x.item_id, r.created_us, 2
-    FROM item_facts x
-    JOIN item_facts y ON y.platform = x.platform AND y.thread_key = x.thread_key
+    FROM rw_facts x
+    JOIN rw_facts y ON y.platform = x.platform AND y.thread_key = x.thread_key
       AND y.author_key = x.author_key AND y.created_us >= x.created_us
       AND y.item_id <> x.item_id AND y.role IN ('inbound', 'other')
-    JOIN item_facts r ON r.parent_item = y.item_id
-    WHERE {inbound} AND {covers} AND r.created_us >= x.created_us
+    JOIN rw_facts r ON r.parent_item = y.item_id
+    WHERE x.role = 'inbound' AND {covers} AND r.created_us >= x.created_us
     UNION ALL
     SELECT x.item_id, r.created_us, 3
-    FROM item_facts x JOIN item_facts r ON r.platform = x.platform AND r.top_key = x.top_key
+    FROM rw_facts x JOIN rw_facts r ON r.platform = x.platform AND r.top_key = x.top_key
       AND r.thread_key = x.thread_key
-    WHERE {inbound} AND x.top_key IS NOT NULL AND {covers} AND r.created_us > x.created_us
+    WHERE x.role = 'inbound' AND x.top_key IS NOT NULL AND {covers}
+      AND r.created_us > x.created_us
   ) candidates
 ) ranked
 WHERE rn = 1""",
         """
-UPDATE item_facts SET first_response_us = a.first_us, answer_rule = a.rule
-FROM rw_first a WHERE a.item_id = item_facts.item_id""",
-        f"""
-UPDATE item_facts SET answered = (first_response_us IS NOT NULL),
+UPDATE rw_facts SET
+  first_response_us = (SELECT a.first_us FROM rw_first a WHERE a.item_id = rw_facts.item_id),
+  answer_rule = (SELECT a.rule FROM rw_first a WHERE a.item_id = rw_facts.item_id)
+WHERE item_id IN (SELECT item_id FROM rw_first)""",
+        """
+UPDATE rw_facts SET answered = (first_response_us IS NOT NULL),
   response_us = first_response_us - created_us,
   settles_us = COALESCE(first_response_us, created_us + window_us)
-WHERE role = 'inbound' AND {scope.facts()}""",
+WHERE role = 'inbound'""",
     ]
 
 
-def attribute_answers(session: Session, scope: Scope) -> int:
-    for statement in attribution_sql(scope):
-        session.execute(text(statement))
-    return int(session.execute(text("SELECT COUNT(*) FROM rw_first")).scalar_one())
+# Without a schedule the business-hours time is the wall-clock time.
+AROUND_THE_CLOCK_SQL = """
+UPDATE rw_facts SET business_us = response_us
+WHERE answered AND EXISTS (
+  SELECT 1 FROM metric_settings s
+  WHERE s.client_id = rw_facts.client_id AND s.week = rw_facts.local_week
+    AND s.business_hours IS NULL)"""
 
-
-def around_the_clock_sql(scope: Scope) -> str:
-    """Without a schedule the business-hours time is the wall-clock time."""
-    return f"""
-UPDATE item_facts SET business_us = response_us
-FROM metric_settings s
-WHERE s.client_id = item_facts.client_id AND s.week = item_facts.local_week
-  AND s.business_hours IS NULL AND item_facts.answered AND {scope.facts()}"""
-
-
-def set_business_times(session: Session, scope: Scope) -> int:
-    """Business-hours response times; computed in Python where a schedule applies."""
-    session.execute(text(around_the_clock_sql(scope)))
-    query = f"""
+SCHEDULED_PAGE_SQL = """
 SELECT f.item_id, f.created_us, f.first_response_us, s.business_hours, s.time_zone,
   s.holiday_region
-FROM item_facts f
+FROM rw_facts f
 JOIN metric_settings s ON s.client_id = f.client_id AND s.week = f.local_week
-WHERE f.item_id > :after AND f.answered AND s.business_hours IS NOT NULL AND {scope.facts("f")}
+WHERE f.item_id > :after AND f.answered AND s.business_hours IS NOT NULL
 ORDER BY f.item_id LIMIT :limit"""
+
+SET_BUSINESS_SQL = """
+UPDATE rw_facts SET business_us = (
+  SELECT v.value FROM rw_values v WHERE v.item_id = rw_facts.item_id)
+WHERE item_id IN (SELECT item_id FROM rw_values)"""
+
+
+def business_times(rows: Iterable[Any]) -> list[tuple[int, int]]:
+    """(item_id, business-hours microseconds) for rows of SCHEDULED_PAGE_SQL."""
     clocks: dict[tuple[str, str, str | None], BusinessClock] = {}
-    done = 0
-    for rows in _keyset(session, query, {}):
-        values = []
-        for item_id, created_us, first_us, hours, time_zone, region in rows:
-            key = (hours, time_zone, region)
-            clock = clocks.get(key)
-            if clock is None:
-                clock = clocks[key] = BusinessClock.from_settings(hours, time_zone, region)
-            values.append(
-                (item_id, microseconds(clock.business_time(from_us(created_us), from_us(first_us))))
-            )
-        _bulk_values(session, values)
-        session.execute(
-            text(
-                "UPDATE item_facts SET business_us = v.value "
-                "FROM rw_values v WHERE v.item_id = item_facts.item_id"
-            )
+    values = []
+    for item_id, created_us, first_us, hours, time_zone, region in rows:
+        key = (hours, time_zone, region)
+        clock = clocks.get(key)
+        if clock is None:
+            clock = clocks[key] = BusinessClock.from_settings(hours, time_zone, region)
+        values.append(
+            (item_id, microseconds(clock.business_time(from_us(created_us), from_us(first_us))))
         )
+    return values
+
+
+def set_business_times(session: Session) -> int:
+    """Business-hours response times; computed in Python where a schedule applies."""
+    session.execute(text(AROUND_THE_CLOCK_SQL))
+    done = 0
+    for rows in _keyset(session, SCHEDULED_PAGE_SQL, {}):
+        values = business_times(rows)
+        _add_values(session, values)
         done += len(values)
+    if done:
+        _apply_values(session, SET_BUSINESS_SQL)
     return done
+
+
+def _index_ddl(dialect: Dialect) -> tuple[list[str], list[str]]:
+    """DROP and CREATE statements of item_facts' secondary indexes (from the model)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.schema import CreateIndex, DropIndex
+
+    from storage.models import ItemFact
+
+    compiler = sqlite.dialect() if dialect.name == "sqlite" else postgresql.dialect()
+    indexes = sorted(ItemFact.__table__.indexes, key=lambda index: str(index.name))
+    drops = [str(DropIndex(index).compile(dialect=compiler)) for index in indexes]
+    creates = [str(CreateIndex(index).compile(dialect=compiler)) for index in indexes]
+    return drops, creates
+
+
+def swap_facts_sql(dialect: Dialect, scope: Scope) -> list[str]:
+    """Replace the stored facts of the scope by rw_facts: one delete, one insert.
+
+    A rebuild replaces every fact: the secondary indexes are dropped and built again
+    afterwards, which is several times faster than maintaining them row by row.
+    """
+    if not scope.everything:
+        return [
+            "DELETE FROM item_facts WHERE item_id IN (SELECT item_id FROM rw_items)",
+            "INSERT INTO item_facts SELECT * FROM rw_facts",
+        ]
+    clear = "TRUNCATE item_facts" if dialect.name == "postgresql" else "DELETE FROM item_facts"
+    drops, creates = _index_ddl(dialect)
+    return [clear, *drops, "INSERT INTO item_facts SELECT * FROM rw_facts", *creates]
 
 
 class _Stages:
@@ -477,6 +542,11 @@ class _Stages:
         now = perf_counter()
         self.seconds[name] = self.seconds.get(name, 0.0) + now - self._started
         self._started = now
+
+
+def _run(session: Session, statements: Iterable[str]) -> None:
+    for statement in statements:
+        session.execute(text(statement))
 
 
 def compute_facts(
@@ -493,19 +563,38 @@ def compute_facts(
     result.classified = classify_questions(session, scope, patterns, reclassify)
     stages.mark("questions (Python)")
     record_weeks(session, scope)
-    session.execute(text(f"DELETE FROM item_facts WHERE {scope.facts()}"))
-    result.items = insert_facts(session, dialect, scope)
+    _run(session, create_facts_table_sql())
+    result.items = session.execute(text(insert_facts_sql(dialect, scope))).rowcount or 0
+    _run(session, index_facts_sql(dialect))
     stages.mark("roles")
-    set_local_time(session, dialect, scope)
+    for time_zone, first_us, last_us in session.execute(text(ZONES_SQL)).all():
+        session.execute(
+            text(local_time_sql(dialect, time_zone, first_us, last_us)), {"time_zone": time_zone}
+        )
+    analyze(session, "rw_facts")  # weeks are known now; the settings joins need them
     stages.mark("local time")
-    ensure_week_settings(session, scope, now)
-    set_windows_and_interactions(session, scope)
+    pairs = session.execute(text(WEEKS_SQL))
+    ensure_settings(session, {(row[0], row[1]) for row in pairs}, now)
+    _run(session, (WINDOWS_SQL, INTERACTIONS_SQL))
     stages.mark("windows, interactions")
-    result.answered = attribute_answers(session, scope)
+    first, *rest = attribution_sql()
+    session.execute(text(first))
+    analyze(session, "rw_first")
+    _run(session, rest)
+    result.answered = int(session.execute(text("SELECT COUNT(*) FROM rw_first")).scalar_one())
+    analyze(session, "rw_facts")  # which items are answered changes every plan after this
     stages.mark("answers")
-    result.business_computed = set_business_times(session, scope)
+    result.business_computed = set_business_times(session)
     stages.mark("business hours (Python)")
-    record_weeks(session, scope)
+    _run(session, swap_facts_sql(dialect, scope))
+    stages.mark("store")
+    session.execute(
+        text(
+            "INSERT INTO rw_weeks_raw (account_id, week) "
+            "SELECT DISTINCT account_id, local_week FROM rw_facts"
+        )
+    )
+    session.execute(text("DROP TABLE rw_facts"))
     result.weeks = close_weeks(session)
     stages.mark("weeks")
     result.stages = stages.seconds
@@ -521,6 +610,7 @@ def engine_dialect(bind: Session | Engine) -> Dialect:
 
 __all__ = [
     "OWN_ROLES",
+    "ZONES_SQL",
     "FactsResult",
     "Scope",
     "add_client_weeks",

@@ -30,13 +30,16 @@ def rollup_sql(dialect: Dialect, everything: bool) -> list[str]:
         accounts_source = "item_facts f"
         clients_source = "item_facts f"
     else:
+        # The first two conditions let SQLite use the primary key; the last is exact.
         deletes = [
-            "DELETE FROM account_weeks WHERE (account_id, week) IN "
-            "(SELECT account_id, week FROM rw_weeks)",
-            "DELETE FROM hour_counts WHERE (account_id, week) IN "
-            "(SELECT account_id, week FROM rw_weeks)",
-            "DELETE FROM client_weeks WHERE (client_id, week) IN "
-            "(SELECT client_id, week FROM rw_client_weeks)",
+            f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {work}) "
+            f"AND week IN (SELECT week FROM {work}) "
+            f"AND ({key}, week) IN (SELECT {key}, week FROM {work})"
+            for table, key, work in (
+                ("account_weeks", "account_id", "rw_weeks"),
+                ("hour_counts", "account_id", "rw_weeks"),
+                ("client_weeks", "client_id", "rw_client_weeks"),
+            )
         ]
         accounts_source = (
             "rw_weeks w JOIN item_facts f ON f.account_id = w.account_id AND f.local_week = w.week"
