@@ -471,6 +471,7 @@ def step_duckdb(url: str) -> dict[str, Any]:
         attribution_sql,
         business_times,
         create_facts_table_sql,
+        fact_index_ddl,
         index_facts_sql,
         insert_facts_sql,
         local_time_sql,
@@ -514,6 +515,8 @@ def step_duckdb(url: str) -> dict[str, Any]:
             f"{column.name} {_duck_type(column.type)}" for column in model.__table__.columns
         )
         duck.execute(f"CREATE TABLE {model.__tablename__} ({columns})")
+    for statement in fact_index_ddl(dialect)[1]:  # item_facts has the engine's indexes
+        duck.execute(statement)
     for name in ("rw_first", "rw_values"):
         duck.execute(dialect.temp_table(name, WORK_TABLES[name].format(bigint="BIGINT")))
     loaded = time.perf_counter() - started

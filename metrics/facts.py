@@ -501,7 +501,7 @@ def set_business_times(session: Session) -> int:
     return done
 
 
-def _index_ddl(dialect: Dialect) -> tuple[list[str], list[str]]:
+def fact_index_ddl(dialect: Dialect) -> tuple[list[str], list[str]]:
     """DROP and CREATE statements of item_facts' secondary indexes (from the model)."""
     from sqlalchemy.dialects import postgresql, sqlite
     from sqlalchemy.schema import CreateIndex, DropIndex
@@ -527,7 +527,7 @@ def swap_facts_sql(dialect: Dialect, scope: Scope) -> list[str]:
             "INSERT INTO item_facts SELECT * FROM rw_facts",
         ]
     clear = "TRUNCATE item_facts" if dialect.name == "postgresql" else "DELETE FROM item_facts"
-    drops, creates = _index_ddl(dialect)
+    drops, creates = fact_index_ddl(dialect)
     return [clear, *drops, "INSERT INTO item_facts SELECT * FROM rw_facts", *creates]
 
 
