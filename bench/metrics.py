@@ -530,7 +530,7 @@ def step_duckdb(url: str) -> dict[str, Any]:
         stages[stage] = time.perf_counter() - mark
         mark = time.perf_counter()
 
-    for statement in create_facts_table_sql():
+    for statement in create_facts_table_sql(dialect):
         duck.execute(statement)
     duck.execute(insert_facts_sql(dialect, everything))
     for statement in index_facts_sql(dialect):

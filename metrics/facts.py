@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from time import perf_counter
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import BigInteger, Column, Engine, MetaData, Table, bindparam, text
 from sqlalchemy.orm import Session
 
 from metrics.clock import BusinessClock, microseconds
@@ -64,13 +64,15 @@ WORK_TABLES = {
 }
 
 
-def analyze(session: Session, *tables: str) -> None:
-    """Give PostgreSQL statistics of freshly filled work tables.
+def analyze(session: Session, *tables: str, sqlite: bool = True) -> None:
+    """Give the planner statistics of freshly filled work tables.
 
-    Temporary tables are never auto-analysed; without statistics PostgreSQL takes them
-    for large and scans whole tables instead of following indexes from them.
+    Without them both databases take a temporary table for large and drive a join from
+    the big table (a scan of every fact) instead of following indexes from the few rows
+    in the work table. PostgreSQL never auto-analyses temporary tables.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    name = session.get_bind().dialect.name
+    if name == "postgresql" or (name == "sqlite" and sqlite):
         for table in tables:
             session.execute(text(f"ANALYZE {table}"))
 
@@ -225,15 +227,35 @@ def close_weeks(session: Session) -> set[tuple[int, int]]:
     return {(row[0], row[1]) for row in rows}
 
 
+def add_drifted_client_weeks(session: Session, pairs: Iterable[tuple[int, int]]) -> None:
+    """Client weeks to recompute although none of their facts changed (a purged account)."""
+    rows = [{"client_id": client_id, "week": week} for client_id, week in pairs]
+    if rows:
+        session.execute(
+            text(
+                "INSERT INTO rw_client_weeks (client_id, week) SELECT :client_id, :week "
+                "WHERE NOT EXISTS (SELECT 1 FROM rw_client_weeks "
+                "WHERE client_id = :client_id AND week = :week)"
+            ),
+            rows,
+        )
+        analyze(session, "rw_client_weeks")
+
+
 # --- questions ---------------------------------------------------------------------------
+
+
+# rw_values as a Core table, so that rows go out as batched multi-row INSERTs.
+_RW_VALUES = Table(
+    "rw_values", MetaData(), Column("item_id", BigInteger), Column("value", BigInteger)
+)
 
 
 def _add_values(session: Session, values: list[tuple[int, int | None]]) -> None:
     """Collect computed values in rw_values (in the database, not in Python memory)."""
     if values:
         session.execute(
-            text("INSERT INTO rw_values (item_id, value) VALUES (:item_id, :value)"),
-            [{"item_id": item_id, "value": value} for item_id, value in values],
+            _RW_VALUES.insert(), [{"item_id": item_id, "value": value} for item_id, value in values]
         )
 
 
@@ -298,11 +320,16 @@ _FACT_INDEXES = (
 )
 
 
-def create_facts_table_sql() -> list[str]:
-    """``rw_facts``: a temporary table shaped like item_facts, without its indexes."""
+def create_facts_table_sql(dialect: Dialect) -> list[str]:
+    """``rw_facts``: a temporary table shaped like item_facts, without its indexes.
+
+    On PostgreSQL its pages keep room for the updates that follow, so that they are
+    "heap-only" updates: no indexed column changes, no index is touched.
+    """
+    storage = " WITH (fillfactor = 50)" if dialect.name == "postgresql" else ""
     return [
         "DROP TABLE IF EXISTS rw_facts",
-        "CREATE TEMPORARY TABLE rw_facts AS SELECT * FROM item_facts WHERE 1 = 0",
+        f"CREATE TEMPORARY TABLE rw_facts{storage} AS SELECT * FROM item_facts WHERE 1 = 0",
     ]
 
 
@@ -563,7 +590,7 @@ def compute_facts(
     result.classified = classify_questions(session, scope, patterns, reclassify)
     stages.mark("questions (Python)")
     record_weeks(session, scope)
-    _run(session, create_facts_table_sql())
+    _run(session, create_facts_table_sql(dialect))
     result.items = session.execute(text(insert_facts_sql(dialect, scope))).rowcount or 0
     _run(session, index_facts_sql(dialect))
     stages.mark("roles")
@@ -571,7 +598,7 @@ def compute_facts(
         session.execute(
             text(local_time_sql(dialect, time_zone, first_us, last_us)), {"time_zone": time_zone}
         )
-    analyze(session, "rw_facts")  # weeks are known now; the settings joins need them
+    analyze(session, "rw_facts", sqlite=False)  # weeks known: the settings joins need them
     stages.mark("local time")
     pairs = session.execute(text(WEEKS_SQL))
     ensure_settings(session, {(row[0], row[1]) for row in pairs}, now)
@@ -582,7 +609,7 @@ def compute_facts(
     analyze(session, "rw_first")
     _run(session, rest)
     result.answered = int(session.execute(text("SELECT COUNT(*) FROM rw_first")).scalar_one())
-    analyze(session, "rw_facts")  # which items are answered changes every plan after this
+    analyze(session, "rw_facts", sqlite=False)  # answered known: later plans depend on it
     stages.mark("answers")
     result.business_computed = set_business_times(session)
     stages.mark("business hours (Python)")

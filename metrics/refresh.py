@@ -21,8 +21,10 @@ from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
 from metrics.facts import (
+    FactsResult,
     Scope,
     add_client_weeks,
+    add_drifted_client_weeks,
     add_marked_days,
     close_scope,
     compute_facts,
@@ -31,7 +33,7 @@ from metrics.facts import (
     engine_dialect,
 )
 from metrics.questions import QuestionPatterns
-from metrics.rollups import rebuild_rollups
+from metrics.rollups import DRIFTED_CLIENT_WEEKS_SQL, rebuild_rollups
 from metrics.settings import forget_settings, sync_settings
 from storage.models import RollupDirty
 from storage.types import utcnow
@@ -89,7 +91,9 @@ def refresh(
     _lock(session)
     marks = _claim_marks(session)
     changes = sync_settings(session, now)
-    if not marks and not changes.running_weeks and not changes.time_zones:
+    drifted = [tuple(row) for row in session.execute(text(DRIFTED_CLIENT_WEEKS_SQL))]
+    facts_changed = bool(marks or changes.running_weeks or changes.time_zones)
+    if not facts_changed and not drifted:
         return RefreshResult(False, 0, 0, 0, 0, 0, 0, 0, 0, frozenset(), 0.0)
     started_facts = clock.perf_counter()
     create_work_tables(session, dialect)
@@ -101,7 +105,11 @@ def refresh(
         add_client_weeks(session, client_id, None)
     threads = close_scope(session)
     scoped = clock.perf_counter()
-    facts = compute_facts(session, dialect, Scope(everything=False), now, patterns)
+    if facts_changed:
+        facts = compute_facts(session, dialect, Scope(everything=False), now, patterns)
+    else:
+        facts = FactsResult()
+    add_drifted_client_weeks(session, drifted)
     rolled = clock.perf_counter()
     account_weeks, client_weeks = rebuild_rollups(session, dialect, everything=False, now=now)
     drop_work_tables(session)

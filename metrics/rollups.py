@@ -87,4 +87,21 @@ def rebuild_rollups(
     return written_accounts or 0, written_clients or 0
 
 
-__all__ = ["COUNT_NAMES", "rebuild_rollups", "rollup_sql"]
+# Client weeks that no longer match their accounts' weeks: an account was deleted with
+# its items (``account remove --purge``), which leaves no dirty mark behind. Reads only
+# the rollups (a few rows per account and week), never the items.
+DRIFTED_CLIENT_WEEKS_SQL = """
+SELECT cw.client_id, cw.week FROM client_weeks cw
+LEFT JOIN (
+  SELECT a.client_id, aw.week, SUM(aw.posts) AS posts, SUM(aw.own_replies) AS own_replies,
+    SUM(aw.inbound) AS inbound, SUM(aw.answered) AS answered, SUM(aw.unanswered) AS unanswered,
+    SUM(aw.self_likes) AS self_likes
+  FROM account_weeks aw JOIN accounts a ON a.id = aw.account_id
+  GROUP BY a.client_id, aw.week
+) t ON t.client_id = cw.client_id AND t.week = cw.week
+WHERE t.client_id IS NULL OR t.posts <> cw.posts OR t.own_replies <> cw.own_replies
+  OR t.inbound <> cw.inbound OR t.answered <> cw.answered OR t.unanswered <> cw.unanswered
+  OR t.self_likes <> cw.self_likes"""
+
+
+__all__ = ["COUNT_NAMES", "DRIFTED_CLIENT_WEEKS_SQL", "rebuild_rollups", "rollup_sql"]

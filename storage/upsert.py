@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -75,6 +75,23 @@ def _insert_for(session: Session, table: Any) -> Any:
 def _chunks(rows: Sequence[Any], size: int = BATCH_SIZE) -> Iterable[Sequence[Any]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
+
+
+def _keys_condition(keys: Iterable[tuple[str, str]]) -> ColumnElement[bool]:
+    """(platform, platform_item_id) IN keys, spelled so that SQLite uses the unique index.
+
+    A row-value IN list makes SQLite scan the whole index (every item, for every chunk);
+    one ``platform = ? AND platform_item_id IN (...)`` per platform is an index search.
+    """
+    by_platform: dict[str, list[str]] = {}
+    for platform, platform_item_id in keys:
+        by_platform.setdefault(platform, []).append(platform_item_id)
+    return or_(
+        *(
+            and_(Item.platform == platform, Item.platform_item_id.in_(ids))
+            for platform, ids in sorted(by_platform.items())
+        )
+    )
 
 
 def mark_dirty(session: Session, marks: Iterable[tuple[int, date]]) -> None:
@@ -150,7 +167,7 @@ def _upsert_item_chunk(
                 Item.mentions_account,
                 Item.removed_at,
                 *(getattr(Item, name) for name in _MUTABLE_ITEM_FIELDS),
-            ).where(tuple_(Item.platform, Item.platform_item_id).in_(keys))
+            ).where(_keys_condition(keys))
         )
     }
     rows = [_row_for(record, account_id, seen_at) for record in chunk]
@@ -271,7 +288,7 @@ def upsert_likes(
             for row in session.execute(
                 select(
                     Item.id, Item.platform, Item.platform_item_id, Item.account_id, Item.created_at
-                ).where(tuple_(Item.platform, Item.platform_item_id).in_(list(item_keys)))
+                ).where(_keys_condition(item_keys))
             )
         }
         rows = []
@@ -297,9 +314,7 @@ def upsert_likes(
             (row.item_id, row.liker_id): row.is_own
             for row in session.execute(
                 select(Like.item_id, Like.liker_id, Like.is_own).where(
-                    tuple_(Like.item_id, Like.liker_id).in_(
-                        [(r["item_id"], r["liker_id"]) for r in rows]
-                    )
+                    Like.item_id.in_({r["item_id"] for r in rows})
                 )
             )
         }

@@ -387,3 +387,32 @@ def test_times_keep_their_microseconds_on_both_databases(session):
         microseconds=1
     )
     assert found.response_us == 60 * 10**6
+
+
+def test_a_purged_account_leaves_the_client_totals(session):
+    from sqlalchemy import delete
+
+    from storage.models import Account
+
+    client = add_client(session)
+    kept = add_account(session, client)
+    purged = add_account(session, client, platform="facebook", handle="huberpage",
+                         platform_account_id="100")  # fmt: skip
+    load(session, kept, [own("1", kind="post"), item("2", parent="1", minutes=1)])
+    load(session, purged, [
+        item("f1", author="100", own=True, kind="post", platform="facebook", minutes=2),
+        item("f2", author="100", own=True, kind="post", platform="facebook", minutes=-7 * 1440),
+    ])  # fmt: skip
+    assert api.client_metrics(session, client.id, W47, now=LATER).posts == 2
+    w46 = iso_week("2026-W46")
+    assert api.client_metrics(session, client.id, w46, now=LATER).posts == 1
+    # account remove --purge: the account goes with its items, facts and rollups
+    session.execute(delete(Account).where(Account.id == purged.id))
+    session.commit()
+    result = api.refresh(session, now=LATER)
+    session.commit()
+    assert result.client_weeks == 1  # week 47 again; week 46 had only the purged account
+    after = api.client_metrics(session, client.id, W47, now=LATER)
+    assert (after.posts, after.inbound, [a.subject.id for a in after.accounts]) == (1, 1, [kept.id])
+    assert api.client_metrics(session, client.id, w46, now=LATER).posts == 0
+    assert api.refresh(session, now=LATER).nothing_to_do
