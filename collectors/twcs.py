@@ -43,9 +43,8 @@ OPTIONAL = ("response_tweet_id",)
 # that never closed, swallowing the rows after it.
 MAX_RECORD_LINES = 100
 _CR = "\ue000"  # stands in for a bare carriage return while the csv module parses
-_MONTHS = {m: n for n, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-)}  # fmt: skip
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 
 

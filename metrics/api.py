@@ -173,9 +173,8 @@ def _requests(
     period: Period | None,
     now: datetime,
 ) -> list[Request]:
-    clients = {c.id: c for c in session.scalars(select(Client).where(
-        Client.id.in_({s.client_id for s in subjects})
-    ))}  # fmt: skip
+    wanted = {s.client_id for s in subjects}
+    clients = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(wanted)))}
     periods = {s.id: period or default_period(s.time_zone, now) for s in subjects}
     settings: dict[tuple[int, int], SettingsInForce] = {}
     by_week: dict[int, list[Client]] = {}

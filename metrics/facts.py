@@ -179,6 +179,7 @@ def close_scope(session: Session) -> int:
             "SELECT DISTINCT platform, thread_key FROM rw_threads_raw"
         )
     )
+    analyze(session, "rw_threads")
     session.execute(
         text(
             """
@@ -194,7 +195,7 @@ SELECT f.item_id FROM rw_threads t JOIN item_facts f
 """
         )
     )
-    analyze(session, "rw_threads", "rw_items")
+    analyze(session, "rw_items")
     return int(session.execute(text("SELECT COUNT(*) FROM rw_threads")).scalar_one())
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from metrics.facts import engine_dialect
-from metrics.periods import Period, local_midnight, week_index, week_period
+from metrics.periods import Period, week_index, week_period
 from metrics.settings import SettingsInForce
 from metrics.sql import COUNT_NAMES, MEDIAN_NAMES, TIME_NAMES, figures_select, from_us, to_us
 from metrics.stats import ratio, wilson_interval
@@ -742,10 +742,6 @@ def week_points(
 
 def with_accounts(client: Metrics, accounts: Sequence[Metrics]) -> Metrics:
     return replace(client, accounts=tuple(accounts))
-
-
-def local_bounds(period: Period, time_zone: str) -> tuple[datetime, datetime]:
-    return local_midnight(period.start, time_zone), local_midnight(period.end, time_zone)
 
 
 __all__ = ["Figures", "Reader", "Request", "compute", "with_accounts"]
