@@ -59,6 +59,9 @@ WORK_TABLES = {
     "rw_client_weeks": (
         "client_id INTEGER NOT NULL, week INTEGER NOT NULL, PRIMARY KEY (client_id, week)"
     ),
+    "rw_client_accounts": (
+        "account_id INTEGER NOT NULL, week INTEGER NOT NULL, PRIMARY KEY (account_id, week)"
+    ),
     "rw_first": "item_id {bigint} PRIMARY KEY, first_us {bigint} NOT NULL, rule INTEGER NOT NULL",
     "rw_values": "item_id {bigint} PRIMARY KEY, value {bigint}",
 }
