@@ -75,6 +75,7 @@ __all__ = [
     "SelfLike",
     "SettingsInForce",
     "Subject",
+    "UnknownSubject",
     "Verdict",
     "VerdictResult",
     "WeekPoint",
