@@ -48,6 +48,8 @@ def _register() -> None:
         database,
         email,
         identities,
+        importing,
+        metrics,
         serve,
         service,
         status,
