@@ -2,8 +2,9 @@
 
 For each database (SQLite, PostgreSQL) and size (10^5, 10^6 items over 1,000 accounts):
 
-1. generate activity with realistic thread shapes and load it (bulk INSERT; not metrics
-   work, reported for orientation);
+1. generate activity with realistic thread shapes (the sandbox's benchmark stream,
+   ``sandbox.generator.stream_activity``, through bench/fill.py) and load it (bulk
+   INSERT; not metrics work, reported for orientation);
 2. full rebuild of facts and rollups (``metrics.api.rebuild``): time per stage, peak RSS;
 3. incremental update: 1,000 new items through ``storage.upsert`` (new threads and
    replies in recent threads), then ``metrics.api.refresh``: time, peak RSS;
@@ -16,9 +17,6 @@ Every measured step runs in its own process so that peak RSS belongs to that ste
     .venv/bin/python bench/metrics.py                         # both sizes, both databases
     .venv/bin/python bench/metrics.py --sizes 100000 --engines sqlite
 
-The activity comes from ``generate_activity`` below, a stand-in written for this
-benchmark until the project's deterministic generator (sandbox/generator.py) is
-integrated; swap it there, nothing else depends on how rows are made.
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import os
 import random
 import resource
@@ -35,7 +32,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,16 +39,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from fill import END, fill, stream_plan  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from storage.engine import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.models import Account, Client, Item  # noqa: E402
+from storage.models import Account, Item  # noqa: E402
 
-END = datetime(2026, 11, 23, tzinfo=UTC)  # Monday: the last generated week is complete
-WEEKS = 26
-PLATFORMS = ("x", "x", "facebook", "instagram", "mastodon", "bluesky")
 FLAT = ("facebook", "instagram")
 TEXTS = (
     "Wann habt ihr am Samstag offen?",
@@ -70,238 +64,16 @@ SCHEDULES = (None, "mon-fri 08:00-18:00, sat 09:00-12:00", "mon-fri 09:00-17:00"
 ZONES = ("Europe/Berlin", "Europe/London", "America/New_York", "UTC")
 
 
-# --- activity (a stand-in for sandbox.generator) ----------------------------------------
-
-
-@dataclass
-class ClientSpec:
-    name: str
-    time_zone: str
-    business_hours: str | None
-    holiday_region: str | None
-    accounts: list[tuple[str, str]] = field(default_factory=list)  # platform, handle
-
-
-def plan(accounts: int, seed: int) -> list[ClientSpec]:
-    """About 300 clients with 1-6 accounts each, 1,000 accounts in all."""
-    rng = random.Random(seed)
-    clients: list[ClientSpec] = []
-    made = 0
-    while made < accounts:
-        zone = rng.choice(ZONES)
-        spec = ClientSpec(
-            name=f"client {len(clients) + 1:04d}",
-            time_zone=zone,
-            business_hours=rng.choice(SCHEDULES),
-            holiday_region="DE" if zone == "Europe/Berlin" and rng.random() < 0.5 else None,
-        )
-        for _ in range(min(rng.choice((1, 1, 2, 3, 4, 6)), accounts - made)):
-            made += 1
-            spec.accounts.append((rng.choice(PLATFORMS), f"acct{made:05d}"))
-        clients.append(spec)
-    return clients
-
-
-def _comment_count(rng: random.Random) -> int:
-    """Most posts get 0-3 comments; a long (Pareto) tail of busy threads."""
-    roll = rng.random()
-    if roll < 0.35:
-        return 0
-    if roll < 0.85:
-        return rng.randint(1, 3)
-    return min(int(rng.paretovariate(1.3) * 3), 400)
-
-
-def generate_activity(
-    items: int, clients: list[ClientSpec], seed: int
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Rows ``(account_number, row)`` for the items table, account by account.
-
-    Each account has a responsiveness (broadcast-only, slow, decent, responsive agency),
-    a customer pool and an item budget drawn from a skewed distribution. Threads: an own
-    post (or a customer's mention / visitor post / an own repost), comments from a long
-    tail, bursts of 2-4 messages by one customer, own replies after log-normal delays to
-    the last message of a burst (some never, some after the answer window), customers
-    answering back on threaded platforms (deep threads), replies under top-level comments
-    on flat ones, own likes on own posts, a few removed comments.
-    """
-    rng = random.Random(seed)
-    numbered = [(n, platform) for spec in clients for n, (platform, _) in enumerate(spec.accounts)]
-    weights = [rng.lognormvariate(0, 1) for _ in numbered]
-    scale = items / sum(weights)
-    budgets = [max(1, round(w * scale)) for w in weights]
-    budgets[-1] += items - sum(budgets)  # exact total
-    start = END - timedelta(weeks=WEEKS)
-    seconds = int((END - start).total_seconds())
-    for account, ((_, platform), budget) in enumerate(zip(numbered, budgets, strict=True), 1):
-        style = rng.choices((0.0, 0.3, 0.7, 0.95), weights=(2, 2, 3, 3))[0]
-        delay = rng.choice((20, 90, 300, 900))  # median minutes to answer
-        own = f"own{account}"
-        made = 0
-        serial = 0
-
-        def row(account: int = account, platform: str = platform, **values: Any) -> dict[str, Any]:
-            nonlocal made, serial
-            made += 1
-            serial += 1
-            values.setdefault("platform", platform)
-            values.setdefault("platform_item_id", f"{account}-{serial}")
-            values.setdefault("text", rng.choice(TEXTS))
-            values.setdefault("mentions_account", False)
-            values.setdefault("like_count", 0)
-            values.setdefault("repost_count", 0)
-            values.setdefault("removed", False)
-            values.setdefault("own_likes", 0)
-            return values
-
-        while made < budget:
-            root_at = start + timedelta(seconds=rng.randrange(seconds))
-            kind = rng.choices(("post", "mention", "visitor", "repost"), weights=(80, 10, 5, 5))[0]
-            if kind == "repost":
-                yield account, row(author_id=own, is_own=True, kind="repost", created_at=root_at)
-                continue
-            if kind == "post" or (kind == "visitor" and platform != "facebook"):
-                root = row(
-                    author_id=own,
-                    is_own=True,
-                    kind="post",
-                    created_at=root_at,
-                    like_count=rng.randint(0, 12),
-                    repost_count=rng.randint(0, 3),
-                    own_likes=1 if rng.random() < 0.1 else 0,
-                )
-            else:
-                root = row(
-                    author_id=f"c{account}-{rng.randrange(200)}",
-                    is_own=False,
-                    kind="mention" if kind == "mention" else "visitor_post",
-                    mentions_account=kind == "mention",
-                    created_at=root_at,
-                )
-            root["root_id"] = root["platform_item_id"]
-            yield account, root
-            at = root_at
-            tops: list[dict[str, Any]] = []
-            for _ in range(_comment_count(rng)):
-                if made >= budget:
-                    break
-                customer = f"c{account}-{rng.randrange(200)}"
-                at += timedelta(minutes=rng.expovariate(1 / 240))
-                parent = root
-                if platform in FLAT and tops and rng.random() < 0.3:
-                    parent = rng.choice(tops)
-                burst = [parent]
-                for _ in range(rng.choices((1, 2, 3, 4), weights=(70, 18, 8, 4))[0]):
-                    at += timedelta(minutes=rng.uniform(0.2, 5))
-                    parent_id = (
-                        burst[-1]["platform_item_id"]
-                        if platform not in FLAT
-                        else (parent["platform_item_id"])
-                    )
-                    message = row(
-                        author_id=customer,
-                        is_own=False,
-                        kind="comment" if platform in FLAT else "reply",
-                        created_at=at,
-                        parent_id=parent_id,
-                        root_id=root["platform_item_id"],
-                        removed=rng.random() < 0.01,
-                        like_count=rng.randint(0, 2),
-                    )
-                    yield account, message
-                    burst.append(message)
-                    if platform in FLAT and parent is root:
-                        tops.append(message)
-                if rng.random() < style and made < budget:
-                    answer_at = burst[-1]["created_at"] + timedelta(
-                        minutes=rng.lognormvariate(math.log(delay), 1.2)
-                    )
-                    answer = row(
-                        author_id=own,
-                        is_own=True,
-                        kind="comment" if platform in FLAT else "reply",
-                        created_at=answer_at,
-                        parent_id=burst[-1]["platform_item_id"],
-                        root_id=root["platform_item_id"],
-                    )
-                    yield account, answer
-                    if platform not in FLAT and rng.random() < 0.3 and made < budget:
-                        yield (
-                            account,
-                            row(
-                                author_id=customer,
-                                is_own=False,
-                                kind="reply",
-                                created_at=answer_at + timedelta(minutes=rng.expovariate(1 / 30)),
-                                parent_id=answer["platform_item_id"],
-                                root_id=root["platform_item_id"],
-                            ),
-                        )
-
-
 # --- loading -----------------------------------------------------------------------------
 
 
 def load(url: str, items: int, seed: int) -> dict[str, Any]:
+    """The sandbox's benchmark stream over 1,000 accounts (bench/fill.py), bulk-inserted."""
     engine = make_engine(url)
     upgrade(engine)
-    clients = plan(1000, seed)
-    started = time.perf_counter()
-    with Session(engine) as session:
-        account_ids: dict[int, int] = {}
-        number = 0
-        for spec in clients:
-            client = Client(
-                name=spec.name,
-                time_zone=spec.time_zone,
-                business_hours=spec.business_hours,
-                holiday_region=spec.holiday_region,
-            )
-            session.add(client)
-            session.flush()
-            for platform, handle in spec.accounts:
-                number += 1
-                account = Account(client_id=client.id, platform=platform, handle=handle)
-                session.add(account)
-                session.flush()
-                account_ids[number] = account.id
-        session.commit()
-        batch: list[dict[str, Any]] = []
-        likes: list[dict[str, Any]] = []
-        for account, values in generate_activity(items, clients, seed):
-            own_likes = values.pop("own_likes")
-            removed = values.pop("removed")
-            values.update(
-                account_id=account_ids[account],
-                author_handle=values["author_id"],
-                first_seen=END,
-                last_seen=END,
-                removed_at=END if removed else None,
-                removed_reason="deleted" if removed else None,
-                parent_id=values.get("parent_id"),
-                root_id=values.get("root_id"),
-            )
-            batch.append(values)
-            if own_likes:
-                likes.append({"platform": values["platform"], "pid": values["platform_item_id"]})
-            if len(batch) >= 20_000:
-                session.execute(insert(Item.__table__), batch)
-                batch.clear()
-        if batch:
-            session.execute(insert(Item.__table__), batch)
-        session.execute(
-            text(
-                "INSERT INTO likes (item_id, liker_id, liker_handle, is_own, first_seen, "
-                "last_seen) "
-                "SELECT i.id, 'agency', 'agency', TRUE, i.created_at, i.created_at FROM items i "
-                "WHERE i.platform = :platform AND i.platform_item_id = :pid"
-            ),
-            likes,
-        )
-        session.commit()
-        count = session.scalar(select(text("COUNT(*)")).select_from(Item))
+    filled = fill(engine, stream_plan(items, accounts=1000, seed=seed, end=END))
     engine.dispose()
-    return {"load_seconds": time.perf_counter() - started, "items": count, "likes": len(likes)}
+    return {"load_seconds": filled.seconds, "items": filled.items, "likes": filled.likes}
 
 
 # --- measured steps (each in its own process) ------------------------------------------------

@@ -102,7 +102,8 @@ def mark_dirty(session: Session, marks: Iterable[tuple[int, date]]) -> None:
         session.execute(statement.on_conflict_do_nothing(index_elements=["account_id", "day"]))
 
 
-def _row_for(record: ItemRecord, account_id: int, seen_at: datetime) -> dict[str, Any]:
+def item_row(record: ItemRecord, account_id: int, seen_at: datetime) -> dict[str, Any]:
+    """The items-table row for a record first seen at ``seen_at``."""
     return {
         "platform": record.platform,
         "platform_item_id": record.platform_item_id,
@@ -173,7 +174,7 @@ def _upsert_item_chunk(
             ).where(_keys_condition(keys))
         )
     }
-    rows = [_row_for(record, account_id, seen_at) for record in chunk]
+    rows = [item_row(record, account_id, seen_at) for record in chunk]
     result = UpsertResult()
     dirty: set[tuple[int, date]] = set()
     for row in rows:
