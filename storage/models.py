@@ -376,3 +376,146 @@ class ScheduledJob(Base):
     id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
     next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
     job_state: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# --- metrics (docs/metrics.md): derived tables, rebuilt from the ones above at any time ---
+
+
+class MetricSettings(Base):
+    """The settings in force for one client and one week (weeks since 1970-01-05).
+
+    Taken from the client when the week is first computed and followed while the week
+    runs; once it has ended they stay, so a changed contract SLA does not rewrite history.
+    """
+
+    __tablename__ = "metric_settings"
+
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    business_hours: Mapped[str | None] = mapped_column(String(500))
+    holiday_region: Mapped[str | None] = mapped_column(String(16))
+    answer_window_seconds: Mapped[int] = mapped_column(Integer)
+    response_target_seconds: Mapped[int] = mapped_column(Integer)
+    min_settled: Mapped[int] = mapped_column(Integer)
+    responsive_ratio: Mapped[float] = mapped_column(Float)
+    partly_responsive_ratio: Mapped[float] = mapped_column(Float)
+    no_conversation_min_posts: Mapped[int] = mapped_column(Integer)
+    widen_max_weeks: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ItemFact(Base):
+    """What metrics know about one item: its role, and for inbound items the answer.
+
+    Times are microseconds since 1970 (UTC) so that SQLite and PostgreSQL do the same
+    integer arithmetic; ``local_week`` and ``hour_of_week`` are in the client's zone.
+    """
+
+    __tablename__ = "item_facts"
+    __table_args__ = (
+        Index("ix_item_facts_account_week_created", "account_id", "local_week", "created_us"),
+        Index("ix_item_facts_parent_item", "parent_item"),
+        Index("ix_item_facts_thread_author", "platform", "thread_key", "author_key", "created_us"),
+        Index("ix_item_facts_top", "platform", "top_key"),
+    )
+
+    item_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    client_id: Mapped[int] = mapped_column(Integer)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    # items.id of the parent when it is stored; thread and top-level comment as platform ids
+    parent_item: Mapped[int | None] = mapped_column(BigInteger)
+    thread_key: Mapped[str] = mapped_column(String(300))
+    top_key: Mapped[str | None] = mapped_column(String(300))
+    author_key: Mapped[str | None] = mapped_column(String(300))
+    created_us: Mapped[int] = mapped_column(BigInteger)
+    local_week: Mapped[int] = mapped_column(Integer)
+    hour_of_week: Mapped[int] = mapped_column(Integer)
+    # post, own_reply, own_thread, own_repost, inbound, other
+    role: Mapped[str] = mapped_column(String(12))
+    is_question: Mapped[bool | None] = mapped_column(Boolean)
+    liked_by_own: Mapped[bool] = mapped_column(Boolean)
+    own_likes: Mapped[int] = mapped_column(Integer)
+    removed: Mapped[bool] = mapped_column(Boolean)
+    # own posts: inbound items in their thread + likes by others + reposts
+    interactions: Mapped[int] = mapped_column(Integer)
+    window_us: Mapped[int | None] = mapped_column(BigInteger)
+    answered: Mapped[bool] = mapped_column(Boolean)
+    # 1 direct reply, 2 reply to a later message of the author, 3 same top-level comment
+    answer_rule: Mapped[int | None] = mapped_column(Integer)
+    first_response_us: Mapped[int | None] = mapped_column(BigInteger)
+    response_us: Mapped[int | None] = mapped_column(BigInteger)
+    business_us: Mapped[int | None] = mapped_column(BigInteger)
+    settles_us: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class _WeekFigures:
+    """Counts of one week, summable across weeks; medians are not and are kept per week."""
+
+    posts: Mapped[int] = mapped_column(Integer)
+    own_replies: Mapped[int] = mapped_column(Integer)
+    own_thread: Mapped[int] = mapped_column(Integer)
+    reposts: Mapped[int] = mapped_column(Integer)
+    inbound: Mapped[int] = mapped_column(Integer)
+    questions: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    answered_questions: Mapped[int] = mapped_column(Integer)
+    # not answered (yet): missed once settled, waiting before
+    unanswered: Mapped[int] = mapped_column(Integer)
+    unanswered_questions: Mapped[int] = mapped_column(Integer)
+    liked_unanswered: Mapped[int] = mapped_column(Integer)
+    within_target: Mapped[int] = mapped_column(Integer)
+    interactions: Mapped[int] = mapped_column(Integer)
+    self_likes: Mapped[int] = mapped_column(Integer)
+    removed_inbound: Mapped[int] = mapped_column(Integer)
+    response_median_us: Mapped[int | None] = mapped_column(BigInteger)
+    response_p90_us: Mapped[int | None] = mapped_column(BigInteger)
+    business_median_us: Mapped[int | None] = mapped_column(BigInteger)
+    business_p90_us: Mapped[int | None] = mapped_column(BigInteger)
+    # latest moment an unanswered item of the week settles; after it nothing is waiting
+    open_until_us: Mapped[int | None] = mapped_column(BigInteger)
+    # creation of the oldest unanswered item ("the oldest has waited 6 days")
+    first_unanswered_us: Mapped[int | None] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountWeek(_WeekFigures, Base):
+    """Stored weekly rollup of one account (ISO week in its client's time zone)."""
+
+    __tablename__ = "account_weeks"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    client_id: Mapped[int] = mapped_column(Integer)
+
+
+class ClientWeek(_WeekFigures, Base):
+    """Stored weekly rollup of all accounts of one client together."""
+
+    __tablename__ = "client_weeks"
+
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class HourCount(Base):
+    """Inbound items and own replies of one account-week by local hour of week (0 = Mon 0h)."""
+
+    __tablename__ = "hour_counts"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    inbound: Mapped[int] = mapped_column(Integer)
+    own_replies: Mapped[int] = mapped_column(Integer)

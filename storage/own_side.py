@@ -76,12 +76,20 @@ def refresh_own_flags(session: Session, client_id: int) -> int:
         liker_decided = case(
             (_own_condition(Like.liker_id, Like.liker_handle, side), True), else_=False
         )
-        session.execute(
-            update(Like)
-            .where(Like.item_id.in_(select(Item.id).where(Item.account_id == account.id)))
-            .where(Like.is_own != liker_decided)
-            .values(is_own=liker_decided)
+        like_condition = Like.item_id.in_(select(Item.id).where(Item.account_id == account.id)) & (
+            Like.is_own != liker_decided
         )
+        # A like turning into a self-like changes the liked item's metrics: mark its day.
+        liked = (
+            session.execute(
+                select(Item.created_at).join(Like, Like.item_id == Item.id).where(like_condition)
+            )
+            .scalars()
+            .all()
+        )
+        if liked:
+            session.execute(update(Like).where(like_condition).values(is_own=liker_decided))
+            mark_dirty(session, {(account.id, created.date()) for created in liked})
         decided = case(
             (_own_condition(Item.author_id, Item.author_handle, side), True), else_=False
         )

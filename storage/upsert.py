@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -77,6 +77,23 @@ def _chunks(rows: Sequence[Any], size: int = BATCH_SIZE) -> Iterable[Sequence[An
         yield rows[start : start + size]
 
 
+def _keys_condition(keys: Iterable[tuple[str, str]]) -> ColumnElement[bool]:
+    """(platform, platform_item_id) IN keys, spelled so that SQLite uses the unique index.
+
+    A row-value IN list makes SQLite scan the whole index (every item, for every chunk);
+    one ``platform = ? AND platform_item_id IN (...)`` per platform is an index search.
+    """
+    by_platform: dict[str, list[str]] = {}
+    for platform, platform_item_id in keys:
+        by_platform.setdefault(platform, []).append(platform_item_id)
+    return or_(
+        *(
+            and_(Item.platform == platform, Item.platform_item_id.in_(ids))
+            for platform, ids in sorted(by_platform.items())
+        )
+    )
+
+
 def mark_dirty(session: Session, marks: Iterable[tuple[int, date]]) -> None:
     """Record that these (account, UTC day) pairs need their rollups recomputed."""
     rows = [{"account_id": account_id, "day": day} for account_id, day in set(marks)]
@@ -85,7 +102,8 @@ def mark_dirty(session: Session, marks: Iterable[tuple[int, date]]) -> None:
         session.execute(statement.on_conflict_do_nothing(index_elements=["account_id", "day"]))
 
 
-def _row_for(record: ItemRecord, account_id: int, seen_at: datetime) -> dict[str, Any]:
+def item_row(record: ItemRecord, account_id: int, seen_at: datetime) -> dict[str, Any]:
+    """The items-table row for a record first seen at ``seen_at``."""
     return {
         "platform": record.platform,
         "platform_item_id": record.platform_item_id,
@@ -153,10 +171,10 @@ def _upsert_item_chunk(
                 Item.mentions_account,
                 Item.removed_at,
                 *(getattr(Item, name) for name in _MUTABLE_ITEM_FIELDS),
-            ).where(tuple_(Item.platform, Item.platform_item_id).in_(keys))
+            ).where(_keys_condition(keys))
         )
     }
-    rows = [_row_for(record, account_id, seen_at) for record in chunk]
+    rows = [item_row(record, account_id, seen_at) for record in chunk]
     result = UpsertResult()
     dirty: set[tuple[int, date]] = set()
     for row in rows:
@@ -170,7 +188,10 @@ def _upsert_item_chunk(
         else:
             result.unchanged += 1
 
-    statement = _insert_for(session, Item).values(rows)
+    # Against the table, executed with a list of rows: compiled once and sent as batched
+    # multi-row INSERTs (SQLAlchemy "insertmanyvalues"), not one statement per chunk.
+    items = Item.__table__
+    statement = _insert_for(session, items)
     excluded = statement.excluded
     set_: dict[str, Any] = {name: getattr(excluded, name) for name in _MUTABLE_ITEM_FIELDS}
     set_["last_seen"] = excluded.last_seen
@@ -178,15 +199,15 @@ def _upsert_item_chunk(
     # must not be forgotten when the item is seen again without it.
     set_["root_id"] = func.coalesce(excluded.root_id, Item.root_id)
     # Once seen as a mention, an item stays one even when later seen only in a thread.
-    set_["mentions_account"] = or_(Item.mentions_account, excluded.mentions_account)
+    set_["mentions_account"] = or_(items.c.mentions_account, excluded.mentions_account)
     # A hidden item keeps the time it was first seen hidden; an item seen again in the
     # open (unhidden, or a transient miss) is no longer removed.
-    set_["removed_at"] = func.coalesce(Item.removed_at, excluded.removed_at)
-    set_["removed_reason"] = func.coalesce(Item.removed_reason, excluded.removed_reason)
+    set_["removed_at"] = func.coalesce(items.c.removed_at, excluded.removed_at)
+    set_["removed_reason"] = func.coalesce(items.c.removed_reason, excluded.removed_reason)
     statement = statement.on_conflict_do_update(
         index_elements=["platform", "platform_item_id"], set_=set_
-    ).returning(Item.platform_item_id, Item.id)
-    for platform_item_id, item_id in session.execute(statement):
+    ).returning(items.c.platform_item_id, items.c.id)
+    for platform_item_id, item_id in session.execute(statement, rows):
         result.ids[platform_item_id] = item_id
     reappeared = [
         r["platform_item_id"]
@@ -296,7 +317,7 @@ def upsert_likes(
             for row in session.execute(
                 select(
                     Item.id, Item.platform, Item.platform_item_id, Item.account_id, Item.created_at
-                ).where(tuple_(Item.platform, Item.platform_item_id).in_(list(item_keys)))
+                ).where(_keys_condition(item_keys))
             )
         }
         rows = []
@@ -318,16 +339,21 @@ def upsert_likes(
             )
         if not rows:
             continue
-        known = set(
-            session.execute(
-                select(Like.item_id, Like.liker_id).where(
-                    tuple_(Like.item_id, Like.liker_id).in_(
-                        [(r["item_id"], r["liker_id"]) for r in rows]
-                    )
+        known = {
+            (row.item_id, row.liker_id): row.is_own
+            for row in session.execute(
+                select(Like.item_id, Like.liker_id, Like.is_own).where(
+                    Like.item_id.in_({r["item_id"] for r in rows})
                 )
-            ).all()
-        )
+            )
+        }
         new_rows = [r for r in rows if (r["item_id"], r["liker_id"]) not in known]
+        # A known like whose own-side flag flips changes self-likes: mark it like a new one.
+        flipped = [
+            r
+            for r in rows
+            if (key := (r["item_id"], r["liker_id"])) in known and known[key] != r["is_own"]
+        ]
         result.new += len(new_rows)
         result.known += len(rows) - len(new_rows)
         statement = _insert_for(session, Like).values(rows)
@@ -343,7 +369,7 @@ def upsert_likes(
                 },
             )
         )
-        new_item_ids = {r["item_id"] for r in new_rows}
+        new_item_ids = {r["item_id"] for r in new_rows + flipped}
         mark_dirty(
             session,
             {

@@ -206,3 +206,27 @@ def test_roots_worked_out_later_are_kept_and_set_only_where_unknown(session):
                          seen_at=T0 + timedelta(hours=2))  # fmt: skip
     session.commit()
     assert moved.updated == 1 and _rows(session)["7"].root_id == "2"  # a payload that knows wins
+
+
+def test_a_like_turning_into_a_self_like_marks_the_liked_items_day(session):
+    client = add_client(session)
+    account = add_account(session, client)
+    # the liked item is a customer's, two days later than anything else
+    upsert_items(session, account.id, [item("7", minutes=2 * 1440)])
+    upsert_likes(session, [LikeRecord("x", "7", "555", "jana_agency", is_own=False)])
+    session.query(RollupDirty).delete()
+    session.commit()
+
+    # the same like seen again, now known to be the agency's: the flag flips
+    upsert_likes(session, [LikeRecord("x", "7", "555", "jana_agency", is_own=True)])
+    session.commit()
+    assert session.scalar(select(Like.is_own)) is True
+    assert _dirty(session) == {(account.id, (T0 + timedelta(days=2)).date())}
+
+    # and back through refresh_own_flags when no identity says so
+    session.query(RollupDirty).delete()
+    session.commit()
+    assert refresh_own_flags(session, client.id) == 0  # no item changed
+    session.commit()
+    assert session.scalar(select(Like.is_own)) is False
+    assert _dirty(session) == {(account.id, (T0 + timedelta(days=2)).date())}

@@ -51,6 +51,8 @@ def _register() -> None:
         database,
         email,
         identities,
+        importing,
+        metrics,
         serve,
         service,
         status,

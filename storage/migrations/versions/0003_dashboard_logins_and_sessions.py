@@ -1,7 +1,7 @@
 """dashboard logins and sessions
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-28 05:25:53.142030
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,654 @@
+"""Item facts: each item's role and, for inbound items, whether and when it was answered.
+
+The facts are computed by SQL inside the database, for a *scope* of threads at a time:
+everything an answer rule looks at (parent, root, the author's later messages, the
+top-level comment) lies inside the item's thread, so recomputing every thread that a new
+or changed item touches is exactly enough. A full rebuild is the same statements without
+the scope. Two steps run in Python because SQL cannot express them portably, and both
+touch only the facts in scope: question classification of items not classified yet, and
+the business-hours response time of answered items of clients with a schedule.
+
+The facts of the scope are built in a temporary table ``rw_facts`` (small in an
+incremental run, unlogged on PostgreSQL), completed there by index-driven updates, and
+then swapped into ``item_facts`` with one delete and one insert: every stored fact is
+written once per run, whatever the number of steps. Work tables are temporary (per
+connection), so two processes never share them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from time import perf_counter
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Engine, MetaData, Table, bindparam, text
+from sqlalchemy.orm import Session
+
+from metrics.clock import BusinessClock, microseconds
+from metrics.questions import QuestionPatterns, default_patterns, is_question
+from metrics.settings import ensure_settings
+from metrics.sql import (
+    ANSWER_ROLES,
+    FLAT_PLATFORMS,
+    OWN_ROLES,
+    Dialect,
+    from_us,
+    hour_of_week_sql,
+    local_offset_sql,
+    local_week_sql,
+    sql_list,
+    utc_offsets,
+)
+from storage.types import UTCDateTime
+
+BATCH = 5000
+
+WORK_TABLES = {
+    "rw_threads_raw": "platform VARCHAR(16) NOT NULL, thread_key VARCHAR(300) NOT NULL",
+    "rw_threads": (
+        "platform VARCHAR(16) NOT NULL, thread_key VARCHAR(300) NOT NULL, "
+        "PRIMARY KEY (platform, thread_key)"
+    ),
+    "rw_items": "item_id {bigint} PRIMARY KEY",
+    "rw_weeks_raw": "account_id INTEGER NOT NULL, week INTEGER NOT NULL",
+    "rw_weeks": (
+        "account_id INTEGER NOT NULL, week INTEGER NOT NULL, PRIMARY KEY (account_id, week)"
+    ),
+    "rw_client_weeks": (
+        "client_id INTEGER NOT NULL, week INTEGER NOT NULL, PRIMARY KEY (client_id, week)"
+    ),
+    "rw_client_accounts": (
+        "account_id INTEGER NOT NULL, week INTEGER NOT NULL, PRIMARY KEY (account_id, week)"
+    ),
+    "rw_first": "item_id {bigint} PRIMARY KEY, first_us {bigint} NOT NULL, rule INTEGER NOT NULL",
+    "rw_values": "item_id {bigint} PRIMARY KEY, value {bigint}",
+}
+
+
+def analyze(session: Session, *tables: str, sqlite: bool = True) -> None:
+    """Give the planner statistics of freshly filled work tables.
+
+    Without them both databases take a temporary table for large and drive a join from
+    the big table (a scan of every fact) instead of following indexes from the few rows
+    in the work table. PostgreSQL never auto-analyses temporary tables.
+    """
+    name = session.get_bind().dialect.name
+    if name == "postgresql" or (name == "sqlite" and sqlite):
+        for table in tables:
+            session.execute(text(f"ANALYZE {table}"))
+
+
+def create_work_tables(session: Session, dialect: Dialect) -> None:
+    for name, columns in WORK_TABLES.items():
+        session.execute(text(dialect.temp_table(name, columns.format(bigint=dialect.bigint))))
+        session.execute(text(f"DELETE FROM {name}"))
+
+
+def drop_work_tables(session: Session) -> None:
+    for name in WORK_TABLES:
+        session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+
+
+@dataclass
+class Scope:
+    """Which items a run recomputes: those listed in ``rw_items``, or everything."""
+
+    everything: bool
+
+    def items(self, alias: str) -> str:
+        return "TRUE" if self.everything else f"{alias}.id IN (SELECT item_id FROM rw_items)"
+
+    def facts(self, alias: str = "item_facts") -> str:
+        if self.everything:
+            return "TRUE"
+        return f"{alias}.item_id IN (SELECT item_id FROM rw_items)"
+
+    def item_pages(self) -> str:
+        """FROM clause over the items in scope, ordered by ``i.id`` from the smaller side."""
+        if self.everything:
+            return "items i WHERE i.id > :after"
+        return "rw_items s JOIN items i ON i.id = s.item_id WHERE s.item_id > :after"
+
+
+@dataclass
+class FactsResult:
+    threads: int = 0
+    items: int = 0
+    classified: int = 0
+    answered: int = 0
+    business_computed: int = 0
+    weeks: set[tuple[int, int]] = field(default_factory=set)
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+# --- scope -------------------------------------------------------------------------------
+
+# The threads of the items of a marked day, the threads their facts were in before (a
+# changed root), and the threads of their parents (a reply filed under another root than
+# the item it answers).
+_THREADS_OF_DAY = """
+INSERT INTO rw_threads_raw (platform, thread_key)
+SELECT i.platform, COALESCE(i.root_id, i.platform_item_id) FROM items i
+WHERE i.account_id = :account_id AND i.created_at >= :first AND i.created_at < :after
+UNION ALL
+SELECT f.platform, f.thread_key FROM item_facts f JOIN items i ON i.id = f.item_id
+WHERE i.account_id = :account_id AND i.created_at >= :first AND i.created_at < :after
+UNION ALL
+SELECT p.platform, COALESCE(p.root_id, p.platform_item_id)
+FROM items i JOIN items p ON p.platform = i.platform AND p.platform_item_id = i.parent_id
+WHERE i.account_id = :account_id AND i.created_at >= :first AND i.created_at < :after
+"""
+
+
+def add_marked_days(session: Session, marks: Iterable[tuple[int, date]]) -> None:
+    """Put the threads of items created on these (account, UTC day) pairs in scope."""
+    rows = [
+        {
+            "account_id": account_id,
+            "first": datetime.combine(day, time(0), tzinfo=UTC),
+            "after": datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC),
+        }
+        for account_id, day in marks
+    ]
+    if rows:
+        statement = text(_THREADS_OF_DAY).bindparams(
+            bindparam("first", type_=UTCDateTime()), bindparam("after", type_=UTCDateTime())
+        )
+        session.execute(statement, rows)
+
+
+def add_client_weeks(session: Session, client_id: int, first_week: int | None) -> None:
+    """Put the threads of a client's facts from ``first_week`` on (all when None) in scope."""
+    week_condition = "" if first_week is None else "AND f.local_week >= :first_week"
+    session.execute(
+        text(
+            f"""
+INSERT INTO rw_threads_raw (platform, thread_key)
+SELECT f.platform, f.thread_key FROM item_facts f
+WHERE f.account_id IN (SELECT id FROM accounts WHERE client_id = :client_id) {week_condition}
+"""
+        ),
+        {"client_id": client_id, "first_week": first_week},
+    )
+
+
+def close_scope(session: Session) -> int:
+    """Deduplicate the threads in scope and list their items; returns the thread count."""
+    session.execute(
+        text(
+            "INSERT INTO rw_threads (platform, thread_key) "
+            "SELECT DISTINCT platform, thread_key FROM rw_threads_raw"
+        )
+    )
+    analyze(session, "rw_threads")
+    session.execute(
+        text(
+            """
+INSERT INTO rw_items (item_id)
+SELECT i.id FROM rw_threads t JOIN items i ON i.platform = t.platform AND i.root_id = t.thread_key
+UNION
+SELECT i.id FROM rw_threads t JOIN items i
+  ON i.platform = t.platform AND i.platform_item_id = t.thread_key
+  AND (i.root_id IS NULL OR i.root_id = i.platform_item_id)
+UNION
+SELECT f.item_id FROM rw_threads t JOIN item_facts f
+  ON f.platform = t.platform AND f.thread_key = t.thread_key
+"""
+        )
+    )
+    analyze(session, "rw_items")
+    return int(session.execute(text("SELECT COUNT(*) FROM rw_threads")).scalar_one())
+
+
+def record_weeks(session: Session, scope: Scope) -> None:
+    """Remember the (account, week) pairs of the facts in scope: their rollups change."""
+    session.execute(
+        text(
+            "INSERT INTO rw_weeks_raw (account_id, week) "
+            f"SELECT DISTINCT f.account_id, f.local_week FROM item_facts f WHERE {scope.facts('f')}"
+        )
+    )
+
+
+def close_weeks(session: Session) -> set[tuple[int, int]]:
+    session.execute(
+        text(
+            "INSERT INTO rw_weeks (account_id, week) "
+            "SELECT DISTINCT account_id, week FROM rw_weeks_raw"
+        )
+    )
+    session.execute(
+        text(
+            "INSERT INTO rw_client_weeks (client_id, week) "
+            "SELECT DISTINCT a.client_id, w.week FROM rw_weeks w "
+            "JOIN accounts a ON a.id = w.account_id"
+        )
+    )
+    analyze(session, "rw_weeks", "rw_client_weeks")
+    rows = session.execute(text("SELECT account_id, week FROM rw_weeks"))
+    return {(row[0], row[1]) for row in rows}
+
+
+def add_drifted_client_weeks(session: Session, pairs: Iterable[tuple[int, int]]) -> None:
+    """Client weeks to recompute although none of their facts changed (a purged account)."""
+    rows = [{"client_id": client_id, "week": week} for client_id, week in pairs]
+    if rows:
+        session.execute(
+            text(
+                "INSERT INTO rw_client_weeks (client_id, week) SELECT :client_id, :week "
+                "WHERE NOT EXISTS (SELECT 1 FROM rw_client_weeks "
+                "WHERE client_id = :client_id AND week = :week)"
+            ),
+            rows,
+        )
+        analyze(session, "rw_client_weeks")
+
+
+# --- questions ---------------------------------------------------------------------------
+
+
+# rw_values as a Core table, so that rows go out as batched multi-row INSERTs.
+_RW_VALUES = Table(
+    "rw_values", MetaData(), Column("item_id", BigInteger), Column("value", BigInteger)
+)
+
+
+def _add_values(session: Session, values: list[tuple[int, int | None]]) -> None:
+    """Collect computed values in rw_values (in the database, not in Python memory)."""
+    if values:
+        session.execute(
+            _RW_VALUES.insert(), [{"item_id": item_id, "value": value} for item_id, value in values]
+        )
+
+
+def _apply_values(session: Session, statement: str) -> None:
+    """One update from all collected values, then an empty rw_values for the next use."""
+    analyze(session, "rw_values")
+    session.execute(text(statement))
+    session.execute(text("DELETE FROM rw_values"))
+
+
+def _keyset(session: Session, query: str, params: dict[str, Any]) -> Iterator[list[Any]]:
+    """Rows of ``query`` (which must filter ``id > :after`` and order by id) in batches.
+
+    Keyset pages instead of one open cursor: the caller writes between pages, which an
+    open SQLite cursor on the same connection does not tolerate.
+    """
+    after = -1
+    while True:
+        rows = session.execute(text(query), {**params, "after": after, "limit": BATCH}).all()
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][0]
+
+
+# Updates driven by the table of new values (primary-key lookups both ways), once for all
+# pages: an UPDATE ... FROM may scan the whole target table on SQLite.
+_SET_QUESTIONS = """
+UPDATE items SET is_question = (SELECT v.value = 1 FROM rw_values v WHERE v.item_id = items.id)
+WHERE items.id IN (SELECT item_id FROM rw_values)"""
+
+
+def classify_questions(
+    session: Session,
+    scope: Scope,
+    patterns: QuestionPatterns | None = None,
+    reclassify: bool = False,
+) -> int:
+    """Set ``items.is_question`` on items from outside the own side; returns how many."""
+    patterns = patterns or default_patterns()
+    unclassified = "" if reclassify else "AND i.is_question IS NULL"
+    query = f"""
+SELECT i.id, i.text FROM {scope.item_pages()} AND NOT i.is_own {unclassified}
+ORDER BY i.id LIMIT :limit"""
+    done = 0
+    for rows in _keyset(session, query, {}):
+        _add_values(session, [(row[0], int(is_question(row[1], patterns))) for row in rows])
+        done += len(rows)
+    if done:
+        _apply_values(session, _SET_QUESTIONS)
+    return done
+
+
+# --- facts, built in rw_facts ------------------------------------------------------------
+
+# Indexes the rules need, created on rw_facts once it is filled.
+_FACT_INDEXES = (
+    "CREATE UNIQUE INDEX rw_facts_item ON rw_facts (item_id)",
+    "CREATE INDEX rw_facts_parent ON rw_facts (parent_item)",
+    "CREATE INDEX rw_facts_thread ON rw_facts (platform, thread_key, author_key, created_us)",
+    "CREATE INDEX rw_facts_top ON rw_facts (platform, top_key)",
+)
+
+
+def create_facts_table_sql(dialect: Dialect) -> list[str]:
+    """``rw_facts``: a temporary table shaped like item_facts, without its indexes.
+
+    On PostgreSQL its pages keep room for the updates that follow, so that they are
+    "heap-only" updates: no indexed column changes, no index is touched.
+    """
+    storage = " WITH (fillfactor = 50)" if dialect.name == "postgresql" else ""
+    return [
+        "DROP TABLE IF EXISTS rw_facts",
+        f"CREATE TEMPORARY TABLE rw_facts{storage} AS SELECT * FROM item_facts WHERE 1 = 0",
+    ]
+
+
+def _role_sql() -> str:
+    parent_own = "(p.is_own AND pa.client_id = a.client_id)"
+    root_own = "(r.is_own AND ra.client_id = a.client_id)"
+    return f"""CASE
+    WHEN i.kind = 'repost' THEN CASE WHEN i.is_own THEN 'own_repost' ELSE 'other' END
+    WHEN i.is_own THEN CASE
+      WHEN i.parent_id IS NULL THEN 'post'
+      WHEN {parent_own} THEN 'own_thread'
+      ELSE 'own_reply' END
+    WHEN i.mentions_account OR i.kind = 'visitor_post' OR {parent_own} OR {root_own}
+      THEN 'inbound'
+    ELSE 'other' END"""
+
+
+def insert_facts_sql(dialect: Dialect, scope: Scope) -> str:
+    """Facts of the items in scope into rw_facts: roles and structure, nothing derived yet."""
+    flat = sql_list(FLAT_PLATFORMS)
+    return f"""
+INSERT INTO rw_facts (item_id, client_id, account_id, platform, parent_item, thread_key,
+  top_key, author_key, created_us, local_week, hour_of_week, role, is_question, liked_by_own,
+  own_likes, removed, interactions, answered)
+SELECT i.id, a.client_id, i.account_id, i.platform, p.id,
+  COALESCE(i.root_id, i.platform_item_id),
+  CASE WHEN i.platform IN ({flat}) AND i.parent_id IS NOT NULL THEN
+    CASE WHEN i.parent_id = COALESCE(i.root_id, i.platform_item_id) THEN i.platform_item_id
+    ELSE i.parent_id END
+  END,
+  COALESCE(i.author_id, 'handle:' || LOWER(LTRIM(i.author_handle, '@'))),
+  {dialect.epoch_us("i.created_at")}, 0, 0,
+  {_role_sql()},
+  i.is_question,
+  EXISTS (SELECT 1 FROM likes l WHERE l.item_id = i.id AND l.is_own),
+  (SELECT COUNT(*) FROM likes l WHERE l.item_id = i.id AND l.is_own),
+  i.removed_at IS NOT NULL,
+  0,
+  FALSE
+FROM items i
+JOIN accounts a ON a.id = i.account_id
+LEFT JOIN items p ON p.platform = i.platform AND p.platform_item_id = i.parent_id
+LEFT JOIN accounts pa ON pa.id = p.account_id
+LEFT JOIN items r ON r.platform = i.platform AND r.platform_item_id = i.root_id AND r.id <> i.id
+LEFT JOIN accounts ra ON ra.id = r.account_id
+WHERE {scope.items("i")}
+"""
+
+
+def index_facts_sql(dialect: Dialect) -> list[str]:
+    statements = list(_FACT_INDEXES)
+    if dialect.name == "postgresql":
+        statements.append("ANALYZE rw_facts")  # temporary tables are never auto-analysed
+    return statements
+
+
+ZONES_SQL = """
+SELECT c.time_zone, MIN(f.created_us), MAX(f.created_us)
+FROM rw_facts f JOIN clients c ON c.id = f.client_id
+GROUP BY c.time_zone"""
+
+
+def local_time_sql(dialect: Dialect, time_zone: str, first_us: int, last_us: int) -> str:
+    """Local ISO week and hour of week of the facts of clients in ``time_zone``.
+
+    The zone's UTC offsets over the span become a CASE over the creation time, so the
+    database needs no time-zone support (SQLite has none). Bind ``:time_zone``.
+    """
+    offset = local_offset_sql("created_us", utc_offsets(time_zone, first_us, last_us))
+    local = f"(created_us + {offset})"
+    return f"""
+UPDATE rw_facts SET local_week = {local_week_sql(dialect, local)},
+  hour_of_week = {hour_of_week_sql(dialect, local)}
+WHERE client_id IN (SELECT id FROM clients WHERE time_zone = :time_zone)"""
+
+
+WEEKS_SQL = "SELECT DISTINCT client_id, local_week FROM rw_facts"
+
+WINDOWS_SQL = """
+UPDATE rw_facts SET window_us = (
+  SELECT CAST(s.answer_window_seconds AS BIGINT) * 1000000 FROM metric_settings s
+  WHERE s.client_id = rw_facts.client_id AND s.week = rw_facts.local_week)
+WHERE role = 'inbound'"""
+
+# Interactions of an own post: inbound items in its thread, likes by others, reposts.
+INTERACTIONS_SQL = """
+UPDATE rw_facts SET interactions =
+  (SELECT CASE WHEN i.like_count > rw_facts.own_likes
+            THEN i.like_count - rw_facts.own_likes ELSE 0 END + i.repost_count
+   FROM items i WHERE i.id = rw_facts.item_id)
+  + (SELECT COUNT(*) FROM rw_facts c
+     WHERE c.platform = rw_facts.platform AND c.thread_key = rw_facts.thread_key
+       AND c.role = 'inbound' AND c.client_id = rw_facts.client_id)
+WHERE role = 'post'"""
+
+
+def attribution_sql() -> list[str]:
+    """The first covering own reply of each inbound item (docs/metrics.md rules).
+
+    Everything an inbound item's answer depends on lies in its thread, and rw_facts
+    holds whole threads. Three statements: the earliest answer by the three rules into
+    ``rw_first``, copied to the facts, then answered, response time and settling time.
+    """
+    answer = sql_list(ANSWER_ROLES)
+    covers = (
+        f"r.role IN ({answer}) AND r.client_id = x.client_id "
+        "AND r.created_us <= x.created_us + x.window_us"
+    )
+    return [
+        f"""
+INSERT INTO rw_first (item_id, first_us, rule)
+SELECT item_id, first_us, rule FROM (
+  SELECT item_id, first_us, rule,
+    ROW_NUMBER() OVER (PARTITION BY item_id ORDER BY first_us, rule) AS rn
+  FROM (
+    SELECT x.item_id, r.created_us AS first_us, 1 AS rule
+    FROM rw_facts x JOIN rw_facts r ON r.parent_item = x.item_id
+    WHERE x.role = 'inbound' AND {covers} AND r.created_us >= x.created_us
+    UNION ALL
+    SELECT x.item_id, r.created_us, 2
+    FROM rw_facts x
+    JOIN rw_facts y ON y.platform = x.platform AND y.thread_key = x.thread_key
+      AND y.author_key = x.author_key AND y.created_us >= x.created_us
+      AND y.item_id <> x.item_id AND y.role IN ('inbound', 'other')
+    JOIN rw_facts r ON r.parent_item = y.item_id
+    WHERE x.role = 'inbound' AND {covers} AND r.created_us >= x.created_us
+    UNION ALL
+    SELECT x.item_id, r.created_us, 3
+    FROM rw_facts x JOIN rw_facts r ON r.platform = x.platform AND r.top_key = x.top_key
+      AND r.thread_key = x.thread_key
+    WHERE x.role = 'inbound' AND x.top_key IS NOT NULL AND {covers}
+      AND r.created_us > x.created_us
+  ) candidates
+) ranked
+WHERE rn = 1""",
+        """
+UPDATE rw_facts SET
+  first_response_us = (SELECT a.first_us FROM rw_first a WHERE a.item_id = rw_facts.item_id),
+  answer_rule = (SELECT a.rule FROM rw_first a WHERE a.item_id = rw_facts.item_id)
+WHERE item_id IN (SELECT item_id FROM rw_first)""",
+        """
+UPDATE rw_facts SET answered = (first_response_us IS NOT NULL),
+  response_us = first_response_us - created_us,
+  settles_us = COALESCE(first_response_us, created_us + window_us)
+WHERE role = 'inbound'""",
+    ]
+
+
+# Without a schedule the business-hours time is the wall-clock time.
+AROUND_THE_CLOCK_SQL = """
+UPDATE rw_facts SET business_us = response_us
+WHERE answered AND EXISTS (
+  SELECT 1 FROM metric_settings s
+  WHERE s.client_id = rw_facts.client_id AND s.week = rw_facts.local_week
+    AND s.business_hours IS NULL)"""
+
+SCHEDULED_PAGE_SQL = """
+SELECT f.item_id, f.created_us, f.first_response_us, s.business_hours, s.time_zone,
+  s.holiday_region
+FROM rw_facts f
+JOIN metric_settings s ON s.client_id = f.client_id AND s.week = f.local_week
+WHERE f.item_id > :after AND f.answered AND s.business_hours IS NOT NULL
+ORDER BY f.item_id LIMIT :limit"""
+
+SET_BUSINESS_SQL = """
+UPDATE rw_facts SET business_us = (
+  SELECT v.value FROM rw_values v WHERE v.item_id = rw_facts.item_id)
+WHERE item_id IN (SELECT item_id FROM rw_values)"""
+
+
+def business_times(rows: Iterable[Any]) -> list[tuple[int, int]]:
+    """(item_id, business-hours microseconds) for rows of SCHEDULED_PAGE_SQL."""
+    clocks: dict[tuple[str, str, str | None], BusinessClock] = {}
+    values = []
+    for item_id, created_us, first_us, hours, time_zone, region in rows:
+        key = (hours, time_zone, region)
+        clock = clocks.get(key)
+        if clock is None:
+            clock = clocks[key] = BusinessClock.from_settings(hours, time_zone, region)
+        values.append(
+            (item_id, microseconds(clock.business_time(from_us(created_us), from_us(first_us))))
+        )
+    return values
+
+
+def set_business_times(session: Session) -> int:
+    """Business-hours response times; computed in Python where a schedule applies."""
+    session.execute(text(AROUND_THE_CLOCK_SQL))
+    done = 0
+    for rows in _keyset(session, SCHEDULED_PAGE_SQL, {}):
+        values = business_times(rows)
+        _add_values(session, values)
+        done += len(values)
+    if done:
+        _apply_values(session, SET_BUSINESS_SQL)
+    return done
+
+
+def fact_index_ddl(dialect: Dialect) -> tuple[list[str], list[str]]:
+    """DROP and CREATE statements of item_facts' secondary indexes (from the model)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.schema import CreateIndex, DropIndex
+
+    from storage.models import ItemFact
+
+    compiler = sqlite.dialect() if dialect.name == "sqlite" else postgresql.dialect()
+    indexes = sorted(ItemFact.__table__.indexes, key=lambda index: str(index.name))
+    drops = [str(DropIndex(index).compile(dialect=compiler)) for index in indexes]
+    creates = [str(CreateIndex(index).compile(dialect=compiler)) for index in indexes]
+    return drops, creates
+
+
+def swap_facts_sql(dialect: Dialect, scope: Scope) -> list[str]:
+    """Replace the stored facts of the scope by rw_facts: one delete, one insert.
+
+    A rebuild replaces every fact: the secondary indexes are dropped and built again
+    afterwards, which is several times faster than maintaining them row by row.
+    """
+    if not scope.everything:
+        return [
+            "DELETE FROM item_facts WHERE item_id IN (SELECT item_id FROM rw_items)",
+            "INSERT INTO item_facts SELECT * FROM rw_facts",
+        ]
+    clear = "TRUNCATE item_facts" if dialect.name == "postgresql" else "DELETE FROM item_facts"
+    drops, creates = fact_index_ddl(dialect)
+    return [clear, *drops, "INSERT INTO item_facts SELECT * FROM rw_facts", *creates]
+
+
+class _Stages:
+    """Seconds spent per stage, for the benchmark and for ``RefreshResult.stages``."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._started = perf_counter()
+
+    def mark(self, name: str) -> None:
+        now = perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._started
+        self._started = now
+
+
+def _run(session: Session, statements: Iterable[str]) -> None:
+    for statement in statements:
+        session.execute(text(statement))
+
+
+def compute_facts(
+    session: Session,
+    dialect: Dialect,
+    scope: Scope,
+    now: datetime | None = None,
+    patterns: QuestionPatterns | None = None,
+    reclassify: bool = False,
+) -> FactsResult:
+    """Recompute the facts in scope (work tables filled by the caller)."""
+    result = FactsResult()
+    stages = _Stages()
+    result.classified = classify_questions(session, scope, patterns, reclassify)
+    stages.mark("questions (Python)")
+    record_weeks(session, scope)
+    _run(session, create_facts_table_sql(dialect))
+    result.items = session.execute(text(insert_facts_sql(dialect, scope))).rowcount or 0
+    _run(session, index_facts_sql(dialect))
+    stages.mark("roles")
+    for time_zone, first_us, last_us in session.execute(text(ZONES_SQL)).all():
+        session.execute(
+            text(local_time_sql(dialect, time_zone, first_us, last_us)), {"time_zone": time_zone}
+        )
+    analyze(session, "rw_facts", sqlite=False)  # weeks known: the settings joins need them
+    stages.mark("local time")
+    pairs = session.execute(text(WEEKS_SQL))
+    ensure_settings(session, {(row[0], row[1]) for row in pairs}, now)
+    _run(session, (WINDOWS_SQL, INTERACTIONS_SQL))
+    stages.mark("windows, interactions")
+    first, *rest = attribution_sql()
+    session.execute(text(first))
+    analyze(session, "rw_first")
+    _run(session, rest)
+    result.answered = int(session.execute(text("SELECT COUNT(*) FROM rw_first")).scalar_one())
+    analyze(session, "rw_facts", sqlite=False)  # answered known: later plans depend on it
+    stages.mark("answers")
+    result.business_computed = set_business_times(session)
+    stages.mark("business hours (Python)")
+    _run(session, swap_facts_sql(dialect, scope))
+    stages.mark("store")
+    session.execute(
+        text(
+            "INSERT INTO rw_weeks_raw (account_id, week) "
+            "SELECT DISTINCT account_id, local_week FROM rw_facts"
+        )
+    )
+    session.execute(text("DROP TABLE rw_facts"))
+    result.weeks = close_weeks(session)
+    stages.mark("weeks")
+    result.stages = stages.seconds
+    return result
+
+
+def engine_dialect(bind: Session | Engine) -> Dialect:
+    from metrics.sql import dialect_of
+
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    return dialect_of(engine.dialect.name)
+
+
+__all__ = [
+    "OWN_ROLES",
+    "ZONES_SQL",
+    "FactsResult",
+    "Scope",
+    "add_client_weeks",
+    "add_marked_days",
+    "close_scope",
+    "compute_facts",
+    "create_work_tables",
+    "drop_work_tables",
+    "engine_dialect",
+]

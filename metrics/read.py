@@ -1,0 +1,747 @@
+"""Reading metrics: stored rollups first, facts where a period or a median needs them.
+
+Everything here reads; nothing recomputes facts. A single ISO week of an account or a
+client is one row of ``account_weeks`` / ``client_weeks``. Other periods, widened verdict
+windows and lists are indexed queries over ``item_facts`` (account, week, time). The only
+part that depends on the clock is which unanswered items are still *waiting* (their
+answer window has not passed); those are few, recent, and read separately.
+
+Queries are batched over many subjects, so a portfolio page costs a handful of queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import Session
+
+from metrics.facts import engine_dialect
+from metrics.periods import Period, week_index, week_period
+from metrics.settings import SettingsInForce
+from metrics.sql import COUNT_NAMES, MEDIAN_NAMES, TIME_NAMES, figures_select, from_us, to_us
+from metrics.stats import ratio, wilson_interval
+from metrics.verdict import VerdictInputs, decide, extra_weeks_allowed
+from storage.models import AccountWeek, ClientWeek, HourCount
+from storage.types import UTCDateTime
+
+from metrics.results import (  # isort: skip
+    HOURS_PER_WEEK,
+    Coverage,
+    ItemRef,
+    Metrics,
+    ResponseTimes,
+    Subject,
+    VerdictResult,
+    WeekPoint,
+)
+
+COVERAGE_WEEKS = 8
+EVIDENCE_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Raw figures of a subject and period, as stored in a rollup row."""
+
+    posts: int = 0
+    own_replies: int = 0
+    own_thread: int = 0
+    reposts: int = 0
+    inbound: int = 0
+    questions: int = 0
+    answered: int = 0
+    answered_questions: int = 0
+    unanswered: int = 0
+    unanswered_questions: int = 0
+    liked_unanswered: int = 0
+    within_target: int = 0
+    interactions: int = 0
+    self_likes: int = 0
+    removed_inbound: int = 0
+    response_median_us: int | None = None
+    response_p90_us: int | None = None
+    business_median_us: int | None = None
+    business_p90_us: int | None = None
+    open_until_us: int | None = None
+    first_unanswered_us: int | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Figures:
+        get = row.get if isinstance(row, Mapping) else lambda name: getattr(row, name)
+        values: dict[str, Any] = {name: int(get(name) or 0) for name in COUNT_NAMES}
+        for name in (*MEDIAN_NAMES, *TIME_NAMES):
+            value = get(name)
+            values[name] = None if value is None else int(value)
+        return cls(**values)
+
+    def __add__(self, other: Figures) -> Figures:
+        """Counts add up; medians do not (None: read them from the facts)."""
+        values: dict[str, Any] = {
+            name: getattr(self, name) + getattr(other, name) for name in COUNT_NAMES
+        }
+        opens = [v for v in (self.open_until_us, other.open_until_us) if v is not None]
+        firsts = [v for v in (self.first_unanswered_us, other.first_unanswered_us) if v is not None]
+        values["open_until_us"] = max(opens) if opens else None
+        values["first_unanswered_us"] = min(firsts) if firsts else None
+        return Figures(**values)
+
+
+_FIGURE_FIELDS = [f.name for f in fields(Figures)]
+
+
+@dataclass(frozen=True)
+class Open:
+    """An inbound item not answered yet whose answer window has not passed."""
+
+    account_id: int
+    client_id: int
+    item_id: int
+    created_us: int
+    is_question: bool
+    liked_by_own: bool
+
+
+def _key(kind: str) -> str:
+    return "account_id" if kind == "account" else "client_id"
+
+
+class Reader:
+    """Batched queries over rollups and facts, at one moment ``now``."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.now_us = to_us(now)
+        self.dialect = engine_dialect(session)
+        self._longest_window: int | None = None
+
+    # --- figures ---------------------------------------------------------------------
+
+    def rollups(
+        self, kind: str, ids: Sequence[int], weeks: Iterable[int]
+    ) -> dict[tuple[int, int], Figures]:
+        table = AccountWeek if kind == "account" else ClientWeek
+        key = table.account_id if kind == "account" else table.client_id  # type: ignore[attr-defined]
+        weeks = list(weeks)
+        if not ids or not weeks:
+            return {}
+        rows = self.session.scalars(
+            select(table).where(key.in_(list(ids)), table.week.between(min(weeks), max(weeks)))
+        )
+        return {(getattr(row, _key(kind)), row.week): Figures.from_row(row) for row in rows}
+
+    def facts(
+        self, kind: str, subjects: Sequence[Subject], period: Period, time_zone: str
+    ) -> dict[int, Figures]:
+        """Figures (with medians) of each subject over ``period``, from the facts."""
+        if not subjects:
+            return {}
+        first, after = period.bounds(time_zone)
+        statement = text(
+            figures_select(
+                self.dialect,
+                [_key(kind)],
+                "item_facts f",
+                where=(
+                    "f.account_id IN :account_ids AND f.local_week BETWEEN :w0 AND :w1 "
+                    "AND f.created_us >= :first AND f.created_us < :after"
+                ),
+            )
+        ).bindparams(bindparam("account_ids", expanding=True))
+        rows = self.session.execute(
+            statement,
+            {
+                "account_ids": sorted({a for s in subjects for a in s.account_ids}),
+                "w0": week_index(period.start),
+                "w1": week_index(period.last_day),
+                "first": to_us(first),
+                "after": to_us(after),
+            },
+        ).mappings()
+        wanted = {s.id for s in subjects}
+        return {row[_key(kind)]: Figures.from_row(row) for row in rows if row[_key(kind)] in wanted}
+
+    def figures(
+        self, kind: str, subjects: Sequence[Subject], period: Period, time_zone: str
+    ) -> dict[int, Figures]:
+        """A single ISO week comes from its rollup row; any other period from the facts."""
+        if period.is_iso_week:
+            week = week_index(period.start)
+            rows = self.rollups(kind, [s.id for s in subjects], [week])
+            return {s.id: rows.get((s.id, week), Figures()) for s in subjects}
+        found = self.facts(kind, subjects, period, time_zone)
+        return {s.id: found.get(s.id, Figures()) for s in subjects}
+
+    # --- what is still waiting -----------------------------------------------------------
+
+    def longest_window_us(self) -> int:
+        if self._longest_window is None:
+            value = self.session.execute(
+                text("SELECT MAX(answer_window_seconds) FROM metric_settings")
+            ).scalar()
+            self._longest_window = int(value or 0) * 1_000_000
+        return self._longest_window
+
+    def open_items(self, account_ids: Sequence[int], period: Period, time_zone: str) -> list[Open]:
+        first, after = period.bounds(time_zone)
+        # Only items younger than the longest answer window can still be waiting.
+        first_us = max(to_us(first), self.now_us - self.longest_window_us() - 1)
+        after_us = to_us(after)
+        if not account_ids or first_us >= after_us:
+            return []
+        statement = text(
+            """
+SELECT f.account_id, f.client_id, f.item_id, f.created_us, f.is_question, f.liked_by_own
+FROM item_facts f
+WHERE f.account_id IN :account_ids AND f.local_week BETWEEN :w0 AND :w1
+  AND f.created_us >= :first AND f.created_us < :after
+  AND f.role = 'inbound' AND NOT f.answered AND f.settles_us > :now"""
+        ).bindparams(bindparam("account_ids", expanding=True))
+        rows = self.session.execute(
+            statement,
+            {
+                "account_ids": sorted(account_ids),
+                "w0": week_index(from_us(first_us).date()) - 1,
+                "w1": week_index(period.last_day),
+                "first": first_us,
+                "after": after_us,
+                "now": self.now_us,
+            },
+        )
+        return [Open(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5])) for row in rows]
+
+    # --- lists ---------------------------------------------------------------------------
+
+    def item_list(
+        self,
+        kind: str,
+        subjects: Sequence[Subject],
+        period: Period,
+        time_zone: str,
+        condition: str,
+        limit: int | None,
+        newest_first: bool = False,
+    ) -> dict[int, tuple[list[ItemRef], int]]:
+        """Per subject: the facts matching ``condition`` in the period, and their count."""
+        if not subjects:
+            return {}
+        first, after = period.bounds(time_zone)
+        order = "f.created_us DESC, f.item_id DESC" if newest_first else "f.created_us, f.item_id"
+        key = _key(kind)
+        statement = text(
+            f"""
+SELECT x.subject_id, x.total, x.item_id, x.settles_us, x.first_response_us, x.liked_by_own,
+  i.account_id, i.platform, i.platform_item_id, i.author_handle, i.text, i.permalink,
+  i.created_at, i.is_question, i.removed_at, i.removed_reason
+FROM (
+  SELECT f.{key} AS subject_id, f.item_id, f.settles_us, f.first_response_us, f.liked_by_own,
+    ROW_NUMBER() OVER (PARTITION BY f.{key} ORDER BY {order}) AS rn,
+    COUNT(*) OVER (PARTITION BY f.{key}) AS total
+  FROM item_facts f
+  WHERE f.account_id IN :account_ids AND f.local_week BETWEEN :w0 AND :w1
+    AND f.created_us >= :first AND f.created_us < :after AND ({condition})
+) x
+JOIN items i ON i.id = x.item_id
+WHERE x.rn <= :limit
+ORDER BY x.subject_id, x.rn"""
+        ).bindparams(bindparam("account_ids", expanding=True))
+        typed = statement.columns(created_at=UTCDateTime(), removed_at=UTCDateTime())
+        rows = self.session.execute(
+            typed,
+            {
+                "account_ids": sorted({a for s in subjects for a in s.account_ids}),
+                "w0": week_index(period.start),
+                "w1": week_index(period.last_day),
+                "first": to_us(first),
+                "after": to_us(after),
+                "now": self.now_us,
+                "limit": limit if limit is not None else 2**62,
+            },
+        ).mappings()
+        result: dict[int, tuple[list[ItemRef], int]] = {s.id: ([], 0) for s in subjects}
+        for row in rows:
+            subject_id = row["subject_id"]
+            if subject_id not in result:
+                continue
+            created, removed = row["created_at"], row["removed_at"]
+            reference = ItemRef(
+                item_id=row["item_id"],
+                account_id=row["account_id"],
+                platform=row["platform"],
+                platform_item_id=row["platform_item_id"],
+                author_handle=row["author_handle"],
+                text=row["text"] or "",
+                permalink=row["permalink"],
+                created_at=created,
+                age=self.now - created,
+                is_question=None if row["is_question"] is None else bool(row["is_question"]),
+                liked_by_own=bool(row["liked_by_own"]),
+                removed_at=removed,
+                removed_reason=row["removed_reason"],
+                settles_at=from_us(row["settles_us"]) if row["settles_us"] is not None else None,
+                answered_at=(
+                    from_us(row["first_response_us"])
+                    if row["first_response_us"] is not None
+                    else None
+                ),
+            )
+            items, _ = result[subject_id]
+            items.append(reference)
+            result[subject_id] = (items, int(row["total"]))
+        return result
+
+    # --- followers and hours -------------------------------------------------------------
+
+    def followers(
+        self, account_ids: Sequence[int], moment: datetime
+    ) -> dict[int, tuple[int, datetime]]:
+        """Per account the follower count closest to ``moment``: before it, else after."""
+        if not account_ids:
+            return {}
+        statement = text(
+            """
+SELECT account_id, followers, taken_at FROM (
+  SELECT account_id, followers, taken_at,
+    ROW_NUMBER() OVER (
+      PARTITION BY account_id
+      ORDER BY CASE WHEN taken_at <= :moment THEN 0 ELSE 1 END,
+        CASE WHEN taken_at <= :moment THEN taken_at END DESC, taken_at
+    ) AS rn
+  FROM follower_snapshots WHERE account_id IN :account_ids
+) ranked WHERE rn = 1"""
+        ).bindparams(
+            bindparam("account_ids", expanding=True),
+            bindparam("moment", type_=UTCDateTime()),
+        )
+        result = {}
+        for account_id, followers, taken_at in self.session.execute(
+            statement.columns(taken_at=UTCDateTime()),
+            {"account_ids": sorted(account_ids), "moment": moment},
+        ):
+            result[account_id] = (int(followers), taken_at)
+        return result
+
+    def hours(
+        self, account_ids: Sequence[int], period: Period, time_zone: str
+    ) -> dict[int, tuple[list[int], list[int]]]:
+        """Per account: inbound and own replies by local hour of week over ``period``."""
+        result: dict[int, tuple[list[int], list[int]]] = {
+            a: ([0] * HOURS_PER_WEEK, [0] * HOURS_PER_WEEK) for a in account_ids
+        }
+        if not account_ids:
+            return result
+        if period.week_aligned:
+            rows = self.session.execute(
+                select(
+                    HourCount.account_id, HourCount.hour, HourCount.inbound, HourCount.own_replies
+                ).where(
+                    HourCount.account_id.in_(list(account_ids)),
+                    HourCount.week.between(week_index(period.start), week_index(period.last_day)),
+                )
+            )
+        else:
+            first, after = period.bounds(time_zone)
+            rows = self.session.execute(
+                text(
+                    """
+SELECT f.account_id, f.hour_of_week,
+  SUM(CASE WHEN f.role = 'inbound' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN f.role = 'own_reply' THEN 1 ELSE 0 END)
+FROM item_facts f
+WHERE f.account_id IN :account_ids AND f.local_week BETWEEN :w0 AND :w1
+  AND f.created_us >= :first AND f.created_us < :after
+  AND f.role IN ('inbound', 'own_reply')
+GROUP BY f.account_id, f.hour_of_week"""
+                ).bindparams(bindparam("account_ids", expanding=True)),
+                {
+                    "account_ids": sorted(account_ids),
+                    "w0": week_index(period.start),
+                    "w1": week_index(period.last_day),
+                    "first": to_us(first),
+                    "after": to_us(after),
+                },
+            )
+        for account_id, hour, inbound, own_replies in rows:
+            result[account_id][0][hour] += int(inbound)
+            result[account_id][1][hour] += int(own_replies)
+        return result
+
+
+# --- turning figures into metrics --------------------------------------------------------
+
+
+def _us(value: int | None) -> timedelta | None:
+    return None if value is None else timedelta(microseconds=value)
+
+
+@dataclass(frozen=True)
+class _Split:
+    """Figures with the unanswered items split into missed and waiting at ``now``."""
+
+    figures: Figures
+    waiting: int
+    waiting_questions: int
+    waiting_liked: int
+    oldest_waiting_us: int | None
+
+    @property
+    def missed(self) -> int:
+        return self.figures.unanswered - self.waiting
+
+    @property
+    def missed_questions(self) -> int:
+        return self.figures.unanswered_questions - self.waiting_questions
+
+    @property
+    def settled(self) -> int:
+        return self.figures.answered + self.missed
+
+    def verdict_inputs(self) -> VerdictInputs:
+        return VerdictInputs(
+            posts=self.figures.posts,
+            own_replies=self.figures.own_replies,
+            inbound=self.figures.inbound,
+            answered=self.figures.answered,
+            missed=self.missed,
+            business_median=_us(self.figures.business_median_us),
+        )
+
+
+def _split(figures: Figures, opens: Iterable[Open]) -> _Split:
+    opens = list(opens)
+    return _Split(
+        figures=figures,
+        waiting=len(opens),
+        waiting_questions=sum(o.is_question for o in opens),
+        waiting_liked=sum(o.liked_by_own for o in opens),
+        oldest_waiting_us=min((o.created_us for o in opens), default=None),
+    )
+
+
+def _belongs(subject: Subject, item: Open) -> bool:
+    if subject.kind == "account":
+        return item.account_id == subject.id
+    return item.client_id == subject.id
+
+
+@dataclass
+class Request:
+    """One subject to compute, with its period and the settings in force."""
+
+    subject: Subject
+    period: Period
+    settings: SettingsInForce
+
+
+def compute(
+    reader: Reader, requests: Sequence[Request], evidence_limit: int = EVIDENCE_LIMIT
+) -> list[Metrics]:
+    """Metrics for many subjects; batched per kind, time zone and period."""
+    groups: dict[tuple[str, str, Period], list[Request]] = defaultdict(list)
+    for request in requests:
+        key = (request.subject.kind, request.subject.time_zone, request.period)
+        groups[key].append(request)
+    done: dict[tuple[str, int, Period], Metrics] = {}
+    for (kind, time_zone, period), members in groups.items():
+        for metrics in _compute_group(reader, kind, time_zone, period, members, evidence_limit):
+            done[(kind, metrics.subject.id, period)] = metrics
+    return [done[(r.subject.kind, r.subject.id, r.period)] for r in requests]
+
+
+def _compute_group(
+    reader: Reader,
+    kind: str,
+    time_zone: str,
+    period: Period,
+    members: list[Request],
+    evidence_limit: int,
+) -> list[Metrics]:
+    subjects = [m.subject for m in members]
+    account_ids = sorted({a for s in subjects for a in s.account_ids})
+    most_weeks = max(extra_weeks_allowed(period.days, m.settings) for m in members)
+    widest = period.widened(most_weeks)
+    base = reader.figures(kind, subjects, period, time_zone)
+    opens = reader.open_items(account_ids, widest, time_zone)
+    first_us, after_us = (to_us(moment) for moment in period.bounds(time_zone))
+
+    def opens_of(subject: Subject, start_us: int) -> list[Open]:
+        return [o for o in opens if _belongs(subject, o) and start_us <= o.created_us < after_us]
+
+    splits = {s.id: _split(base[s.id], opens_of(s, first_us)) for s in subjects}
+
+    # Thin periods: widen backwards week by week until enough items are settled.
+    windows: dict[int, int] = {}
+    thin = [
+        m
+        for m in members
+        if splits[m.subject.id].settled < m.settings.min_settled
+        and extra_weeks_allowed(period.days, m.settings) > 0
+    ]
+    if thin:
+        windows = _widen(reader, kind, time_zone, period, thin, opens, opens_of)
+    by_window: dict[int, list[Subject]] = defaultdict(list)
+    for subject in subjects:
+        by_window[windows.get(subject.id, 0)].append(subject)
+    window_figures: dict[int, _Split] = {}
+    evidence: dict[int, tuple[list[ItemRef], int]] = {}
+    for extra, members_of_window in by_window.items():
+        window = period.widened(extra)
+        if extra:
+            figures = reader.facts(kind, members_of_window, window, time_zone)
+            start_us = to_us(window.bounds(time_zone)[0])
+            for subject in members_of_window:
+                window_figures[subject.id] = _split(
+                    figures.get(subject.id, Figures()), opens_of(subject, start_us)
+                )
+        else:
+            for subject in members_of_window:
+                window_figures[subject.id] = splits[subject.id]
+        evidence.update(
+            reader.item_list(
+                kind,
+                members_of_window,
+                window,
+                time_zone,
+                "f.role = 'inbound' AND NOT f.answered AND f.settles_us <= :now",
+                evidence_limit,
+            )
+        )
+    followers = reader.followers(account_ids, period.bounds(time_zone)[1])
+    coverage = _coverages(reader, subjects, period, time_zone)
+    results = []
+    for member in members:
+        subject = member.subject
+        extra = windows.get(subject.id, 0)
+        window_split = window_figures[subject.id]
+        verdict_inputs = window_split.verdict_inputs()
+        unanswered, total = evidence.get(subject.id, ([], 0))
+        verdict = VerdictResult(
+            verdict=decide(verdict_inputs, member.settings),
+            window=period.widened(extra),
+            widened=extra > 0,
+            inputs=verdict_inputs,
+            interactions_per_post=ratio(
+                window_split.figures.interactions, window_split.figures.posts
+            ),
+            self_likes=window_split.figures.self_likes,
+            unanswered=tuple(unanswered),
+            unanswered_total=total,
+        )
+        results.append(_metrics(reader, member, splits[subject.id], verdict, followers, coverage))
+    return results
+
+
+def _widen(
+    reader: Reader,
+    kind: str,
+    time_zone: str,
+    period: Period,
+    thin: list[Request],
+    opens: list[Open],
+    opens_of: Any,
+) -> dict[int, int]:
+    """Extra weeks each thin subject's verdict window needs (its maximum if never enough)."""
+    chosen: dict[int, int] = {}
+    pending = {m.subject.id: m for m in thin}
+    most = max(extra_weeks_allowed(period.days, m.settings) for m in thin)
+    weekly: dict[tuple[int, int], Figures] = {}
+    if period.week_aligned:
+        first_week = week_index(period.start)
+        weekly = reader.rollups(
+            kind, list(pending), range(first_week - most, week_index(period.last_day) + 1)
+        )
+    for extra in range(1, most + 1):
+        if not pending:
+            break
+        window = period.widened(extra)
+        members = [
+            m for m in pending.values() if extra <= extra_weeks_allowed(period.days, m.settings)
+        ]
+        if period.week_aligned:
+            weeks = list(window.weeks)
+            counts = {
+                m.subject.id: sum(
+                    (weekly.get((m.subject.id, w), Figures()) for w in weeks), Figures()
+                )
+                for m in members
+            }
+        else:
+            counts = reader.facts(kind, [m.subject for m in members], window, time_zone)
+        start_us = to_us(window.bounds(time_zone)[0])
+        for member in members:
+            split = _split(
+                counts.get(member.subject.id, Figures()), opens_of(member.subject, start_us)
+            )
+            limit = extra_weeks_allowed(period.days, member.settings)
+            if split.settled >= member.settings.min_settled or extra == limit:
+                chosen[member.subject.id] = extra
+                del pending[member.subject.id]
+    return chosen
+
+
+def _coverages(
+    reader: Reader, subjects: Sequence[Subject], period: Period, time_zone: str
+) -> dict[int, Coverage]:
+    reference = period.widened(max(0, COVERAGE_WEEKS - -(-period.days // 7)))
+    account_ids = sorted({a for s in subjects for a in s.account_ids})
+    in_period = reader.hours(account_ids, period, time_zone)
+    in_reference = reader.hours(account_ids, reference, time_zone)
+    result = {}
+    for subject in subjects:
+        inbound = [0] * HOURS_PER_WEEK
+        own = [0] * HOURS_PER_WEEK
+        reference_own = [0] * HOURS_PER_WEEK
+        for account_id in subject.account_ids:
+            for hour in range(HOURS_PER_WEEK):
+                inbound[hour] += in_period[account_id][0][hour]
+                own[hour] += in_period[account_id][1][hour]
+                reference_own[hour] += in_reference[account_id][1][hour]
+        result[subject.id] = Coverage(tuple(inbound), tuple(own), reference, tuple(reference_own))
+    return result
+
+
+def _metrics(
+    reader: Reader,
+    request: Request,
+    split: _Split,
+    verdict: VerdictResult,
+    followers: dict[int, tuple[int, datetime]],
+    coverage: dict[int, Coverage],
+) -> Metrics:
+    subject, figures = request.subject, split.figures
+    settled = split.settled
+    answered_questions = figures.answered_questions
+    missed_questions = split.missed_questions
+    interactions_per_post = ratio(figures.interactions, figures.posts)
+    known = [followers[a] for a in subject.account_ids if a in followers]
+    follower_count = None
+    followers_at = None
+    if known and len(known) == len(subject.account_ids):
+        follower_count = sum(count for count, _ in known)
+        followers_at = max(moment for _, moment in known)
+    engagement = (
+        interactions_per_post / follower_count
+        if interactions_per_post is not None and follower_count
+        else None
+    )
+    return Metrics(
+        subject=subject,
+        period=request.period,
+        settings=request.settings,
+        computed_at=reader.now,
+        posts=figures.posts,
+        own_replies=figures.own_replies,
+        own_thread=figures.own_thread,
+        reposts=figures.reposts,
+        inbound=figures.inbound,
+        questions=figures.questions,
+        answered=figures.answered,
+        missed=split.missed,
+        waiting=split.waiting,
+        answered_questions=answered_questions,
+        missed_questions=missed_questions,
+        oldest_unanswered_at=(
+            from_us(figures.first_unanswered_us) if figures.first_unanswered_us else None
+        ),
+        oldest_waiting_at=from_us(split.oldest_waiting_us) if split.oldest_waiting_us else None,
+        response_ratio=ratio(figures.answered, settled),
+        response_ratio_interval=wilson_interval(figures.answered, settled),
+        question_response_ratio=ratio(answered_questions, answered_questions + missed_questions),
+        question_response_ratio_interval=wilson_interval(
+            answered_questions, answered_questions + missed_questions
+        ),
+        response_time=ResponseTimes(_us(figures.response_median_us), _us(figures.response_p90_us)),
+        business_response_time=ResponseTimes(
+            _us(figures.business_median_us), _us(figures.business_p90_us)
+        ),
+        within_target=figures.within_target,
+        within_target_ratio=ratio(figures.within_target, settled),
+        dialogue_share=ratio(figures.own_replies, figures.own_replies + figures.posts),
+        interactions=figures.interactions,
+        interactions_per_post=interactions_per_post,
+        followers=follower_count,
+        followers_at=followers_at,
+        engagement_rate=engagement,
+        self_likes=figures.self_likes,
+        liked_not_answered=figures.liked_unanswered - split.waiting_liked,
+        removed_inbound=figures.removed_inbound,
+        uncovered_share=coverage[subject.id].uncovered_share,
+        verdict=verdict,
+    )
+
+
+def week_points(
+    reader: Reader, subject: Subject, settings: Mapping[int, SettingsInForce]
+) -> list[WeekPoint]:
+    """One point per week of ``settings`` (week index -> settings in force), oldest first."""
+    weeks = sorted(settings)
+    most = max(extra_weeks_allowed(7, s) for s in settings.values())
+    rows = reader.rollups(subject.kind, [subject.id], range(weeks[0] - most, weeks[-1] + 1))
+    span = Period(week_period(weeks[0] - most).start, week_period(weeks[-1]).end)
+    opens = [
+        o
+        for o in reader.open_items(subject.account_ids, span, subject.time_zone)
+        if _belongs(subject, o)
+    ]
+
+    def split(counts: Figures, window: Period) -> _Split:
+        first_us, after_us = (to_us(m) for m in window.bounds(subject.time_zone))
+        return _split(counts, [o for o in opens if first_us <= o.created_us < after_us])
+
+    points = []
+    for week in weeks:
+        period = week_period(week)
+        own = split(rows.get((subject.id, week), Figures()), period)
+        # The verdict widens a thin week like everywhere else; only the widened window's
+        # medians need the facts.
+        limit = extra_weeks_allowed(7, settings[week])
+        extra, window_split = 0, own
+        while window_split.settled < settings[week].min_settled and extra < limit:
+            extra += 1
+            counts = sum(
+                (rows.get((subject.id, w), Figures()) for w in range(week - extra, week + 1)),
+                Figures(),
+            )
+            window_split = split(counts, period.widened(extra))
+        if extra:
+            window = period.widened(extra)
+            found = reader.facts(subject.kind, [subject], window, subject.time_zone)
+            window_split = split(found.get(subject.id, Figures()), window)
+        figures = own.figures
+        points.append(
+            WeekPoint(
+                period=period,
+                posts=figures.posts,
+                own_replies=figures.own_replies,
+                inbound=figures.inbound,
+                questions=figures.questions,
+                answered=figures.answered,
+                missed=own.missed,
+                waiting=own.waiting,
+                response_ratio=ratio(figures.answered, own.settled),
+                response_ratio_interval=wilson_interval(figures.answered, own.settled),
+                response_time=ResponseTimes(
+                    _us(figures.response_median_us), _us(figures.response_p90_us)
+                ),
+                business_response_time=ResponseTimes(
+                    _us(figures.business_median_us), _us(figures.business_p90_us)
+                ),
+                within_target_ratio=ratio(figures.within_target, own.settled),
+                dialogue_share=ratio(figures.own_replies, figures.own_replies + figures.posts),
+                verdict=decide(window_split.verdict_inputs(), settings[week]),
+                verdict_weeks=extra + 1,
+            )
+        )
+    return points
+
+
+def with_accounts(client: Metrics, accounts: Sequence[Metrics]) -> Metrics:
+    return replace(client, accounts=tuple(accounts))
+
+
+__all__ = ["Figures", "Reader", "Request", "compute", "with_accounts"]

@@ -1,0 +1,183 @@
+"""Keeping the facts and rollups up to date: incremental refresh and full rebuild.
+
+Storage marks every (account, UTC day) whose items or likes changed in ``rollup_dirty``,
+in the same transaction as the change. ``refresh`` claims those marks (deleting them in
+its own transaction), recomputes the facts of every thread with an item on a marked day,
+then the rollups of every week those facts fall in. An answer settles items up to the
+answer window before it, but always in its own thread, so the thread scope covers it.
+
+Everything happens in the caller's transaction: a crash or an error rolls the claim back
+with the rest, and the next refresh does the work again. Two refreshes never run at the
+same time (a PostgreSQL advisory lock; SQLite has a single writer anyway).
+"""
+
+from __future__ import annotations
+
+import time as clock
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, text
+from sqlalchemy.orm import Session
+
+from metrics.facts import (
+    FactsResult,
+    Scope,
+    add_client_weeks,
+    add_drifted_client_weeks,
+    add_marked_days,
+    close_scope,
+    compute_facts,
+    create_work_tables,
+    drop_work_tables,
+    engine_dialect,
+)
+from metrics.questions import QuestionPatterns
+from metrics.rollups import DRIFTED_CLIENT_WEEKS_SQL, rebuild_rollups
+from metrics.settings import forget_settings, sync_settings
+from storage.models import RollupDirty
+from storage.types import utcnow
+
+# pg_advisory_xact_lock key: "rw" "mt" (replywatch metrics) as an integer.
+_LOCK_KEY = 0x7277_6D74
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """What a refresh or rebuild recomputed."""
+
+    rebuilt: bool
+    marks: int  # (account, day) marks claimed
+    threads: int  # threads whose facts were recomputed (0 on a rebuild: all of them)
+    items: int  # facts written
+    classified: int  # items newly classified as question or not
+    answered: int  # inbound items found answered among them
+    business_computed: int  # business-hours times computed in Python
+    account_weeks: int  # account-week rollups written
+    client_weeks: int  # client-week rollups written
+    weeks: frozenset[tuple[int, int]]  # (account_id, week) pairs recomputed
+    seconds: float
+    stages: tuple[tuple[str, float], ...] = ()  # seconds per stage, in order
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return self.items == 0 and self.account_weeks == 0 and not self.weeks
+
+
+def _lock(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+
+
+def _claim_marks(session: Session) -> list[tuple[int, date]]:
+    return [
+        (row.account_id, row.day)
+        for row in session.execute(
+            delete(RollupDirty).returning(RollupDirty.account_id, RollupDirty.day)
+        )
+    ]
+
+
+def refresh(
+    session: Session, *, now: datetime | None = None, patterns: QuestionPatterns | None = None
+) -> RefreshResult:
+    """Recompute what changed since the last refresh. Cheap when nothing did.
+
+    Safe to call repeatedly and after a crash; the caller commits (``session_scope``).
+    """
+    started = clock.perf_counter()
+    now = now or utcnow()
+    dialect = engine_dialect(session)
+    _lock(session)
+    marks = _claim_marks(session)
+    changes = sync_settings(session, now)
+    drifted = [tuple(row) for row in session.execute(text(DRIFTED_CLIENT_WEEKS_SQL))]
+    facts_changed = bool(marks or changes.running_weeks or changes.time_zones)
+    if not facts_changed and not drifted:
+        return RefreshResult(False, 0, 0, 0, 0, 0, 0, 0, 0, frozenset(), 0.0)
+    started_facts = clock.perf_counter()
+    create_work_tables(session, dialect)
+    add_marked_days(session, marks)
+    for client_id, first_week in changes.running_weeks.items():
+        if client_id not in changes.time_zones:
+            add_client_weeks(session, client_id, first_week)
+    for client_id in changes.time_zones:
+        add_client_weeks(session, client_id, None)
+    threads = close_scope(session)
+    scoped = clock.perf_counter()
+    if facts_changed:
+        facts = compute_facts(session, dialect, Scope(everything=False), now, patterns)
+    else:
+        facts = FactsResult()
+    add_drifted_client_weeks(session, drifted)
+    rolled = clock.perf_counter()
+    account_weeks, client_weeks = rebuild_rollups(session, dialect, everything=False, now=now)
+    drop_work_tables(session)
+    stages = (
+        ("scope", scoped - started_facts),
+        *facts.stages.items(),
+        ("rollups", clock.perf_counter() - rolled),
+    )
+    return RefreshResult(
+        rebuilt=False,
+        marks=len(marks),
+        threads=threads,
+        items=facts.items,
+        classified=facts.classified,
+        answered=facts.answered,
+        business_computed=facts.business_computed,
+        account_weeks=account_weeks,
+        client_weeks=client_weeks,
+        weeks=frozenset(facts.weeks),
+        seconds=clock.perf_counter() - started,
+        stages=stages,
+    )
+
+
+def rebuild(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    current_settings: bool = False,
+    reclassify: bool = False,
+    patterns: QuestionPatterns | None = None,
+) -> RefreshResult:
+    """Recompute every fact and rollup from the stored items.
+
+    Past weeks keep the settings stored with them unless ``current_settings`` is set;
+    ``reclassify`` classifies every item again (after the question patterns changed).
+    """
+    started = clock.perf_counter()
+    now = now or utcnow()
+    dialect = engine_dialect(session)
+    _lock(session)
+    marks = _claim_marks(session)
+    if current_settings:
+        forget_settings(session)
+    else:
+        sync_settings(session, now)
+    create_work_tables(session, dialect)
+    everything = Scope(everything=True)
+    facts = compute_facts(session, dialect, everything, now, patterns, reclassify)
+    rolled = clock.perf_counter()
+    account_weeks, client_weeks = rebuild_rollups(session, dialect, everything=True, now=now)
+    drop_work_tables(session)
+    if dialect.name == "postgresql":
+        # Fresh statistics after replacing every row: the next refresh plans with them.
+        for table in ("item_facts", "account_weeks", "client_weeks", "hour_counts"):
+            session.execute(text(f"ANALYZE {table}"))
+    stages = (*facts.stages.items(), ("rollups", clock.perf_counter() - rolled))
+    return RefreshResult(
+        rebuilt=True,
+        marks=len(marks),
+        threads=0,
+        items=facts.items,
+        classified=facts.classified,
+        answered=facts.answered,
+        business_computed=facts.business_computed,
+        account_weeks=account_weeks,
+        client_weeks=client_weeks,
+        weeks=frozenset(facts.weeks),
+        seconds=clock.perf_counter() - started,
+        stages=stages,
+    )

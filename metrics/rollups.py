@@ -1,0 +1,118 @@
+"""Weekly rollups: the stored figures of each account-week and client-week.
+
+Pages and emails read these rows instead of the facts: a portfolio of a thousand
+accounts is one indexed read per week. They are recomputed by SQL from the facts for
+exactly the (account, week) pairs whose facts changed (``rw_weeks``), or all of them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from metrics.facts import analyze
+from metrics.sql import COUNT_NAMES, FIGURE_SQL, MEDIAN_NAMES, Dialect, figures_select
+from storage.types import UTCDateTime, utcnow
+
+_FIGURE_COLUMNS = ", ".join([*(name for name, _ in FIGURE_SQL), *MEDIAN_NAMES])
+
+
+def rollup_sql(dialect: Dialect, everything: bool) -> list[str]:
+    """The statements recomputing the rollups of ``rw_weeks`` / ``rw_client_weeks`` (or all).
+
+    Bind ``:computed_at``.
+    """
+    if everything:
+        deletes = [
+            f"DELETE FROM {table}" for table in ("account_weeks", "client_weeks", "hour_counts")
+        ]
+        accounts_source = "item_facts f"
+        clients_source = "item_facts f"
+    else:
+        # The first two conditions let SQLite use the primary key; the last is exact.
+        deletes = [
+            f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {work}) "
+            f"AND week IN (SELECT week FROM {work}) "
+            f"AND ({key}, week) IN (SELECT {key}, week FROM {work})"
+            for table, key, work in (
+                ("account_weeks", "account_id", "rw_weeks"),
+                ("hour_counts", "account_id", "rw_weeks"),
+                ("client_weeks", "client_id", "rw_client_weeks"),
+            )
+        ]
+        accounts_source = (
+            "rw_weeks w JOIN item_facts f ON f.account_id = w.account_id AND f.local_week = w.week"
+        )
+        # rw_client_accounts: the client weeks spelled out per account, so that facts are
+        # reached by (account, week) like above, not by a scan of the client's history.
+        clients_source = (
+            "rw_client_accounts w JOIN item_facts f "
+            "ON f.account_id = w.account_id AND f.local_week = w.week"
+        )
+    accounts = (
+        f"INSERT INTO account_weeks (account_id, week, client_id, {_FIGURE_COLUMNS}, "
+        "computed_at)\n"
+        + figures_select(
+            dialect,
+            ["account_id", "local_week"],
+            accounts_source,
+            extra=(("client_id", "MIN(f.client_id)"),),
+            tail=", :computed_at",
+        )
+    )
+    clients = f"INSERT INTO client_weeks (client_id, week, {_FIGURE_COLUMNS}, computed_at)\n" + (
+        figures_select(dialect, ["client_id", "local_week"], clients_source, tail=", :computed_at")
+    )
+    hours = f"""
+INSERT INTO hour_counts (account_id, week, hour, inbound, own_replies)
+SELECT f.account_id, f.local_week, f.hour_of_week,
+  SUM(CASE WHEN f.role = 'inbound' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN f.role = 'own_reply' THEN 1 ELSE 0 END)
+FROM {accounts_source}
+WHERE f.role IN ('inbound', 'own_reply')
+GROUP BY f.account_id, f.local_week, f.hour_of_week"""
+    return [*deletes, accounts, clients, hours]
+
+
+def rebuild_rollups(
+    session: Session, dialect: Dialect, everything: bool, now: datetime | None = None
+) -> tuple[int, int]:
+    """Recompute the rollups; returns how many account-weeks and client-weeks were written."""
+    if not everything:
+        session.execute(
+            text(
+                "INSERT INTO rw_client_accounts (account_id, week) SELECT a.id, w.week "
+                "FROM rw_client_weeks w JOIN accounts a ON a.client_id = w.client_id"
+            )
+        )
+        analyze(session, "rw_client_accounts")
+    stamp = bindparam("computed_at", value=now or utcnow(), type_=UTCDateTime())
+    *deletes, accounts, clients, hours = rollup_sql(dialect, everything)
+    for statement in deletes:
+        session.execute(text(statement))
+    written_accounts = session.execute(text(accounts).bindparams(stamp)).rowcount
+    written_clients = session.execute(text(clients).bindparams(stamp)).rowcount
+    session.execute(text(hours))
+    return written_accounts or 0, written_clients or 0
+
+
+# Client weeks that no longer match their accounts' weeks: an account was deleted with
+# its items (``account remove --purge``), which leaves no dirty mark behind. Reads only
+# the rollups (a few rows per account and week), never the items.
+DRIFTED_CLIENT_WEEKS_SQL = """
+SELECT cw.client_id, cw.week FROM client_weeks cw
+LEFT JOIN (
+  SELECT a.client_id, aw.week, SUM(aw.posts) AS posts, SUM(aw.own_replies) AS own_replies,
+    SUM(aw.inbound) AS inbound, SUM(aw.answered) AS answered, SUM(aw.unanswered) AS unanswered,
+    SUM(aw.self_likes) AS self_likes
+  FROM account_weeks aw JOIN accounts a ON a.id = aw.account_id
+  GROUP BY a.client_id, aw.week
+) t ON t.client_id = cw.client_id AND t.week = cw.week
+WHERE t.client_id IS NULL OR t.posts <> cw.posts OR t.own_replies <> cw.own_replies
+  OR t.inbound <> cw.inbound OR t.answered <> cw.answered OR t.unanswered <> cw.unanswered
+  OR t.self_likes <> cw.self_likes"""
+
+
+__all__ = ["COUNT_NAMES", "DRIFTED_CLIENT_WEEKS_SQL", "rebuild_rollups", "rollup_sql"]
