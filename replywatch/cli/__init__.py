@@ -49,6 +49,7 @@ def _register() -> None:
         clients,
         collect,
         database,
+        demo,
         email,
         identities,
         importing,

@@ -11,7 +11,8 @@
 4. collects every account with the production collectors over HTTP twice: as the
    platforms looked a day earlier, and as they look now, so that comments hidden or
    deleted in between show up as removed;
-5. refreshes the metrics rollups from what was collected.
+5. refreshes the metrics rollups from what was collected and reads back each client's
+   verdicts (``demo.summary``).
 
 Nothing in here writes an item: what the metrics count is what the collectors stored.
 """
@@ -29,13 +30,15 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import Engine, select
 
-from collectors.run import Progress, RunSummary
+from metrics.api import RefreshResult
 from replywatch.cli.context import AppContext
 from replywatch.collecting import collect_account
 from replywatch.config import Settings
 from replywatch.demo.database import fresh_demo_database
 from replywatch.demo.platforms import SimulatedPlatforms, simulated_platforms
+from replywatch.demo.progress import CollectionRound, DemoAccount, DemoProgress
 from replywatch.demo.setup import Login, run_command, set_up_portfolio
+from replywatch.demo.summary import ClientOutcome, client_outcomes, refresh_metrics
 from sandbox.generator import DEMO_PORTFOLIO, DemoActivity, Portfolio, generate_demo
 from storage.engine import make_engine, session_scope
 from storage.models import Account, Client
@@ -55,31 +58,6 @@ class DemoOptions:
     portfolio: Portfolio = DEMO_PORTFOLIO
 
 
-@dataclass(frozen=True)
-class DemoAccount:
-    id: int
-    client: str
-    platform: str
-    handle: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.platform} {self.handle}"
-
-
-@dataclass(frozen=True)
-class CollectionRound:
-    """One collection of every account, as the platforms looked at ``moment``."""
-
-    name: str
-    moment: datetime
-    summaries: tuple[tuple[DemoAccount, RunSummary], ...] = ()
-
-    @property
-    def failed(self) -> list[tuple[DemoAccount, RunSummary]]:
-        return [(account, summary) for account, summary in self.summaries if summary.failed]
-
-
 @dataclass
 class DemoResult:
     options: DemoOptions
@@ -92,30 +70,13 @@ class DemoResult:
     rounds: list[CollectionRound] = field(default_factory=list)
     platforms: dict[str, str] = field(default_factory=dict)  # platform -> simulated URL
     api_calls: int = 0
+    refresh: RefreshResult | None = None
+    outcomes: list[ClientOutcome] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # step -> wall seconds
 
     @property
     def items_generated(self) -> int:
         return sum(len(world.posts) for world in self.activity.worlds.values())
-
-
-class DemoProgress:
-    """What the pipeline reports while it runs; the command line shows it. Does nothing."""
-
-    def step(self, text: str) -> None:
-        """A step starts."""
-
-    def round_started(self, round: CollectionRound, accounts: list[DemoAccount]) -> None:
-        """A collection round starts."""
-
-    def collecting(self, account: DemoAccount, progress: Progress) -> None:
-        """A collector reports progress on ``account``."""
-
-    def collected(self, account: DemoAccount, summary: RunSummary) -> None:
-        """``account`` is collected for the current round."""
-
-    def round_finished(self, round: CollectionRound) -> None:
-        """Every account is collected for the round."""
 
 
 def present_minute() -> datetime:
@@ -140,7 +101,7 @@ def secrets_environment(portfolio: Portfolio, base: Mapping[str, str]) -> dict[s
 def _accounts(engine: Engine) -> list[DemoAccount]:
     with session_scope(engine) as session:
         rows = session.execute(
-            select(Account, Client.name).join(Client).order_by(Client.name, Account.id)
+            select(Account, Client.name).join(Client).order_by(Client.id, Account.id)
         )
         return [
             DemoAccount(account.id, client, account.platform, account.handle)
@@ -231,6 +192,7 @@ def run_pipeline(
         logins = set_up_portfolio(app, options.portfolio)
         accounts = _accounts(engine)
         seconds["set up"] = time.perf_counter() - mark
+        progress.set_up(options.portfolio, accounts, logins)
 
         mark = time.perf_counter()
         with simulated_platforms(activity) as platforms:
@@ -244,12 +206,20 @@ def run_pipeline(
                 accounts=accounts,
                 platforms={platform: server.url for platform, server in platforms.servers.items()},
             )
+            progress.platforms_started(result.platforms)
             progress.step("Collecting from the simulated platforms")
             result.rounds = collect_everything(
                 engine, demo, activity, platforms, accounts, progress
             )
             result.api_calls = platforms.api_calls()
         seconds["collect"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        progress.step("Computing the metrics from what was collected")
+        result.refresh = refresh_metrics(engine)
+        seconds["metrics"] = time.perf_counter() - mark
+        progress.metrics_refreshed(result.refresh, seconds["metrics"])
+        result.outcomes = client_outcomes(engine, now)
     finally:
         engine.dispose()
     seconds["total"] = time.perf_counter() - started
