@@ -97,6 +97,7 @@ def test_the_demo_runs_the_pipeline_and_prints_what_it_found(first_run, demo_db)
     assert verdicts == {"Bäckerei Huber": "broadcast-only", "Velo Lindner": "partly responsive",
                         "Harbour Lane Books": "responsive"}  # fmt: skip
     assert "Last 12 weeks: broadcast-only 12." in out
+    assert "hidden or deleted since the first day: 2 on Facebook (hidden), 1 on Instagram" in out
     logins = {user: password for user, password, _ in LOGIN_ROW.findall(out)}
     assert logins == {user.username: demo_password(user.username) for user in DEMO_PORTFOLIO.users}
     assert "Pipeline done in" in out

@@ -10,6 +10,7 @@ scripts and CI).
 from __future__ import annotations
 
 import socket
+from collections import Counter
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -370,11 +371,18 @@ def _story(outcome: ClientOutcome) -> str:
         )
     if m.self_likes:
         parts.append(f"{m.self_likes} likes by the own side on its own posts")
-    if m.removed_inbound:
-        parts.append(f"{m.removed_inbound} customer comments hidden or deleted")
+    if m.liked_not_answered:
+        parts.append(f"{m.liked_not_answered} liked instead of answered")
     if m.waiting:
         parts.append(f"{m.waiting} still inside their answer window")
-    return "; ".join(parts) + f". Last {len(outcome.trend)} weeks: {_trend_text(outcome)}."
+    text = "; ".join(parts) + f". Last {len(outcome.trend)} weeks: {_trend_text(outcome)}."
+    if outcome.removed:
+        found = Counter(
+            f"{PLATFORM_NAMES[item.platform]} ({item.removed_reason})" for item in outcome.removed
+        )
+        listed = ", ".join(f"{count} on {where}" for where, count in sorted(found.items()))
+        text += f" Customer comments hidden or deleted since the first day: {listed}."
+    return text
 
 
 def _show_summary(console: Console, result: DemoResult) -> None:

@@ -219,7 +219,7 @@ def run_pipeline(
         result.refresh = refresh_metrics(engine)
         seconds["metrics"] = time.perf_counter() - mark
         progress.metrics_refreshed(result.refresh, seconds["metrics"])
-        result.outcomes = client_outcomes(engine, now)
+        result.outcomes = client_outcomes(engine, now, activity.start)
     finally:
         engine.dispose()
     seconds["total"] = time.perf_counter() - started

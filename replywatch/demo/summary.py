@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 
 from metrics import api
 from metrics.labels import Verdict
+from metrics.periods import local_today
 from storage.engine import session_scope
 from storage.models import Client
 
@@ -28,6 +29,7 @@ class ClientOutcome:
     metrics: api.Metrics  # the last full ISO week in the client's zone, with .accounts
     previous: api.Metrics  # the week before
     trend: tuple[api.WeekPoint, ...]  # TREND_WEEKS weeks ending with the last full week
+    removed: tuple[api.ItemRef, ...]  # customers' items hidden or deleted, whole history
 
     @property
     def verdict(self) -> Verdict:
@@ -49,8 +51,9 @@ def refresh_metrics(engine: Engine) -> api.RefreshResult:
         return api.refresh(session)
 
 
-def client_outcomes(engine: Engine, now: datetime) -> list[ClientOutcome]:
-    """Each client's numbers as the dashboard and the weekly email show them at ``now``."""
+def client_outcomes(engine: Engine, now: datetime, since: datetime) -> list[ClientOutcome]:
+    """Each client's numbers as the dashboard and the weekly email show them at ``now``;
+    removals are listed for everything collected from ``since`` on."""
     outcomes = []
     with session_scope(engine) as session:
         for client in session.scalars(select(Client).order_by(Client.id)):
@@ -59,5 +62,13 @@ def client_outcomes(engine: Engine, now: datetime) -> list[ClientOutcome]:
             trend = api.weekly_series(
                 session, client_id=client.id, weeks=TREND_WEEKS, last=current.period, now=now
             )
-            outcomes.append(ClientOutcome(client.name, current, previous, tuple(trend)))
+            history = api.date_range(
+                local_today(client.time_zone, since), local_today(client.time_zone, now)
+            )
+            removed = api.removed_items(
+                session, client_id=client.id, period=history, now=now, limit=None
+            )
+            outcomes.append(
+                ClientOutcome(client.name, current, previous, tuple(trend), tuple(removed))
+            )
     return outcomes
