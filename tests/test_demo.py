@@ -92,8 +92,8 @@ def test_the_demo_runs_the_pipeline_and_prints_what_it_found(first_run, demo_db)
     assert "as the platforms looked a day earlier (2026-11-17 09:30 UTC)" in out
     assert "as the platforms looked now (2026-11-18 09:30 UTC)" in out
     assert "The last full week (2026-W46) in replywatch's numbers" in out
-    verdicts = dict(re.findall(r"│ (Bäckerei Huber|Velo Lindner|Harbour Lane Books)\s+│ ([a-z -]+?)\s+│",
-                               out))  # fmt: skip
+    verdicts = dict(re.findall(r"^  (Bäckerei Huber|Velo Lindner|Harbour Lane Books)\s{2,}(\S.*?)\s{2,}",
+                               out, re.M))  # fmt: skip
     assert verdicts == {"Bäckerei Huber": "broadcast-only", "Velo Lindner": "partly responsive",
                         "Harbour Lane Books": "responsive"}  # fmt: skip
     assert "Last 12 weeks: broadcast-only 12." in out

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress as ProgressDisplay
@@ -316,38 +317,47 @@ def _trend_text(outcome: ClientOutcome) -> str:
     return ", ".join(f"{verdict_name(verdict)} {count}" for verdict, count in ordered)
 
 
-def _row(metrics: api.Metrics, name: str) -> list[str]:
+def _cells(metrics: api.Metrics, name: str) -> dict[str, str]:
     ratio = percent_text(metrics.response_ratio)
     interval = metrics.response_ratio_interval
     if metrics.response_ratio is not None and interval is not None:
         ratio += f" ({interval.low * 100:.0f}–{interval.high * 100:.0f})"
     widened = metrics.verdict.window_text()
-    verdict = metrics.verdict.name() + (f" ({widened})" if widened else "")
-    return [
-        name,
-        verdict,
-        ratio,
-        duration_text(metrics.response_time.median),
-        str(metrics.answered),
-        str(metrics.missed),
-        str(metrics.waiting),
-        percent_text(metrics.dialogue_share),
-        percent_text(metrics.uncovered_share),
-    ]
+    return {
+        "client / account": name,
+        "verdict": metrics.verdict.name() + (f" ({widened})" if widened else ""),
+        "response ratio": ratio,
+        "median": duration_text(metrics.response_time.median),
+        "answered": str(metrics.answered),
+        "missed": str(metrics.missed),
+        "waiting": str(metrics.waiting),
+        "dialogue": percent_text(metrics.dialogue_share),
+        "uncovered": percent_text(metrics.uncovered_share),
+    }
 
 
-def _summary_table(outcomes: list[ClientOutcome]) -> Table:
+# Column -> the narrowest it may get: words stay whole ("broadcast-only", "uncovered").
+_COLUMNS = {"client / account": 16, "verdict": 14, "response ratio": 9, "median": 6,
+            "answered": 8, "missed": 6, "waiting": 7, "dialogue": 8, "uncovered": 9}  # fmt: skip
+# What a terminal of fewer than FULL_WIDTH columns shows; the story lines add the rest.
+_NARROW = ("client / account", "verdict", "response ratio", "median", "missed", "uncovered")
+FULL_WIDTH = 135
+
+
+def _summary_table(outcomes: list[ClientOutcome], width: int) -> Table:
     weeks = sorted({o.metrics.period.label for o in outcomes})
-    out = table(
-        "client / account", "verdict", "response ratio", "median", "answered", "missed",
-        "waiting", "dialogue", "uncovered",
-        title=f"The last full week ({', '.join(weeks)}) in replywatch's numbers",
-    )  # fmt: skip
-    out.columns[0].no_wrap = True
+    shown = list(_COLUMNS) if width >= FULL_WIDTH else list(_NARROW)
+    out = table(*shown, title=f"The last full week ({', '.join(weeks)}) in replywatch's numbers")
+    out.box = box.SIMPLE_HEAD
+    for column in out.columns:
+        column.min_width = _COLUMNS[str(column.header)]
+    out.columns[0].overflow = "fold"  # a long handle breaks rather than losing its end
     for outcome in outcomes:
-        out.add_row(*_row(outcome.metrics, outcome.name), style="bold")
+        cells = _cells(outcome.metrics, outcome.name)
+        out.add_row(*(cells[name] for name in shown), style="bold")
         for account in outcome.metrics.accounts:
-            out.add_row(*_row(account, f"  {account.subject.label}"))
+            cells = _cells(account, f"  {account.subject.label}")
+            out.add_row(*(cells[name] for name in shown))
     return out
 
 
@@ -387,7 +397,7 @@ def _story(outcome: ClientOutcome) -> str:
 
 def _show_summary(console: Console, result: DemoResult) -> None:
     console.print()
-    console.print(_summary_table(result.outcomes))
+    console.print(_summary_table(result.outcomes, console.width))
     for outcome in result.outcomes:
         console.print(
             f"[bold]{escape(outcome.name)}[/bold]: {escape(_story(outcome))}", highlight=False
