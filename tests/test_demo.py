@@ -302,3 +302,54 @@ def test_the_served_dashboard_takes_the_printed_logins(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_replicated_portfolio_has_distinct_valid_handles_and_ids():
+    from collectors.handles import canonical_handle
+    from sandbox.generator.replicas import replicated
+
+    assert replicated(DEMO_PORTFOLIO, 1) is DEMO_PORTFOLIO
+    big = replicated(DEMO_PORTFOLIO, 120)
+    assert len(big.clients) == 360 and big.clients[:3] == DEMO_PORTFOLIO.clients
+    assert len(big.users) == 1 + 3 * 120  # one consultant sees every copy
+    specs = [(c.name, s) for c in big.clients for s in (*c.accounts, *c.identities)]
+    for _, spec in specs:
+        assert canonical_handle(spec.platform, spec.handle) == spec.handle
+    assert len({(s.platform, s.actor_id) for _, s in specs}) == len(specs)
+    assert len({(s.platform, s.handle) for _, s in specs}) == len(specs)
+    copy = big.client("Harbour Lane Books 120")
+    assert [a.handle for a in copy.accounts] == [
+        "harbourlanebooks120", "@harbourlanebooks120", "harbourlanebooks120.bsky.social"]  # fmt: skip
+    instagram = copy.accounts[1]
+    assert instagram.page_id == copy.accounts[0].actor_id  # still the copy's own Page
+    assert big.client("Bäckerei Huber 120").accounts[2].handle == "@baeckereihub120"  # X: 15
+    assert big.users[-1].clients == ("Harbour Lane Books 120",)
+    with pytest.raises(ValueError, match="copies must be 1 to 1000"):
+        replicated(DEMO_PORTFOLIO, 0)
+
+
+def test_a_bigger_portfolio_goes_the_same_way(tmp_path, capsys, monkeypatch):
+    for name, value in _environment(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    database = tmp_path / "big.db"
+    outcome = run_main(capsys, "demo", "--no-serve", "--copies", "2", "--db", str(database),
+                       "--now", NOW_TEXT)  # fmt: skip
+    assert outcome.code == 0, outcome.err
+    assert "a consultant's 6 clients with 16 accounts" in outcome.out
+    assert re.search(r"16 accounts \(16 ok\): \d+ calls, \d+ new", outcome.out)
+    assert ("All 6 clients, last full week: Bäckerei Huber: broadcast-only 2; Velo Lindner: "
+            "partly responsive 2; Harbour Lane Books: responsive 2.") in outcome.out  # fmt: skip
+    assert "Owners of the other copies: anna2 … olivia2 (3)" in outcome.out
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with session_scope(engine) as session:
+            names = session.scalars(select(Client.name).order_by(Client.id)).all()
+            second = session.scalar(select(Client.id).where(Client.name == "Velo Lindner 2"))
+            metrics = api.client_metrics(session, second, now=NOW)
+            users = set(session.scalars(select(User.username)))
+    finally:
+        engine.dispose()
+    assert names == [c.name for c in DEMO_PORTFOLIO.clients] + [
+        f"{c.name} 2" for c in DEMO_PORTFOLIO.clients]  # fmt: skip
+    assert metrics.verdict.verdict is Verdict.PARTLY_RESPONSIVE and metrics.inbound > 20
+    assert users == {"mara", "anna", "jonas", "olivia", "anna2", "jonas2", "olivia2"}

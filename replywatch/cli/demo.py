@@ -10,45 +10,30 @@ scripts and CI).
 from __future__ import annotations
 
 import socket
-from collections import Counter
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich import box
 from rich.console import Console
-from rich.markup import escape
-from rich.progress import Progress as ProgressDisplay
-from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from collectors.run import Progress, RunSummary
-from metrics.labels import Verdict, verdict_name
 from replywatch import validation
 from replywatch.cli import cli
-from replywatch.cli.collect import OUTCOME_STYLE, progress_text, summary_line
 from replywatch.cli.context import AppContext, BadInput, pass_app
-from replywatch.cli.formatting import table
-from replywatch.cli.metrics import duration_text, percent_text
-from replywatch.demo.progress import CollectionRound, DemoAccount, DemoProgress
+from replywatch.cli.demo_output import (
+    PLATFORM_NAMES,
+    reporter,
+    show_logins,
+    show_summary,
+    show_timing,
+)
 from replywatch.validation import InputError
 
 if TYPE_CHECKING:
-    from metrics import api
-    from replywatch.demo.pipeline import DemoOptions, DemoResult
-    from replywatch.demo.setup import Login
-    from replywatch.demo.summary import ClientOutcome
-    from sandbox.generator import Portfolio
+    from replywatch.demo.pipeline import DemoOptions
 
-PLATFORM_NAMES = {
-    "x": "X",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-}
 MAX_WEEKS = 104
+MAX_COPIES = 200
 
 
 @cli.command()
@@ -75,6 +60,13 @@ MAX_WEEKS = 104
     "--weeks", type=int, default=13, show_default=True, help="Weeks of history before now."
 )
 @click.option(
+    "--copies",
+    type=int,
+    default=1,
+    show_default=True,
+    help="The portfolio this many times over (3 clients and about 2,500 items each).",
+)
+@click.option(
     "--no-serve",
     is_flag=True,
     help="Stop after the summary instead of serving the dashboard (scripts, CI).",
@@ -92,6 +84,7 @@ def demo(
     seed: int,
     now_text: str | None,
     weeks: int,
+    copies: int,
     no_serve: bool,
     host: str | None,
     port: int | None,
@@ -108,6 +101,8 @@ def demo(
             raise InputError(f"--seed {seed} is not valid; expected a whole number from 0")
         if not 2 <= weeks <= MAX_WEEKS:
             raise InputError(f"--weeks {weeks} is not valid; expected 2 to {MAX_WEEKS}")
+        if not 1 <= copies <= MAX_COPIES:
+            raise InputError(f"--copies {copies} is not valid; expected 1 to {MAX_COPIES}")
     except InputError as exc:
         raise BadInput(str(exc)) from None
     settings = app.settings
@@ -126,13 +121,18 @@ def demo(
 
     console = app.console
     options = DemoOptions(
-        database=database_file or default_demo_path(), seed=seed, now=now, weeks=weeks
+        database=database_file or default_demo_path(),
+        seed=seed,
+        now=now,
+        weeks=weeks,
+        copies=copies,
     )
     _introduce(console, options)
-    result = run_pipeline(options, settings, _reporter(console))
-    _show_summary(console, result)
-    _show_logins(console, result.logins)
-    _show_timing(console, result)
+    detail = len(options.portfolio.clients)  # the first copy is shown in full
+    result = run_pipeline(options, settings, reporter(console, detail))
+    show_summary(console, result, detail)
+    show_logins(console, result.logins, {client.name for client in options.portfolio.clients})
+    show_timing(console, result)
     if address is None:
         console.print(
             f"The demo database stays in {options.database}; look around with, e.g.: "
@@ -145,11 +145,12 @@ def demo(
     if options.now is not None and len(weeks) == 1:
         # The dashboard's own "last full week" follows the real clock; show the demo's.
         shown += f"?period={weeks.pop()}"
+    consultant = next(login for login in result.logins if not login.clients)
     console.print(
-        f"\nOpen {shown} and log in as [bold]mara[/bold] (the consultant: the portfolio "
-        "compares the three clients; click a client for its verdict, evidence, weekly trends "
-        "and the hour-of-week heatmap) or as one of the owners, who see only their own "
-        "business.",
+        f"\nOpen {shown} and log in as [bold]{consultant.username}[/bold] (the consultant: the "
+        f"portfolio compares the {len(result.outcomes)} clients; click a client for its "
+        "verdict, evidence, weekly trends and the hour-of-week heatmap) or as one of the "
+        "owners, who see only their own business.",
         highlight=False,
     )
     serving = AppContext(
@@ -193,9 +194,11 @@ def _introduce(console: Console, options: DemoOptions) -> None:
     portfolio = options.portfolio
     platforms = ", ".join(PLATFORM_NAMES[p] for p in sorted(portfolio.platforms))
     moment = "now" if options.now is None else f"{options.now:%Y-%m-%d %H:%M} UTC"
+    clients = len(portfolio.clients) * options.copies
+    accounts = len(portfolio.accounts()) * options.copies
     console.print(
-        f"[bold]replywatch demo[/bold]: a consultant's {len(portfolio.clients)} clients with "
-        f"{len(portfolio.accounts())} accounts on {platforms}; {options.weeks} weeks of "
+        f"[bold]replywatch demo[/bold]: a consultant's {clients} clients with "
+        f"{accounts} accounts on {platforms}; {options.weeks} weeks of "
         f"activity up to {moment} (seed {options.seed}). No API keys: the platforms are "
         "simulated on this machine and replywatch's own collectors read them over HTTP.",
         highlight=False,
@@ -203,227 +206,5 @@ def _introduce(console: Console, options: DemoOptions) -> None:
     console.print(
         f"Demo database: {options.database} (made fresh; your own database is not touched)",
         markup=False,
-        highlight=False,
-    )
-
-
-# --- while the pipeline runs ----------------------------------------------------------------
-
-
-class _Report(DemoProgress):
-    """Steps and collection progress as plain lines (logs, pipes, CI)."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-
-    def step(self, text: str) -> None:
-        self.console.print(f"\n[bold]{escape(text)}[/bold]", highlight=False)
-
-    def set_up(
-        self, portfolio: Portfolio, accounts: list[DemoAccount], logins: list[Login]
-    ) -> None:
-        for spec in portfolio.clients:
-            listed = ", ".join(a.label for a in accounts if a.client == spec.name)
-            staff = f"; {len(spec.identities)} agency staff identities" if spec.identities else ""
-            self.console.print(
-                f"  {spec.name} ({spec.time_zone}, {spec.business_hours}, target "
-                f"{spec.target_text}): {listed}{staff}",
-                markup=False,
-                highlight=False,
-            )
-        users = ", ".join(f"{login.username} ({login.role})" for login in logins)
-        self.console.print(f"  users: {users}", markup=False, highlight=False)
-
-    def platforms_started(self, urls: dict[str, str]) -> None:
-        shown = ", ".join(f"{PLATFORM_NAMES[p]} {url}" for p, url in sorted(urls.items()))
-        self.console.print(f"  simulated platforms: {shown}", markup=False, highlight=False)
-
-    def round_started(self, round: CollectionRound, accounts: list[DemoAccount]) -> None:
-        self.console.print(
-            f"  as the platforms looked {round.name} ({round.moment:%Y-%m-%d %H:%M} UTC):",
-            markup=False,
-            highlight=False,
-        )
-
-    def collected(self, account: DemoAccount, summary: RunSummary) -> None:
-        self.console.print(
-            f"    {account.id} {account.label}: {summary_line(summary)}",
-            markup=False,
-            highlight=False,
-        )
-
-    def metrics_refreshed(self, refresh: api.RefreshResult, seconds: float) -> None:
-        self.console.print(
-            f"  {refresh.items} items, {refresh.account_weeks} account weeks and "
-            f"{refresh.client_weeks} client weeks computed in {seconds:.1f} s",
-            highlight=False,
-        )
-
-
-class _LiveReport(_Report):
-    """The same, with a live line per account while a terminal watches."""
-
-    def __init__(self, console: Console) -> None:
-        super().__init__(console)
-        self.display: ProgressDisplay | None = None
-        self.tasks: dict[int, TaskID] = {}
-
-    def round_started(self, round: CollectionRound, accounts: list[DemoAccount]) -> None:
-        super().round_started(round, accounts)
-        self.display = ProgressDisplay(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TextColumn("{task.fields[state]}"),
-            TimeElapsedColumn(),
-            console=self.console,
-        )
-        self.display.start()
-        self.tasks = {
-            account.id: self.display.add_task(
-                f"    {account.id} {escape(account.label)}", total=1, state="[dim]waiting[/dim]"
-            )
-            for account in accounts
-        }
-
-    def collecting(self, account: DemoAccount, progress: Progress) -> None:
-        if self.display is not None:
-            self.display.update(self.tasks[account.id], state=escape(progress_text(progress)))
-
-    def collected(self, account: DemoAccount, summary: RunSummary) -> None:
-        if self.display is not None:
-            style = OUTCOME_STYLE.get(summary.outcome, "")
-            self.display.update(
-                self.tasks[account.id],
-                completed=1,
-                state=f"[{style}]{escape(summary_line(summary))}[/{style}]",
-            )
-
-    def round_finished(self, round: CollectionRound) -> None:
-        if self.display is not None:
-            self.display.stop()
-            self.display = None
-
-
-def _reporter(console: Console) -> _Report:
-    return _LiveReport(console) if console.is_terminal else _Report(console)
-
-
-# --- after the pipeline -------------------------------------------------------------------
-
-
-def _trend_text(outcome: ClientOutcome) -> str:
-    counts = outcome.trend_verdicts()
-    ordered = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0].value))
-    return ", ".join(f"{verdict_name(verdict)} {count}" for verdict, count in ordered)
-
-
-def _cells(metrics: api.Metrics, name: str) -> dict[str, str]:
-    ratio = percent_text(metrics.response_ratio)
-    interval = metrics.response_ratio_interval
-    if metrics.response_ratio is not None and interval is not None:
-        ratio += f" ({interval.low * 100:.0f}–{interval.high * 100:.0f})"
-    widened = metrics.verdict.window_text()
-    return {
-        "client / account": name,
-        "verdict": metrics.verdict.name() + (f" ({widened})" if widened else ""),
-        "response ratio": ratio,
-        "median": duration_text(metrics.response_time.median),
-        "answered": str(metrics.answered),
-        "missed": str(metrics.missed),
-        "waiting": str(metrics.waiting),
-        "dialogue": percent_text(metrics.dialogue_share),
-        "uncovered": percent_text(metrics.uncovered_share),
-    }
-
-
-# Column -> the narrowest it may get: words stay whole ("broadcast-only", "uncovered").
-_COLUMNS = {"client / account": 16, "verdict": 14, "response ratio": 9, "median": 6,
-            "answered": 8, "missed": 6, "waiting": 7, "dialogue": 8, "uncovered": 9}  # fmt: skip
-# What a terminal of fewer than FULL_WIDTH columns shows; the story lines add the rest.
-_NARROW = ("client / account", "verdict", "response ratio", "median", "missed", "uncovered")
-FULL_WIDTH = 135
-
-
-def _summary_table(outcomes: list[ClientOutcome], width: int) -> Table:
-    weeks = sorted({o.metrics.period.label for o in outcomes})
-    shown = list(_COLUMNS) if width >= FULL_WIDTH else list(_NARROW)
-    out = table(*shown, title=f"The last full week ({', '.join(weeks)}) in replywatch's numbers")
-    out.box = box.SIMPLE_HEAD
-    for column in out.columns:
-        column.min_width = _COLUMNS[str(column.header)]
-    out.columns[0].overflow = "fold"  # a long handle breaks rather than losing its end
-    for outcome in outcomes:
-        cells = _cells(outcome.metrics, outcome.name)
-        out.add_row(*(cells[name] for name in shown), style="bold")
-        for account in outcome.metrics.accounts:
-            cells = _cells(account, f"  {account.subject.label}")
-            out.add_row(*(cells[name] for name in shown))
-    return out
-
-
-def _story(outcome: ClientOutcome) -> str:
-    """One sentence per client, made from its numbers."""
-    m = outcome.metrics
-    settled = m.answered + m.missed
-    parts = [f"{m.inbound} customer messages, {m.posts} posts, {m.own_replies} own replies"]
-    if m.verdict.verdict is Verdict.BROADCAST_ONLY:
-        parts.append(f"none of the {settled} settled messages answered")
-    elif settled:
-        parts.append(
-            f"{m.answered} of {settled} settled messages answered, half of them within "
-            f"{duration_text(m.response_time.median)} (target "
-            f"{duration_text(m.settings.response_target)})"
-        )
-    if m.uncovered_share and m.answered:
-        parts.append(
-            f"{percent_text(m.uncovered_share)} of the messages came in hours in which the "
-            "account never answers"
-        )
-    if m.self_likes:
-        parts.append(f"{m.self_likes} likes by the own side on its own posts")
-    if m.liked_not_answered:
-        parts.append(f"{m.liked_not_answered} liked instead of answered")
-    if m.waiting:
-        parts.append(f"{m.waiting} still inside their answer window")
-    text = "; ".join(parts) + f". Last {len(outcome.trend)} weeks: {_trend_text(outcome)}."
-    if outcome.removed:
-        found = Counter(
-            f"{PLATFORM_NAMES[item.platform]} ({item.removed_reason})" for item in outcome.removed
-        )
-        listed = ", ".join(f"{count} on {where}" for where, count in sorted(found.items()))
-        text += f" Customer comments hidden or deleted since the first day: {listed}."
-    return text
-
-
-def _show_summary(console: Console, result: DemoResult) -> None:
-    console.print()
-    console.print(_summary_table(result.outcomes, console.width))
-    for outcome in result.outcomes:
-        console.print(
-            f"[bold]{escape(outcome.name)}[/bold]: {escape(_story(outcome))}", highlight=False
-        )
-    failed = [pair for round in result.rounds for pair in round.failed]
-    for account, summary in failed:
-        console.print(
-            f"[red]Collecting {escape(account.label)} failed[/red]: {escape(summary.message)}",
-            highlight=False,
-        )
-
-
-def _show_logins(console: Console, logins: list[Login]) -> None:
-    out = table("user", "password", "role", "language", "sees", title="\nDashboard logins")
-    for login in logins:
-        sees = ", ".join(login.clients) if login.clients else "all clients"
-        out.add_row(login.username, login.password, login.role, login.language, sees)
-    console.print(out)
-
-
-def _show_timing(console: Console, result: DemoResult) -> None:
-    steps = ", ".join(
-        f"{step} {seconds:.1f} s" for step, seconds in result.seconds.items() if step != "total"
-    )
-    console.print(
-        f"Pipeline done in {result.seconds['total']:.1f} s ({steps}; "
-        f"{result.api_calls} API calls).",
         highlight=False,
     )

@@ -40,6 +40,7 @@ from replywatch.demo.progress import CollectionRound, DemoAccount, DemoProgress
 from replywatch.demo.setup import Login, run_command, set_up_portfolio
 from replywatch.demo.summary import ClientOutcome, client_outcomes, refresh_metrics
 from sandbox.generator import DEMO_PORTFOLIO, DemoActivity, Portfolio, generate_demo
+from sandbox.generator.replicas import replicated
 from storage.engine import make_engine, session_scope
 from storage.models import Account, Client
 
@@ -56,6 +57,7 @@ class DemoOptions:
     now: datetime | None = None  # None: the present minute
     weeks: int = 13
     portfolio: Portfolio = DEMO_PORTFOLIO
+    copies: int = 1  # the portfolio this many times over (sandbox.generator.replicas)
 
 
 @dataclass
@@ -166,7 +168,8 @@ def run_pipeline(
     now = options.now or present_minute()
 
     progress.step("Generating the simulated activity")
-    activity = generate_demo(options.portfolio, now=now, seed=options.seed, weeks=options.weeks)
+    portfolio = replicated(options.portfolio, options.copies)
+    activity = generate_demo(portfolio, now=now, seed=options.seed, weeks=options.weeks)
     seconds["generate"] = time.perf_counter() - started
 
     mark = time.perf_counter()
@@ -189,10 +192,10 @@ def run_pipeline(
         )
         progress.step("Setting up the portfolio with replywatch's commands")
         run_command(app, ["init"])
-        logins = set_up_portfolio(app, options.portfolio)
+        logins = set_up_portfolio(app, portfolio)
         accounts = _accounts(engine)
         seconds["set up"] = time.perf_counter() - mark
-        progress.set_up(options.portfolio, accounts, logins)
+        progress.set_up(portfolio, accounts, logins)
 
         mark = time.perf_counter()
         with simulated_platforms(activity) as platforms:
