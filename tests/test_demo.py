@@ -222,6 +222,7 @@ def test_the_demo_refuses_to_touch_other_databases(tmp_path, capsys, monkeypatch
     content = precious.read_bytes()
     refused = run_main(capsys, "demo", "--no-serve", "--db", str(precious))
     assert refused.code == 2 and "was not made by `replywatch demo`" in refused.err
+    assert refused.out == ""  # refused before anything was done
     assert precious.read_bytes() == content
     monkeypatch.setenv("REPLYWATCH_DATABASE_URL", f"sqlite:///{precious}")
     mine = run_main(capsys, "demo", "--no-serve", "--db", str(precious))

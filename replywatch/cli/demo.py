@@ -115,13 +115,18 @@ def demo(
         )
     # Loaded here, not with the command line: the simulated platforms and the generator
     # are needed only when the demo runs.
-    from replywatch.demo.database import default_demo_path
+    from replywatch.demo.database import check_demo_path, default_demo_path
     from replywatch.demo.pipeline import DemoOptions, run_pipeline
     from replywatch.demo.setup import run_command
 
+    database = database_file or default_demo_path()
+    try:
+        check_demo_path(database, settings.database_url)
+    except InputError as exc:
+        raise BadInput(str(exc)) from None
     console = app.console
     options = DemoOptions(
-        database=database_file or default_demo_path(),
+        database=database,
         seed=seed,
         now=now,
         weeks=weeks,

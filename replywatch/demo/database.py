@@ -59,12 +59,9 @@ def is_demo_database(path: Path) -> bool:
     return application_id == DEMO_APPLICATION_ID
 
 
-def fresh_demo_database(path: Path, main_database_url: str | None = None) -> str:
-    """Delete the previous demo database at ``path`` and create an empty marked one.
-
-    Refuses (InputError) the user's main database and any file the demo did not make.
-    Returns the SQLAlchemy URL of the new, still unmigrated database.
-    """
+def check_demo_path(path: Path, main_database_url: str | None = None) -> Path:
+    """``path`` if the demo may (re)create its database there; InputError for the user's
+    main database, a folder, or any file the demo did not make."""
     path = path.expanduser()
     main = _sqlite_path(main_database_url) if main_database_url else None
     if main is not None and _same_file(path, main):
@@ -79,6 +76,16 @@ def fresh_demo_database(path: Path, main_database_url: str | None = None) -> str
             f"{path} exists and was not made by `replywatch demo`; the demo replaces only its "
             "own database: choose another file with --db, or move this one away"
         )
+    return path
+
+
+def fresh_demo_database(path: Path, main_database_url: str | None = None) -> str:
+    """Delete the previous demo database at ``path`` and create an empty marked one.
+
+    Refuses what :func:`check_demo_path` refuses. Returns the SQLAlchemy URL of the new,
+    still unmigrated database.
+    """
+    path = check_demo_path(path, main_database_url)
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", *_COMPANIONS):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
