@@ -77,6 +77,7 @@ def _client_id(session, story: Story) -> int:
     return session.scalar(select(Client.id).where(Client.name == name))
 
 
+@pytest.mark.slow
 def test_the_demo_runs_the_pipeline_and_prints_what_it_found(first_run, demo_db):
     out = first_run.out
     assert first_run.code == 0 and first_run.err == ""
@@ -103,6 +104,7 @@ def test_the_demo_runs_the_pipeline_and_prints_what_it_found(first_run, demo_db)
     assert "Pipeline done in" in out
 
 
+@pytest.mark.slow
 def test_the_verdicts_tell_the_stories(demo_engine):
     huber, lindner, harbour = (DEMO_PORTFOLIO.by_story(s) for s in Story)
     with session_scope(demo_engine) as session:
@@ -140,6 +142,7 @@ def test_the_verdicts_tell_the_stories(demo_engine):
         assert huber.response_target == timedelta(hours=4)  # the client settings as given
 
 
+@pytest.mark.slow
 def test_twelve_weeks_of_history_keep_telling_the_stories(demo_engine):
     with session_scope(demo_engine) as session:
         for story, verdict, at_least in ((Story.BROADCAST, Verdict.BROADCAST_ONLY, 12),
@@ -151,6 +154,7 @@ def test_twelve_weeks_of_history_keep_telling_the_stories(demo_engine):
             assert Counter(w.verdict for w in weeks)[verdict] >= at_least, (story, weeks)
 
 
+@pytest.mark.slow
 def test_customers_write_in_german_and_english_ask_and_remark_and_go_deep(demo_engine):
     activity = generate_demo(now=NOW, seed=SEED)  # the same seed: the same ids and labels
     with session_scope(demo_engine) as session:
@@ -172,6 +176,7 @@ def test_customers_write_in_german_and_english_ask_and_remark_and_go_deep(demo_e
     assert max(depth(i) for i in parents) >= 4
 
 
+@pytest.mark.slow
 def test_every_item_came_through_a_collector_and_no_token_is_stored(demo_engine, demo_db):
     with session_scope(demo_engine) as session:
         items = session.scalar(select(func.count()).select_from(Item))
@@ -205,6 +210,7 @@ def _fingerprint(path: Path) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
+@pytest.mark.slow
 def test_running_again_replaces_the_demo_database_with_the_same_result(home, demo_db):
     before = _fingerprint(demo_db)
     again = run_process("demo", "--no-serve", "--now", NOW_TEXT, "--seed", str(SEED),
@@ -258,6 +264,7 @@ def test_a_fresh_demo_database_is_marked_and_replaces_only_its_like(tmp_path):
         fresh_demo_database(tmp_path / "sub")
 
 
+@pytest.mark.slow
 def test_the_served_dashboard_takes_the_printed_logins(tmp_path):
     process = subprocess.Popen(
         [console_script(), "demo", "--db", str(tmp_path / "demo.db"), "--port", "0"],
@@ -329,6 +336,7 @@ def test_a_replicated_portfolio_has_distinct_valid_handles_and_ids():
         replicated(DEMO_PORTFOLIO, 0)
 
 
+@pytest.mark.slow
 def test_a_bigger_portfolio_goes_the_same_way(tmp_path, capsys, monkeypatch):
     for name, value in _environment(tmp_path).items():
         monkeypatch.setenv(name, value)
