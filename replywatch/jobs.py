@@ -53,12 +53,12 @@ class Work:
     build_snapshot: str = "reports.builder:build_snapshot"
 
     def check(self) -> None:
-        """Import every function now; raises ImportError/AttributeError naming the one missing."""
+        """Import every function now; raises :class:`WorkMissing` naming one that is missing."""
         for name in ("collect", "refresh_rollups", "build_snapshot"):
             reference = getattr(self, name)
             try:
                 resolve(reference)
-            except (ImportError, AttributeError) as exc:
+            except (ImportError, AttributeError, TypeError) as exc:
                 raise WorkMissing(f"the {name} work {reference} cannot be loaded: {exc}") from exc
 
 

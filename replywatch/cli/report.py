@@ -122,11 +122,12 @@ def report(
     now = SYSTEM_CLOCK.now()
     with app.session() as session:
         client = find_client(session, client_name) if client_name is not None else None
-        user = (
-            session.scalar(select(User).where(func.lower(User.email) == address.lower()))
-            if address is not None
-            else _default_recipient(session, client)
-        )
+        user: User | None
+        if address is None:
+            user = _default_recipient(session, client)
+            address = str(user.email)
+        else:  # a user's address takes that user's language
+            user = session.scalar(select(User).where(func.lower(User.email) == address.lower()))
         if client is not None:
             client_ids: tuple[int, ...] = (client.id,)
             zones = [client.time_zone]
@@ -143,7 +144,7 @@ def report(
             raise BadInput(f"week {the_week} has not begun yet; the current week is {current}")
         request = SnapshotRequest(
             delivery_id=None,
-            recipient=address or user.email,  # type: ignore[union-attr]
+            recipient=address,
             recipient_name=None,
             user_id=user.id if user is not None else None,
             language=chosen_language or (user.language if user is not None else "en"),
