@@ -209,11 +209,9 @@ def test_a_killed_leader_is_replaced_and_accounts_never_overlap(shop, database_u
         assert later.started_at >= earlier.finished_at, "two collections of one account overlapped"
 
 
-def test_replywatch_run_collects_from_a_simulated_platform_and_refreshes_the_metrics(
-    engine, database_url, tmp_path
-):
-    # A shop on a simulated Mastodon instance: a post an hour ago, one question answered,
-    # one not (yet).
+def _shop_on_mastodon(engine) -> tuple[World, int, int]:
+    """A shop on a simulated Mastodon instance: a post an hour ago, one question answered,
+    one not (yet). Returns the world, the client id and the account id."""
     now = datetime.now(UTC).replace(microsecond=0)
     world = World("mastodon", now=now)
     for actor in (Actor(SHOP, "baeckerei"), Actor(ANNA, "anna"), Actor(BEN, "ben")):
@@ -229,8 +227,21 @@ def test_replywatch_run_collects_from_a_simulated_platform_and_refreshes_the_met
                           credentials_ref=TOKEN_NAME)  # fmt: skip
         session.add(account)
         session.flush()
-        client_id, account_id = client.id, account.id
+        return world, client.id, account.id
 
+
+def _shop_metrics(engine, client_id: int, now: datetime) -> api.Metrics:
+    today = now.date()
+    with session_scope(engine) as session:
+        return api.client_metrics(
+            session, client_id, api.date_range(today - timedelta(days=1), today), now=now
+        )
+
+
+def test_replywatch_run_collects_from_a_simulated_platform_and_refreshes_the_metrics(
+    engine, database_url, tmp_path
+):
+    world, client_id, account_id = _shop_on_mastodon(engine)
     with MastodonServer(world, domain=MASTODON_DOMAIN) as mastodon:
         env = _env(database_url, tmp_path, REPLYWATCH_COLLECT_JITTER="0",
                    REPLYWATCH_MASTODON_API_URL=mastodon.url,
@@ -252,9 +263,39 @@ def test_replywatch_run_collects_from_a_simulated_platform_and_refreshes_the_met
     with session_scope(engine) as session:
         runs = session.scalars(select(CollectionRun)).all()
         assert [(run.outcome, run.items_new) for run in runs] == [("ok", 4)]
-        today = now.date()
-        metrics = api.client_metrics(
-            session, client_id, api.date_range(today - timedelta(days=1), today), now=now
-        )
+    metrics = _shop_metrics(engine, client_id, world.now)
+    assert (metrics.posts, metrics.inbound, metrics.answered, metrics.waiting) == (1, 2, 1, 1)
+    assert _count(engine, Lease) == 0
+
+
+def test_sigterm_during_a_real_collection_lets_it_finish_and_keeps_its_marks(
+    engine, database_url, tmp_path
+):
+    world, client_id, account_id = _shop_on_mastodon(engine)
+    with MastodonServer(world, domain=MASTODON_DOMAIN) as mastodon:
+        # The instance answers the timeline slowly: SIGTERM arrives while it is being read.
+        mastodon.inject(r"^/api/v1/accounts/\d+/statuses$", kind="slow", delay=2.0, times=-1)
+        env = _env(database_url, tmp_path, REPLYWATCH_COLLECT_JITTER="0",
+                   REPLYWATCH_MASTODON_API_URL=mastodon.url,
+                   **{TOKEN_NAME: MASTODON_TOKEN})  # fmt: skip
+        service = Process([console_script(), "run"], env, tmp_path / "service.log")
+        try:
+            _wait(lambda: f"collection of account {account_id} started" in service.output(),
+                  what="a collection")  # fmt: skip
+            assert service.stop() == 0
+        finally:
+            service.kill()
+    output = service.output()
+    assert f"waiting for running jobs: collection of account {account_id}" in output
+    assert f"collection of account {account_id} finished: ok, 4 new" in output
+    with session_scope(engine) as session:
+        runs = session.scalars(select(CollectionRun)).all()
+        assert [(run.outcome, run.items_new) for run in runs] == [("ok", 4)]
+    # No rollup job was started while stopping; the collection's marks wait for the next
+    # refresh (the next service's first rollup or sweep), which finds everything.
+    assert _count(engine, RollupDirty) > 0
+    with session_scope(engine) as session:
+        api.refresh(session, now=world.now)
+    metrics = _shop_metrics(engine, client_id, world.now)
     assert (metrics.posts, metrics.inbound, metrics.answered, metrics.waiting) == (1, 2, 1, 1)
     assert _count(engine, Lease) == 0
