@@ -50,6 +50,7 @@ def _register() -> None:
         identities,
         importing,
         metrics,
+        report,
         serve,
         service,
         status,
