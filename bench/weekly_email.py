@@ -1,10 +1,15 @@
-"""Benchmark: rendering weekly emails (text, chart, MIME) and taking leases.
+"""Benchmark: building, rendering and sending weekly emails; taking leases.
 
     python bench/weekly_email.py [--emails 50] [--database sqlite:////tmp/bench.db]
+    python bench/weekly_email.py --portfolio 100000 [--database postgresql://…]
 
 Prints seconds per email with one browser for the batch, the browser start, and lease
 take/release round trips per second on the given database (default: a fresh SQLite
-file). Results go into README.md, section "Measured".
+file). ``--portfolio N`` instead loads N items over 1,000 accounts (about 300 clients,
+the activity of bench/metrics.py), computes the metrics, and measures what the Monday
+morning costs: building owners' snapshots from the metrics API, the consultant's digest
+across every client, and rendering those with their charts. Results go into README.md,
+section "Measured".
 """
 
 from __future__ import annotations
@@ -68,13 +73,67 @@ def bench_leases(url: str, rounds: int = 500) -> None:
     engine.dispose()
 
 
+def bench_builder(url: str, items: int, owners: int = 30) -> None:
+    from sqlalchemy import select
+
+    from bench.metrics import END, load
+    from metrics import api
+    from reports.builder import build_snapshot
+    from reports.delivery import SnapshotRequest
+    from reports.snapshot import IsoWeek
+    from storage.engine import session_scope
+    from storage.models import Client
+
+    loaded = load(url, items, seed=7)
+    print(f"loaded {loaded['items']} items in {loaded['load_seconds']:.1f} s")
+    now = END + timedelta(hours=6)  # Monday morning after the last generated week
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        started = time.perf_counter()
+        api.rebuild(session, now=now)
+        print(f"metrics rebuilt in {time.perf_counter() - started:.1f} s (not email work)")
+    week = IsoWeek.containing((END - timedelta(days=1)).date())
+
+    def request(scope: str, client_ids: tuple[int, ...], language: str) -> SnapshotRequest:
+        return SnapshotRequest(
+            delivery_id=None, recipient="bench@replywatch.example", recipient_name=None,
+            user_id=None, language=language, scope=scope, client_ids=client_ids, week=week,
+            generated_at=now,
+            dashboard_url="https://replywatch.example/",
+        )  # fmt: skip
+
+    with session_scope(engine) as session:
+        client_ids = tuple(session.scalars(select(Client.id).order_by(Client.name)))
+        times = []
+        for client_id in client_ids[:owners]:
+            one = time.perf_counter()
+            build_snapshot(session, request(f"client:{client_id}", (client_id,), "en"))
+            times.append(time.perf_counter() - one)
+        started = time.perf_counter()
+        digest = build_snapshot(session, request("digest", client_ids, "de"))
+        digest_seconds = time.perf_counter() - started
+    print(f"owner snapshot from the metrics: median {statistics.median(times) * 1000:.0f} ms, "
+          f"max {max(times) * 1000:.0f} ms ({len(times)} clients)")  # fmt: skip
+    print(f"digest of {len(client_ids)} clients from the metrics: {digest_seconds:.2f} s")
+    with ChartRenderer() as charts:
+        started = time.perf_counter()
+        message = weekly_message(digest, charts, sender="bench@replywatch.example")
+        size = len(message_bytes(message)) / 1024
+    print(f"digest rendered with its chart: {time.perf_counter() - started:.2f} s, {size:.0f} KiB")
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--emails", type=int, default=50)
     parser.add_argument("--database")
+    parser.add_argument("--portfolio", type=int, metavar="ITEMS")
     args = parser.parse_args()
-    bench_emails(args.emails)
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    if args.portfolio:
+        bench_builder(url, args.portfolio)
+        return
+    bench_emails(args.emails)
     bench_leases(url)
 
 

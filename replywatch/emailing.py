@@ -63,8 +63,12 @@ def send_due_emails(
     build_snapshot: SnapshotBuilder,
     clock: Clock = SYSTEM_CLOCK,
     should_stop: Callable[[], bool] = lambda: False,
+    before_building: Callable[[], None] | None = None,
 ) -> DeliveryReport:
-    """Plan the weekly emails that are due now, then send everything due (retries too)."""
+    """Plan the weekly emails that are due now, then send everything due (retries too).
+
+    ``before_building`` runs once when something is to be sent, before the first snapshot
+    is built (the service refreshes the metrics there)."""
     late = timedelta(hours=int(settings.get("email.late_hours")))
     with engine.begin() as connection:
         planned = plan_deliveries(connection, clock.now(), settings.get("email.send_time"), late)
@@ -86,6 +90,7 @@ def send_due_emails(
         dashboard_url=settings.get("dashboard.public_url"),
         should_stop=should_stop,
         problem=problem,
+        before_building=before_building,
     )
 
 

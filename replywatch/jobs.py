@@ -9,7 +9,8 @@ that ``replywatch run`` installs before the scheduler starts.
 Each function is a thin wrapper: it refuses to start once the service is stopping,
 takes the lease that keeps other processes off the same work, checks the work is still
 wanted, and then calls the function named in :class:`Work`. Those names are imported
-when the job runs, so the collectors and metrics packages stay free to change.
+when the job runs (``Work.check`` imports them once when the service starts, so a broken
+installation stops the service at once instead of failing every job).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,13 +41,29 @@ log = logging.getLogger("replywatch.service")
 class Work:
     """What the jobs call to do the work, as ``module:function`` references.
 
-    ``collect`` and ``refresh_rollups`` are called as ``f(engine, settings, account_id)``;
-    ``build_snapshot`` as ``f(session, request)`` (see reports/delivery.py).
+    ``collect`` is called as ``f(engine, settings, account_id, now=...)``;
+    ``refresh_rollups`` as ``f(engine, settings, account_id, now=...)`` with the account
+    whose collection asked for it, or None (the sweep, before the weekly emails): the
+    refresh covers every account's changes either way; ``build_snapshot`` as
+    ``f(session, request)`` (see reports/delivery.py).
     """
 
     collect: str = "replywatch.collecting:collect_account"
-    refresh_rollups: str = "metrics.rollups:refresh_account"
+    refresh_rollups: str = "replywatch.refreshing:refresh_metrics"
     build_snapshot: str = "reports.builder:build_snapshot"
+
+    def check(self) -> None:
+        """Import every function now; raises :class:`WorkMissing` naming one that is missing."""
+        for name in ("collect", "refresh_rollups", "build_snapshot"):
+            reference = getattr(self, name)
+            try:
+                resolve(reference)
+            except (ImportError, AttributeError, TypeError) as exc:
+                raise WorkMissing(f"the {name} work {reference} cannot be loaded: {exc}") from exc
+
+
+class WorkMissing(RuntimeError):
+    """A function named in :class:`Work` does not exist in this installation."""
 
 
 def resolve(reference: str) -> Callable[..., Any]:
@@ -143,8 +161,10 @@ def collect_lease_key(account_id: int) -> str:
     return f"collect:account:{account_id}"
 
 
-def rollup_lease_key(account_id: int) -> str:
-    return f"rollup:account:{account_id}"
+# A refresh running when emails are due is usually one collection's, done in seconds.
+EMAIL_REFRESH_WAIT = 30.0
+# One lease for every refresh: a refresh covers all accounts' changes (replywatch/refreshing.py).
+METRICS_LEASE = "metrics:refresh"
 
 
 def _active(runtime: Runtime, account_id: int) -> bool:
@@ -169,11 +189,26 @@ def collect(account_id: int) -> None:
                 return
             log.info("%s started", what)
             try:
-                resolve(runtime.work.collect)(runtime.engine, runtime.settings, account_id)
+                summary = resolve(runtime.work.collect)(
+                    runtime.engine, runtime.settings, account_id, now=runtime.clock.now()
+                )
             finally:
                 # Even a failed run may have stored items (and marked their days dirty).
                 _schedule_rollup(runtime, account_id)
-            log.info("%s finished", what)
+            log.info("%s finished: %s", what, _run_text(summary))
+
+
+def _run_text(summary: Any) -> str:
+    """A collection's RunSummary in one line (any other result as it prints)."""
+    outcome = getattr(summary, "outcome", None)
+    if outcome is None:
+        return "done" if summary is None else str(summary)
+    text = (
+        f"{outcome}, {summary.items_new} new, {summary.items_updated} changed, "
+        f"{summary.api_calls} API calls"
+    )
+    message = summary.message
+    return f"{text}; {message}" if message else text
 
 
 def _schedule_rollup(runtime: Runtime, account_id: int) -> None:
@@ -191,17 +226,53 @@ def _schedule_rollup(runtime: Runtime, account_id: int) -> None:
     )
 
 
-def refresh_rollups(account_id: int) -> None:
-    """Bring the weekly rollups of one account up to date (after each collection)."""
-    what = f"rollup refresh of account {account_id}"
+def refresh_rollups(account_id: int | None = None) -> None:
+    """Bring the metrics up to date after a collection (of ``account_id``), or as a sweep.
+
+    The refresh is global: it covers every account whose items changed, so a job that
+    finds another refresh running skips (that one, or the next sweep, covers its changes).
+    """
+    what = (
+        f"metrics refresh after the collection of account {account_id}"
+        if account_id is not None
+        else "metrics refresh"
+    )
     with _job(what) as runtime:
         if runtime is None:
             return
-        with runtime.leases.hold(rollup_lease_key(account_id)) as taken:
-            if not taken:
-                log.info("%s skipped: another process is refreshing them", what)
-                return
-            resolve(runtime.work.refresh_rollups)(runtime.engine, runtime.settings, account_id)
+        _refresh_metrics(runtime, account_id, what)
+
+
+def _refresh_metrics(
+    runtime: Runtime, account_id: int | None, what: str, wait_seconds: float = 0.0
+) -> bool:
+    """Refresh under the metrics lease; False when another holder is refreshing.
+
+    ``wait_seconds``: how long to wait for a running refresh to finish before giving up.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while not runtime.leases.try_acquire(METRICS_LEASE):
+        if time.monotonic() >= deadline or runtime.stopping.is_set():
+            log.info("%s skipped: another refresh of the metrics is running", what)
+            return False
+        time.sleep(0.5)
+    try:
+        resolve(runtime.work.refresh_rollups)(
+            runtime.engine, runtime.settings, account_id, now=runtime.clock.now()
+        )
+        return True
+    finally:
+        runtime.leases.release(METRICS_LEASE)
+
+
+def sweep_metrics() -> None:
+    """Every few minutes: refresh what no collection's rollup job covered.
+
+    Changes made outside the service's collections (``replywatch collect`` or ``import``
+    by hand, a changed client setting, marks left by a skipped rollup job) reach the
+    numbers here. Cheap when nothing changed.
+    """
+    refresh_rollups(None)
 
 
 def weekly_emails(time_zone: str) -> None:
@@ -223,18 +294,24 @@ def deliver_emails() -> None:
 def _send_emails(runtime: Runtime) -> None:
     from replywatch.emailing import send_due_emails
 
-    reference = runtime.work.build_snapshot
-
-    def build_snapshot(session: Any, request: Any) -> Any:
-        # Resolved per email: a missing builder is recorded on each delivery and retried.
-        return resolve(reference)(session, request)
+    def refresh_first() -> None:
+        # The numbers include everything collected so far, even when a rollup job was
+        # skipped or has not run yet. Emails go out with the stored numbers otherwise.
+        try:
+            _refresh_metrics(
+                runtime, None, "metrics refresh before sending emails", EMAIL_REFRESH_WAIT
+            )
+        except Exception:
+            log.exception("metrics refresh before sending emails failed; sending with the "
+                          "numbers stored so far")  # fmt: skip
 
     send_due_emails(
         runtime.engine,
         runtime.settings,
-        build_snapshot=build_snapshot,
+        build_snapshot=resolve(runtime.work.build_snapshot),
         clock=runtime.clock,
         should_stop=runtime.stopping.is_set,
+        before_building=refresh_first,
     )
 
 

@@ -16,10 +16,15 @@ job id                    trigger                                     function
 ========================  ==========================================  ====================
 ``collect:<account>``     every account's interval, plus jitter       ``jobs.collect``
 ``rollup:<account>``      once, right after each collection           ``jobs.refresh_rollups``
+``refresh-metrics``       every 5 minutes (what no collection covered) ``jobs.sweep_metrics``
 ``weekly-email:<zone>``   Mondays at email.send_time in that zone     ``jobs.weekly_emails``
 ``deliver-emails``        every 5 minutes (retries, catch-up)         ``jobs.deliver_emails``
 ``reconcile``             every service.reconcile_seconds             ``jobs.reconcile``
 ========================  ==========================================  ====================
+
+The work those jobs do is in ``replywatch.collecting`` (collect_account),
+``replywatch.refreshing`` (refresh_metrics: one global incremental refresh of the metrics,
+under the lease ``metrics:refresh``) and ``reports.builder`` (build_snapshot).
 """
 
 from __future__ import annotations
@@ -59,8 +64,9 @@ log = logging.getLogger("replywatch.service")
 SCHEDULER_LEASE = "service:scheduler"
 JOB_TABLE = ScheduledJob.__tablename__
 DELIVERY_INTERVAL = timedelta(minutes=5)
+METRICS_SWEEP_INTERVAL = timedelta(minutes=5)
 MANAGED_PREFIXES = ("collect:", "weekly-email:")
-FIXED_JOBS = ("reconcile", "deliver-emails")
+FIXED_JOBS = ("reconcile", "deliver-emails", "refresh-metrics")
 RELEASE_WAIT_SECONDS = 5.0
 
 
@@ -133,6 +139,15 @@ def desired_jobs(
             args=(),
             trigger=IntervalTrigger(seconds=DELIVERY_INTERVAL.total_seconds(), timezone=UTC),
             first_run=now,
+        ),
+        JobSpec(
+            id="refresh-metrics",
+            name="refresh the metrics of what changed",
+            func=jobs.sweep_metrics,
+            args=(),
+            trigger=IntervalTrigger(seconds=METRICS_SWEEP_INTERVAL.total_seconds(), timezone=UTC),
+            # Soon after a start: catches up with what changed while nothing ran.
+            first_run=now + timedelta(seconds=30),
         ),
     ]
     for account_id, handle, interval in accounts:
@@ -416,10 +431,13 @@ def serve(
 ) -> int:
     """Run the service in this process until SIGTERM or SIGINT; returns the exit status.
 
+    Raises :class:`jobs.WorkMissing` before starting when a work function is missing.
     A second signal abandons running jobs at once. Abandoned jobs end with the process
     (``os._exit``): the database rolls back their open transactions, so nothing they
     did not commit remains, and their leases were given back already.
     """
+    work = work or jobs.Work()
+    work.check()  # a broken installation stops here, not in every job
     service = Service(engine, settings, work=work, clock=clock)
 
     def on_signal(number: int, _frame: FrameType | None) -> None:

@@ -70,7 +70,7 @@ class DeliveryPolicy:
 class SnapshotRequest:
     """What the snapshot builder is asked for: one recipient, one scope, one week."""
 
-    delivery_id: int
+    delivery_id: int | None  # None: a preview or a send by hand (replywatch report)
     recipient: str
     recipient_name: str | None
     user_id: int | None
@@ -290,9 +290,12 @@ def deliver_due(
     dashboard_url: str | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     problem: str | None = None,
+    before_building: Callable[[], None] | None = None,
 ) -> DeliveryReport:
     """Send every due email once. ``problem``: why SMTP cannot be used (each due email
-    records it as a failed attempt, so the operator sees it in ``status``)."""
+    records it as a failed attempt, so the operator sees it in ``status``).
+    ``before_building`` runs once before the first snapshot is built, only when there is
+    something to send (the service refreshes the metrics there)."""
     policy = policy or DeliveryPolicy()
     report = DeliveryReport()
     report.recovered, report.uncertain = recover_stale(engine, clock.now())
@@ -314,6 +317,8 @@ def deliver_due(
             )
         log.warning("%d due emails not sent: %s", len(due), problem)
         return report
+    if before_building is not None:
+        before_building()
     with ChartRenderer(chart_browser) as charts, Mailer(smtp) as mailer:
         for delivery_id in due:
             if should_stop():

@@ -175,6 +175,21 @@ class ClientSnapshot:
     unanswered: tuple[UnansweredItem, ...] = ()  # oldest first
     series: tuple[WeekPoint, ...] = ()  # oldest week first, ending with the email's week
     dashboard_url: str | None = None
+    # How many messages are without an answer in all, when ``unanswered`` lists only the
+    # oldest few (None: the list is complete).
+    unanswered_total: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.unanswered_total is not None and self.unanswered_total < len(self.unanswered):
+            raise ValueError(
+                f"unanswered_total ({self.unanswered_total}) is less than the "
+                f"{len(self.unanswered)} unanswered items listed"
+            )
+
+    def more_unanswered(self, shown: int) -> int:
+        """How many unanswered messages are not listed when ``shown`` of them are."""
+        total = len(self.unanswered) if self.unanswered_total is None else self.unanswered_total
+        return max(total - min(shown, len(self.unanswered)), 0)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from replywatch.emailing import send_check_email, send_due_emails, smtp_config
-from replywatch.jobs import resolve
+from reports.builder import build_snapshot
 from reports.chart import ChartRenderer
 from reports.delivery import (
     DeliveryPolicy,
@@ -23,7 +23,7 @@ from reports.delivery import (
 from reports.mailer import Fenced, Mailer
 from reports.planning import plan_deliveries
 from storage.engine import session_scope
-from storage.models import EmailDelivery, Role, User, UserClient
+from storage.models import Client, EmailDelivery, Role, User, UserClient
 from tests.support.clock import ManualClock
 from tests.support.factories import add_client
 from tests.support.settings import settings_for
@@ -305,16 +305,18 @@ def test_without_smtp_settings_every_due_email_says_why(people):
     assert "set smtp.host and smtp.sender" in row.last_error
 
 
-def test_a_missing_snapshot_builder_is_recorded_on_each_email(people, smtp):
-    # Until the metrics builder exists, the product reference cannot be imported.
-    def product_builder(session, request):
-        return resolve("reports.builder:build_snapshot")(session, request)
-
-    report = send_due_emails(people, _settings(people, smtp), build_snapshot=product_builder,
+def test_an_email_that_cannot_be_built_records_why_on_each_attempt(people, smtp):
+    # The client was deleted after its emails were planned: the snapshot cannot be built.
+    with people.begin() as connection:
+        plan_deliveries(connection, MONDAY_BERLIN, "07:00", timedelta(hours=48))
+    with session_scope(people) as session:
+        session.delete(session.get(Client, 1))
+    report = send_due_emails(people, _settings(people, smtp), build_snapshot=build_snapshot,
                              clock=ManualClock(MONDAY_BERLIN))  # fmt: skip
     assert len(report.retrying) == 2 and smtp.handler.received == []
     row = _deliveries(people)[("anna@example.com", "client:1")]
-    assert row.last_error.startswith("could not prepare the email: ModuleNotFoundError")
+    assert row.last_error == "could not prepare the email: UnknownSubject: client 1 does not exist"
+    assert row.status == "pending" and row.next_attempt_at > MONDAY_BERLIN
 
 
 @pytest.mark.parametrize("security", ["starttls", "ssl"])

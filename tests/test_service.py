@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +13,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
 from replywatch import jobs
+from replywatch.collecting import collect_account
 from replywatch.jobs import Runtime, Work
+from replywatch.refreshing import refresh_metrics
 from replywatch.service import (
     SCHEDULER_LEASE,
     Service,
@@ -21,14 +23,17 @@ from replywatch.service import (
     desired_jobs,
     make_scheduler,
     reconcile_jobs,
+    serve,
     stop_scheduler,
     trigger_fingerprint,
     weekly_trigger,
 )
+from reports.builder import build_snapshot
 from storage import leases
 from storage.engine import session_scope
 from storage.leases import LeaseKeeper
 from storage.models import Account, Client, CollectionRun, Lease, RollupDirty, ScheduledJob
+from storage.upsert import mark_dirty
 from tests.support.clock import ManualClock
 from tests.support.factories import add_account, add_client
 from tests.support.settings import settings_for
@@ -73,9 +78,11 @@ def test_desired_jobs_follow_accounts_and_time_zones(two_clients):
     now = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
     specs = {spec.id: spec for spec in desired_jobs(two_clients, settings, now)}
     assert sorted(specs) == [
-        "collect:1", "collect:2", "deliver-emails", "reconcile",
+        "collect:1", "collect:2", "deliver-emails", "reconcile", "refresh-metrics",
         "weekly-email:America/New_York", "weekly-email:Europe/Berlin",
     ]  # fmt: skip
+    assert specs["refresh-metrics"].func is jobs.sweep_metrics
+    assert trigger_fingerprint(specs["refresh-metrics"].trigger) == ("interval", 300.0, None)
     assert trigger_fingerprint(specs["collect:1"].trigger) == ("interval", 3600.0, 90)
     assert trigger_fingerprint(specs["collect:2"].trigger) == ("interval", 1800.0, 90)
     assert specs["collect:2"].args == (2,)
@@ -250,7 +257,39 @@ def test_product_work_is_imported_when_the_job_runs():
     assert jobs.resolve("storage.upsert:mark_dirty").__name__ == "mark_dirty"
     with pytest.raises(ModuleNotFoundError):
         jobs.resolve("replywatch.nonexistent:collect_account")
-    assert Work().collect == "replywatch.collecting:collect_account"
+    product = Work()
+    product.check()  # every real work function exists
+    assert jobs.resolve(product.collect) is collect_account
+    assert jobs.resolve(product.refresh_rollups) is refresh_metrics
+    assert jobs.resolve(product.build_snapshot) is build_snapshot
+
+
+def test_a_missing_work_function_stops_the_service_before_it_starts(engine):
+    broken = Work(refresh_rollups="metrics.rollups:refresh_account")
+    with pytest.raises(jobs.WorkMissing) as raised:
+        serve(engine, settings_for(), work=broken)
+    assert str(raised.value).startswith(
+        "the refresh_rollups work metrics.rollups:refresh_account cannot be loaded"
+    )
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Lease)) == 0
+
+
+def test_one_metrics_refresh_at_a_time_across_processes(runtime):
+    engine = runtime.engine
+    with session_scope(engine) as session:
+        mark_dirty(session, [(1, date(2026, 11, 16)), (2, date(2026, 11, 17))])
+    other = LeaseKeeper(engine, timedelta(seconds=60), owner="other-process", clock=runtime.clock)
+    assert other.try_acquire(jobs.METRICS_LEASE)
+    jobs.refresh_rollups(1)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(RollupDirty)) == 2, "skipped"
+    other.release_all()
+    # One refresh covers every account's marks, not only those of the account that asked.
+    jobs.refresh_rollups(1)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(RollupDirty)) == 0
+        assert connection.scalar(select(func.count()).select_from(Lease)) == 0, "released"
 
 
 def _service(engine, **values) -> Service:

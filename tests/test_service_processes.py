@@ -8,18 +8,32 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from metrics import api
 from replywatch.service import SCHEDULER_LEASE
+from sandbox.mastodon_api import MastodonServer
+from sandbox.world import Actor, World
 from storage import leases
 from storage.engine import session_scope
-from storage.models import CollectionRun, Lease, Role, ScheduledJob, User, UserClient
+from storage.models import (
+    Account,
+    CollectionRun,
+    Lease,
+    Role,
+    RollupDirty,
+    ScheduledJob,
+    User,
+    UserClient,
+)
 from tests.support.cli import console_script
 from tests.support.factories import add_account, add_client
+from tests.support.platforms import MASTODON_DOMAIN, MASTODON_TOKEN
+from tests.support.scripted_week import ACCOUNT_HANDLE, ANNA, BEN, SHOP, TOKEN_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -193,3 +207,95 @@ def test_a_killed_leader_is_replaced_and_accounts_never_overlap(shop, database_u
     finished = [run for run in runs if run.finished_at is not None]
     for earlier, later in itertools.pairwise(finished):
         assert later.started_at >= earlier.finished_at, "two collections of one account overlapped"
+
+
+def _shop_on_mastodon(engine) -> tuple[World, int, int]:
+    """A shop on a simulated Mastodon instance: a post an hour ago, one question answered,
+    one not (yet). Returns the world, the client id and the account id."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    world = World("mastodon", now=now)
+    for actor in (Actor(SHOP, "baeckerei"), Actor(ANNA, "anna"), Actor(BEN, "ben")):
+        world.add_actor(actor)
+    world.manage(SHOP, MASTODON_TOKEN)
+    post = world.post(SHOP, now - timedelta(minutes=60), "Frische Brezen!")
+    question = world.post(ANNA, now - timedelta(minutes=50), "Offen?", reply_to=post.id)
+    world.post(SHOP, now - timedelta(minutes=40), "Ja!", reply_to=question.id)
+    world.post(BEN, now - timedelta(minutes=30), "Und morgen?", reply_to=post.id)
+    with session_scope(engine) as session:
+        client = add_client(session, "Bäckerei Huber", time_zone="UTC")
+        account = Account(client_id=client.id, platform="mastodon", handle=ACCOUNT_HANDLE,
+                          credentials_ref=TOKEN_NAME)  # fmt: skip
+        session.add(account)
+        session.flush()
+        return world, client.id, account.id
+
+
+def _shop_metrics(engine, client_id: int, now: datetime) -> api.Metrics:
+    today = now.date()
+    with session_scope(engine) as session:
+        return api.client_metrics(
+            session, client_id, api.date_range(today - timedelta(days=1), today), now=now
+        )
+
+
+def test_replywatch_run_collects_from_a_simulated_platform_and_refreshes_the_metrics(
+    engine, database_url, tmp_path
+):
+    world, client_id, account_id = _shop_on_mastodon(engine)
+    with MastodonServer(world, domain=MASTODON_DOMAIN) as mastodon:
+        env = _env(database_url, tmp_path, REPLYWATCH_COLLECT_JITTER="0",
+                   REPLYWATCH_MASTODON_API_URL=mastodon.url,
+                   **{TOKEN_NAME: MASTODON_TOKEN})  # fmt: skip
+        service = Process([console_script(), "run"], env, tmp_path / "service.log")
+        try:
+            _wait(lambda: "metrics refreshed after the collection of account" in service.output(),
+                  what="a collection and its refresh")  # fmt: skip
+            assert service.stop() == 0
+        finally:
+            service.kill()
+        assert mastodon.calls_to(r"^/api/v1/accounts/\d+/statuses$"), "it read the instance"
+    output = service.output()
+    assert f"collection of account {account_id} finished: ok, 4 new" in output
+    assert "received SIGTERM: stopping" in output and output.rstrip().endswith("stopped")
+    assert "Traceback" not in output and MASTODON_TOKEN not in output
+
+    assert _count(engine, RollupDirty) == 0
+    with session_scope(engine) as session:
+        runs = session.scalars(select(CollectionRun)).all()
+        assert [(run.outcome, run.items_new) for run in runs] == [("ok", 4)]
+    metrics = _shop_metrics(engine, client_id, world.now)
+    assert (metrics.posts, metrics.inbound, metrics.answered, metrics.waiting) == (1, 2, 1, 1)
+    assert _count(engine, Lease) == 0
+
+
+def test_sigterm_during_a_real_collection_lets_it_finish_and_keeps_its_marks(
+    engine, database_url, tmp_path
+):
+    world, client_id, account_id = _shop_on_mastodon(engine)
+    with MastodonServer(world, domain=MASTODON_DOMAIN) as mastodon:
+        # The instance answers the timeline slowly: SIGTERM arrives while it is being read.
+        mastodon.inject(r"^/api/v1/accounts/\d+/statuses$", kind="slow", delay=2.0, times=-1)
+        env = _env(database_url, tmp_path, REPLYWATCH_COLLECT_JITTER="0",
+                   REPLYWATCH_MASTODON_API_URL=mastodon.url,
+                   **{TOKEN_NAME: MASTODON_TOKEN})  # fmt: skip
+        service = Process([console_script(), "run"], env, tmp_path / "service.log")
+        try:
+            _wait(lambda: f"collection of account {account_id} started" in service.output(),
+                  what="a collection")  # fmt: skip
+            assert service.stop() == 0
+        finally:
+            service.kill()
+    output = service.output()
+    assert f"waiting for running jobs: collection of account {account_id}" in output
+    assert f"collection of account {account_id} finished: ok, 4 new" in output
+    with session_scope(engine) as session:
+        runs = session.scalars(select(CollectionRun)).all()
+        assert [(run.outcome, run.items_new) for run in runs] == [("ok", 4)]
+    # No rollup job was started while stopping; the collection's marks wait for the next
+    # refresh (the next service's first rollup or sweep), which finds everything.
+    assert _count(engine, RollupDirty) > 0
+    with session_scope(engine) as session:
+        api.refresh(session, now=world.now)
+    metrics = _shop_metrics(engine, client_id, world.now)
+    assert (metrics.posts, metrics.inbound, metrics.answered, metrics.waiting) == (1, 2, 1, 1)
+    assert _count(engine, Lease) == 0

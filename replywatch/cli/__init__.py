@@ -54,6 +54,7 @@ def _register() -> None:
         identities,
         importing,
         metrics,
+        report,
         serve,
         service,
         status,

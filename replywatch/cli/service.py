@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 import sys
 
+import click
+
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, pass_app
+from replywatch.jobs import WorkMissing
 from replywatch.service import serve
 
 
@@ -36,4 +39,7 @@ def run(app: AppContext) -> None:
     logging.getLogger("replywatch.service").info(
         "replywatch run on %s", app.engine.url.render_as_string(hide_password=True)
     )
-    serve(app.engine, app.settings)
+    try:
+        serve(app.engine, app.settings)
+    except WorkMissing as exc:
+        raise click.ClickException(str(exc)) from None

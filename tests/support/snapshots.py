@@ -1,4 +1,8 @@
-"""Snapshots made in tests (the metrics builder comes with the metrics engine)."""
+"""Hand-made snapshots for rendering and delivery tests, with fixed, known content.
+
+The product builds snapshots from the metrics (reports/builder.py, tested in
+tests/test_report_builder.py); these let a test choose every value directly.
+"""
 
 from __future__ import annotations
 
@@ -130,7 +134,7 @@ def digest_snapshot(language: str = "en", **fields) -> Snapshot:
 
 
 def build_for_request(session, request) -> Snapshot:
-    """A builder with the shape the metrics builder will have: (session, request)."""
+    """A builder with the product builder's shape, (session, request), and fixed content."""
     kind = SnapshotKind.DIGEST if request.scope == "digest" else SnapshotKind.OWNER
     clients = (
         (huber(request.week), bagels(request.week)) if kind == "digest" else (huber(request.week),)

@@ -1,0 +1,181 @@
+"""``report``: one weekly email, previewed as an .eml file or sent now."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from metrics import api
+from replywatch import validation
+from replywatch.cli import cli
+from replywatch.cli.context import AppContext, BadInput, find_client, pass_app
+from replywatch.config import ConfigError
+from replywatch.emailing import send_snapshot, smtp_config, write_snapshot_eml
+from replywatch.secrets import SecretError
+from replywatch.validation import InputError
+from reports.builder import build_snapshot
+from reports.catalog import Wording
+from reports.chart import ChartError
+from reports.delivery import SnapshotRequest
+from reports.mailer import SendError
+from reports.planning import DIGEST_SCOPE, client_scope
+from reports.render import subject
+from reports.snapshot import IsoWeek, Snapshot
+from storage.clock import SYSTEM_CLOCK
+from storage.models import Client, Role, User, UserClient
+
+LANGUAGE_NAMES = {"en": "English", "de": "German"}
+
+
+def parse_week(text: str) -> IsoWeek:
+    try:
+        return IsoWeek.parse(text)
+    except ValueError as exc:
+        raise InputError(f"--week: {exc}") from None
+
+
+def _last_full_week(time_zone: str) -> IsoWeek:
+    return IsoWeek.containing(api.last_full_week(time_zone, SYSTEM_CLOCK.now()).start)
+
+
+def _out_path(out: Path) -> Path:
+    if out.is_dir():
+        raise InputError(f"--out {out} is a folder; give a file name like week.eml")
+    if not out.parent.is_dir():
+        raise InputError(f"--out {out}: the folder {out.parent} does not exist")
+    return out
+
+
+def _default_recipient(session: Session, client: Client | None) -> User:
+    """An owner of the client (the digest: a consultant) who has an email address."""
+    statement = select(User).where(User.email.is_not(None)).order_by(User.id).limit(1)
+    if client is not None:
+        statement = statement.join(UserClient, UserClient.user_id == User.id).where(
+            User.role == Role.OWNER, UserClient.client_id == client.id
+        )
+        nobody = f"client {client.name!r} has no owner with an email address; give --to ADDRESS"
+    else:
+        statement = statement.where(User.role == Role.CONSULTANT)
+        nobody = "there is no consultant with an email address; give --to ADDRESS"
+    user = session.scalar(statement)
+    if user is None:
+        raise InputError(nobody)
+    return user
+
+
+@cli.command()
+@click.option("--client", "client_name", metavar="NAME", help="The client of the owner's email.")
+@click.option("--digest", is_flag=True, help="The consultant's digest across all clients instead.")
+@click.option(
+    "--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W47 (default: the last full week)."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    metavar="FILE.eml",
+    help="Write the email to this file instead of sending it.",
+)
+@click.option("--send", is_flag=True, help="Send the email now through the SMTP settings.")
+@click.option(
+    "--to",
+    "recipient",
+    metavar="ADDRESS",
+    help="Recipient (default: the client's first owner with an email; the digest: the "
+    "first consultant).",
+)
+@click.option("--language", metavar="en|de", help="Language (default: the recipient's).")
+@click.option("--no-refresh", is_flag=True, help="Use the stored numbers without updating them.")
+@pass_app
+def report(
+    app: AppContext,
+    client_name: str | None,
+    digest: bool,
+    week: str | None,
+    out: Path | None,
+    send: bool,
+    recipient: str | None,
+    language: str | None,
+    no_refresh: bool,
+) -> None:
+    """Preview (--out FILE.eml) or send (--send) one weekly email.
+
+    The email is the one the service sends on Mondays, built from the same numbers. A
+    preview or a send by hand is not recorded and does not replace the scheduled email.
+    """
+    if (client_name is None) == (not digest):
+        raise BadInput("give either --client NAME or --digest")
+    if (out is None) == (not send):
+        raise BadInput("give either --out FILE.eml or --send")
+    try:
+        chosen_week = parse_week(week) if week is not None else None
+        address = validation.email(recipient) if recipient is not None else None
+        chosen_language = validation.language(language) if language is not None else None
+        path = _out_path(out) if out is not None else None
+        if send:
+            smtp_config(app.settings)  # unusable SMTP settings: say so before anything is done
+    except (InputError, ConfigError, SecretError) as exc:
+        raise BadInput(str(exc)) from None
+
+    now = SYSTEM_CLOCK.now()
+    with app.session() as session:
+        client = find_client(session, client_name) if client_name is not None else None
+        user: User | None
+        if address is None:
+            user = _default_recipient(session, client)
+            address = str(user.email)
+        else:  # a user's address takes that user's language
+            user = session.scalar(select(User).where(func.lower(User.email) == address.lower()))
+        if client is not None:
+            client_ids: tuple[int, ...] = (client.id,)
+            zones = [client.time_zone]
+        else:
+            pairs = session.execute(select(Client.id, Client.time_zone).order_by(Client.name)).all()
+            if not pairs:
+                raise BadInput("there are no clients yet; `replywatch client add` adds one")
+            client_ids = tuple(client_id for client_id, _ in pairs)
+            zones = [zone for _, zone in pairs]
+        # The digest's default week is the last one that has ended for every client.
+        the_week = chosen_week or min(_last_full_week(zone) for zone in zones)
+        current = max(IsoWeek.containing(api.current_week(zone, now).start) for zone in zones)
+        if the_week > current:
+            raise BadInput(f"week {the_week} has not begun yet; the current week is {current}")
+        request = SnapshotRequest(
+            delivery_id=None,
+            recipient=address,
+            recipient_name=None,
+            user_id=user.id if user is not None else None,
+            language=chosen_language or (user.language if user is not None else "en"),
+            scope=DIGEST_SCOPE if client is None else client_scope(client.id),
+            client_ids=client_ids,
+            week=the_week,
+            generated_at=now,
+            dashboard_url=app.settings.get("dashboard.public_url"),
+        )
+
+    if not no_refresh:
+        with app.session() as session:
+            api.refresh(session, now=now)
+    with app.session() as session:
+        snapshot = build_snapshot(session, request)
+    title = subject(snapshot, Wording(snapshot.language, snapshot.generated_at))
+    who = f"{snapshot.recipient_email} ({LANGUAGE_NAMES[snapshot.language]})"
+    try:
+        if path is not None:
+            write_snapshot_eml(app.settings, snapshot, path)
+            app.console.print(f'Wrote {path}: "{title}" for {who}.', markup=False)
+        else:
+            where = send_snapshot(app.settings, snapshot)
+            app.console.print(f'Sent "{title}" to {who} through {where}.', markup=False)
+        app.console.print(preview_summary(snapshot), markup=False)
+    except (ConfigError, SecretError) as exc:
+        raise BadInput(str(exc)) from None
+    except (ChartError, SendError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def preview_summary(snapshot: Snapshot) -> str:
+    """The email's first sentence, as the recipient reads it."""
+    return Wording(snapshot.language, snapshot.generated_at).summary(snapshot.summary)
