@@ -16,6 +16,8 @@ import sqlite3
 import subprocess
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -56,7 +58,7 @@ def home(tmp_path_factory) -> Path:
 def first_run(home):
     """``replywatch demo --no-serve`` as CI runs it, into the default demo database."""
     return run_process("demo", "--no-serve", "--now", NOW_TEXT, "--seed", str(SEED),
-                       env=_environment(home))  # fmt: skip
+                       "--emails", str(home / "emails"), env=_environment(home))  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -199,6 +201,51 @@ def test_every_item_came_through_a_collector_and_no_token_is_stored(demo_engine,
         assert account.token.encode() not in stored
     for user in DEMO_PORTFOLIO.users:
         assert demo_password(user.username).encode() not in stored
+
+
+@pytest.mark.slow
+def test_the_weekly_emails_are_written_as_the_service_would_send_them(home, first_run, demo_engine):
+    folder = home / "emails"
+    stems = ["2026-W46-mara-digest", "2026-W46-anna", "2026-W46-jonas", "2026-W46-olivia"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"{stem}.{ext}" for stem in stems for ext in ("eml", "html", "png"))  # fmt: skip
+    assert f"Weekly emails in {folder}:" in first_run.out
+    with session_scope(demo_engine) as session:
+        weekly = {story: api.client_metrics(session, _client_id(session, story), now=NOW)
+                  for story in Story}  # fmt: skip
+    messages = {}
+    for stem in stems:
+        message = BytesParser(policy=policy.default).parsebytes(
+            (folder / f"{stem}.eml").read_bytes()
+        )
+        messages[stem] = message
+        assert message.get_content_type() == "multipart/alternative"
+        plain = message.get_body(("plain",)).get_content()
+        html_part = message.get_body(("html",))
+        related = [part for part in message.walk() if part.get_content_type() == "image/png"]
+        assert plain.strip() and len(related) == 1
+        assert related[0].get_content_disposition() == "inline"
+        assert related[0].get_content() == (folder / f"{stem}.png").read_bytes()
+        page = (folder / f"{stem}.html").read_text()
+        assert f'src="{stem}.png"' in page and "cid:" not in page
+        sent = html_part.get_content().replace("\r\n", "\n")  # the .eml has SMTP line ends
+        cid = related[0]["Content-ID"].strip("<>")
+        assert sent.replace(f"cid:{cid}", f"{stem}.png") == page
+    broadcast = weekly[Story.BROADCAST]
+    anna = messages["2026-W46-anna"]
+    assert anna["To"] == "anna@baeckerei-huber.example" and anna["Content-Language"] == "de"
+    assert anna["Subject"] == (
+        f"Bäckerei Huber, KW 46: {broadcast.answered} von {broadcast.inbound} "
+        "Kundennachrichten beantwortet")  # fmt: skip
+    responsive = weekly[Story.RESPONSIVE]
+    olivia = messages["2026-W46-olivia"]
+    assert olivia["Content-Language"] == "en" and olivia["Subject"] == (
+        f"Harbour Lane Books, week 46: {responsive.answered} of {responsive.inbound} customer "
+        "messages answered")  # fmt: skip
+    digest = messages["2026-W46-mara-digest"]
+    assert digest["Subject"] == "Wochenübersicht KW 46: 3 Unternehmen"
+    digest_text = digest.get_body(("plain",)).get_content()
+    assert all(client.name in digest_text for client in DEMO_PORTFOLIO.clients)
 
 
 def _fingerprint(path: Path) -> str:

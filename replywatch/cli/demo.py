@@ -4,7 +4,8 @@
 replywatch's own commands, collects their accounts with the production collectors from
 simulated platforms on this machine, computes the metrics, prints what they say, and
 serves the dashboard with the demo's logins. ``--no-serve`` stops after the summary (for
-scripts and CI).
+scripts and CI); ``--emails DIR`` also writes the weekly emails of the owners and the
+consultant into a folder.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from replywatch import validation
 from replywatch.cli import cli
@@ -30,7 +32,7 @@ from replywatch.cli.demo_output import (
 from replywatch.validation import InputError
 
 if TYPE_CHECKING:
-    from replywatch.demo.pipeline import DemoOptions
+    from replywatch.demo.pipeline import DemoOptions, DemoResult
 
 MAX_WEEKS = 104
 MAX_COPIES = 200
@@ -71,6 +73,12 @@ MAX_COPIES = 200
     is_flag=True,
     help="Stop after the summary instead of serving the dashboard (scripts, CI).",
 )
+@click.option(
+    "--emails",
+    "emails_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write the weekly emails (.eml, and .html with the chart for a browser) here.",
+)
 @click.option("--host", help="Dashboard address; default: dashboard.host (127.0.0.1).")
 @click.option(
     "--port",
@@ -86,6 +94,7 @@ def demo(
     weeks: int,
     copies: int,
     no_serve: bool,
+    emails_dir: Path | None,
     host: str | None,
     port: int | None,
 ) -> None:
@@ -136,7 +145,14 @@ def demo(
     detail = len(options.portfolio.clients)  # the first copy is shown in full
     result = run_pipeline(options, settings, reporter(console, detail))
     show_summary(console, result, detail)
-    show_logins(console, result.logins, {client.name for client in options.portfolio.clients})
+    first_copy = {client.name for client in options.portfolio.clients}
+    shown_url = _dashboard_url(address, options, result)
+    if emails_dir is not None:
+        # Links in the emails lead to the dashboard the demo serves (or the configured one).
+        base = f"http://{address[0]}:{address[1]}" if address else None
+        base = base or result.settings.get("dashboard.public_url")
+        _write_emails(console, result, emails_dir, first_copy, base)
+    show_logins(console, result.logins, first_copy)
     show_timing(console, result)
     if address is None:
         console.print(
@@ -145,14 +161,9 @@ def demo(
             markup=False,
         )
         return
-    shown = f"http://{address[0]}:{address[1]}/"
-    weeks = {outcome.metrics.period.label for outcome in result.outcomes}
-    if options.now is not None and len(weeks) == 1:
-        # The dashboard's own "last full week" follows the real clock; show the demo's.
-        shown += f"?period={weeks.pop()}"
     consultant = next(login for login in result.logins if not login.clients)
     console.print(
-        f"\nOpen {shown} and log in as [bold]{consultant.username}[/bold] (the consultant: the "
+        f"\nOpen {shown_url} and log in as [bold]{consultant.username}[/bold] (the consultant: the "
         f"portfolio compares the {len(result.outcomes)} clients; click a client for its "
         "verdict, evidence, weekly trends and the hour-of-week heatmap) or as one of the "
         "owners, who see only their own business.",
@@ -162,6 +173,48 @@ def demo(
         database_url=result.database_url, console=console, _settings=result.settings
     )
     run_command(serving, ["serve", "--host", address[0], "--port", str(address[1])])
+
+
+def _dashboard_url(
+    address: tuple[str, int] | None, options: DemoOptions, result: DemoResult
+) -> str | None:
+    if address is None:
+        return None
+    url = f"http://{address[0]}:{address[1]}/"
+    weeks = {outcome.metrics.period.label for outcome in result.outcomes}
+    if options.now is not None and len(weeks) == 1:
+        # The dashboard's own "last full week" follows the real clock; show the demo's.
+        url += f"?period={weeks.pop()}"
+    return url
+
+
+def _write_emails(
+    console: Console, result: DemoResult, folder: Path, first_copy: set[str], url: str | None
+) -> None:
+    from replywatch.demo.emails import write_email_previews
+    from reports.chart import ChartError
+    from storage.engine import make_engine
+
+    usernames = {login.username for login in result.logins if set(login.clients) <= first_copy}
+    engine = make_engine(result.database_url)
+    try:
+        previews = write_email_previews(
+            engine, result.settings, result.now, folder, usernames=usernames, dashboard_url=url
+        )
+    except ChartError as exc:
+        raise click.ClickException(
+            f"the weekly emails were not written: {exc} (set email.chart_browser to a "
+            "Chromium, e.g. after: apt-get install chromium)"
+        ) from None
+    finally:
+        engine.dispose()
+    console.print(f"\n[bold]Weekly emails[/bold] in {escape(str(folder))}:", highlight=False)
+    for preview in previews:
+        console.print(
+            f"  {preview.eml.name} / {preview.html.name}: {preview.subject}",
+            markup=False,
+            highlight=False,
+        )
 
 
 # --- before the pipeline ------------------------------------------------------------------

@@ -5,6 +5,7 @@
 - :mod:`replywatch.demo.platforms` — the simulated platforms on free local ports;
 - :mod:`replywatch.demo.pipeline` — generate, set up, collect twice, compute;
 - :mod:`replywatch.demo.summary` — each client's verdicts read back from the metrics;
+- :mod:`replywatch.demo.emails` — the weekly emails of owners and consultant as files;
 - :mod:`replywatch.demo.progress` — what the pipeline reports while it runs.
 
 The command itself is :mod:`replywatch.cli.demo`.
