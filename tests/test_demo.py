@@ -282,6 +282,12 @@ def test_the_demo_refuses_to_touch_other_databases(tmp_path, capsys, monkeypatch
     assert mine.code == 2 and "is your replywatch database" in mine.err
     group = run_main(capsys, "--db", f"sqlite:///{tmp_path / 'x.db'}", "demo", "--no-serve")
     assert group.code == 2 and "replywatch demo --db FILE" in group.err
+    monkeypatch.setenv("REPLYWATCH_EMAIL_CHART_BROWSER", str(tmp_path / "no-browser"))
+    emails = run_main(capsys, "demo", "--no-serve", "--db", str(tmp_path / "d.db"),
+                      "--emails", str(tmp_path / "mails"))  # fmt: skip
+    assert emails.code == 2 and "--emails: no browser to draw the chart at" in emails.err
+    assert emails.out == "" and not (tmp_path / "mails").exists()
+    monkeypatch.delenv("REPLYWATCH_EMAIL_CHART_BROWSER")
     for arguments, message in (
         (("--now", "2026-11-18 09:30"), "has no UTC offset"),
         (("--now", "yesterday"), "is not a moment"),

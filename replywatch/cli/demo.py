@@ -115,6 +115,8 @@ def demo(
     except InputError as exc:
         raise BadInput(str(exc)) from None
     settings = app.settings
+    if emails_dir is not None:
+        _check_chart_browser(settings.get("email.chart_browser"))
     address: tuple[str, int] | None = None
     if not no_serve:
         address = _dashboard_address(
@@ -218,6 +220,16 @@ def _write_emails(
 
 
 # --- before the pipeline ------------------------------------------------------------------
+
+
+def _check_chart_browser(path: str) -> None:
+    """The emails' chart needs a browser: refused now, not after the whole pipeline."""
+    from reports.chart import ChartError, check_browser
+
+    try:
+        check_browser(path)
+    except ChartError as exc:
+        raise BadInput(f"--emails: {exc}") from None
 
 
 def _dashboard_address(host: str, port: int, explicit: bool) -> tuple[str, int]:
