@@ -14,16 +14,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# First use on the embedded SQLite default: database, a sample client and account, status.
+# The demo: a fresh demo database, simulated platforms, the real collectors, the metrics,
+# then the dashboard with the printed logins (Ctrl+C ends it). DEMO_ARGS passes options,
+# e.g. make demo DEMO_ARGS="--no-serve --seed 7".
 demo: $(STAMP)
-	$(BIN)/replywatch init
-	$(BIN)/replywatch client show "Sample Bakery" >/dev/null 2>&1 || \
-	  $(BIN)/replywatch client add "Sample Bakery" --time-zone Europe/Berlin \
-	    --hours "mon-fri 08:00-18:00, sat 09:00-12:00" --holidays DE-BY --target 4h
-	$(BIN)/replywatch account list --client "Sample Bakery" | grep -q "@sample@mastodon.social" || \
-	  $(BIN)/replywatch account add --client "Sample Bakery" --platform mastodon \
-	    --handle @sample@mastodon.social
-	$(BIN)/replywatch status
+	$(BIN)/replywatch demo $(DEMO_ARGS)
 
 prerequisites:
 	bash scripts/prerequisites.sh

@@ -53,6 +53,32 @@ def recent_items(
     return [StoredItem(*row) for row in session.execute(query)]
 
 
+def recent_mentions(session: Session, account_id: int, since: datetime) -> list[StoredItem]:
+    """Posts by others that mention the account and reply to nothing (the top of their own
+    conversation), created at or after ``since`` and not removed, oldest first."""
+    query = (
+        select(
+            Item.platform_item_id,
+            Item.kind,
+            Item.is_own,
+            Item.created_at,
+            Item.first_seen,
+            Item.like_count,
+            Item.reply_count,
+        )
+        .where(
+            Item.account_id == account_id,
+            Item.kind == ItemKind.MENTION,
+            Item.is_own.is_(False),
+            Item.parent_id.is_(None),
+            Item.created_at >= since,
+            Item.removed_at.is_(None),
+        )
+        .order_by(Item.created_at, Item.platform_item_id)
+    )
+    return [StoredItem(*row) for row in session.execute(query)]
+
+
 def top_level_posts(
     session: Session, account_id: int, since: datetime, until: datetime | None = None
 ) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from datetime import UTC, datetime
 from functools import cache
 
 from collectors.handles import HandleError, canonical_handle
@@ -149,3 +150,18 @@ def username(value: str) -> str:
             f"user name {value!r} is not valid; expected 3-64 letters, digits or . _ @ -"
         )
     return text
+
+
+def moment(value: str, what: str) -> datetime:
+    """An ISO 8601 moment with its UTC offset (``2026-11-18T09:30Z``, ``…+01:00``), in UTC."""
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"{what} {value!r} is not a moment; expected ISO 8601 with a UTC offset like "
+            "2026-11-18T09:30Z or 2026-11-18T10:30+01:00"
+        ) from None
+    if parsed.tzinfo is None:
+        raise InputError(f"{what} {value!r} has no UTC offset; add Z (UTC) or one like +01:00")
+    return parsed.astimezone(UTC)

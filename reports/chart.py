@@ -8,6 +8,7 @@ keeps one browser for a whole batch of emails (about 0.1 s per image after the f
 
 from __future__ import annotations
 
+import os
 import threading
 from types import TracebackType
 
@@ -30,6 +31,19 @@ _open_batches = 0
 
 class ChartError(RuntimeError):
     """The chart image could not be drawn (no browser, browser crashed, timed out)."""
+
+
+def check_browser(path: str) -> None:
+    """ChartError unless ``path`` is a program this user may run.
+
+    kaleido starts its browser in a thread of its own: when the browser is missing that
+    thread dies and every later image request waits forever, so the path is checked first.
+    """
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        raise ChartError(
+            f"no browser to draw the chart at {path} (email.chart_browser); install Chromium "
+            "(Debian: apt-get install chromium) or set email.chart_browser to its path"
+        )
 
 
 def chart_figure(snapshot: Snapshot) -> go.Figure:
@@ -77,6 +91,7 @@ class ChartRenderer:
 
     def __enter__(self) -> ChartRenderer:
         global _open_batches
+        check_browser(self.browser_path)
         with _server_lock:
             if _open_batches == 0:
                 kaleido.start_sync_server(

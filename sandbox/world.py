@@ -88,17 +88,39 @@ class Managed:
 
 
 class IdMaker:
-    """Platform-shaped ids that sort by creation time where the platform's ids do."""
+    """Platform-shaped ids that sort by creation time where the platform's ids do.
+
+    Ids are never issued twice: where a platform's id leaves little room per millisecond
+    (a Facebook number has 10 values, an Instagram id 100), many posts created at the same
+    moment move on to the next millisecond instead of repeating an id.
+    """
+
+    # How many ids one millisecond holds in each platform's shape.
+    SPACE = {"x": 1 << 22, "mastodon": 1 << _MASTODON_SEQUENCE_BITS, "facebook": 10,
+             "instagram": 100, "bluesky": 1000}  # fmt: skip
 
     def __init__(self, platform: str, seed: int = 0) -> None:
+        if platform not in self.SPACE:
+            raise ValueError(f"unknown platform {platform!r}")
         self.platform = platform
         self._sequence = itertools.count(seed % 1000)
+        self._issued: set[str] = set()
         self._lock = threading.Lock()
 
     def __call__(self, created_at: datetime, parent: Post | None = None, owner: str = "") -> str:
-        with self._lock:
-            sequence = next(self._sequence)
         millis = int(created_at.timestamp() * 1000)
+        space = self.SPACE[self.platform]
+        with self._lock:
+            attempt = 0
+            while True:
+                candidate = self._shape(millis + attempt // space, next(self._sequence),
+                                        parent, owner)  # fmt: skip
+                if candidate not in self._issued:
+                    self._issued.add(candidate)
+                    return candidate
+                attempt += 1
+
+    def _shape(self, millis: int, sequence: int, parent: Post | None, owner: str) -> str:
         if self.platform == "x":
             snowflake = ((millis - _X_EPOCH_MS) << 22) | (sequence % (1 << 22))
             return str(snowflake)
@@ -113,9 +135,7 @@ class IdMaker:
             return f"{parent.id.split('_')[-1]}_{number}"
         if self.platform == "instagram":
             return str(17_000_000_000_000_000 + millis * 100 + sequence % 100)
-        if self.platform == "bluesky":
-            return f"at://{owner}/app.bsky.feed.post/{_tid(millis * 1000 + sequence % 1000)}"
-        raise ValueError(f"unknown platform {self.platform!r}")
+        return f"at://{owner}/app.bsky.feed.post/{_tid(millis * 1000 + sequence % 1000)}"
 
 
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
@@ -166,6 +186,8 @@ class World:
 
     def add_post(self, post: Post) -> Post:
         with self.lock:
+            if post.id in self.posts:
+                raise ValueError(f"post {post.id} exists already; ids are never reused")
             if post.author_id not in self.actors:
                 raise KeyError(f"post {post.id}: unknown author {post.author_id}")
             if post.parent_id is not None and post.parent_id not in self.posts:

@@ -105,12 +105,13 @@ def test_first_run_stores_feed_notifications_threads_likes_and_followers(
     summary = collect(engine, settings, account_id, world.now)
     assert summary.outcome == "ok", summary.error
     # Every list is followed to the empty page the AppView ends it with; the six notified
-    # posts come in one getPosts call; one thread (the old post is past the window).
+    # posts come in one getPosts call; two threads: the young post's and the mention's (the
+    # old post is past the window).
     assert calls_by_route(server) == {
-        "profile": 1, "session": 1, "feed": 2, "notifications": 2, "posts": 1, "thread": 1,
+        "profile": 1, "session": 1, "feed": 2, "notifications": 2, "posts": 1, "thread": 2,
         "own likes": 2, "likers": 2,
     }  # fmt: skip
-    assert summary.api_calls == 12 and summary.items_new == 11
+    assert summary.api_calls == 13 and summary.items_new == 11
     ids = {name: post.id for name, post in p.items()}
     items = _items(engine)
     repost_id = next(i for i, item in items.items() if item.kind == "repost")
@@ -165,6 +166,9 @@ def test_first_run_stores_feed_notifications_threads_likes_and_followers(
     assert json.loads(cursors["own likes"]) == {
         "since_id": (T0 + timedelta(hours=1, minutes=1)).isoformat()}  # fmt: skip
     assert json.loads(cursors[f"thread:{rkey}"]) == {"at": world.now.isoformat(), "replies": 2}
+    mention_key = ids["mention"].rsplit("/", 1)[1]
+    assert json.loads(cursors[f"thread:{mention_key}"]) == {"at": world.now.isoformat(),
+                                                           "replies": 1}  # fmt: skip
     assert cursors[f"likers:{rkey}"] == "2"
 
 
@@ -222,7 +226,8 @@ def test_new_replies_at_any_depth_arrive_by_notification_and_by_thread_rereads(
     assert items[deep6.id].parent_id == p["deep5"].id
 
     # Nothing notified: the schedule reads the thread again after a quarter of the age
-    # the post had at the last read (a day and 20 minutes: after 6 h 5 min).
+    # the post had at the last read (a day and 20 minutes: after 6 h 5 min); the mention's
+    # thread, read when the mention was 22 hours old, is due after 5 h 30 min.
     deep7 = world.post(B_BEN, world.now + timedelta(minutes=1), "Sieben", reply_to=deep6.id)
     server.reset_calls()
     world.advance(timedelta(hours=5))
@@ -230,8 +235,30 @@ def test_new_replies_at_any_depth_arrive_by_notification_and_by_thread_rereads(
     assert "thread" not in calls_by_route(server)
     world.advance(timedelta(hours=1, minutes=10))
     collect(engine, settings, account_id, world.now)
-    assert len(server.calls_to(ROUTES["thread"])) == 1
+    read = [call.query["uri"][0] for call in server.calls_to(ROUTES["thread"])]
+    assert read == [p["post"].id, p["mention"].id]
     assert _items(engine)[deep7.id].root_id == p["post"].id
+
+
+def test_an_agency_answer_to_a_mention_is_found_in_the_mentions_thread(
+    engine, server, scripted, settings, account_id
+):
+    # Jana answers a customer who mentioned the shop, from her own profile: that notifies
+    # nobody and is not in the shop's feed; only the mention's thread shows it.
+    world = scripted.world
+    asked = world.post(B_ANNA, world.now - timedelta(hours=3), f"@{B_HANDLE} Torten am Sonntag?",
+                       mentions=[B_SHOP])  # fmt: skip
+    answer = world.post(B_JANA, world.now - timedelta(hours=2), "Ja, auf Bestellung!",
+                        reply_to=asked.id)  # fmt: skip
+    collect(engine, settings, account_id, world.now)
+    items = _items(engine)
+    assert (items[answer.id].is_own, items[answer.id].parent_id, items[answer.id].root_id) == (
+        True, asked.id, asked.id)  # fmt: skip
+    # Deleted later: the next full view of the mention's thread marks it removed.
+    answer.deleted_at = world.now + timedelta(minutes=1)
+    world.advance(timedelta(days=1))
+    collect(engine, settings, account_id, world.now)
+    assert _items(engine)[answer.id].removed_reason == "deleted"
 
 
 def test_replies_missing_from_a_full_thread_view_are_marked_removed(

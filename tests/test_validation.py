@@ -82,3 +82,16 @@ def test_time_zones_and_holiday_regions():
     assert validation.holiday_region("none") is None
     with pytest.raises(InputError, match="not a region of DE"):
         validation.holiday_region("DE-ZZ")
+
+
+def test_moments_need_their_offset_and_come_back_in_utc():
+    from datetime import UTC, datetime
+
+    assert validation.moment("2026-11-18T09:30Z", "--now") == datetime(2026, 11, 18, 9, 30,
+                                                                        tzinfo=UTC)  # fmt: skip
+    assert validation.moment(" 2026-11-18T10:30+01:00 ", "--now") == datetime(
+        2026, 11, 18, 9, 30, tzinfo=UTC)  # fmt: skip
+    with pytest.raises(InputError, match="'2026-11-18T09:30' has no UTC offset"):
+        validation.moment("2026-11-18T09:30", "--now")
+    with pytest.raises(InputError, match="--now 'soon' is not a moment"):
+        validation.moment("soon", "--now")

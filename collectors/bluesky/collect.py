@@ -14,10 +14,12 @@ times in 5 minutes and 300 times a day per account) for what only the account ma
    replies, mentions and quotes, newest first down to the last one read; the posts of new
    ones come from ``app.bsky.feed.getPosts`` (25 per call; nothing when nothing is new).
 3. **threads** — ``app.bsky.feed.getPostThread`` (every depth) for own posts younger than
-   ``collect.thread_days``, when due (:mod:`collectors.rereads`). A complete thread view
-   marks replies stored earlier and missing now as removed; replies the author hid
-   (threadgate) are stored as hidden. A view with blocked posts or cut at the depth limit
-   is stored but marks nothing.
+   ``collect.thread_days``, and for customers' posts that mention the account (stored from
+   the notifications), when due (:mod:`collectors.rereads`). An agency employee who answers
+   a mention from their own profile notifies nobody: only the mention's thread shows that
+   answer. A complete thread view marks replies stored earlier and missing now as removed;
+   replies the author hid (threadgate) are stored as hidden. A view with blocked posts or
+   cut at the depth limit is stored but marks nothing.
 4. **own likes** (app password) — ``app.bsky.feed.getActorLikes`` as the account, down to
    the newest like already read: likes of posts that are stored or addressed to the account.
 5. **likers** — ``app.bsky.feed.getLikes`` for own posts in the thread window whose like
@@ -258,6 +260,13 @@ class _Collection:
                                         own_top_level_only=True)  # fmt: skip
         return [post for post in posts if post.kind == ItemKind.POST]
 
+    def _thread_roots(self) -> list[stored.StoredItem]:
+        """Own posts, then the mentions of the account, young enough to be read again."""
+        since = self.run.now - self.options.thread_window
+        with self.run.read() as session:
+            mentions = stored.recent_mentions(session, self.run.account.id, since)
+        return self._own_posts() + mentions
+
     def _forget_stale(self, prefix: str, young: set[str]) -> dict[str, str]:
         found = self.run.cursors_with_prefix(prefix)
         stale = {name: None for name in found if name not in young}
@@ -267,7 +276,7 @@ class _Collection:
 
     def _threads(self) -> None:
         run = self.run
-        posts = self._own_posts()
+        posts = self._thread_roots()
         keys = {post.platform_item_id: rereads.key(records.record_key(post.platform_item_id))
                 for post in posts}  # fmt: skip
         states = self._forget_stale(rereads.PREFIX, set(keys.values()))

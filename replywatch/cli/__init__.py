@@ -36,6 +36,9 @@ from replywatch.validation import InputError
 @click.pass_context
 def cli(context: click.Context, database_url: str | None, config_file: str | None) -> None:
     """Audit whether a business's social accounts answer their customers."""
+    if isinstance(context.obj, AppContext):
+        # A caller that runs commands in-process (the demo) passes its own context.
+        return
     context.obj = AppContext(config_file=config_file, database_url=database_url)
 
 
@@ -46,6 +49,7 @@ def _register() -> None:
         clients,
         collect,
         database,
+        demo,
         email,
         identities,
         importing,

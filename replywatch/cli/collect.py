@@ -102,7 +102,7 @@ def _run(app: AppContext, targets: list[_Target]) -> list[RunSummary]:
         for target in targets:
             summary = collect_account(app.engine, app.settings, target.id)
             summaries.append(summary)
-            console.print(f"account {target.label}: {_line(summary)}", markup=False)
+            console.print(f"account {target.label}: {summary_line(summary)}", markup=False)
         return summaries
     columns = (
         SpinnerColumn(),
@@ -120,16 +120,18 @@ def _run(app: AppContext, targets: list[_Target]) -> list[RunSummary]:
             display.start_task(task)
 
             def show(progress: Progress, task: int = task) -> None:
-                display.update(task, state=escape(_state(progress)))
+                display.update(task, state=escape(progress_text(progress)))
 
             summary = collect_account(app.engine, app.settings, target.id, progress=show)
             style = OUTCOME_STYLE.get(summary.outcome, "")
-            display.update(task, completed=1, state=f"[{style}]{escape(_line(summary))}[/{style}]")
+            display.update(
+                task, completed=1, state=f"[{style}]{escape(summary_line(summary))}[/{style}]"
+            )
             summaries.append(summary)
     return summaries
 
 
-def _state(progress: Progress) -> str:
+def progress_text(progress: Progress) -> str:
     section = progress.section.split(" > ")[-1]
     return (
         f"{section}: {progress.api_calls} calls, {progress.items_new} new, "
@@ -137,7 +139,7 @@ def _state(progress: Progress) -> str:
     )
 
 
-def _line(summary: RunSummary) -> str:
+def summary_line(summary: RunSummary) -> str:
     text = (
         f"{summary.outcome} — {summary.api_calls} calls, {summary.items_new} new, "
         f"{summary.items_updated} updated, {summary.items_removed} removed"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Callable
 
 import click
 from sqlalchemy import select
@@ -27,10 +28,6 @@ def read_password(from_stdin: bool) -> str:
         password = getpass.getpass("Password: ")
         if getpass.getpass("Repeat password: ") != password:
             raise InputError("the two passwords differ")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError(
-            f"the password is too short; expected at least {MIN_PASSWORD_LENGTH} characters"
-        )
     return password
 
 
@@ -57,6 +54,30 @@ def user_add(
     password_stdin: bool,
 ) -> None:
     """Add a user. The password is asked for, or read from standard input."""
+    add_user(
+        app,
+        username,
+        role=role,
+        client_names=client_names,
+        email=email,
+        language=language,
+        password=lambda: read_password(password_stdin),
+    )
+
+
+def add_user(
+    app: AppContext,
+    username: str,
+    *,
+    role: str,
+    client_names: tuple[str, ...],
+    email: str | None,
+    language: str,
+    password: Callable[[], str],
+) -> None:
+    """What `user add` does once it knows where the password comes from: check everything,
+    ask ``password()`` only for a user that can be added, store the hash. The demo adds its
+    users through here with passwords it prints."""
     try:
         username = validation.username(username)
         language = validation.language(language)
@@ -72,11 +93,15 @@ def user_add(
         clients = [find_client(session, name) for name in client_names]
         if session.scalar(select(User).where(User.username == username)):
             raise InputError(f"user {username!r} exists already")
-    password = read_password(password_stdin)
+    chosen = password()
+    if len(chosen) < MIN_PASSWORD_LENGTH:
+        raise InputError(
+            f"the password is too short; expected at least {MIN_PASSWORD_LENGTH} characters"
+        )
     with app.session() as session:
         added = User(
             username=username,
-            password_hash=hash_password(password),
+            password_hash=hash_password(chosen),
             role=role,
             email=email,
             language=language,
