@@ -8,6 +8,7 @@ table the viewer may not see is answered "not found".
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -62,7 +63,9 @@ def install(server: Flask) -> None:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:60] or "export"
+    # "Bäckerei Huber" -> "Backerei-Huber": letters without their accents, then ASCII only.
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", plain).strip("-.")[:60] or "export"
 
 
 def file_name(name: str, scope: Scope, file_format: str) -> str:

@@ -276,11 +276,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "verdict.evidence.answering": {
         "en": (
             "{answered} of {settled} customer messages answered ({ratio}); median response "
-            "time in business hours {median}, target {target}."
+            "time in business hours {median} (target: {target})."
         ),
         "de": (
             "{answered} von {settled} Kundennachrichten beantwortet ({ratio}); mittlere "
-            "Antwortzeit in Geschäftszeiten {median}, Ziel {target}."
+            "Antwortzeit in Geschäftszeiten {median} (Ziel: {target})."
         ),
     },
     "verdict.widened": {
@@ -315,7 +315,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{replies} own replies, {posts} posts",
         "de": "{replies} eigene Antworten, {posts} Beiträge",
     },
-    "figure.questions": {"en": "{questions} questions", "de": "{questions} Fragen"},
+    "figure.questions": {
+        "en": "questions among them: {questions}",
+        "de": "davon Fragen: {questions}",
+    },
     "figure.oldest_waiting": {
         "en": "the oldest has waited {age}",
         "de": "die älteste wartet seit {age}",
@@ -324,10 +327,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "figure.no_followers": {
         "en": "follower count not known",
         "de": "Followerzahl nicht bekannt",
-    },
-    "figure.around_the_clock": {
-        "en": "no business hours: every hour counts",
-        "de": "keine Geschäftszeiten: jede Stunde zählt",
     },
     # trends
     "section.trends": {"en": "Weekly trends", "de": "Wochenverlauf"},

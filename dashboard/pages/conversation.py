@@ -240,7 +240,7 @@ def _tile(key: str, label: str, value: str, *notes: str | None) -> html.Div:
 
 def figures_section(figures: KeyFigures, language: str) -> html.Section:
     def name(key: str) -> str:
-        return metric_name(key, language)
+        return formats.heading(metric_name(key, language))
 
     def pct(value: float | None) -> str:
         return formats.percent(value, language)
@@ -266,7 +266,9 @@ def figures_section(figures: KeyFigures, language: str) -> html.Section:
         if figures.ratio_change is not None
         else translate("figure.before", language, value=pct(figures.previous_response_ratio)),
     ]
-    outcomes = " · ".join(name(key) for key in ("answered", "missed", "waiting"))
+    outcomes = formats.heading(
+        " · ".join(metric_name(key, language) for key in ("answered", "missed", "waiting"))
+    )
     tiles = [
         _tile("response-ratio", name("response_ratio"), pct(figures.response_ratio), *ratio_notes),
         _tile(
@@ -348,7 +350,6 @@ def figures_section(figures: KeyFigures, language: str) -> html.Section:
             "uncovered",
             name("uncovered_share"),
             pct(figures.uncovered_share),
-            None if figures.business_hours else translate("figure.around_the_clock", language),
         ),
         _tile("self-likes", name("self_likes"), _n(figures.self_likes, language)),
         _tile(
