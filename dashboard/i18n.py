@@ -315,10 +315,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{replies} own replies, {posts} posts",
         "de": "{replies} eigene Antworten, {posts} Beiträge",
     },
-    "figure.questions": {
-        "en": "questions among them: {questions}",
-        "de": "davon Fragen: {questions}",
-    },
+    "figure.questions": {"en": "{questions} of them questions", "de": "davon {questions} Fragen"},
     "figure.oldest_waiting": {
         "en": "the oldest has waited {age}",
         "de": "die älteste wartet seit {age}",

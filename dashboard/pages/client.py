@@ -53,9 +53,11 @@ def accounts_table(
     columns = (
         Column("account", translate("column.account", language)),
         Column("platform", translate("column.platform", language)),
-        Column("verdict", metric_name("verdict", language)),
-        Column("response_ratio", metric_name("response_ratio", language), "percent"),
-        Column("waiting", metric_name("waiting", language), "integer"),
+        Column("verdict", formats.heading(metric_name("verdict", language))),
+        Column(
+            "response_ratio", formats.heading(metric_name("response_ratio", language)), "percent"
+        ),
+        Column("waiting", formats.heading(metric_name("waiting", language)), "integer"),
         Column("credentials", translate("column.credentials", language)),
         Column("last_collection", translate("column.last_collection", language), "datetime"),
         Column("last_outcome", translate("column.last_outcome", language)),

@@ -111,7 +111,7 @@ def sections(scope: Scope, conversation: Conversation) -> list[Any]:
         return unanswered_export_href(scope, file_format)
 
     return [
-        verdict_section(conversation.verdict, zone, language),
+        verdict_section(conversation.verdict, zone, language, scope.account is None),
         figures_section(conversation.figures, language),
         trends_section(conversation, language),
         hours_section(conversation, zone, language),
@@ -172,7 +172,11 @@ def _quote(text: str) -> str:
     return flat if len(flat) <= EVIDENCE_TEXT else flat[: EVIDENCE_TEXT - 1].rstrip() + "…"
 
 
-def verdict_section(view: VerdictView, zone: str, language: str) -> html.Section:
+def verdict_section(
+    view: VerdictView, zone: str, language: str, name_accounts: bool = False
+) -> html.Section:
+    """The verdict, its explanation and counts, and the unanswered messages behind it
+    (with the account each was written to when ``name_accounts``: a client's page)."""
     parts: list[Any] = [
         html.P(
             html.Span(view.name, className=f"verdict-badge verdict-{view.verdict.value}"),
@@ -201,6 +205,9 @@ def verdict_section(view: VerdictView, zone: str, language: str) -> html.Section
                             html.Time(formats.date_time(item.created_at, zone, language)),
                             " · ",
                             html.Span(item.author_handle or formats.MISSING, className="author"),
+                            html.Span(f" ({item.account_label})", className="muted")
+                            if name_accounts
+                            else "",
                             ": ",
                             html.Q(_quote(item.text)),
                             " ",
