@@ -21,8 +21,8 @@ from dashboard.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
 from dashboard.figures import league_table
 from dashboard.guard import Scope, resolve_scope
 from dashboard.league import flatten
-from dashboard.pages.conversation import unanswered_table
 from dashboard.pages.portfolio import league
+from dashboard.pages.unanswered_export import unanswered_table
 from dashboard.queries import runs_between
 from dashboard.runtime import current_viewer, runtime
 from dashboard.state import PATHS, parse_location
