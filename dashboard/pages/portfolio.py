@@ -29,12 +29,13 @@ def league(scope: Scope, clients: list[Client]) -> list[LeagueGroup]:
     """Every visible client with its accounts for the period, sorted as the URL says.
 
     Two reads of the metrics API (the period, and the one before for the change), each a
-    handful of batched queries over the stored rollups, whatever the number of clients.
+    handful of batched queries over the stored rollups, whatever the number of clients;
+    as summaries, without the hour-of-week coverage and item lists the table does not show.
     """
     ids = [client.id for client in clients]
     period = metrics_period(scope.period)
-    current = api.portfolio_metrics(scope.db, ids, period, now=scope.now)
-    previous = api.portfolio_metrics(scope.db, ids, period.previous(), now=scope.now)
+    current = api.portfolio_metrics(scope.db, ids, period, now=scope.now, summary=True)
+    previous = api.portfolio_metrics(scope.db, ids, period.previous(), now=scope.now, summary=True)
     return sort_groups(group(league_rows(current, previous)), scope.state.sort)
 
 
