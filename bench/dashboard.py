@@ -345,6 +345,29 @@ def time_callbacks(base: str, figures: dict[str, Any], repeat: int) -> dict[str,
 # --- 3. page load in Chromium ------------------------------------------------------------
 
 
+def _page_loads(page: Any, base: str, path: str, selectors: list[str], repeat: int) -> list[float]:
+    seconds = []
+    for _ in range(repeat):
+        page.goto("about:blank")
+        started = time.perf_counter()
+        page.goto(f"{base}{path}", wait_until="commit")
+        for selector in selectors:
+            page.wait_for_selector(selector)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def _logged_in_page(browser: Any, base: str, username: str, password: str) -> Any:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.set_default_timeout(120_000)
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#page-title")
+    return page
+
+
 def time_pages(base: str, figures: dict[str, Any], repeat: int) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
@@ -352,38 +375,29 @@ def time_pages(base: str, figures: dict[str, Any], repeat: int) -> dict[str, Any
         return {"skipped": "Debian's chromium is not installed"}
     client = figures["client_ids"][len(figures["client_ids"]) // 2]
     account = figures["account_ids"][len(figures["account_ids"]) // 2]
+    league = ["#league-table", "#comparison-chart .main-svg"]
     pages = {
-        "portfolio": (f"/?period={WEEK}", ["#league-table", "#comparison-chart .main-svg"]),
-        "client": (
+        "portfolio (consultant, all clients)": (USER, f"/?period={WEEK}", league),
+        # The same page with three clients: what the browser's own work costs.
+        "portfolio (owner of 3 clients)": (OWNER, f"/?period={WEEK}", league),
+        "client page": (
+            USER,
             f"/client?client={client}&period={WEEK}",
             ["#verdict", "#trend-ratio .main-svg", "#hour-heatmap .main-svg"],
         ),
-        "account": (
+        "account page": (
+            USER,
             f"/account?account={account}&period={WEEK}",
             ["#verdict", "#hour-heatmap .main-svg", "#collection-chart .main-svg"],
         ),
     }
+    passwords = {USER: PASSWORD, OWNER: OWNER_PASSWORD}
     results: dict[str, Any] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(120_000)
-        page.goto(f"{base}/login")
-        page.fill("#username", USER)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_selector("#page-title")
-        for name, (path, selectors) in pages.items():
-            seconds = []
-            for _ in range(repeat):
-                page.goto("about:blank")
-                started = time.perf_counter()
-                page.goto(f"{base}{path}", wait_until="commit")
-                for selector in selectors:
-                    page.wait_for_selector(selector)
-                seconds.append(time.perf_counter() - started)
-            results[name] = _stats(seconds)
+        tabs = {name: _logged_in_page(browser, base, name, passwords[name]) for name in passwords}
+        for name, (user, path, selectors) in pages.items():
+            results[name] = _stats(_page_loads(tabs[user], base, path, selectors, repeat))
             print(f"  page {name}: {results[name]}", file=sys.stderr, flush=True)
         browser.close()
     return results
@@ -397,35 +411,37 @@ def _peak_mb() -> float:
 
 
 def report(path: Path) -> str:
+    """The README tables: one column per run (median / 95th percentile)."""
     runs = json.loads(path.read_text())
-    lines = []
-    for run in runs:
-        data = run["database"]
-        lines.append(
-            f"**{run['label']}** ({run['engine']}, {data['items']:,} items, "
-            f"{data['accounts']:,} accounts, {data['clients']:,} clients; {run['date']})"
-        )
-        lines.append("")
-        lines.append("| callback (HTTP, one at a time) | n | median | p95 | answer |")
-        lines.append("|---|---:|---:|---:|---:|")
-        for name, figures in run["callbacks"].items():
-            lines.append(
-                f"| {name} | {figures['n']} | {figures['median_ms']:,.0f} ms | "
-                f"{figures['p95_ms']:,.0f} ms | {figures['kb']:,.0f} KB |"
-            )
-        lines.append("")
-        pages = run.get("pages", {})
-        if pages and "skipped" not in pages:
-            lines.append(
-                "| page in Chromium (to the rendered table and charts) | n | median | p95 |"
-            )
-            lines.append("|---|---:|---:|---:|")
-            for name, figures in pages.items():
-                lines.append(
-                    f"| {name} | {figures['n']} | {figures['median_ms']:,.0f} ms | "
-                    f"{figures['p95_ms']:,.0f} ms |"
+    heads = [f"{run['engine']}, {run['label']}" for run in runs]
+    lines = [
+        "Runs: "
+        + "; ".join(
+            f"{head}: {run['database']['items']:,} items, {run['database']['accounts']:,} "
+            f"accounts, {run['database']['clients']:,} clients, load average "
+            f"{run['load_average']} ({run['date']})"
+            for head, run in zip(heads, runs, strict=True)
+        ),
+        "",
+    ]
+    for key, title in (
+        ("callbacks", "callback over HTTP, one at a time: median / p95"),
+        ("pages", "page load in Chromium, to the rendered table and charts: median / p95"),
+    ):
+        names: list[str] = []
+        for run in runs:
+            names += [n for n in run.get(key, {}) if n not in names and n != "skipped"]
+        lines.append(f"| {title} | " + " | ".join(heads) + " |")
+        lines.append("|---|" + "---:|" * len(runs))
+        for name in names:
+            cells = []
+            for run in runs:
+                figures = run.get(key, {}).get(name)
+                cells.append(
+                    f"{figures['median_ms']:,.0f} / {figures['p95_ms']:,.0f} ms" if figures else "–"
                 )
-            lines.append("")
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append("")
     return "\n".join(lines)
 
 
