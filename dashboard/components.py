@@ -59,9 +59,11 @@ def data_table(
     sort: str | None = None,
     sort_href: Callable[[str], str] | None = None,
     cells: dict[str, Callable[[dict[str, Any]], Any]] | None = None,
+    row_class: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> html.Div:
     """An HTML table of ``table``. With ``sort_href``, headers are links that sort by
-    their column (again: the other way round); ``cells`` overrides how a column shows."""
+    their column (again: the other way round); ``cells`` overrides how a column shows;
+    ``row_class`` gives a row its CSS class."""
     current = (sort or "").lstrip("-")
     descending = bool(sort and sort.startswith("-"))
     header_cells = []
@@ -87,11 +89,24 @@ def data_table(
             tds.append(
                 html.Td(content, className=f"col-{column.kind}", **{"data-label": column.label})
             )
-        body_rows.append(html.Tr(tds))
+        css = row_class(row) if row_class is not None else None
+        body_rows.append(html.Tr(tds, className=css) if css else html.Tr(tds))
     return html.Div(
         html.Table([html.Thead(html.Tr(header_cells)), html.Tbody(body_rows)], id=table_id),
         className="table-wrap",
     )
+
+
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+
+
+def graph(graph_id: str, figure: Any) -> Any:
+    """A Plotly chart on a page: no logo, resizes with the page."""
+    return dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG)
 
 
 def client_picker(options: Sequence[tuple[int, str]], selected: int | None, language: str) -> Any:

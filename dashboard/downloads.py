@@ -8,16 +8,21 @@ table the viewer may not see is answered "not found".
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from flask import Flask, Response, abort, request
 
-from dashboard.access import AccessDenied
+from dashboard.access import AccessDenied, visible_clients
 from dashboard.collection import collection_status_table
 from dashboard.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
+from dashboard.figures import league_table
 from dashboard.guard import Scope, resolve_scope
+from dashboard.league import flatten
+from dashboard.pages.portfolio import league
+from dashboard.pages.unanswered_export import unanswered_table
 from dashboard.queries import runs_between
 from dashboard.runtime import current_viewer, runtime
 from dashboard.state import PATHS, parse_location
@@ -37,9 +42,17 @@ def _collection_status(scope: Scope) -> Table:
     return collection_status_table(runs, scope.client.time_zone, scope.language)
 
 
-# Phase B adds the portfolio's league table and a client's unanswered items here.
+def _portfolio(scope: Scope) -> Table:
+    # The whole league (every page), in the order the page shows it.
+    groups = league(scope, visible_clients(scope.db, scope.viewer))
+    return league_table(flatten(groups), scope.language, export=True)
+
+
 EXPORTS: dict[str, Export] = {
     "collection-status": Export("account", _collection_status),
+    "portfolio": Export("portfolio", _portfolio),
+    "unanswered": Export("client", unanswered_table),
+    "account-unanswered": Export("account", unanswered_table),
 }
 
 
@@ -50,7 +63,9 @@ def install(server: Flask) -> None:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:60] or "export"
+    # "Bäckerei Huber" -> "Backerei-Huber": letters without their accents, then ASCII only.
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", plain).strip("-.")[:60] or "export"
 
 
 def file_name(name: str, scope: Scope, file_format: str) -> str:

@@ -61,7 +61,9 @@ def base_layout(language: str, **extra: object) -> dict[str, object]:
 
 
 def _weeks(iso_weeks: Sequence[str], language: str) -> list[str]:
-    return [formats.week_label(week, language) for week in iso_weeks]
+    """Short week labels for an axis; with the year only when the weeks cross a year."""
+    crossing = len({week[:4] for week in iso_weeks}) > 1
+    return [formats.week_short(week, language, crossing) for week in iso_weeks]
 
 
 def ratio_trend(weeks: Sequence[RatioWeek], metric: str, language: str) -> go.Figure:
@@ -111,7 +113,7 @@ def ratio_trend(weeks: Sequence[RatioWeek], metric: str, language: str) -> go.Fi
         )
     )
     figure.update_layout(
-        base_layout(language, title={"text": name}),
+        base_layout(language, title={"text": formats.heading(name)}),
         yaxis={"range": [0, 1.02], "tickformat": ".0%", "rangemode": "tozero"},
         xaxis={"type": "category", "title": {"text": translate("chart.week", language)}},
     )
@@ -145,7 +147,9 @@ def response_time_trend(weeks: Sequence[DurationWeek], language: str) -> go.Figu
         )
     unit = "h" if language == "en" else "Std."
     figure.update_layout(
-        base_layout(language, title={"text": metric_name("response_time_median", language)}),
+        base_layout(
+            language, title={"text": formats.heading(metric_name("response_time_median", language))}
+        ),
         yaxis={"rangemode": "tozero", "ticksuffix": f" {unit}"},
         xaxis={"type": "category", "title": {"text": translate("chart.week", language)}},
     )
@@ -299,7 +303,7 @@ def client_comparison(rows: Sequence[LeagueRow], language: str) -> go.Figure:
         base_layout(
             language,
             height=max(240, 40 + 28 * len(known)),
-            title={"text": metric_name("response_ratio", language)},
+            title={"text": formats.heading(metric_name("response_ratio", language))},
             hovermode="closest",
             annotations=annotations,
             margin={"l": 160, "r": 16, "t": 36, "b": 56},
@@ -326,19 +330,44 @@ def _below(row: LeagueRow) -> float:
     return row.response_ratio - row.ratio_low
 
 
-def league_table(rows: Sequence[LeagueRow], language: str) -> Table:
-    """The portfolio's league table (page, CSV and Excel), in the given order."""
+def league_table(rows: Sequence[LeagueRow], language: str, *, export: bool = False) -> Table:
+    """The portfolio's league table in the given order: for the page, or (``export``) for
+    CSV and Excel, where the interval is two numbers and durations are minutes."""
 
     def label(key: str) -> str:
-        return metric_name(key, language)
+        return formats.heading(metric_name(key, language))
 
+    interval: tuple[Column, ...] = (Column("interval", translate("column.interval", language)),)
+    median = Column("response_time_median", label("response_time_median"), "duration")
+    verdict_columns: tuple[Column, ...] = (Column("verdict", label("verdict")),)
+    if export:
+        interval = (
+            Column("ratio_low", translate("column.interval_low", language), "percent"),
+            Column("ratio_high", translate("column.interval_high", language), "percent"),
+        )
+        median = Column(
+            "response_time_median",
+            translate("column.in_minutes", language, name=label("response_time_median")),
+            "decimal",
+        )
+        verdict_columns += (
+            Column("verdict_weeks", translate("column.verdict_weeks", language), "integer"),
+        )
+    # On the page a client's accounts sit under it in the same column; a file gets both.
+    names = (
+        (
+            Column("client", translate("column.client", language)),
+            Column("account", translate("column.account", language)),
+        )
+        if export
+        else (Column("client", translate("column.client_account", language)),)
+    )
     columns = (
-        Column("client", translate("column.client", language)),
-        Column("account", translate("column.account", language)),
-        Column("verdict", label("verdict")),
+        *names,
+        *verdict_columns,
         Column("response_ratio", label("response_ratio"), "percent"),
-        Column("interval", translate("column.interval", language)),
-        Column("response_time_median", label("response_time_median"), "duration"),
+        *interval,
+        median,
         Column("dialogue_share", label("dialogue_share"), "percent"),
         Column("waiting", label("waiting"), "integer"),
         Column("ratio_change", translate("column.change", language), "percent"),
@@ -346,14 +375,20 @@ def league_table(rows: Sequence[LeagueRow], language: str) -> Table:
     table_rows = [
         {
             "client": row.client_name,
+            "client_id": row.client_id,
             "account": row.account_label or "",
+            "account_id": row.account_id,
             "verdict": verdict_name(row.verdict, language) if row.verdict else None,
+            "verdict_key": row.verdict,
+            "verdict_weeks": row.verdict_weeks,
             "response_ratio": row.response_ratio,
             "interval": (
                 formats.interval(row.ratio_low, row.ratio_high, language)
                 if row.ratio_low is not None
                 else None
             ),
+            "ratio_low": row.ratio_low,
+            "ratio_high": row.ratio_high,
             "response_time_median": row.response_time_median_minutes,
             "dialogue_share": row.dialogue_share,
             "waiting": row.waiting,

@@ -23,6 +23,11 @@ def locale_for(language: str) -> str:
     return LOCALES.get(language, LOCALES["en"])
 
 
+def heading(text: str) -> str:
+    """A metric name (written for use inside a sentence) as a title: first letter up."""
+    return text[:1].upper() + text[1:]
+
+
 def number(value: float | int | None, language: str, decimals: int = 0) -> str:
     if value is None:
         return MISSING
@@ -39,6 +44,16 @@ def percent(ratio: float | None, language: str, decimals: int = 0) -> str:
     if language == "de":
         pattern = pattern.replace("%", "\u00a0%")
     return babel_percent(ratio, format=pattern, locale=locale)
+
+
+def points(change: float | None, language: str) -> str:
+    """A change of a ratio in percentage points: 0.05 -> "+5 pts" / "+5 Pp."."""
+    if change is None:
+        return MISSING
+    value = round(change * 100)
+    sign = "+" if value > 0 else ("−" if value < 0 else "±")
+    unit = "Pp." if language == "de" else "pts"
+    return f"{sign}{number(abs(value), language)}\u00a0{unit}"
 
 
 def interval(low: float | None, high: float | None, language: str) -> str:
@@ -87,6 +102,13 @@ def week_label(iso_week: str, language: str) -> str:
     if language == "de":
         return f"KW {int(week)}/{year}"
     return f"Week {int(week)}, {year}"
+
+
+def week_short(iso_week: str, language: str, with_year: bool = False) -> str:
+    """An axis label: "W47" / "KW 47"; with the year ("W1/27") where a chart crosses years."""
+    year, _, week = iso_week.partition("-W")
+    text = f"KW {int(week)}" if language == "de" else f"W{int(week)}"
+    return f"{text}/{year[2:]}" if with_year else text
 
 
 def duration(minutes: float | None, language: str) -> str:

@@ -84,11 +84,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # portfolio
     "portfolio.title": {"en": "Portfolio", "de": "Übersicht"},
     "portfolio.intro": {
-        "en": "Your clients and the state of their collection.",
-        "de": "Ihre Kunden und der Stand ihrer Datenabrufe.",
+        "en": "Whether your clients answer their customers, side by side.",
+        "de": "Ob Ihre Kunden ihren Kunden antworten, nebeneinander.",
     },
     "column.client": {"en": "Client", "de": "Kunde"},
     "column.accounts": {"en": "Accounts", "de": "Konten"},
+    "column.client_account": {"en": "Client / account", "de": "Kunde / Konto"},
     "column.platforms": {"en": "Platforms", "de": "Plattformen"},
     "column.last_collection": {"en": "Last collection", "de": "Letzter Abruf"},
     "column.attention": {"en": "Needs attention", "de": "Braucht Aufmerksamkeit"},
@@ -144,6 +145,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The latest {shown} of {total} runs in this period.",
         "de": "Die letzten {shown} von {total} Abrufen in diesem Zeitraum.",
     },
+    "account.stale": {
+        "en": (
+            "Collection of this account has a problem (see the collection status below): the "
+            "numbers may be missing the latest messages."
+        ),
+        "de": (
+            "Beim Abruf dieses Kontos gibt es ein Problem (siehe Stand der Abrufe unten): Den "
+            "Zahlen fehlen womöglich die neuesten Nachrichten."
+        ),
+    },
     "account.items": {"en": "Latest collected items", "de": "Zuletzt abgerufene Einträge"},
     "account.open": {"en": "open", "de": "öffnen"},
     "export.csv": {"en": "Download CSV", "de": "CSV herunterladen"},
@@ -188,9 +199,229 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "weekday.4": {"en": "Fri", "de": "Fr"},
     "weekday.5": {"en": "Sat", "de": "Sa"},
     "weekday.6": {"en": "Sun", "de": "So"},
+    # portfolio: league table and comparison
+    "portfolio.league": {"en": "League table", "de": "Rangliste"},
+    "portfolio.league_intro": {
+        "en": (
+            "Each client with its accounts, every client in its own time zone; the change "
+            "is against the period before. Click a column to sort."
+        ),
+        "de": (
+            "Jeder Kunde mit seinen Konten, jeder in seiner eigenen Zeitzone; die "
+            "Veränderung bezieht sich auf den Zeitraum davor. Zum Sortieren eine Spalte "
+            "anklicken."
+        ),
+    },
+    "portfolio.comparison": {"en": "Clients compared", "de": "Kunden im Vergleich"},
+    "portfolio.comparison_intro": {
+        "en": (
+            "Response ratio of the clients on this page of the table, with its 95% interval; "
+            "the colour shows the verdict."
+        ),
+        "de": (
+            "Antwortquote der Kunden auf dieser Seite der Tabelle, mit 95-%-Intervall; die "
+            "Farbe zeigt das Urteil."
+        ),
+    },
+    "portfolio.collection": {"en": "Collection", "de": "Datenabrufe"},
+    "portfolio.attention_intro": {
+        "en": "Clients whose credentials need renewal or whose last collection failed.",
+        "de": (
+            "Kunden, deren Zugangsdaten erneuert werden müssen oder deren letzter Abruf fehlschlug."
+        ),
+    },
+    "portfolio.all_fine": {
+        "en": "All {count} clients are collected without problems.",
+        "de": "Alle {count} Kunden werden ohne Probleme abgerufen.",
+    },
+    "pages.label": {"en": "Pages of the table", "de": "Seiten der Tabelle"},
+    "pages.previous": {"en": "‹ Previous", "de": "‹ Zurück"},
+    "pages.next": {"en": "Next ›", "de": "Weiter ›"},
+    "pages.position": {
+        "en": "Clients {first}–{last} of {total}",
+        "de": "Kunden {first}–{last} von {total}",
+    },
+    "verdict.weeks_short": {"en": "{weeks} wk", "de": "{weeks} Wo."},
+    # client and account: the verdict
+    "section.verdict": {"en": "Verdict", "de": "Urteil"},
+    "verdict.evidence.no_conversation": {
+        "en": (
+            "{posts} posts and not a single customer message. Interactions per post: "
+            "{interactions}; likes by the own side on its own posts: {self_likes}."
+        ),
+        "de": (
+            "{posts} Beiträge und keine einzige Kundennachricht. Interaktionen pro Beitrag: "
+            "{interactions}; Likes der eigenen Seite auf eigene Beiträge: {self_likes}."
+        ),
+    },
+    "verdict.evidence.insufficient_data": {
+        "en": (
+            "Only {settled} customer messages could be judged; a verdict needs at least "
+            "{needed}. {posts} posts and {own_replies} own replies."
+        ),
+        "de": (
+            "Nur {settled} Kundennachrichten ließen sich beurteilen; für ein Urteil braucht es "
+            "mindestens {needed}. {posts} Beiträge und {own_replies} eigene Antworten."
+        ),
+    },
+    "verdict.evidence.broadcast_only": {
+        "en": (
+            "{posts} posts and not one reply, while {missed} customer messages went unanswered."
+        ),
+        "de": (
+            "{posts} Beiträge und keine einzige Antwort, während {missed} Kundennachrichten "
+            "unbeantwortet blieben."
+        ),
+    },
+    "verdict.evidence.answering": {
+        "en": (
+            "{answered} of {settled} customer messages answered ({ratio}); median response "
+            "time in business hours {median} (target: {target})."
+        ),
+        "de": (
+            "{answered} von {settled} Kundennachrichten beantwortet ({ratio}); mittlere "
+            "Antwortzeit in Geschäftszeiten {median} (Ziel: {target})."
+        ),
+    },
+    "verdict.widened": {
+        "en": "Judged {window} ({span}): the period alone had too few customer messages.",
+        "de": (
+            "Beurteilt {window} ({span}): Der Zeitraum allein hatte zu wenige Kundennachrichten."
+        ),
+    },
+    "verdict.unanswered": {
+        "en": "Not answered, oldest first",
+        "de": "Nicht beantwortet, älteste zuerst",
+    },
+    "verdict.more": {
+        "en": "… and {count} more in this window.",
+        "de": "… und {count} weitere in diesem Zeitraum.",
+    },
+    # key figures
+    "section.figures": {"en": "Key figures", "de": "Kennzahlen"},
+    "figure.interval": {"en": "95% interval {interval}", "de": "95-%-Intervall {interval}"},
+    "figure.change": {
+        "en": "{change} against the period before ({before})",
+        "de": "{change} gegenüber dem Zeitraum davor ({before})",
+    },
+    "figure.before": {"en": "period before: {value}", "de": "Zeitraum davor: {value}"},
+    "figure.business": {
+        "en": "in business hours: {value}; target {target}",
+        "de": "in Geschäftszeiten: {value}; Ziel {target}",
+    },
+    "figure.p90": {"en": "90% within {value}", "de": "90 % innerhalb von {value}"},
+    "figure.target": {"en": "target {target}", "de": "Ziel {target}"},
+    "figure.dialogue": {
+        "en": "{replies} own replies, {posts} posts",
+        "de": "{replies} eigene Antworten, {posts} Beiträge",
+    },
+    "figure.questions": {"en": "{questions} of them questions", "de": "davon {questions} Fragen"},
+    "figure.oldest_waiting": {
+        "en": "the oldest has waited {age}",
+        "de": "die älteste wartet seit {age}",
+    },
+    "figure.followers": {"en": "{followers} followers", "de": "{followers} Follower"},
+    "figure.no_followers": {
+        "en": "follower count not known",
+        "de": "Followerzahl nicht bekannt",
+    },
+    # trends
+    "section.trends": {"en": "Weekly trends", "de": "Wochenverlauf"},
+    "trends.intro": {
+        "en": "{weeks} weeks up to {week}, each week on its own; weeks without data are gaps.",
+        "de": ("{weeks} Wochen bis {week}, jede Woche für sich; Wochen ohne Daten bleiben Lücken."),
+    },
+    "trends.posts_replies": {
+        "en": "Posts and own replies per week",
+        "de": "Beiträge und eigene Antworten pro Woche",
+    },
+    # hours of the week
+    "section.hours": {"en": "Hours of the week", "de": "Wochenstunden"},
+    "hours.intro": {
+        "en": (
+            "Customer messages and own replies of the period by local hour ({zone}). A cross "
+            "marks an hour in which the own side never replied over {reference}; a dot, an "
+            "hour outside business hours."
+        ),
+        "de": (
+            "Kundennachrichten und eigene Antworten des Zeitraums nach Ortszeit ({zone}). Ein "
+            "Kreuz markiert eine Stunde, in der die eigene Seite {reference} nie antwortete; "
+            "ein Punkt eine Stunde außerhalb der Geschäftszeiten."
+        ),
+    },
+    "hours.reference": {"en": "{span}", "de": "im Zeitraum {span}"},
+    "hours.uncovered": {
+        "en": "{share} of the customer messages arrived in hours in which nobody ever answers.",
+        "de": ("{share} der Kundennachrichten kamen in Stunden, in denen nie jemand antwortet."),
+    },
+    # lists
+    "section.unanswered": {
+        "en": "Unanswered customer messages",
+        "de": "Unbeantwortete Kundennachrichten",
+    },
+    "unanswered.intro": {
+        "en": "Missed in this period (their answer window has passed), oldest first.",
+        "de": "In diesem Zeitraum verpasst (ihr Antwortfenster ist vorbei), älteste zuerst.",
+    },
+    "section.waiting": {"en": "Waiting for an answer", "de": "Warten auf Antwort"},
+    "waiting.intro": {
+        "en": "Not answered yet but still inside the answer window of {window}, oldest first.",
+        "de": ("Noch nicht beantwortet, aber noch im Antwortfenster von {window}, älteste zuerst."),
+    },
+    "section.removed": {"en": "Removed customer messages", "de": "Entfernte Kundennachrichten"},
+    "removed.intro": {
+        "en": "Customer messages of this period deleted or hidden after they were collected.",
+        "de": (
+            "Kundennachrichten dieses Zeitraums, die nach dem Abruf gelöscht oder verborgen wurden."
+        ),
+    },
+    "section.self_likes": {"en": "Self-likes", "de": "Selbst-Likes"},
+    "self_likes.intro": {
+        "en": "Likes by the account itself or its staff on its own items of this period.",
+        "de": ("Likes des Kontos selbst oder seines Teams auf eigene Einträge dieses Zeitraums."),
+    },
+    "list.shown": {"en": "The first {shown} of {total}.", "de": "Die ersten {shown} von {total}."},
+    "list.download": {
+        "en": "Every unanswered and waiting message of the period:",
+        "de": "Alle unbeantworteten und wartenden Nachrichten des Zeitraums:",
+    },
+    "empty.no_missed": {
+        "en": "No customer message of this period was missed.",
+        "de": "Keine Kundennachricht dieses Zeitraums wurde verpasst.",
+    },
+    "empty.no_waiting": {"en": "Nothing is waiting.", "de": "Nichts wartet."},
+    "empty.no_removed": {
+        "en": "No customer message of this period was removed.",
+        "de": "Keine Kundennachricht dieses Zeitraums wurde entfernt.",
+    },
+    "empty.no_self_likes": {
+        "en": "No self-likes in this period.",
+        "de": "Keine Selbst-Likes in diesem Zeitraum.",
+    },
+    "item.ago": {"en": "{age} ago", "de": "vor {age}"},
+    "item.settles": {
+        "en": "counts as missed from {moment}",
+        "de": "gilt ab {moment} als verpasst",
+    },
+    "item.question": {"en": "question", "de": "Frage"},
+    "item.liked": {"en": "liked, not answered", "de": "geliked, nicht beantwortet"},
+    "item.removed": {"en": "{reason} {moment}", "de": "{reason} {moment}"},
+    "item.liked_by": {"en": "liked by {who}", "de": "geliked von {who}"},
+    "reason.deleted": {"en": "deleted", "de": "gelöscht"},
+    "reason.hidden": {"en": "hidden", "de": "verborgen"},
+    # unanswered export and tables
+    "column.status": {"en": "Status", "de": "Status"},
+    "column.question": {"en": "Question", "de": "Frage"},
+    "column.liked": {"en": "Liked by the own side", "de": "Von der eigenen Seite geliked"},
+    "column.age_hours": {"en": "Age (hours)", "de": "Alter (Stunden)"},
+    "column.settles": {"en": "Counts as missed from", "de": "Gilt als verpasst ab"},
     "column.verdict": {"en": "Verdict", "de": "Urteil"},
     "column.change": {"en": "Change", "de": "Veränderung"},
     "column.interval": {"en": "95% interval", "de": "95-%-Intervall"},
+    "column.interval_low": {"en": "95% interval from", "de": "95-%-Intervall von"},
+    "column.interval_high": {"en": "95% interval to", "de": "95-%-Intervall bis"},
+    "column.in_minutes": {"en": "{name} (minutes)", "de": "{name} (Minuten)"},
+    "column.verdict_weeks": {"en": "Verdict over weeks", "de": "Urteil über Wochen"},
 }
 
 

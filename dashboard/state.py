@@ -6,6 +6,7 @@ reads it through the access guard. So a link can be shared and restores the same
     /                                  portfolio
     /client?client=3&period=2026-W47   a client
     /account?account=12&period=2026-11-01..2026-11-30
+    /?period=2026-W47&sort=-waiting&page=2   the portfolio's league table, sorted, page 2
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class PageState:
     account_id: int | None = None
     period: str | None = None  # as written in the URL; parsed by the guard
     sort: str | None = None  # a column key; a leading "-" sorts descending
+    table_page: int | None = None  # page of a long table (the portfolio's league), from 1
     # Parameters that were present but unreadable (e.g. client=abc): such a URL names
     # nothing the viewer may see, and is answered like a forbidden one.
     malformed: tuple[str, ...] = ()
@@ -40,6 +42,12 @@ def _identifier(values: list[str]) -> int | str | None:
     if not text.isdigit() or int(text) > _MAX_ID:
         return "malformed"
     return int(text)
+
+
+def _page_number(values: list[str] | None) -> int | None:
+    # A page number names no data: an unreadable one just means the first page.
+    text = values[-1].strip() if values else ""
+    return int(text) if text.isdigit() and 0 < int(text) < 1_000_000 else None
 
 
 def parse_location(pathname: str | None, search: str | None) -> PageState:
@@ -63,6 +71,7 @@ def parse_location(pathname: str | None, search: str | None) -> PageState:
         account_id=ids["account"],
         period=period or None,
         sort=sort or None,
+        table_page=_page_number(query.get("page")),
         malformed=tuple(malformed),
     )
 
@@ -78,5 +87,7 @@ def href(state: PageState) -> str:
         query["period"] = state.period
     if state.sort:
         query["sort"] = state.sort
+    if state.table_page and state.table_page > 1:
+        query["page"] = str(state.table_page)
     path = PATHS.get(state.page, "/")
     return path + ("?" + urlencode(query) if query else "")

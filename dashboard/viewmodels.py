@@ -14,7 +14,7 @@ Conventions:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from metrics.labels import Verdict
 
@@ -106,6 +106,8 @@ class LeagueRow:
     waiting: int | None
     # response ratio now minus the previous period's, as a fraction (0.05 = +5 points)
     ratio_change: float | None
+    # the verdict's window in weeks: more than 1 when a thin period was widened
+    verdict_weeks: int = 1
 
     def __post_init__(self) -> None:
         for name in ("response_ratio", "ratio_low", "ratio_high", "dialogue_share"):
@@ -122,3 +124,109 @@ class CollectionDay:
     runs: int
     failed_runs: int
     items_new: int
+
+
+@dataclass(frozen=True)
+class ListedItem:
+    """A customer message (or an own item) as the lists show it."""
+
+    item_id: int
+    account_id: int
+    account_label: str  # "X @baeckereihuber"
+    author_handle: str | None
+    text: str
+    permalink: str | None
+    created_at: datetime  # UTC
+    age_minutes: float  # at the moment the list was made
+    is_question: bool | None
+    liked_by_own: bool
+    settles_at: datetime | None = None  # waiting items: when they count as missed
+    removed_at: datetime | None = None
+    removed_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SelfLikeRow:
+    """A like by the own side on an own item."""
+
+    liker_handle: str | None
+    liked_at: datetime | None
+    item: ListedItem
+
+
+@dataclass(frozen=True)
+class VerdictView:
+    """The verdict in words, with the counts of the window it was judged on."""
+
+    verdict: Verdict
+    name: str
+    explanation: str
+    window_text: str | None  # "over the last 5 weeks" when the period was widened
+    window_start: date
+    window_end: date  # last day, included
+    posts: int
+    own_replies: int
+    inbound: int
+    answered: int
+    missed: int
+    settled: int
+    response_ratio: float | None
+    business_median_minutes: float | None
+    target_minutes: float
+    min_settled: int
+    interactions_per_post: float | None
+    self_likes: int
+    unanswered: tuple[ListedItem, ...]  # oldest first, at most a few
+    unanswered_total: int
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    """The period's figures of a client or an account, with the previous period's."""
+
+    posts: int
+    own_replies: int
+    inbound: int
+    questions: int
+    answered: int
+    missed: int
+    waiting: int
+    response_ratio: float | None
+    ratio_low: float | None
+    ratio_high: float | None
+    question_response_ratio: float | None
+    median_minutes: float | None
+    p90_minutes: float | None
+    business_median_minutes: float | None
+    target_minutes: float
+    within_target_ratio: float | None
+    dialogue_share: float | None
+    interactions_per_post: float | None
+    engagement_rate: float | None
+    followers: int | None
+    self_likes: int
+    liked_not_answered: int
+    removed_inbound: int
+    uncovered_share: float | None
+    oldest_waiting_minutes: float | None
+    business_hours: str | None  # None: around the clock
+    # the previous period (same length, just before)
+    previous_response_ratio: float | None
+    previous_median_minutes: float | None
+    previous_dialogue_share: float | None
+    ratio_change: float | None  # fraction: 0.05 = +5 points
+    dialogue_change: float | None
+
+    def __post_init__(self) -> None:
+        for name in (
+            "response_ratio",
+            "ratio_low",
+            "ratio_high",
+            "question_response_ratio",
+            "within_target_ratio",
+            "dialogue_share",
+            "uncovered_share",
+            "previous_response_ratio",
+            "previous_dialogue_share",
+        ):
+            _check_ratio(name, getattr(self, name))

@@ -130,8 +130,10 @@ class Reader:
         weeks = list(weeks)
         if not ids or not weeks:
             return {}
-        rows = self.session.scalars(
-            select(table).where(key.in_(list(ids)), table.week.between(min(weeks), max(weeks)))
+        # Plain columns, not ORM objects: a portfolio reads thousands of these rows.
+        columns = [key, table.week, *(getattr(table, name) for name in _FIGURE_FIELDS)]
+        rows = self.session.execute(
+            select(*columns).where(key.in_(list(ids)), table.week.between(min(weeks), max(weeks)))
         )
         return {(getattr(row, _key(kind)), row.week): Figures.from_row(row) for row in rows}
 
@@ -439,16 +441,28 @@ class Request:
 
 
 def compute(
-    reader: Reader, requests: Sequence[Request], evidence_limit: int = EVIDENCE_LIMIT
+    reader: Reader,
+    requests: Sequence[Request],
+    evidence_limit: int = EVIDENCE_LIMIT,
+    detail: bool = True,
 ) -> list[Metrics]:
-    """Metrics for many subjects; batched per kind, time zone and period."""
+    """Metrics for many subjects; batched per kind, time zone and period.
+
+    ``detail=False`` leaves out what a league table of many subjects does not show and
+    what costs most to read for them: the hour-of-week coverage (``uncovered_share`` is
+    None) and the verdict's list of unanswered items (``verdict.unanswered`` is empty;
+    ``verdict.unanswered_total`` still counts them). Every other figure is the same.
+    """
     groups: dict[tuple[str, str, Period], list[Request]] = defaultdict(list)
     for request in requests:
         key = (request.subject.kind, request.subject.time_zone, request.period)
         groups[key].append(request)
     done: dict[tuple[str, int, Period], Metrics] = {}
     for (kind, time_zone, period), members in groups.items():
-        for metrics in _compute_group(reader, kind, time_zone, period, members, evidence_limit):
+        computed = _compute_group(
+            reader, kind, time_zone, period, members, evidence_limit if detail else None
+        )
+        for metrics in computed:
             done[(kind, metrics.subject.id, period)] = metrics
     return [done[(r.subject.kind, r.subject.id, r.period)] for r in requests]
 
@@ -459,8 +473,9 @@ def _compute_group(
     time_zone: str,
     period: Period,
     members: list[Request],
-    evidence_limit: int,
+    evidence_limit: int | None,
 ) -> list[Metrics]:
+    """One group of subjects; ``evidence_limit`` None: no item lists, no coverage."""
     subjects = [m.subject for m in members]
     account_ids = sorted({a for s in subjects for a in s.account_ids})
     most_weeks = max(extra_weeks_allowed(period.days, m.settings) for m in members)
@@ -501,6 +516,8 @@ def _compute_group(
         else:
             for subject in members_of_window:
                 window_figures[subject.id] = splits[subject.id]
+        if evidence_limit is None:
+            continue
         evidence.update(
             reader.item_list(
                 kind,
@@ -512,14 +529,17 @@ def _compute_group(
             )
         )
     followers = reader.followers(account_ids, period.bounds(time_zone)[1])
-    coverage = _coverages(reader, subjects, period, time_zone)
+    coverage = _coverages(reader, subjects, period, time_zone) if evidence_limit is not None else {}
     results = []
     for member in members:
         subject = member.subject
         extra = windows.get(subject.id, 0)
         window_split = window_figures[subject.id]
         verdict_inputs = window_split.verdict_inputs()
-        unanswered, total = evidence.get(subject.id, ([], 0))
+        if evidence_limit is None:
+            unanswered, total = [], window_split.missed
+        else:
+            unanswered, total = evidence.get(subject.id, ([], 0))
         verdict = VerdictResult(
             verdict=decide(verdict_inputs, member.settings),
             window=period.widened(extra),
@@ -611,7 +631,7 @@ def _metrics(
     split: _Split,
     verdict: VerdictResult,
     followers: dict[int, tuple[int, datetime]],
-    coverage: dict[int, Coverage],
+    coverage: dict[int, Coverage],  # empty: coverage not read (uncovered_share None)
 ) -> Metrics:
     subject, figures = request.subject, split.figures
     settled = split.settled
@@ -670,7 +690,7 @@ def _metrics(
         self_likes=figures.self_likes,
         liked_not_answered=figures.liked_unanswered - split.waiting_liked,
         removed_inbound=figures.removed_inbound,
-        uncovered_share=coverage[subject.id].uncovered_share,
+        uncovered_share=(coverage[subject.id].uncovered_share if subject.id in coverage else None),
         verdict=verdict,
     )
 

@@ -288,6 +288,10 @@ class WeekPoint:
     verdict: Verdict
     verdict_weeks: int  # 1, or the widened window's length in weeks
 
+    @property
+    def settled(self) -> int:
+        return self.answered + self.missed
+
 
 @dataclass(frozen=True)
 class Comparison:

@@ -6,6 +6,7 @@ own cookies). The screenshots in docs/screenshots/ that the README shows are mad
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,9 +15,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from dashboard.metrics_adapter import metrics_period
 from dashboard.period import last_full_week
+from metrics import api
 from storage.engine import make_engine, session_factory
-from tests.support.dashboard_data import PASSWORDS, build_dashboard_world
+from tests.support.dashboard_data import (
+    GLUTEN_TEXT,
+    PASSWORDS,
+    REMOVED_TEXT,
+    SCRIPT_TEXT,
+    SECRET_TEXT,
+    build_dashboard_world,
+)
 from tests.support.serve_process import serve_process
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -41,15 +51,22 @@ NOW = datetime.now(UTC)
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, sqlite_template) -> Iterator[tuple[str, object]]:
+def database(tmp_path_factory, sqlite_template) -> tuple[Path, object]:
+    """The fixture world in an SQLite file: conversations stored and metrics refreshed."""
     folder = tmp_path_factory.mktemp("browser")
-    database = folder / "rw.db"
-    shutil.copyfile(sqlite_template, database)
-    engine = make_engine(f"sqlite:///{database}")
+    path = folder / "rw.db"
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
     with session_factory(engine)() as session:
         world = build_dashboard_world(session, NOW)
     engine.dispose()
-    with serve_process(f"sqlite:///{database}", folder) as process:
+    return path, world
+
+
+@pytest.fixture(scope="module")
+def served(database) -> Iterator[tuple[str, object]]:
+    path, world = database
+    with serve_process(f"sqlite:///{path}", path.parent) as process:
         yield process.url, world
 
 
@@ -97,10 +114,53 @@ def log_in(page, base: str, username: str, next_path: str = "/") -> None:
     page.wait_for_selector("#page-title")
 
 
-def shot(page, name: str, full_page: bool = True) -> None:
+def shot(
+    page, name: str, full_page: bool = True, part: str | None = None, height: int | None = None
+) -> None:
+    """A screenshot for the README: the whole page, its top ``height`` pixels, or one part
+    of it (a CSS selector)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = str(SCREENSHOTS / f"{name}.png")
+    viewport = page.viewport_size
+    if height is not None:
+        page.set_viewport_size({"width": viewport["width"], "height": height})
+        page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_timeout(300)  # let Plotly finish drawing
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+    if part is not None:
+        page.locator(part).screenshot(path=path)
+    else:
+        page.screenshot(path=path, full_page=full_page and height is None)
+    if height is not None:
+        page.set_viewport_size(viewport)
+
+
+WEEK = last_full_week(NOW, "Europe/Berlin")  # the fixture world's busy week
+
+
+def api_metrics(database, **subject):
+    """What metrics.api says about a client or account of the served database."""
+    engine = make_engine(f"sqlite:///{database[0]}")
+    try:
+        with session_factory(engine)() as session:
+            period = metrics_period(WEEK)
+            if "client_id" in subject:
+                return api.client_metrics(session, subject["client_id"], period, now=NOW)
+            return api.account_metrics(session, subject["account_id"], period, now=NOW)
+    finally:
+        engine.dispose()
+
+
+def figure_data(page, graph_id: str) -> list:
+    page.wait_for_selector(f"#{graph_id} .main-svg")
+    return page.evaluate(
+        "id => document.querySelector('#' + id + ' .js-plotly-plot').data"
+        ".map(t => ({type: t.type, x: t.x, y: t.y, z: t.z, name: t.name}))",
+        graph_id,
+    )
+
+
+def league_clients(page) -> list[str]:
+    return page.locator("#league-table tr.league-client td:first-child").all_inner_texts()
 
 
 def chart_values(page) -> list:
@@ -130,11 +190,8 @@ def test_wrong_password_then_login_and_logout(page, served):
     shot(page, "login", full_page=False)
     page.fill("#password", PASSWORDS["clara"])
     page.click("button[type=submit]")
-    page.wait_for_selector("#clients-table")
+    page.wait_for_selector("#league-table")
     assert page.inner_text("#page-title") == "Portfolio"
-    names = page.locator("#clients-table tbody tr td:first-child").all_inner_texts()
-    assert names == ["Bäckerei Huber", "Café Lindner", "Harbour Books"]
-    shot(page, "portfolio")
     page.click("#logout")
     page.wait_for_selector(".login-form")
     assert "You are logged out." in page.inner_text("main")
@@ -142,29 +199,63 @@ def test_wrong_password_then_login_and_logout(page, served):
     assert page.url.startswith(f"{base}/login")
 
 
-def test_the_login_rate_limit_shows(page, served):
+def test_the_league_table_sorts_and_the_chart_compares_clients(page, served, database):
     base, _ = served
-    page.goto(f"{base}/login")
-    for _ in range(5):
-        page.fill("#username", "mallory")
-        page.fill("#password", "guess-guess-guess")
-        page.click("button[type=submit]")
-        page.wait_for_selector("#login-error")
-    page.fill("#password", "another-guess")
-    page.click("button[type=submit]")
-    assert "Too many failed attempts. Try again in 15 minutes." in page.inner_text("#login-error")
-    # The 429 answer is expected here; the browser reports it as a failed load.
-    page.console.problems = [p for p in page.console.problems if "status of 429" not in p]
+    log_in(page, base, "clara", f"/?period={WEEK.iso_week}")
+    page.wait_for_selector("#league-table")
+    # A league: the best response ratio first, each client's accounts under it.
+    assert league_clients(page) == ["Café Lindner", "Bäckerei Huber", "Harbour Books"]
+    names = page.locator("#league-table tbody td:first-child").all_inner_texts()
+    assert names[:3] == ["Café Lindner", "Facebook cafelindner.wien", "Instagram @cafelindner"]
+    _, world = database
+    huber = api_metrics(database, client_id=world.huber)
+    huber_row = page.locator("#league-table tr.league-client", has_text="Bäckerei Huber")
+    cells = huber_row.locator("td").all_inner_texts()
+    assert cells[1] == huber.verdict.name("en") == "partly responsive"
+    assert cells[2] == f"{round(huber.response_ratio * 100)}%"
+    assert "(8 wk)" in page.locator("#league-table tr", has_text="Harbour Books").first.inner_text()
+    shot(page, "portfolio")
+
+    comparison = figure_data(page, "comparison-chart")[0]
+    assert comparison["y"] == ["Bäckerei Huber", "Café Lindner"]  # worst at the bottom
+    assert comparison["x"][0] == pytest.approx(huber.response_ratio)
+
+    # Sorting: a click on a column header, again for the other way round.
+    page.click("#league-table th >> text=Waiting")
+    page.wait_for_url("**sort=waiting*")
+    page.wait_for_function(
+        "() => document.querySelector('#league-table tr.league-client td')"
+        ".innerText === 'Bäckerei Huber'"
+    )
+    assert league_clients(page) == ["Bäckerei Huber", "Harbour Books", "Café Lindner"]
+    page.click("#league-table th >> text=Waiting")
+    page.wait_for_url("**sort=-waiting*")
+    page.wait_for_function(
+        "() => document.querySelector('#league-table tr.league-client td')"
+        ".innerText === 'Café Lindner'"
+    )
+    assert league_clients(page) == ["Café Lindner", "Bäckerei Huber", "Harbour Books"]
+    assert page.get_attribute("#league-table th[aria-sort]", "aria-sort") == "descending"
+
+    # The week picker changes the comparison: the week before has other ratios.
+    before = WEEK.previous()
+    choose(page, "week", f"Week {before.start.isocalendar()[1]}, {before.start.isocalendar()[0]}")
+    page.wait_for_url(f"**period={before.iso_week}*")
+    page.wait_for_function(
+        "expected => { const g = document.querySelector('#comparison-chart .js-plotly-plot');"
+        " return g && g.data && JSON.stringify(g.data[0].x) !== expected; }",
+        arg=json.dumps(comparison["x"]),
+    )
+    assert "sort=-waiting" in page.url  # the order stays as chosen
 
 
 def test_navigation_pickers_and_url_state(page, served):
     base, world = served
     log_in(page, base, "clara")
-    page.click("text=Bäckerei Huber")
+    page.click("#league-table >> text=Bäckerei Huber")
     page.wait_for_selector("#accounts-table")
     assert page.inner_text("#page-title") == "Bäckerei Huber"
     assert f"client={world.huber}" in page.url
-    shot(page, "client")
 
     choose(page, "account", "X @baeckereihuber")
     page.wait_for_selector("#collection-chart")
@@ -172,9 +263,12 @@ def test_navigation_pickers_and_url_state(page, served):
     assert f"/account?account={world.huber_x}" in page.url
     this_week = chart_values(page)
     assert sum(this_week) > 0
-    shot(page, "account")
+    page.wait_for_selector("#hour-heatmap .main-svg")
+    shot(page, "account", height=1500)
+    weeks_shown = figure_data(page, "trend-ratio")[-1]["x"]
 
-    # A picker changes the chart: the week before has other runs and other counts.
+    # A picker changes the charts: the week before has other runs and other counts, and
+    # the trends end a week earlier.
     week = last_full_week(NOW, "Europe/Berlin")
     before = week.previous()
     before_label = f"Week {before.start.isocalendar()[1]}, {before.start.isocalendar()[0]}"
@@ -187,6 +281,8 @@ def test_navigation_pickers_and_url_state(page, served):
     )
     assert chart_values(page) != this_week
     assert before_label in page.inner_text("#period")
+    trend = figure_data(page, "trend-ratio")[-1]["x"]
+    assert trend[-1] == f"W{before.start.isocalendar()[1]}" and trend != weeks_shown
 
     # The URL alone restores the view: a fresh load of it shows the same choice.
     shared = page.url
@@ -203,24 +299,95 @@ def test_navigation_pickers_and_url_state(page, served):
     assert f"period={before.iso_week}" in page.url
 
 
+def test_the_client_page_explains_its_verdict(page, served, database):
+    base, world = served
+    log_in(page, base, "clara", f"/client?client={world.huber}&period={WEEK.iso_week}")
+    page.wait_for_selector("#verdict")
+    metrics = api_metrics(database, client_id=world.huber)
+    inputs = metrics.verdict.inputs
+    assert page.inner_text("#verdict-name") == metrics.verdict.name("en")
+    assert page.inner_text("#verdict-explanation") == metrics.verdict.explanation("en")
+    assert page.inner_text("#verdict-evidence").startswith(
+        f"{inputs.answered} of {inputs.settled} customer messages answered "
+        f"({round(inputs.answered / inputs.settled * 100)}%)"
+    )
+    # The evidence: links to the unanswered messages, oldest first.
+    evidence = page.locator("#verdict-unanswered li").all_inner_texts()
+    assert len(evidence) == len(metrics.verdict.unanswered) == 10
+    assert SCRIPT_TEXT in evidence[0] and "IMG" not in evidence[0]
+    assert (
+        page.locator("#verdict-unanswered a")
+        .first.get_attribute("href")
+        .startswith("https://mastodon.social/")
+    )
+    assert page.inner_text("#figure-response-ratio .figure-value") == (
+        f"{round(metrics.response_ratio * 100)}%"
+    )
+    assert page.inner_text("#figure-outcomes .figure-value") == (
+        f"{metrics.answered} · {metrics.missed} · {metrics.waiting}"
+    )
+    # Per account: the verdicts of its accounts.
+    rows = page.locator("#accounts-table tbody tr").all_inner_texts()
+    assert any("broadcast-only" in r and "Mastodon" in r for r in rows)
+    assert any("responsive" in r and "@baeckereihuber" in r for r in rows)
+    shot(page, "client", height=1750)
+
+    # The heatmap: inbound against own replies, hours nobody ever answers crossed out.
+    inbound, replies, uncovered, closed = figure_data(page, "hour-heatmap")
+    assert (inbound["type"], replies["type"]) == ("heatmap", "heatmap")
+    assert sum(map(sum, inbound["z"])) == metrics.inbound
+    assert sum(map(sum, replies["z"])) == metrics.own_replies
+    assert len(uncovered["x"]) > 0 and closed["name"] == "outside business hours"
+    assert page.inner_text("#uncovered-share").startswith(
+        f"{round(metrics.uncovered_share * 100)}%"
+    )
+    shot(page, "client-hours", part="#hours")
+    trends = [figure_data(page, g) for g in ("trend-ratio", "trend-time", "trend-dialogue")]
+    assert all(len(t[-1]["x"]) == 12 for t in trends)
+    assert trends[0][-1]["y"][-1] == pytest.approx(metrics.response_ratio)
+    shot(page, "client-trends", part="#trends")
+
+    # The lists: unanswered messages with their age, removed ones, self-likes.
+    listed = page.locator("#unanswered .item-text").all_inner_texts()
+    assert len(listed) == metrics.missed == 14
+    assert GLUTEN_TEXT.replace("\n", "") in [t.replace("\n", "") for t in listed]
+    assert (
+        "liked, not answered" in page.locator("#unanswered li", has_text="glutenfreie").inner_text()
+    )
+    assert "days ago" in page.locator("#unanswered li").first.inner_text()
+    assert page.inner_text("#waiting-items .notice") == "Nothing is waiting."
+    assert REMOVED_TEXT in page.inner_text("#removed")
+    assert "liked by huber_team" in page.inner_text("#self-likes")
+    hrefs = page.locator("#unanswered-csv, #unanswered-xlsx").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert hrefs == [
+        f"/export/unanswered.csv?client={world.huber}&period={WEEK.iso_week}",
+        f"/export/unanswered.xlsx?client={world.huber}&period={WEEK.iso_week}",
+    ]
+
+
 def test_customer_text_is_shown_as_text(page, served):
     base, world = served
-    log_in(page, base, "otto", f"/account?account={world.huber_x}")
-    page.wait_for_selector("#items")
-    texts = page.locator("#items .item-text").all_inner_texts()
-    assert "Hallo <script>window.__replywatch_xss = 1</script> wann habt ihr offen?" in texts
+    log_in(page, base, "otto", f"/account?account={world.huber_mastodon}&period={WEEK.iso_week}")
+    page.wait_for_selector("#unanswered")
+    texts = page.locator("#unanswered .item-text").all_inner_texts()
+    assert SCRIPT_TEXT in texts
     assert any(t.startswith('<img src=x onerror="window.__replywatch_xss = 2">') for t in texts)
+    assert SCRIPT_TEXT in page.inner_text("#verdict-unanswered")
     assert page.evaluate("window.__replywatch_xss") is None
-    assert page.locator("#items script, #items img").count() == 0
-    hrefs = page.locator("#items a").evaluate_all("links => links.map(a => a.href)")
+    assert page.locator("main script, main img").count() == 0
+    hrefs = page.locator("#unanswered a, #verdict-unanswered a").evaluate_all(
+        "links => links.map(a => a.href)"
+    )
     assert hrefs and all(h.startswith("https://") for h in hrefs)  # no javascript: link
 
 
 def test_an_owner_sees_only_the_granted_client(page, served):
     base, world = served
     log_in(page, base, "otto")
-    names = page.locator("#clients-table tbody tr td:first-child").all_inner_texts()
-    assert names == ["Bäckerei Huber"]
+    assert league_clients(page) == ["Bäckerei Huber"]
+    assert "Lindner" not in page.inner_text("main")
     page.click("#" + _picker_id("client"))
     options = page.get_by_role("option").all_inner_texts()
     assert options == ["Bäckerei Huber"]
@@ -234,23 +401,33 @@ def test_an_owner_sees_only_the_granted_client(page, served):
 
 
 def test_german_interface_and_the_language_switch(page, served):
-    base, _ = served
+    base, world = served
     log_in(page, base, "dora")
     assert page.inner_text("#page-title") == "Übersicht"
     assert page.inner_text("#logout") == "Abmelden"
     assert page.get_attribute("html", "lang") == "de"
-    page.click("text=Café Lindner")
+    page.click("#league-table >> text=Café Lindner")
     page.wait_for_selector("#accounts-table")
     choose(page, "account", "Instagram @cafelindner")
     page.wait_for_selector("#collection-chart")
     period = page.inner_text("#period")
     assert period.startswith("Zeitraum: KW ")
     assert "Neue Einträge" in page.inner_text("#runs-table")
-    shot(page, "account-de")
+    page.goto(f"{base}/account?account={world.lindner_instagram}&period={WEEK.iso_week}")
+    page.wait_for_selector("#verdict")
+    assert page.inner_text("#verdict-name") == "antwortet teilweise"
+    waiting = page.locator("#waiting li", has_text=SECRET_TEXT).inner_text()
+    assert "als verpasst" in waiting and "vor " in waiting
+    shot(page, "account-de", height=1500)
+    # A thin account is judged over a longer window, and says so.
+    page.goto(f"{base}/account?account={world.lindner_facebook}&period={WEEK.iso_week}")
+    page.wait_for_selector("#verdict-window")
+    assert page.inner_text("#verdict-window").startswith("Beurteilt in den letzten 5 Wochen")
     page.click("button[value=en]")
-    page.wait_for_selector("#collection-chart")
+    page.wait_for_selector("#verdict-window")
     assert page.inner_text("#logout") == "Log out"
     assert page.inner_text("#period").startswith("Period: Week ")
+    assert page.inner_text("#verdict-window").startswith("Judged over the last 5 weeks")
     page.click("button[value=de]")  # leave dora as she was
     page.wait_for_selector("#collection-chart")
 
@@ -263,8 +440,9 @@ def test_phone_width(browser, served):
     )  # fmt: skip
     page = context.new_page()
     console = Console(page)
-    log_in(page, base, "otto", f"/account?account={world.huber_x}")
+    log_in(page, base, "otto", f"/account?account={world.huber_x}&period={WEEK.iso_week}")
     page.wait_for_selector("#collection-chart .main-svg")
+    page.wait_for_selector("#hour-heatmap .main-svg")
     widths = page.evaluate(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
@@ -274,7 +452,14 @@ def test_phone_width(browser, served):
         "td => getComputedStyle(td, '::before').content"
     )
     assert "Started" in label
+    page.locator("#verdict").scroll_into_view_if_needed()
     shot(page, "phone", full_page=False)
+    page.goto(f"{base}/?period={WEEK.iso_week}")
+    page.wait_for_selector("#league-table")
+    widths = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1] == 390
     context.close()
     assert console.problems == []
 

@@ -11,7 +11,7 @@ import io
 import json
 import shutil
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -22,20 +22,28 @@ from sqlalchemy.engine import make_url
 from dashboard.app import create_app
 from dashboard.guard import GUARD_MARK
 from dashboard.login_policy import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME
+from dashboard.metrics_adapter import metrics_period
+from dashboard.period import last_full_week
 from dashboard.runtime import DashboardOptions
+from metrics import api
 from storage.engine import make_engine, session_factory
 from storage.logins import record_login_attempt
 from storage.models import DashboardSession, LoginAttempt, User
 from tests.conftest import _admin
 from tests.support.dashboard_data import (
     FORMULA_ERROR,
+    GLUTEN_TEXT,
+    IMG_TEXT,
     PASSWORDS,
+    SCRIPT_TEXT,
+    SECRET_TEXT,
     DashboardWorld,
     build_dashboard_world,
 )
 from tests.support.dashboard_server import (
     TEST_KEY,
     Clock,
+    data_callback_requests,
     form_token,
     login,
     page_callback,
@@ -302,7 +310,12 @@ def test_secure_cookies_when_asked(engine, world):
 # --- access ----------------------------------------------------------------------------
 
 
-def test_an_owner_forging_a_callback_for_another_client_gets_nothing(base, world):
+LINDNER_SECRETS = (
+    "Lindner", "cafelindner", "Sachertorte", "wien_fan", "Vienna", "Harbour", "harbourbooks",
+)  # fmt: skip
+
+
+def test_an_owner_forging_a_callback_for_another_client_gets_nothing(base, engine, world):
     otto = login(base, "otto", PASSWORDS["otto"])
     own = page_callback(otto, base, "/client", f"?client={world.huber}")
     assert (
@@ -314,20 +327,45 @@ def test_an_owner_forging_a_callback_for_another_client_gets_nothing(base, world
         ("/client", f"?client={world.lindner}"),
         ("/account", f"?account={world.lindner_instagram}"),
         ("/account", f"?account={world.lindner_instagram}&client={world.huber}"),
+        ("/client", f"?client={world.harbour}&period=2026-W01"),
         ("/client", "?client=99999"),
         ("/client", "?client=abc"),
     ]
+    # Every data callback the app has (the page, and any added later), forged by hand.
+    app = create_app(engine, DashboardOptions(secret_key=TEST_KEY))
+    sent = 0
     for pathname, search in forged:
-        answer = page_callback(otto, base, pathname, search)
-        assert answer.status_code == 200
-        text = text_of(answer)
-        assert '"id": "denied"' in text, (pathname, search)
-        for secret in ("Lindner", "cafelindner", "Sachertorte", "wien_fan", "Vienna"):
-            assert secret not in text, (pathname, search, secret)
-    # The portfolio of an owner lists only the granted client.
+        for body in data_callback_requests(app, pathname, search):
+            answer = otto.post(
+                f"{base}/_dash-update-component",
+                json=body,
+                headers={"X-CSRFToken": otto.cookies["_csrf_token"]},
+            )
+            sent += 1
+            assert answer.status_code == 200, (body["output"], pathname, search)
+            text = text_of(answer)
+            assert '"id": "denied"' in text, (body["output"], pathname, search)
+            for secret in LINDNER_SECRETS:
+                assert secret not in text, (body["output"], pathname, search, secret)
+    assert sent >= len(forged)
+    # The portfolio of an owner: the league table, chart and lists name only his client.
     portfolio = text_of(page_callback(otto, base, "/", ""))
-    assert "Bäckerei Huber" in portfolio
-    assert "Lindner" not in portfolio and "Harbour" not in portfolio
+    assert "Bäckerei Huber" in portfolio and "league-table" in portfolio
+    for secret in LINDNER_SECRETS:
+        assert secret not in portfolio, secret
+    # Downloads go through the same check.
+    for path in (
+        f"/export/unanswered.csv?client={world.lindner}",
+        f"/export/unanswered.xlsx?client={world.harbour}",
+        f"/export/account-unanswered.csv?account={world.lindner_instagram}",
+        f"/export/collection-status.csv?account={world.harbour_bluesky}",
+    ):
+        refused = otto.get(f"{base}{path}")
+        assert refused.status_code == 404, path
+        assert b"Lindner" not in refused.content and b"Sachertorte" not in refused.content
+    league = otto.get(f"{base}/export/portfolio.csv").content.decode("utf-8-sig")
+    assert "Bäckerei Huber" in league
+    assert not any(secret in league for secret in LINDNER_SECRETS)
 
 
 def test_a_consultant_sees_every_client(base, world):
@@ -408,6 +446,97 @@ def test_downloads_follow_the_viewers_language_and_access(base, world):
     assert (
         dora.get(f"{base}/export/nothing.csv?account={world.lindner_instagram}").status_code == 404
     )
+
+
+def _week() -> str:
+    return last_full_week(NOW, "Europe/Berlin").token
+
+
+def test_the_portfolio_download_has_the_metrics_api_numbers(base, engine, world):
+    clara = login(base, "clara", PASSWORDS["clara"])
+    answer = clara.get(f"{base}/export/portfolio.csv?period={_week()}&sort=-response_ratio")
+    assert answer.status_code == 200
+    assert f"portfolio-{_week()}.csv" in answer.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    period = metrics_period(last_full_week(NOW, "Europe/Berlin"))
+    with session_factory(engine)() as session:
+        portfolio = api.portfolio_metrics(session, None, period, now=NOW)
+    expected = {
+        (m.subject.client_name, "" if m.subject.kind == "client" else m.subject.label): m
+        for client in portfolio.clients
+        for m in (client, *client.accounts)
+    }
+    assert len(rows) == len(expected) == 8
+    for row in rows:
+        key = (row["Client"], row["Account"])
+        label = key[1]
+        if label:  # "X @baeckereihuber" on the file, "x @baeckereihuber" in the API
+            platform, _, handle = label.partition(" ")
+            key = (key[0], f"{platform.lower()} {handle}")
+        metrics = expected[key]
+        ratio = row["Response ratio"]
+        assert (float(ratio) if ratio else None) == pytest.approx(metrics.response_ratio)
+        assert int(row["Waiting"]) == metrics.waiting
+        assert row["Verdict"] == metrics.verdict.name("en")
+        assert int(row["Verdict over weeks"]) == metrics.verdict.weeks
+        median = row["Median response time (minutes)"]
+        if metrics.response_time.median is None:
+            assert median == ""
+        else:
+            assert float(median) == pytest.approx(
+                metrics.response_time.median / timedelta(minutes=1)
+            )
+    # The league order: best response ratio first, a client's accounts under it.
+    assert [(r["Client"], r["Account"]) for r in rows][:3] == [
+        ("Café Lindner", ""),
+        ("Café Lindner", "Facebook cafelindner.wien"),
+        ("Café Lindner", "Instagram @cafelindner"),
+    ]
+    assert [r["Client"] for r in rows if not r["Account"]] == [
+        "Café Lindner",
+        "Bäckerei Huber",
+        "Harbour Books",
+    ]
+    assert rows[0]["Verdict"] == "partly responsive" and rows[1]["Verdict over weeks"] == "5"
+    german = login(base, "dora", PASSWORDS["dora"]).get(
+        f"{base}/export/portfolio.xlsx?period={_week()}"
+    )
+    sheet = load_workbook(io.BytesIO(german.content)).active
+    header = [cell.value for cell in sheet[1]]
+    assert header[:3] == ["Kunde", "Konto", "Urteil"]
+    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == ["Café Lindner"] * 3
+
+
+def test_unanswered_downloads_list_every_missed_and_waiting_message(base, engine, world):
+    clara = login(base, "clara", PASSWORDS["clara"])
+    answer = clara.get(f"{base}/export/unanswered.csv?client={world.huber}&period={_week()}")
+    assert answer.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    period = metrics_period(last_full_week(NOW, "Europe/Berlin"))
+    with session_factory(engine)() as session:
+        missed = api.unanswered_items(
+            session, client_id=world.huber, period=period, now=NOW, limit=None
+        )
+        huber = api.client_metrics(session, world.huber, period, now=NOW)
+    assert len(rows) == len(missed) == huber.missed == 14
+    assert {row["Status"] for row in rows} == {"missed"}
+    assert [row["Text"] for row in rows] == [ref.text for ref in missed]  # oldest first
+    by_text = {row["Text"]: row for row in rows}
+    script = by_text[SCRIPT_TEXT]
+    assert script["Account"] == "Mastodon @huber@mastodon.social" and script["Question"] == "true"
+    assert by_text[IMG_TEXT]["Link"] == ""  # a javascript: link is not written out
+    assert by_text[GLUTEN_TEXT]["Liked by the own side"] == "true"
+    assert float(by_text[GLUTEN_TEXT]["Age (hours)"]) > 24 * 5
+    assert list(rows[0])[1] == "Written (Europe/Berlin)"
+
+    dora = login(base, "dora", PASSWORDS["dora"])
+    waiting = dora.get(
+        f"{base}/export/account-unanswered.csv?account={world.lindner_instagram}&period={_week()}"
+    )
+    rows = list(csv.DictReader(io.StringIO(waiting.content.decode("utf-8-sig"))))
+    secret = next(row for row in rows if row["Text"] == SECRET_TEXT)
+    assert secret["Status"] == "wartend" and secret["Gilt als verpasst ab (Europe/Vienna)"]
+    assert secret["Konto"] == "Instagram @cafelindner"
 
 
 # --- language and headers ------------------------------------------------------------

@@ -77,6 +77,16 @@ def test_parse_location_reads_pages_ids_and_period():
     assert parse_location("/nowhere", "").page == "unknown"
 
 
+def test_the_league_page_number_is_read_and_written():
+    state = parse_location("/", "?period=2026-W47&sort=-waiting&page=3")
+    assert (state.table_page, state.sort) == (3, "-waiting")
+    assert href(state) == "/?period=2026-W47&sort=-waiting&page=3"
+    assert href(state.with_changes(table_page=1)) == "/?period=2026-W47&sort=-waiting"
+    for unreadable in ("page=0", "page=-2", "page=x", "page=99999999"):
+        read = parse_location("/", "?" + unreadable)
+        assert read.table_page is None and read.malformed == ()  # names no data: page 1
+
+
 @pytest.mark.parametrize(
     "search", ["?client=abc", "?client=-1", "?client=1e3", "?client=99999999999999999999"]
 )
@@ -121,6 +131,13 @@ def test_numbers_and_dates_per_language():
     assert formats.duration(378, "de") == "6,3 Std."
     assert formats.duration(60 * 60, "en") == "2.5 days"
     assert formats.number(None, "en") == formats.MISSING
+    assert formats.points(0.053, "en") == "+5\u00a0pts"
+    assert formats.points(-0.1, "de") == "−10\u00a0Pp."
+    assert formats.points(0.001, "en") == "±0\u00a0pts"
+    assert formats.points(None, "de") == formats.MISSING
+    assert formats.week_short("2026-W07", "en") == "W7"
+    assert formats.week_short("2027-W01", "de", with_year=True) == "KW 1/27"
+    assert formats.heading("response ratio") == "Response ratio"
 
 
 def test_every_word_exists_in_both_languages():

@@ -37,7 +37,7 @@ WEEKS = [
 def test_ratio_trend_has_the_ratio_its_band_and_gaps():
     figure = ratio_trend(WEEKS, "response_ratio", "de")
     high, low, line = figure.data
-    assert list(line.x) == ["KW 45/2026", "KW 46/2026", "KW 47/2026"]
+    assert list(line.x) == ["KW 45", "KW 46", "KW 47"]
     assert list(line.y) == [0.5, None, 0.9]  # the empty week stays a gap
     assert line.connectgaps is False
     assert list(high.y) == [0.7, None, 0.97] and list(low.y) == [0.3, None, 0.75]
@@ -46,6 +46,16 @@ def test_ratio_trend_has_the_ratio_its_band_and_gaps():
     assert line.name == "Antwortquote"
     assert figure.layout.separators == ",."
     assert figure.layout.yaxis.tickformat == ".0%"
+
+
+def test_week_labels_carry_the_year_only_across_a_new_year():
+    weeks = [RatioWeek("2026-W52", 0.5), RatioWeek("2026-W53", None), RatioWeek("2027-W01", 1.0)]
+    assert list(ratio_trend(weeks, "response_ratio", "en").data[-1].x) == [
+        "W52/26",
+        "W53/26",
+        "W1/27",
+    ]
+    assert ratio_trend(weeks, "response_ratio", "de").data[-1].x[2] == "KW 1/27"
 
 
 def test_ratio_trend_without_intervals_draws_only_the_line():
@@ -143,12 +153,24 @@ def test_client_comparison_sorts_colours_and_leaves_out_unknown_ratios():
 
 def test_league_table_rows_labels_and_sorting():
     table = league_table(ROWS, "de")
-    assert [c.label for c in table.columns][:4] == ["Kunde", "Konto", "Urteil", "Antwortquote"]
+    assert [c.label for c in table.columns][:3] == ["Kunde / Konto", "Urteil", "Antwortquote"]
     first = table.rows[0]
     assert first["verdict"] == "antwortet" and first["interval"] == "85–99\u00a0%"
     assert table.rows[2]["verdict"] == "zu wenig Daten" and table.rows[2]["interval"] is None
     ranked = sort_table(table, "-response_ratio")
     assert [r["client"] for r in ranked.rows] == ["Bäckerei Huber", "Café Lindner", "Harbour Books"]
+
+
+def test_league_table_for_files_has_numbers_not_text():
+    table = league_table(ROWS, "en", export=True)
+    labels = [c.label for c in table.columns]
+    assert labels[:4] == ["Client", "Account", "Verdict", "Verdict over weeks"]
+    assert "95% interval from" in labels and "95% interval to" in labels
+    assert "Median response time (minutes)" in labels
+    assert "95% interval" not in labels  # the text form is for the page only
+    first = table.rows[0]
+    assert (first["ratio_low"], first["ratio_high"]) == (0.85, 0.99)
+    assert first["response_time_median"] == 45 and first["verdict_weeks"] == 1
 
 
 def test_view_models_refuse_percentages_given_as_whole_numbers():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -169,6 +170,43 @@ def test_client_aggregate_portfolio_and_comparison(session):
     assert (comparison.previous.answered, comparison.current.answered) == (1, 0)
     assert comparison.change("response_ratio") == -1.0
     assert comparison.change("dialogue_share") == -0.5
+
+
+def test_a_summary_portfolio_differs_only_in_what_it_leaves_out(session):
+    """summary=True (league tables): no coverage, no item lists; every other figure equal."""
+    huber = add_client(session, name="Bäckerei Huber")
+    x = add_account(session, huber)
+    thin = add_account(session, huber, platform="facebook", handle="huberpage",
+                       platform_account_id="100")  # fmt: skip
+    records = []
+    for n in range(7):
+        records += conversation(f"s{n}-", n * 200, 30 if n % 3 else None, author=f"8{n}")
+    load(session, x, records)
+    load(session, thin, [
+        item("t_p", author="100", own=True, kind="post", platform="facebook", minutes=-DAY * 10),
+        item("t_c", author="950", kind="comment", parent="t_p", platform="facebook",
+             minutes=-DAY * 10 + 5),
+    ])  # fmt: skip
+    for period in (W47, W47.previous(), date_range(W47.start, W47.last_day + timedelta(days=3))):
+        full = api.portfolio_metrics(session, None, period, now=LATER)
+        summary = api.portfolio_metrics(session, None, period, now=LATER, summary=True)
+        pairs = [
+            (f, s)
+            for fc, sc in zip(full.clients, summary.clients, strict=True)
+            for f, s in zip((fc, *fc.accounts), (sc, *sc.accounts), strict=True)
+        ]
+        assert len(pairs) == 3
+        for f, s in pairs:
+            assert s.uncovered_share is None and s.verdict.unanswered == ()
+            assert s.verdict.unanswered_total == f.verdict.unanswered_total
+            left_out = {"uncovered_share": None, "accounts": ()}
+            same_verdict = replace(f.verdict, unanswered=())
+            assert replace(s, **left_out, verdict=same_verdict) == replace(
+                f, **left_out, verdict=same_verdict
+            )
+    full = api.portfolio_metrics(session, None, W47, now=LATER)
+    assert full.clients[0].verdict.unanswered_total == 3  # the case above is not empty
+    assert full.clients[0].accounts[1].verdict.widened
 
 
 def test_engagement_rate_uses_the_follower_count_at_the_period_end(session):

@@ -1,30 +1,27 @@
-"""Account: collection status (runs, errors, credentials) and the latest collected items."""
+"""Account: the same as a client page for one account (verdict, figures, trends, hours,
+lists), plus its collection status (runs, errors, credentials) and the latest items."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlencode
 
-from dash import dcc, html
+from dash import html
 
 from dashboard import formats
 from dashboard.collection import collection_days, collection_status_table, outcome_text
-from dashboard.components import data_table, external_link, notice, section
+from dashboard.components import data_table, external_link, graph, notice, section
 from dashboard.figures import collection_activity
 from dashboard.guard import Scope
 from dashboard.i18n import translate
 from dashboard.pages.client import scope_pickers
 from dashboard.pages.common import account_label, heading
-from dashboard.queries import ItemRow, account_summaries, latest_items, runs_between
+from dashboard.pages.conversation import read, sections
+from dashboard.queries import AccountSummary, ItemRow, account_summaries, latest_items, runs_between
 from dashboard.tables import sort_table
 
 RUNS_SHOWN = 20
 ITEMS_SHOWN = 20
-GRAPH_CONFIG = {
-    "displaylogo": False,
-    "responsive": True,
-    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-}
 
 
 def export_href(scope: Scope, file_format: str) -> str:
@@ -33,10 +30,9 @@ def export_href(scope: Scope, file_format: str) -> str:
     return f"/export/collection-status.{file_format}?{query}"
 
 
-def _status_lines(scope: Scope) -> list[Any]:
+def _status_lines(scope: Scope, summary: AccountSummary) -> list[Any]:
     assert scope.account is not None and scope.client is not None
     language = scope.language
-    summary = account_summaries(scope.db, [scope.account])[0]
     lines: list[Any] = []
     if summary.needs_renewal:
         text = (
@@ -108,17 +104,22 @@ def render(scope: Scope) -> list[Any]:
     account = scope.account
     zone = scope.client.time_zone
     start, end = scope.period.utc_bounds(zone)
-    parts = heading(scope, account_label(account.platform, account.handle))
+    label = account_label(account.platform, account.handle)
+    parts = heading(scope, label)
     parts.append(scope_pickers(scope))
+    summary = account_summaries(scope.db, [account])[0]
+    if summary.needs_renewal or summary.failing:
+        # The numbers below are only as fresh as the last collection: say so up front.
+        parts.append(notice(translate("account.stale", language), "warn"))
+    parts += sections(scope, read(scope, {account.id: label}))
 
     runs = runs_between(scope.db, account.id, start, end)
-    status: list[Any] = _status_lines(scope)
+    status: list[Any] = _status_lines(scope, summary)
     status.append(html.H3(translate("account.runs_chart", language)))
     status.append(
-        dcc.Graph(
-            id="collection-chart",
-            figure=collection_activity(collection_days(runs, scope.period, zone), language),
-            config=GRAPH_CONFIG,
+        graph(
+            "collection-chart",
+            collection_activity(collection_days(runs, scope.period, zone), language),
         )
     )
     status.append(html.H3(translate("account.runs", language)))

@@ -1,7 +1,9 @@
-"""Client: its settings and its accounts with their collection state."""
+"""Client: the verdict with its evidence, key figures, trends, hours and lists of its
+accounts together; each account's verdict and collection state; the client's settings."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from dash import dcc, html
@@ -12,10 +14,13 @@ from dashboard.collection import outcome_text
 from dashboard.components import account_picker, client_picker, data_table, notice, pickers, section
 from dashboard.guard import Scope
 from dashboard.i18n import translate
-from dashboard.pages.common import account_label, heading, link_to, platform_name
+from dashboard.pages.common import account_label, heading, link_to, platform_name, verdict_cell
+from dashboard.pages.conversation import read, sections
 from dashboard.pages.period_pickers import period_pickers
 from dashboard.queries import AccountSummary, account_summaries
 from dashboard.tables import Column, Table, make_table
+from metrics import api
+from metrics.labels import metric_name
 from storage.models import Client
 
 
@@ -36,10 +41,23 @@ def scope_pickers(scope: Scope) -> Any:
     )
 
 
-def accounts_table(summaries: list[AccountSummary], zone: str, language: str) -> Table:
+def accounts_table(
+    summaries: list[AccountSummary],
+    zone: str,
+    language: str,
+    metrics: Mapping[int, api.Metrics] | None = None,
+) -> Table:
+    """The client's accounts: their verdict and figures (``metrics`` by account id) and
+    the state of their collection."""
+    metrics = metrics or {}
     columns = (
         Column("account", translate("column.account", language)),
         Column("platform", translate("column.platform", language)),
+        Column("verdict", formats.heading(metric_name("verdict", language))),
+        Column(
+            "response_ratio", formats.heading(metric_name("response_ratio", language)), "percent"
+        ),
+        Column("waiting", formats.heading(metric_name("waiting", language)), "integer"),
         Column("credentials", translate("column.credentials", language)),
         Column("last_collection", translate("column.last_collection", language), "datetime"),
         Column("last_outcome", translate("column.last_outcome", language)),
@@ -49,6 +67,13 @@ def accounts_table(summaries: list[AccountSummary], zone: str, language: str) ->
             "account": summary.handle,
             "account_id": summary.account_id,
             "platform": platform_name(summary.platform),
+            "verdict": (
+                found.verdict.name(language) if (found := metrics.get(summary.account_id)) else None
+            ),
+            "verdict_key": found.verdict.verdict if found else None,
+            "verdict_weeks": found.verdict.weeks if found else 1,
+            "response_ratio": found.response_ratio if found else None,
+            "waiting": found.waiting if found else None,
             "credentials": translate(f"credential.{summary.credential_status}", language),
             "needs_renewal": summary.needs_renewal,
             "last_collection": summary.last_run.started_at if summary.last_run else None,
@@ -91,8 +116,13 @@ def render(scope: Scope) -> list[Any]:
     parts = heading(scope, client.name)
     parts.append(scope_pickers(scope))
     accounts = visible_accounts(scope.db, scope.viewer, client.id)
+    labels = {account.id: account_label(account.platform, account.handle) for account in accounts}
+    conversation = read(scope, labels)
     summaries = account_summaries(scope.db, accounts)
-    table = accounts_table(summaries, client.time_zone, language)
+    per_account = {m.subject.id: m for m in conversation.metrics.accounts}
+    table = accounts_table(summaries, client.time_zone, language, per_account)
+    verdict, figures, *details = sections(scope, conversation)
+    parts += [verdict, figures]
 
     def status_cell(key: str, flag: str) -> Any:
         def show(row: dict[str, Any]) -> Any:
@@ -110,6 +140,7 @@ def render(scope: Scope) -> list[Any]:
                 "account": lambda row: dcc.Link(
                     row["account"], href=link_to(scope, "account", account_id=row["account_id"])
                 ),
+                "verdict": lambda row: verdict_cell(row, language),
                 "credentials": status_cell("credentials", "needs_renewal"),
                 "last_outcome": status_cell("last_outcome", "failing"),
             },
@@ -118,6 +149,7 @@ def render(scope: Scope) -> list[Any]:
         else notice(translate("empty.no_accounts", language))
     )
     parts.append(section(translate("client.accounts", language), listing, section_id="accounts"))
+    parts += details
     parts.append(
         section(
             translate("client.settings", language),

@@ -10,7 +10,18 @@ from dashboard import formats
 from dashboard.components import notice
 from dashboard.guard import Scope
 from dashboard.i18n import translate
+from dashboard.names import account_label, platform_name
 from dashboard.state import PageState, href
+
+__all__ = [
+    "account_label",
+    "breadcrumbs",
+    "denied_panel",
+    "heading",
+    "link_to",
+    "platform_name",
+    "verdict_cell",
+]
 
 
 def link_to(scope: Scope, page: str, **ids: int | None) -> str:
@@ -40,23 +51,6 @@ def breadcrumbs(scope: Scope) -> html.Nav:
     return html.Nav(
         html.Ol(items), className="breadcrumbs", **{"aria-label": translate("nav.label", language)}
     )
-
-
-def account_label(platform: str, handle: str) -> str:
-    return f"{platform_name(platform)} {handle}"
-
-
-PLATFORM_NAMES = {
-    "x": "X",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-}
-
-
-def platform_name(platform: str) -> str:
-    return PLATFORM_NAMES.get(platform, platform)
 
 
 def heading(scope: Scope, title: str) -> list[Any]:
@@ -91,3 +85,17 @@ def denied_panel(language: str) -> list[Any]:
             id="denied",
         )
     ]
+
+
+def verdict_cell(row: dict[str, Any], language: str) -> Any:
+    """A table cell with a verdict (row keys ``verdict``, ``verdict_key``, ``verdict_weeks``):
+    its name on its colour, and the weeks it was judged over when a thin period was widened."""
+    if row["verdict_key"] is None:
+        return formats.MISSING
+    parts: list[Any] = [
+        html.Span(row["verdict"], className=f"verdict-badge verdict-{row['verdict_key'].value}")
+    ]
+    if row["verdict_weeks"] > 1:
+        weeks = translate("verdict.weeks_short", language, weeks=row["verdict_weeks"])
+        parts.append(html.Span(f" ({weeks})", className="muted"))
+    return parts

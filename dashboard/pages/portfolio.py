@@ -1,24 +1,45 @@
-"""Portfolio: the clients the viewer may see, and the state of their collection."""
+"""Portfolio: the clients the viewer may see side by side (a league table), a chart
+comparing them, and the clients whose collection needs attention."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from dash import dcc, html
 
 from dashboard import formats
 from dashboard.access import visible_clients
-from dashboard.components import client_picker, data_table, notice, pickers, section
+from dashboard.components import client_picker, data_table, graph, notice, pickers, section
+from dashboard.figures import client_comparison, league_table
 from dashboard.guard import Scope
 from dashboard.i18n import translate
-from dashboard.pages.common import heading, link_to, platform_name
+from dashboard.league import LeagueGroup, LeaguePage, group, page_of, sort_groups, valid_sort
+from dashboard.metrics_adapter import league_rows, metrics_period
+from dashboard.pages.common import heading, link_to, platform_name, verdict_cell
 from dashboard.pages.period_pickers import period_pickers
 from dashboard.queries import ClientSummary, client_summaries
 from dashboard.state import href
-from dashboard.tables import Column, Table, make_table, sort_table
+from dashboard.tables import Column, Table, make_table
+from metrics import api
+from storage.models import Client
 
 
-def clients_table(summaries: list[ClientSummary], language: str) -> Table:
+def league(scope: Scope, clients: list[Client]) -> list[LeagueGroup]:
+    """Every visible client with its accounts for the period, sorted as the URL says.
+
+    Two reads of the metrics API (the period, and the one before for the change), each a
+    handful of batched queries over the stored rollups, whatever the number of clients;
+    as summaries, without the hour-of-week coverage and item lists the table does not show.
+    """
+    ids = [client.id for client in clients]
+    period = metrics_period(scope.period)
+    current = api.portfolio_metrics(scope.db, ids, period, now=scope.now, summary=True)
+    previous = api.portfolio_metrics(scope.db, ids, period.previous(), now=scope.now, summary=True)
+    return sort_groups(group(league_rows(current, previous)), scope.state.sort)
+
+
+def attention_table(summaries: list[ClientSummary], language: str) -> Table:
     columns = (
         Column("client", translate("column.client", language)),
         Column("accounts", translate("column.accounts", language), "integer"),
@@ -54,6 +75,88 @@ def _attention(row: dict[str, Any], language: str) -> Any:
     return html.Span(", ".join(parts), className="attention")
 
 
+def export_href(scope: Scope, file_format: str) -> str:
+    query = {"period": scope.period.token, "sort": valid_sort(scope.state.sort)}
+    return f"/export/portfolio.{file_format}?{urlencode(query)}"
+
+
+def league_section(scope: Scope, page: LeaguePage) -> html.Section:
+    language = scope.language
+    sort = valid_sort(scope.state.sort)
+    table = league_table(page.rows, language)
+
+    def sort_href(key: str) -> str:
+        return href(scope.state.with_changes(sort=key, table_page=None, period=scope.period.token))
+
+    def name_cell(row: dict[str, Any]) -> Any:
+        if row["account_id"] is not None:
+            target = link_to(scope, "account", account_id=row["account_id"])
+            return dcc.Link(row["account"], href=target)
+        return dcc.Link(row["client"], href=link_to(scope, "client", client_id=row["client_id"]))
+
+    parts: list[Any] = [
+        html.P(translate("portfolio.league_intro", language), className="muted"),
+        data_table(
+            table,
+            language,
+            table_id="league-table",
+            sort=sort,
+            sort_href=sort_href,
+            cells={
+                "client": name_cell,
+                "verdict": lambda row: verdict_cell(row, language),
+                "ratio_change": lambda row: formats.points(row["ratio_change"], language),
+            },
+            row_class=lambda row: "league-account" if row["account_id"] else "league-client",
+        ),
+    ]
+    if page.pages > 1:
+        parts.append(_pager(scope, page))
+    parts.append(
+        html.P(
+            [
+                html.A(translate("export.csv", language), href=export_href(scope, "csv"),
+                       className="button", id="export-csv", download=""),
+                html.A(translate("export.xlsx", language), href=export_href(scope, "xlsx"),
+                       className="button", id="export-xlsx", download=""),
+            ],
+            className="exports",
+        )
+    )  # fmt: skip
+    return section(translate("portfolio.league", language), *parts, section_id="league")
+
+
+def _pager(scope: Scope, page: LeaguePage) -> html.Nav:
+    language = scope.language
+
+    def to(number: int) -> str:
+        return href(scope.state.with_changes(table_page=number, period=scope.period.token))
+
+    links: list[Any] = []
+    if page.number > 1:
+        links.append(dcc.Link(translate("pages.previous", language), href=to(page.number - 1)))
+    links.append(
+        html.Span(
+            translate(
+                "pages.position",
+                language,
+                first=formats.number(page.first, language),
+                last=formats.number(page.last, language),
+                total=formats.number(page.clients, language),
+            ),
+            className="muted",
+        )
+    )
+    if page.number < page.pages:
+        links.append(dcc.Link(translate("pages.next", language), href=to(page.number + 1)))
+    return html.Nav(
+        links,
+        className="pager",
+        id="league-pages",
+        **{"aria-label": translate("pages.label", language)},
+    )
+
+
 def render(scope: Scope) -> list[Any]:
     language = scope.language
     clients = visible_clients(scope.db, scope.viewer)
@@ -67,21 +170,39 @@ def render(scope: Scope) -> list[Any]:
     if not clients:
         parts.append(notice(translate("empty.no_clients", language)))
         return parts
-    table = sort_table(
-        clients_table(client_summaries(scope.db, clients), language), scope.state.sort or "client"
-    )
+    page = page_of(league(scope, clients), scope.state.table_page)
+    parts.append(html.P(translate("portfolio.intro", language), className="muted"))
+    parts.append(league_section(scope, page))
     parts.append(
         section(
-            translate("portfolio.title", language),
-            html.P(translate("portfolio.intro", language), className="muted"),
+            translate("portfolio.comparison", language),
+            html.P(translate("portfolio.comparison_intro", language), className="muted"),
+            graph("comparison-chart", client_comparison([g.client for g in page.groups], language)),
+            section_id="comparison",
+        )
+    )
+    parts.append(collection_section(scope, clients))
+    return parts
+
+
+def collection_section(scope: Scope, clients: list[Client]) -> html.Section:
+    language = scope.language
+    summaries = client_summaries(scope.db, clients)
+    needing = [s for s in summaries if s.credentials_to_renew or s.failing_accounts]
+    content: Any
+    if not needing:
+        content = notice(
+            translate(
+                "portfolio.all_fine", language, count=formats.number(len(summaries), language)
+            )
+        )
+    else:
+        content = [
+            html.P(translate("portfolio.attention_intro", language), className="muted"),
             data_table(
-                table,
+                attention_table(needing, language),
                 language,
                 table_id="clients-table",
-                sort=scope.state.sort or "client",
-                sort_href=lambda key: href(
-                    scope.state.with_changes(sort=key, period=scope.period.token)
-                ),
                 cells={
                     "client": lambda row: dcc.Link(
                         row["client"], href=link_to(scope, "client", client_id=row["client_id"])
@@ -92,7 +213,6 @@ def render(scope: Scope) -> list[Any]:
                     "attention": lambda row: _attention(row, language),
                 },
             ),
-            section_id="clients",
-        )
-    )
-    return parts
+        ]
+    children = content if isinstance(content, list) else [content]
+    return section(translate("portfolio.collection", language), *children, section_id="clients")

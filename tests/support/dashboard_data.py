@@ -1,4 +1,6 @@
-"""A small dashboard world built in code: three clients, five accounts, runs, items, users.
+"""A small dashboard world built in code: three clients, five accounts, collection runs,
+twelve weeks of conversations (``tests.support.dashboard_activity``) with computed
+metrics, and three users.
 
 Times are placed relative to ``now`` so that the default period (the last full week)
 always holds data, whenever the tests run.
@@ -13,8 +15,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from dashboard.period import last_full_week
-from storage.models import Account, Client, CollectionRun, CredentialStatus, Item, User, UserClient
+from storage.models import Account, Client, CollectionRun, CredentialStatus, User, UserClient
 from storage.passwords import hash_password
+from storage.upsert import record_followers
+from tests.support.dashboard_activity import activity, store
 
 PASSWORDS = {
     "clara": "clara-password-1",  # consultant, English
@@ -24,6 +28,9 @@ PASSWORDS = {
 SCRIPT_TEXT = "Hallo <script>window.__replywatch_xss = 1</script> wann habt ihr offen?"
 IMG_TEXT = '<img src=x onerror="window.__replywatch_xss = 2"> Is the shop open on Sunday?'
 FORMULA_ERROR = '=HYPERLINK("http://evil.example","click")'
+GLUTEN_TEXT = "Gibt es glutenfreie Brötchen?\nDanke!"
+REMOVED_TEXT = "Schlechteste Bäckerei der Stadt, nie wieder!"
+SECRET_TEXT = "Lindner-only secret: the Sachertorte recipe"
 
 
 @dataclass
@@ -88,36 +95,42 @@ def _runs(
         )
 
 
-def _item(
-    session: Session,
-    account: Account,
-    item_id: str,
-    created: datetime,
-    text: str,
-    *,
-    own: bool = False,
-    kind: str = "reply",
-    handle: str = "kundin",
-    permalink: str | None = None,
-) -> None:
-    session.add(
-        Item(
-            platform=account.platform,
-            platform_item_id=item_id,
-            account_id=account.id,
-            author_id=handle,
-            author_handle=handle,
-            is_own=own,
-            kind=kind,
-            created_at=created,
-            text=text,
-            permalink=permalink
-            if permalink is not None
-            else f"https://x.com/{handle}/status/{item_id}",
-            first_seen=created,
-            last_seen=created,
-        )
-    )
+def _conversations(session: Session, now: datetime, accounts: dict[str, Account]) -> None:
+    """Twelve weeks of generated activity, plus a few messages the tests look for."""
+    week = last_full_week(now, "Europe/Berlin")
+    monday = datetime.combine(week.start, datetime.min.time(), tzinfo=ZoneInfo("Europe/Berlin"))
+    writers = activity(accounts, monday)
+
+    x = writers["huber_x"]
+    post = x.add(monday + timedelta(hours=9), "Frische Brezen ab 7 Uhr!", own=True, item_id="1001")
+    sunday = x.add(monday + timedelta(days=1, hours=7, minutes=30), "Habt ihr am Sonntag offen?",
+                   own=False, author="max_k", parent=post, item_id="1006")  # fmt: skip
+    x.add(monday + timedelta(days=1, hours=8), "Sonntag zu, Montag ab 7 wieder da.", own=True,
+          parent=sunday, item_id="1004")  # fmt: skip
+    gluten = x.add(monday + timedelta(days=2, hours=15), GLUTEN_TEXT, own=False, author="lena",
+                   parent=post, item_id="1005")  # fmt: skip
+    x.like(gluten, x.own_handle, monday + timedelta(days=2, hours=16), own=True)
+    x.like(post, "huber_team", monday + timedelta(hours=9, minutes=5), own=True)
+
+    mastodon = writers["huber_mastodon"]
+    toot = mastodon.add(monday + timedelta(hours=9, minutes=30), "Neue Woche, neue Brezen!",
+                        own=True, item_id="1101")  # fmt: skip
+    mastodon.add(monday + timedelta(hours=10), SCRIPT_TEXT, own=False, parent=toot,
+                 item_id="1102")  # fmt: skip
+    mastodon.add(monday + timedelta(hours=11), IMG_TEXT, own=False, author="visitor", parent=toot,
+                 item_id="1103", link="javascript:alert(document.cookie)")  # fmt: skip
+    mastodon.add(monday + timedelta(days=1, hours=12), REMOVED_TEXT, own=False,
+                 author="grummel_1", parent=toot, item_id="1107", hidden=True)  # fmt: skip
+
+    insta = writers["lindner_instagram"]
+    cake = insta.add(monday + timedelta(days=5, hours=10), "Samstag: Sachertorte, frisch.",
+                     own=True, item_id="2000")  # fmt: skip
+    insta.add(monday + timedelta(days=5, hours=14), SECRET_TEXT, own=False, author="wien_fan",
+              parent=cake, item_id="2001", link="https://www.instagram.com/p/2001/")  # fmt: skip
+    store(session, list(writers.values()), now)
+    record_followers(session, accounts["huber_x"].id, 1200, now - timedelta(days=20))
+    record_followers(session, accounts["lindner_instagram"].id, 860, now - timedelta(days=20))
+    session.commit()
 
 
 def build_dashboard_world(session: Session, now: datetime) -> DashboardWorld:
@@ -127,7 +140,7 @@ def build_dashboard_world(session: Session, now: datetime) -> DashboardWorld:
         business_hours="mon-fri 08:00-18:00, sat 09:00-12:00",
         holiday_region="DE-BY",
     )
-    lindner = Client(name="Café Lindner", time_zone="Europe/Vienna")
+    lindner = Client(name="Café Lindner", time_zone="Europe/Vienna", answer_window_hours=240)
     harbour = Client(name="Harbour Books", time_zone="Europe/London", response_target_minutes=120)
     session.add_all([huber, lindner, harbour])
     session.flush()
@@ -167,48 +180,17 @@ def build_dashboard_world(session: Session, now: datetime) -> DashboardWorld:
         last_error=FORMULA_ERROR,
     )
 
-    week = last_full_week(now, "Europe/Berlin")
-    monday = datetime.combine(week.start, datetime.min.time(), tzinfo=ZoneInfo("Europe/Berlin"))
-    _item(
+    _conversations(
         session,
-        huber_x,
-        "1001",
-        monday + timedelta(hours=9),
-        "Frische Brezen ab 7 Uhr!",
-        own=True,
-        kind="post",
-        handle="baeckereihuber",
+        now,
+        {
+            "huber_x": huber_x,
+            "huber_mastodon": huber_mastodon,
+            "lindner_instagram": lindner_instagram,
+            "lindner_facebook": lindner_facebook,
+            "harbour_bluesky": harbour_bluesky,
+        },
     )
-    _item(session, huber_x, "1002", monday + timedelta(hours=10), SCRIPT_TEXT)
-    _item(
-        session,
-        huber_x,
-        "1003",
-        monday + timedelta(hours=11),
-        IMG_TEXT,
-        handle="visitor",
-        permalink="javascript:alert(document.cookie)",
-    )
-    _item(
-        session,
-        huber_x,
-        "1004",
-        monday + timedelta(days=1, hours=8),
-        "Sonntag zu, Montag ab 7 wieder da.",
-        own=True,
-        handle="baeckereihuber",
-    )
-    _item(
-        session,
-        huber_x,
-        "1005",
-        monday + timedelta(days=2, hours=15),
-        "Gibt es glutenfreie Brötchen?\nDanke!",
-        handle="lena",
-    )
-    _item(session, lindner_instagram, "2001", monday + timedelta(hours=12),
-          "Lindner-only secret: the Sachertorte recipe", handle="wien_fan",
-          permalink="https://www.instagram.com/p/2001/")  # fmt: skip
 
     users = {}
     for name, role, language in (

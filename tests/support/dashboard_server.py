@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import requests
 import waitress
@@ -106,3 +107,32 @@ def page_callback(
     }
     headers = {"X-CSRFToken": browser.cookies.get("_csrf_token", "")} if csrf else {}
     return browser.post(f"{base}/_dash-update-component", json=body, headers=headers)
+
+
+def data_callback_requests(app: Any, pathname: str, search: str) -> list[dict[str, Any]]:
+    """A request body for every data callback of ``app``, each naming ``pathname`` and
+    ``search`` as its URL (the forged part) and leaving its other inputs empty."""
+    from dashboard.guard import GUARD_MARK
+
+    bodies = []
+    for key, entry in app.callback_map.items():
+        if getattr(entry["callback"], GUARD_MARK, None) != "data":
+            continue
+        if key.startswith(".."):
+            names = key.strip(".").split("...")
+            outputs: Any = [
+                dict(zip(("id", "property"), n.rsplit(".", 1), strict=True)) for n in names
+            ]
+        else:
+            outputs = dict(zip(("id", "property"), key.rsplit(".", 1), strict=True))
+        values = [pathname, search] + [None] * (len(entry["inputs"]) - 2)
+        bodies.append(
+            {
+                "output": key,
+                "outputs": outputs,
+                "inputs": [{**i, "value": v} for i, v in zip(entry["inputs"], values, strict=True)],
+                "changedPropIds": ["url.search"],
+                "state": [{**s, "value": None} for s in entry.get("state", [])],
+            }
+        )
+    return bodies

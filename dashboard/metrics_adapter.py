@@ -1,0 +1,275 @@
+"""From metrics results to the dashboard's view models: the one place that knows both.
+
+Every number the pages show comes from ``metrics.api``. This module only changes units
+(durations to minutes), renames, picks fields and pairs a period with the one before it;
+it computes no metric. The page modules call ``metrics.api`` and pass its results here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+
+from dashboard.names import account_label
+from dashboard.period import Period as ShownPeriod
+from dashboard.viewmodels import (
+    HOURS,
+    DurationWeek,
+    HourOfWeek,
+    KeyFigures,
+    LeagueRow,
+    ListedItem,
+    PostsRepliesWeek,
+    RatioWeek,
+    SelfLikeRow,
+    VerdictView,
+)
+from metrics.api import (
+    Comparison,
+    Coverage,
+    ItemRef,
+    Metrics,
+    Period,
+    Portfolio,
+    SelfLike,
+    WeekPoint,
+    date_range,
+    week_of,
+)
+from metrics.schedule import ScheduleError, parse_schedule
+
+TREND_WEEKS = 12  # the trend charts show at least this many weeks ...
+MAX_TREND_WEEKS = 53  # ... and a long date range up to a year of them
+
+
+def metrics_period(period: ShownPeriod) -> Period:
+    """The dashboard's period (last day included) as the metrics API's (end excluded)."""
+    return date_range(period.start, period.end)
+
+
+def trend_span(period: ShownPeriod) -> tuple[Period, int]:
+    """The ISO week the trend charts end with, and how many weeks they show."""
+    touched = len(metrics_period(period).weeks)
+    return week_of(period.end), min(MAX_TREND_WEEKS, max(TREND_WEEKS, touched))
+
+
+def minutes(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds() / 60
+
+
+# --- lists -------------------------------------------------------------------------------
+
+
+def listed_item(reference: ItemRef, labels: Mapping[int, str]) -> ListedItem:
+    """``labels`` names the accounts (id -> "X @handle") the viewer may see."""
+    return ListedItem(
+        item_id=reference.item_id,
+        account_id=reference.account_id,
+        account_label=labels.get(reference.account_id, reference.platform),
+        author_handle=reference.author_handle,
+        text=reference.text,
+        permalink=reference.permalink,
+        created_at=reference.created_at,
+        age_minutes=reference.age.total_seconds() / 60,
+        is_question=reference.is_question,
+        liked_by_own=reference.liked_by_own,
+        settles_at=reference.settles_at,
+        removed_at=reference.removed_at,
+        removed_reason=reference.removed_reason,
+    )
+
+
+def listed_items(references: Sequence[ItemRef], labels: Mapping[int, str]) -> list[ListedItem]:
+    return [listed_item(reference, labels) for reference in references]
+
+
+def self_like_rows(likes: Sequence[SelfLike], labels: Mapping[int, str]) -> list[SelfLikeRow]:
+    return [
+        SelfLikeRow(like.liker_handle, like.liked_at, listed_item(like.item, labels))
+        for like in likes
+    ]
+
+
+# --- verdict and key figures -------------------------------------------------------------
+
+
+def verdict_view(metrics: Metrics, language: str, labels: Mapping[int, str]) -> VerdictView:
+    verdict = metrics.verdict
+    inputs = verdict.inputs
+    return VerdictView(
+        verdict=verdict.verdict,
+        name=verdict.name(language),
+        explanation=verdict.explanation(language),
+        window_text=verdict.window_text(language),
+        window_start=verdict.window.start,
+        window_end=verdict.window.last_day,
+        posts=inputs.posts,
+        own_replies=inputs.own_replies,
+        inbound=inputs.inbound,
+        answered=inputs.answered,
+        missed=inputs.missed,
+        settled=inputs.settled,
+        response_ratio=inputs.response_ratio,
+        business_median_minutes=minutes(inputs.business_median),
+        target_minutes=metrics.settings.response_target.total_seconds() / 60,
+        min_settled=metrics.settings.min_settled,
+        interactions_per_post=verdict.interactions_per_post,
+        self_likes=verdict.self_likes,
+        unanswered=tuple(listed_items(verdict.unanswered, labels)),
+        unanswered_total=verdict.unanswered_total,
+    )
+
+
+def key_figures(comparison: Comparison) -> KeyFigures:
+    now, before = comparison.current, comparison.previous
+    interval = now.response_ratio_interval
+    return KeyFigures(
+        posts=now.posts,
+        own_replies=now.own_replies,
+        inbound=now.inbound,
+        questions=now.questions,
+        answered=now.answered,
+        missed=now.missed,
+        waiting=now.waiting,
+        response_ratio=now.response_ratio,
+        ratio_low=interval.low if interval else None,
+        ratio_high=interval.high if interval else None,
+        question_response_ratio=now.question_response_ratio,
+        median_minutes=minutes(now.response_time.median),
+        p90_minutes=minutes(now.response_time.p90),
+        business_median_minutes=minutes(now.business_response_time.median),
+        target_minutes=now.settings.response_target.total_seconds() / 60,
+        within_target_ratio=now.within_target_ratio,
+        dialogue_share=now.dialogue_share,
+        interactions_per_post=now.interactions_per_post,
+        engagement_rate=now.engagement_rate,
+        followers=now.followers,
+        self_likes=now.self_likes,
+        liked_not_answered=now.liked_not_answered,
+        removed_inbound=now.removed_inbound,
+        uncovered_share=now.uncovered_share,
+        oldest_waiting_minutes=minutes(now.oldest_waiting_age),
+        business_hours=now.settings.business_hours,
+        previous_response_ratio=before.response_ratio,
+        previous_median_minutes=minutes(before.response_time.median),
+        previous_dialogue_share=before.dialogue_share,
+        ratio_change=comparison.change("response_ratio"),
+        dialogue_change=comparison.change("dialogue_share"),
+    )
+
+
+# --- trends ------------------------------------------------------------------------------
+
+
+def _week(point: WeekPoint) -> str:
+    return point.period.label  # an ISO week: "2026-W47"
+
+
+def response_ratio_weeks(points: Sequence[WeekPoint]) -> list[RatioWeek]:
+    weeks = []
+    for point in points:
+        interval = point.response_ratio_interval
+        weeks.append(
+            RatioWeek(
+                _week(point),
+                point.response_ratio,
+                interval.low if interval else None,
+                interval.high if interval else None,
+                denominator=point.settled,
+            )
+        )
+    return weeks
+
+
+def dialogue_share_weeks(points: Sequence[WeekPoint]) -> list[RatioWeek]:
+    # The "n" under the share: what it is a share of (own posts and own replies).
+    return [
+        RatioWeek(_week(p), p.dialogue_share, denominator=p.posts + p.own_replies) for p in points
+    ]
+
+
+def response_time_weeks(points: Sequence[WeekPoint]) -> list[DurationWeek]:
+    return [
+        DurationWeek(
+            _week(point),
+            minutes(point.response_time.median),
+            minutes(point.response_time.p90),
+            point.answered,
+        )
+        for point in points
+    ]
+
+
+def posts_replies_weeks(points: Sequence[WeekPoint]) -> list[PostsRepliesWeek]:
+    return [PostsRepliesWeek(_week(p), p.posts, p.own_replies) for p in points]
+
+
+# --- hours of the week -------------------------------------------------------------------
+
+
+def closed_hours(business_hours: str | None) -> frozenset[tuple[int, int]]:
+    """(weekday, hour) cells with no open minute; empty for 24/7 or unreadable hours."""
+    try:
+        schedule = parse_schedule(business_hours)
+    except ScheduleError:
+        return frozenset()  # validated when stored; never hide the chart over it
+    if schedule.always_open:
+        return frozenset()
+    closed = set()
+    for day, ranges in enumerate(schedule.days):
+        for hour in range(HOURS):
+            start, end = hour * 60, hour * 60 + 60
+            if not any(opens < end and closes > start for opens, closes in ranges):
+                closed.add((day, hour))
+    return frozenset(closed)
+
+
+def hour_of_week(coverage: Coverage, business_hours: str | None) -> HourOfWeek:
+    return HourOfWeek(
+        inbound=tuple(tuple(row) for row in Coverage.grid(coverage.inbound)),
+        own_replies=tuple(tuple(row) for row in Coverage.grid(coverage.own_replies)),
+        uncovered=frozenset((hour // HOURS, hour % HOURS) for hour in coverage.uncovered_hours),
+        closed=closed_hours(business_hours),
+    )
+
+
+# --- the portfolio -----------------------------------------------------------------------
+
+
+def _league_row(metrics: Metrics, previous: Metrics | None) -> LeagueRow:
+    subject = metrics.subject
+    interval = metrics.response_ratio_interval
+    is_account = subject.kind == "account"
+    return LeagueRow(
+        client_id=subject.client_id,
+        client_name=subject.client_name,
+        account_id=subject.id if is_account else None,
+        account_label=(
+            account_label(subject.platform or "", subject.handle or "") if is_account else None
+        ),
+        verdict=metrics.verdict.verdict,
+        response_ratio=metrics.response_ratio,
+        ratio_low=interval.low if interval else None,
+        ratio_high=interval.high if interval else None,
+        response_time_median_minutes=minutes(metrics.response_time.median),
+        dialogue_share=metrics.dialogue_share,
+        waiting=metrics.waiting,
+        ratio_change=(Comparison(metrics, previous).change("response_ratio") if previous else None),
+        verdict_weeks=metrics.verdict.weeks,
+    )
+
+
+def league_rows(current: Portfolio, previous: Portfolio) -> list[LeagueRow]:
+    """Each client followed by its accounts, against the same subjects' previous period."""
+    before = {
+        (metrics.subject.kind, metrics.subject.id): metrics
+        for client in previous.clients
+        for metrics in (client, *client.accounts)
+    }
+    rows = []
+    for client in current.clients:
+        for metrics in (client, *client.accounts):
+            rows.append(
+                _league_row(metrics, before.get((metrics.subject.kind, metrics.subject.id)))
+            )
+    return rows

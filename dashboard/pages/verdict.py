@@ -1,0 +1,121 @@
+"""The verdict in plain words: its name, what it means, the counts behind it, and the
+unanswered messages that are its evidence (oldest first, linked to the platform)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import html
+
+from dashboard import formats
+from dashboard.components import external_link, section
+from dashboard.i18n import translate
+from dashboard.viewmodels import VerdictView
+from metrics.labels import Verdict
+
+EVIDENCE_TEXT = 140  # characters of a message quoted in the verdict's evidence
+
+
+def _n(value: int | float | None, language: str) -> str:
+    return formats.number(value, language)
+
+
+def evidence_text(view: VerdictView, language: str) -> str:
+    """The counts behind the verdict, in one sentence."""
+    match view.verdict:
+        case Verdict.NO_CONVERSATION:
+            return translate(
+                "verdict.evidence.no_conversation",
+                language,
+                posts=_n(view.posts, language),
+                interactions=formats.number(view.interactions_per_post, language, decimals=1),
+                self_likes=_n(view.self_likes, language),
+            )
+        case Verdict.INSUFFICIENT_DATA:
+            return translate(
+                "verdict.evidence.insufficient_data",
+                language,
+                settled=_n(view.settled, language),
+                needed=_n(view.min_settled, language),
+                posts=_n(view.posts, language),
+                own_replies=_n(view.own_replies, language),
+            )
+        case Verdict.BROADCAST_ONLY:
+            return translate(
+                "verdict.evidence.broadcast_only",
+                language,
+                posts=_n(view.posts, language),
+                missed=_n(view.missed, language),
+            )
+    return translate(
+        "verdict.evidence.answering",
+        language,
+        answered=_n(view.answered, language),
+        settled=_n(view.settled, language),
+        ratio=formats.percent(view.response_ratio, language),
+        median=formats.duration(view.business_median_minutes, language),
+        target=formats.duration(view.target_minutes, language),
+    )
+
+
+def _quote(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= EVIDENCE_TEXT else flat[: EVIDENCE_TEXT - 1].rstrip() + "…"
+
+
+def verdict_section(
+    view: VerdictView, zone: str, language: str, name_accounts: bool = False
+) -> html.Section:
+    """The verdict, its explanation and counts, and the unanswered messages behind it
+    (with the account each was written to when ``name_accounts``: a client's page)."""
+    parts: list[Any] = [
+        html.P(
+            html.Span(view.name, className=f"verdict-badge verdict-{view.verdict.value}"),
+            className="verdict-name",
+            id="verdict-name",
+        ),
+        html.P(view.explanation, className="verdict-explanation", id="verdict-explanation"),
+    ]
+    if view.window_text:
+        span = formats.date_span(view.window_start, view.window_end, language)
+        parts.append(
+            html.P(
+                translate("verdict.widened", language, window=view.window_text, span=span),
+                className="muted",
+                id="verdict-window",
+            )
+        )
+    parts.append(html.P(evidence_text(view, language), id="verdict-evidence"))
+    if view.unanswered:
+        parts.append(html.H3(translate("verdict.unanswered", language)))
+        parts.append(
+            html.Ol(
+                [
+                    html.Li(
+                        [
+                            html.Time(formats.date_time(item.created_at, zone, language)),
+                            " · ",
+                            html.Span(item.author_handle or formats.MISSING, className="author"),
+                            html.Span(f" ({item.account_label})", className="muted")
+                            if name_accounts
+                            else "",
+                            ": ",
+                            html.Q(_quote(item.text)),
+                            " ",
+                            external_link(translate("account.open", language), item.permalink),
+                        ]
+                    )
+                    for item in view.unanswered
+                ],
+                className="evidence",
+                id="verdict-unanswered",
+            )
+        )
+        more = view.unanswered_total - len(view.unanswered)
+        if more > 0:
+            parts.append(
+                html.P(
+                    translate("verdict.more", language, count=_n(more, language)), className="muted"
+                )
+            )
+    return section(translate("section.verdict", language), *parts, section_id="verdict")
