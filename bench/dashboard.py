@@ -1,9 +1,10 @@
 """Benchmark of the dashboard (issue 5, point 9); the figures go into the README.
 
 1. **Build** a database with 1,000 accounts and 10^6 items from the sandbox benchmark
-   stream (``sandbox.generator``: ``plan_stream`` / ``stream_activity``), written account
-   by account through ``storage.upsert`` as the collectors write, then
-   ``metrics.api.rebuild``. The database is kept (``--db``) and reused by later runs.
+   stream (``sandbox.generator``, loaded by bench/fill.py: bulk inserts of the rows
+   ``storage.upsert`` writes, or ``--through-upserts`` account by account as the
+   collectors write), then ``metrics.api.rebuild``. The database is kept (``--db``) and
+   reused by later runs.
 2. **Callbacks over HTTP**: ``replywatch serve`` (waitress) in its own process, a
    logged-in ``requests`` session, and the page callback of the portfolio (a consultant:
    every client), of client pages and of account pages, one request at a time; latency
@@ -43,164 +44,52 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
+from fill import END, fill, stream_plan  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from metrics import api  # noqa: E402
-from sandbox.generator import (  # noqa: E402
-    StreamItem,
-    StreamLike,
-    StreamPlan,
-    StreamSpec,
-    plan_stream,
-    stream_activity,
-)
 from storage.engine import make_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.models import Account, Client, Identity, Item, User, UserClient  # noqa: E402
+from storage.models import Account, Client, Item, User, UserClient  # noqa: E402
 from storage.passwords import hash_password  # noqa: E402
-from storage.records import ItemRecord, LikeRecord  # noqa: E402
-from storage.upsert import record_followers, upsert_items, upsert_likes  # noqa: E402
+from tests.support.chromium import chromium, chromium_installed  # noqa: E402
 
-END = datetime(2026, 11, 23, tzinfo=UTC)  # a Monday: 2026-W47 is the last full week
 WEEK = "2026-W47"
 RESULTS = ROOT / "bench" / "results" / "dashboard.json"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
 USER, PASSWORD = "bench", "bench-password-1"
 OWNER, OWNER_PASSWORD = "owner", "owner-password-1"
-BATCH_ACCOUNTS = 20  # commit after this many accounts
 
 
 # --- 1. the database ---------------------------------------------------------------------
 
 
-def _permalink(platform: str, handle: str, item_id: str) -> str:
-    if platform == "x":
-        return f"https://x.com/{handle}/status/{item_id}"
-    return f"https://{platform}.example/{item_id}"
-
-
-def _item_record(event: StreamItem) -> ItemRecord:
-    fields = event._asdict()
-    fields.pop("account")
-    return ItemRecord(
-        **fields, permalink=_permalink(event.platform, event.author_handle, event.platform_item_id)
-    )
-
-
-def _like_record(event: StreamLike) -> LikeRecord:
-    fields = event._asdict()
-    fields.pop("account")
-    return LikeRecord(**fields)
-
-
-def _create_portfolio(session: Session, plan: StreamPlan) -> list[int]:
-    """Clients, accounts and staff identities of the plan; returns account ids by index."""
-    clients = []
-    for spec in plan.clients:
-        client = Client(
-            name=spec.name, time_zone=spec.time_zone, business_hours=spec.business_hours
-        )
-        session.add(client)
-        clients.append(client)
-    session.flush()
-    account_ids = []
-    for spec in plan.accounts:
-        client = clients[spec.client]
-        account = Account(
-            client_id=client.id,
-            platform=spec.platform,
-            handle=spec.handle,
-            platform_account_id=spec.actor_id,
-            credential_status="ok",
-        )
-        session.add(account)
-        for staff in spec.staff:
-            session.add(
-                Identity(
-                    client_id=client.id,
-                    platform=spec.platform,
-                    handle=staff.handle,
-                    platform_user_id=staff.actor_id,
-                    label="agency staff",
-                )
-            )
-        session.flush()
-        account_ids.append(account.id)
-    session.add(
-        User(username=USER, password_hash=hash_password(PASSWORD), role="consultant")
-    )  # fmt: skip
+def _add_logins(session: Session) -> None:
+    """The consultant who sees everything, and an owner of three clients."""
+    session.add(User(username=USER, password_hash=hash_password(PASSWORD), role="consultant"))
     owner = User(username=OWNER, password_hash=hash_password(OWNER_PASSWORD), role="owner")
     session.add(owner)
     session.flush()
-    for client in clients[:3]:  # an owner of a few clients
-        session.add(UserClient(user_id=owner.id, client_id=client.id))
+    for client_id in session.scalars(select(Client.id).order_by(Client.id).limit(3)):
+        session.add(UserClient(user_id=owner.id, client_id=client_id))
     session.commit()
-    return account_ids
 
 
-def build(url: str, items: int, accounts: int) -> dict[str, Any]:
+def build(url: str, items: int, accounts: int, *, through_upserts: bool) -> dict[str, Any]:
     engine = make_engine(url)
     upgrade(engine)
-    plan = plan_stream(StreamSpec(items=items, accounts=accounts, end=END))
-    started = time.perf_counter()
-    stored = likes = 0
+    filled = fill(engine, stream_plan(items, accounts=accounts), bulk=not through_upserts)
     with session_factory(engine)() as session:
-        account_ids = _create_portfolio(session, plan)
-        current: int | None = None
-        pending_items: list[ItemRecord] = []
-        pending_likes: list[LikeRecord] = []
-        done = 0
-
-        def flush() -> None:
-            nonlocal stored, likes, done
-            if current is None:
-                return
-            upsert_items(session, account_ids[current], pending_items, seen_at=END)
-            upsert_likes(session, pending_likes, seen_at=END)
-            stored += len(pending_items)
-            likes += len(pending_likes)
-            pending_items.clear()
-            pending_likes.clear()
-            done += 1
-            if done % BATCH_ACCOUNTS == 0:
-                session.commit()
-                print(f"  {done} accounts, {stored:,} items", file=sys.stderr, flush=True)
-
-        for event in stream_activity(plan, order="account"):
-            if event.account != current:
-                flush()
-                current = event.account
-            if type(event) is StreamItem:
-                pending_items.append(_item_record(event))
-            else:
-                pending_likes.append(_like_record(event))
-        flush()
-        for spec, account_id in zip(plan.accounts, account_ids, strict=True):
-            record_followers(session, account_id, spec.followers, END - timedelta(days=3))
-        session.commit()
-        loaded = time.perf_counter() - started
+        _add_logins(session)
         rebuilt = api.rebuild(session, now=END + timedelta(days=5))
         session.commit()
     engine.dispose()
     return {
-        "items": stored,
-        "likes": likes,
-        "accounts": len(plan.accounts),
-        "clients": len(plan.clients),
-        "upsert_s": round(loaded, 1),
+        "items": filled.items,
+        "likes": filled.likes,
+        "accounts": filled.accounts,
+        "clients": filled.clients,
+        ("upsert_s" if through_upserts else "load_s"): round(filled.seconds, 1),
         "rebuild_s": round(rebuilt.seconds, 1),
     }
 
@@ -369,9 +258,7 @@ def _logged_in_page(browser: Any, base: str, username: str, password: str) -> An
 
 
 def time_pages(base: str, figures: dict[str, Any], repeat: int) -> dict[str, Any]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
+    if not chromium_installed():
         return {"skipped": "Debian's chromium is not installed"}
     client = figures["client_ids"][len(figures["client_ids"]) // 2]
     account = figures["account_ids"][len(figures["account_ids"]) // 2]
@@ -393,13 +280,11 @@ def time_pages(base: str, figures: dict[str, Any], repeat: int) -> dict[str, Any
     }
     passwords = {USER: PASSWORD, OWNER: OWNER_PASSWORD}
     results: dict[str, Any] = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    with chromium() as browser:
         tabs = {name: _logged_in_page(browser, base, name, passwords[name]) for name in passwords}
         for name, (user, path, selectors) in pages.items():
             results[name] = _stats(_page_loads(tabs[user], base, path, selectors, repeat))
             print(f"  page {name}: {results[name]}", file=sys.stderr, flush=True)
-        browser.close()
     return results
 
 
@@ -459,6 +344,11 @@ def main() -> None:
     parser.add_argument("--page-repeat", type=int, default=5, help="loads per page")
     parser.add_argument("--label", default="dashboard")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument(
+        "--through-upserts",
+        action="store_true",
+        help="build through storage.upsert as collectors write (slower) instead of bulk inserts",
+    )
     parser.add_argument("--report", action="store_true", help="print the README table")
     options = parser.parse_args()
     if options.report:
@@ -488,7 +378,7 @@ def measure(url: str, options: argparse.Namespace) -> None:
     built = None
     if not present:
         print(f"building {url} ...", file=sys.stderr, flush=True)
-        built = build(url, options.items, options.accounts)
+        built = build(url, options.items, options.accounts, through_upserts=options.through_upserts)
         print(f"  built: {built}", file=sys.stderr, flush=True)
     figures = describe(url)
     with tempfile.TemporaryDirectory() as home, serving(url, Path(home)) as base:

@@ -60,6 +60,7 @@ def _create_portfolio(session: Session, plan: StreamPlan) -> dict[int, int]:
                 platform=planned.platform,
                 handle=planned.handle,
                 platform_account_id=planned.actor_id,
+                credential_status="ok",
             )
             session.add(account)
             for staff in planned.staff:
@@ -69,6 +70,7 @@ def _create_portfolio(session: Session, plan: StreamPlan) -> dict[int, int]:
                         platform=planned.platform,
                         handle=staff.handle,
                         platform_user_id=staff.actor_id,
+                        label="agency staff",
                     )
                 )
             session.flush()
@@ -76,10 +78,17 @@ def _create_portfolio(session: Session, plan: StreamPlan) -> dict[int, int]:
     return account_ids
 
 
+def _permalink(event: StreamItem) -> str:
+    """A link of the platform's shape, so that the dashboard's lists link somewhere."""
+    if event.platform == "x":
+        return f"https://x.com/{event.author_handle}/status/{event.platform_item_id}"
+    return f"https://{event.platform}.example/{event.platform_item_id}"
+
+
 def _item_record(event: StreamItem) -> ItemRecord:
     fields = event._asdict()
     del fields["account"]
-    return ItemRecord(**fields)
+    return ItemRecord(**fields, permalink=_permalink(event))
 
 
 def _like_record(event: StreamLike) -> LikeRecord:

@@ -318,6 +318,18 @@ class RunContext:
             ).all()
         return {endpoint: value for endpoint, value in rows}
 
+    def keep_cursors(self, prefix: str, young: set[str]) -> dict[str, str]:
+        """The cursors under ``prefix`` named in ``young``; the others are deleted.
+
+        Per-post cursors (thread re-reads, likers) are only kept while their post is
+        young enough to be read again; the rest would pile up forever.
+        """
+        found = self.cursors_with_prefix(prefix)
+        stale = {name: None for name in found if name not in young}
+        if stale:
+            self.commit(Batch(cursors=stale))
+        return {name: value for name, value in found.items() if name in young}
+
     def set_platform_account_id(self, value: str, display_name: str | None = None) -> None:
         with self._sessions.begin() as session:
             account = session.get(Account, self.account.id)

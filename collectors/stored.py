@@ -53,6 +53,12 @@ def recent_items(
     return [StoredItem(*row) for row in session.execute(query)]
 
 
+def recent_own_posts(session: Session, account_id: int, since: datetime) -> list[StoredItem]:
+    """The account's own top-level posts (no replies, no reposts) since ``since``."""
+    posts = recent_items(session, account_id, since, own_top_level_only=True)
+    return [post for post in posts if post.kind == ItemKind.POST]
+
+
 def recent_mentions(session: Session, account_id: int, since: datetime) -> list[StoredItem]:
     """Posts by others that mention the account and reply to nothing (the top of their own
     conversation), created at or after ``since`` and not removed, oldest first."""

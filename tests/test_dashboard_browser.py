@@ -19,6 +19,7 @@ from dashboard.metrics_adapter import metrics_period
 from dashboard.period import last_full_week
 from metrics import api
 from storage.engine import make_engine, session_factory
+from tests.support.chromium import SCREENSHOTS, chromium, chromium_installed
 from tests.support.dashboard_data import (
     GLUTEN_TEXT,
     PASSWORDS,
@@ -29,24 +30,10 @@ from tests.support.dashboard_data import (
 )
 from tests.support.serve_process import serve_process
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 NOW = datetime.now(UTC)
 
 
@@ -72,12 +59,10 @@ def served(database) -> Iterator[tuple[str, object]]:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
+    if not chromium_installed():
         pytest.skip("Debian's chromium is not installed (make prerequisites)")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 class Console:
@@ -87,7 +72,14 @@ class Console:
         self.problems: list[str] = []
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"pageerror: {error}"))
-        page.on("requestfailed", lambda req: self.problems.append(f"failed: {req.url}"))
+        page.on("requestfailed", self._failed)
+
+    def _failed(self, request) -> None:
+        # A request the browser cancelled because the test navigated on (plotly.js loads
+        # lazily and may still be coming when a test clicks "log out") is no fault; a
+        # blocked outside host fails with ERR_NAME_NOT_RESOLVED and is still caught.
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"failed: {request.url} ({request.failure})")
 
     def _console(self, message) -> None:
         if message.type in ("error", "warning"):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -24,12 +23,12 @@ from reports.message import weekly_message
 from reports.snapshot import IsoWeek
 from sandbox.mastodon_api import MastodonServer
 from storage.engine import make_engine, session_scope
+from tests.support.chromium import CHROMIUM, SCREENSHOTS, chromium, chromium_installed
 from tests.support.platforms import MASTODON_DOMAIN, MASTODON_TOKEN, fast_retry
 from tests.support.platforms import settings_for as platform_settings
 from tests.support.scripted_week import MONDAY_MORNING, TOKEN_NAME, add_people, fortnight
-from tests.test_dashboard_browser import CHROMIUM, CHROMIUM_FLAGS, SCREENSHOTS
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.browser
 
@@ -73,12 +72,10 @@ def emails(tmp_path_factory, sqlite_template):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
+    if not chromium_installed():
         pytest.skip("Debian's chromium is not installed (make prerequisites)")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.mark.parametrize(

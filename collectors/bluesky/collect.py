@@ -45,7 +45,6 @@ from collectors.bluesky.client import BlueskyClient, NotFound
 from collectors.cursors import SinceCursor
 from collectors.errors import AccountNotFound, PayloadProblem
 from collectors.run import Batch, RunContext, ThreadView
-from storage.models import ItemKind
 from storage.records import ItemRecord, LikeRecord
 
 DEFAULT_APPVIEW_URL = "https://public.api.bsky.app"
@@ -255,10 +254,9 @@ class _Collection:
 
     def _own_posts(self) -> list[stored.StoredItem]:
         with self.run.read() as session:
-            posts = stored.recent_items(session, self.run.account.id,
-                                        self.run.now - self.options.thread_window,
-                                        own_top_level_only=True)  # fmt: skip
-        return [post for post in posts if post.kind == ItemKind.POST]
+            return stored.recent_own_posts(
+                session, self.run.account.id, self.run.now - self.options.thread_window
+            )
 
     def _thread_roots(self) -> list[stored.StoredItem]:
         """Own posts, then the mentions of the account, young enough to be read again."""
@@ -267,19 +265,12 @@ class _Collection:
             mentions = stored.recent_mentions(session, self.run.account.id, since)
         return self._own_posts() + mentions
 
-    def _forget_stale(self, prefix: str, young: set[str]) -> dict[str, str]:
-        found = self.run.cursors_with_prefix(prefix)
-        stale = {name: None for name in found if name not in young}
-        if stale:
-            self.run.commit(Batch(cursors=stale))
-        return {name: value for name, value in found.items() if name in young}
-
     def _threads(self) -> None:
         run = self.run
         posts = self._thread_roots()
         keys = {post.platform_item_id: rereads.key(records.record_key(post.platform_item_id))
                 for post in posts}  # fmt: skip
-        states = self._forget_stale(rereads.PREFIX, set(keys.values()))
+        states = self.run.keep_cursors(rereads.PREFIX, set(keys.values()))
         for post in posts:
             state = rereads.ThreadState.from_text(states.get(keys[post.platform_item_id]))
             due = rereads.is_due(
@@ -382,7 +373,7 @@ class _Collection:
         posts = self._own_posts()
         keys = {post.platform_item_id: f"likers:{records.record_key(post.platform_item_id)}"
                 for post in posts}  # fmt: skip
-        read = self._forget_stale("likers:", set(keys.values()))
+        read = self.run.keep_cursors("likers:", set(keys.values()))
         for post in posts:
             key = keys[post.platform_item_id]
             if post.like_count == int(read.get(key, "0") or 0):

@@ -49,7 +49,6 @@ from collectors.handles import mastodon_instance
 from collectors.mastodon import records
 from collectors.mastodon.client import MastodonClient, NotFound
 from collectors.run import Batch, RunContext, ThreadView
-from storage.models import ItemKind
 from storage.records import ItemRecord, LikeRecord
 
 STATUSES_PAGE = 40  # Mastodon's maximum page sizes
@@ -254,24 +253,15 @@ class _Collection:
 
     def _own_posts(self) -> list[stored.StoredItem]:
         with self.run.read() as session:
-            posts = stored.recent_items(session, self.run.account.id,
-                                        self.run.now - self.options.thread_window,
-                                        own_top_level_only=True)  # fmt: skip
-        return [post for post in posts if post.kind == ItemKind.POST]
-
-    def _forget_stale(self, prefix: str, young: set[str]) -> dict[str, str]:
-        """The cursors under ``prefix``; those of posts past the window are deleted."""
-        found = self.run.cursors_with_prefix(prefix)
-        stale = {name: None for name in found if name not in young}
-        if stale:
-            self.run.commit(Batch(cursors=stale))
-        return {name: value for name, value in found.items() if name in young}
+            return stored.recent_own_posts(
+                session, self.run.account.id, self.run.now - self.options.thread_window
+            )
 
     def _threads(self) -> None:
         run = self.run
         posts = self._own_posts()
-        states = self._forget_stale(rereads.PREFIX,
-                                    {rereads.key(p.platform_item_id) for p in posts})  # fmt: skip
+        young = {rereads.key(post.platform_item_id) for post in posts}
+        states = run.keep_cursors(rereads.PREFIX, young)
         for post in posts:
             state = rereads.ThreadState.from_text(states.get(rereads.key(post.platform_item_id)))
             due = rereads.is_due(
@@ -427,7 +417,7 @@ class _Collection:
     def _likers(self) -> None:
         run, endpoint = self.run, ENDPOINTS["likers"]
         posts = self._own_posts()
-        read = self._forget_stale("likers:", {f"likers:{p.platform_item_id}" for p in posts})
+        read = self.run.keep_cursors("likers:", {f"likers:{p.platform_item_id}" for p in posts})
         for post in posts:
             name = f"likers:{post.platform_item_id}"
             if post.like_count == int(read.get(name, "0") or 0):
