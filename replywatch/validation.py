@@ -143,6 +143,14 @@ def client_name(value: str) -> str:
     return text
 
 
+def display_name(value: str) -> str | None:
+    """A name shown instead of a handle; empty means none (the handle is shown)."""
+    text = " ".join(value.split())
+    if len(text) > 200:
+        raise InputError(f"display name {value[:20]!r}… must have at most 200 characters")
+    return text or None
+
+
 def username(value: str) -> str:
     text = value.strip()
     if not re.fullmatch(r"[A-Za-z0-9._@-]{3,64}", text):

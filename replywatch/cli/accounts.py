@@ -1,4 +1,4 @@
-"""``account add|list|remove``: the managed social accounts."""
+"""``account add|list|edit|remove``: the managed social accounts."""
 
 from __future__ import annotations
 
@@ -12,7 +12,28 @@ from replywatch.cli.context import AppContext, find_account, find_client, pass_a
 from replywatch.cli.formatting import minutes_text, table
 from replywatch.secrets import check_reference
 from replywatch.validation import InputError
-from storage.models import Account, Client, Item
+from storage.models import Account, Client, CredentialStatus, Item
+
+# Shorter intervals would spend API quotas for little: replies rarely come faster.
+MIN_INTERVAL_MINUTES = 5
+
+
+def interval_minutes(text: str) -> int:
+    """The collection interval of ``--interval`` in whole minutes; InputError if unusable."""
+    minutes = validation.duration_minutes(text, "collection interval")
+    if minutes < MIN_INTERVAL_MINUTES:
+        raise InputError(
+            f"collection interval {text!r} is shorter than {MIN_INTERVAL_MINUTES} minutes"
+        )
+    return round(minutes)
+
+
+def credentials_reference(text: str) -> str:
+    """The *name* of a secret from ``--credentials``; InputError for anything else."""
+    try:
+        return check_reference(text)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
 
 
 @cli.group()
@@ -55,19 +76,25 @@ def account_add(
     try:
         canonical = validation.handle(platform, handle)
         if credentials_ref is not None:
-            check_reference(credentials_ref)
-        minutes = validation.duration_minutes(interval, "collection interval")
-        if minutes < 5:
-            raise InputError(f"collection interval {interval!r} is shorter than 5 minutes")
+            credentials_ref = credentials_reference(credentials_ref)
+        minutes = interval_minutes(interval)
+        if display_name is not None:
+            display_name = validation.display_name(display_name)
         if account_id is not None and not account_id.strip():
             raise InputError("--account-id must not be empty")
-    except (InputError, ValueError) as exc:
+    except InputError as exc:
         raise click.UsageError(str(exc)) from None
     with app.session() as session:
         owner = find_client(session, client_name)
         taken = session.scalar(
             select(Account).where(Account.platform == platform, Account.handle == canonical)
         )
+        if taken is not None and not taken.active:
+            # `account remove` only deactivates: the account and its history are still here.
+            raise InputError(
+                f"{platform} account {canonical} exists already, deactivated (account "
+                f"{taken.id}); to collect it again run: replywatch account edit {taken.id} --active"
+            )
         if taken is not None:
             raise InputError(f"{platform} account {canonical} exists already (account {taken.id})")
         added = Account(
@@ -77,7 +104,7 @@ def account_add(
             platform_account_id=account_id.strip() if account_id else None,
             credentials_ref=credentials_ref,
             display_name=display_name,
-            collect_interval_minutes=round(minutes),
+            collect_interval_minutes=minutes,
         )
         session.add(added)
         session.flush()
@@ -127,6 +154,129 @@ def account_list(app: AppContext, client_name: str | None) -> None:
     app.console.print(out)
 
 
+@account.command("edit")
+@click.argument("reference", metavar="ACCOUNT")
+@click.option("--interval", help="How often to collect, e.g. 30m, 2h (at least 5 minutes).")
+@click.option(
+    "--credentials",
+    "credentials_ref",
+    metavar="NAME",
+    help="Name of the environment variable or secrets-file key holding the token; "
+    "the credential status starts again as unchecked.",
+)
+@click.option(
+    "--no-credentials",
+    is_flag=True,
+    help="Forget the credentials reference (Mastodon and Bluesky then read public data).",
+)
+@click.option(
+    "--active/--inactive",
+    default=None,
+    help="Collect the account again (also one `account remove` stopped) / stop collecting it.",
+)
+@click.option("--display-name", help='Name to show instead of the handle; "" shows the handle.')
+@pass_app
+def account_edit(
+    app: AppContext,
+    reference: str,
+    interval: str | None,
+    credentials_ref: str | None,
+    no_credentials: bool,
+    active: bool | None,
+    display_name: str | None,
+) -> None:
+    """Change an account (ACCOUNT: number or platform:handle).
+
+    Its collected history stays whatever changes. A running `replywatch run` picks up a
+    new interval and (de)activation within service.reconcile_seconds.
+    """
+    try:
+        minutes = interval_minutes(interval) if interval is not None else None
+        if credentials_ref is not None and no_credentials:
+            raise InputError("give either --credentials NAME or --no-credentials, not both")
+        if credentials_ref is not None:
+            credentials_ref = credentials_reference(credentials_ref)
+        shown_name = validation.display_name(display_name) if display_name is not None else None
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
+    asked = (minutes, credentials_ref, active, display_name)
+    if asked == (None, None, None, None) and not no_credentials:
+        raise click.UsageError("nothing to change; give at least one option (see --help)")
+
+    changes: list[str] = []
+    kept: list[str] = []
+    with app.session() as session:
+        found = find_account(session, reference)
+        label = f"{found.platform} account {found.handle} (account {found.id})"
+        if minutes is not None:
+            if minutes == found.collect_interval_minutes:
+                kept.append(f"collection interval {minutes_text(minutes)}")
+            else:
+                changes.append(
+                    f"collection interval {minutes_text(found.collect_interval_minutes)} → "
+                    f"{minutes_text(minutes)}"
+                )
+                found.collect_interval_minutes = minutes
+        if credentials_ref is not None or no_credentials:
+            changes.extend(_change_credentials(found, credentials_ref, kept))
+        if active is not None:
+            if active == found.active:
+                kept.append("active" if active else "inactive")
+            else:
+                changes.append("collected again" if active else "no longer collected")
+                found.active = active
+        if display_name is not None:
+            if shown_name == found.display_name:
+                kept.append(f"display name {_name_text(shown_name)}")
+            else:
+                changes.append(
+                    f"display name {_name_text(found.display_name)} → {_name_text(shown_name)}"
+                )
+                found.display_name = shown_name
+        still_inactive = not found.active
+        platform, has_credentials = found.platform, found.credentials_ref is not None
+
+    if changes:
+        app.console.print(f"Updated {label}: " + "; ".join(changes) + ".")
+    else:
+        app.console.print(f"Nothing to change for {label}.")
+    if kept:
+        app.console.print("Already so: " + "; ".join(kept) + ".")
+    if minutes is not None and still_inactive:
+        app.console.print("Note: the account is inactive; --active collects it again.")
+    if active and not has_credentials and platform in ("x", "facebook", "instagram"):
+        app.console.print(f"Note: {platform} needs a token; set one with --credentials NAME.")
+    if changes and (minutes is not None or active is not None):
+        seconds = app.settings.get("service.reconcile_seconds")
+        app.console.print(
+            f"A running `replywatch run` picks this up within {seconds} s "
+            "(service.reconcile_seconds)."
+        )
+
+
+def _name_text(name: str | None) -> str:
+    return repr(name) if name else "none (the handle is shown)"
+
+
+def _change_credentials(found: Account, reference: str | None, kept: list[str]) -> list[str]:
+    """Set or forget the reference. Any new reference starts unchecked: the token behind
+    it is unknown until the next collection signs in with it (also for the same name,
+    whose value the operator has presumably just renewed)."""
+    before = found.credentials_ref
+    status_before = found.credential_status
+    found.credentials_ref = reference
+    found.credential_status = CredentialStatus.UNCHECKED
+    found.credential_error = None
+    changes: list[str] = []
+    if before != reference:
+        changes.append(f"credentials {before or '-'} → {reference or '-'}")
+    else:
+        kept.append(f"credentials {reference or '-'}")
+    if status_before != CredentialStatus.UNCHECKED:
+        changes.append(f"credential status {status_before} → {CredentialStatus.UNCHECKED}")
+    return changes
+
+
 @account.command("remove")
 @click.argument("reference", metavar="ACCOUNT")
 @click.option("--purge", is_flag=True, help="Also delete everything collected for it.")
@@ -140,9 +290,17 @@ def account_remove(app: AppContext, reference: str, purge: bool, yes: bool) -> N
     with app.session() as session:
         found = find_account(session, reference)
         label = f"{found.platform} account {found.handle}"
+        if not purge and not found.active:
+            app.console.print(
+                f"{label} is inactive already; its history is kept. Use --purge to delete."
+            )
+            return
         if not purge:
             found.active = False
-            app.console.print(f"Deactivated {label}; its history is kept. Use --purge to delete.")
+            app.console.print(
+                f"Deactivated {label}; its history is kept. Use --purge to delete; "
+                f"`replywatch account edit {found.id} --active` collects it again."
+            )
             return
         items = session.scalar(select(func.count()).where(Item.account_id == found.id)) or 0
         if not yes and not click.confirm(
