@@ -607,7 +607,9 @@ def _widen(
 def _coverages(
     reader: Reader, subjects: Sequence[Subject], period: Period, time_zone: str
 ) -> dict[int, Coverage]:
-    reference = period.widened(max(0, COVERAGE_WEEKS - -(-period.days // 7)))
+    # Whole weeks back until the window is at least COVERAGE_WEEKS * 7 days: a 10-day range
+    # looks back 7 weeks (59 days), not 6 (52 days, less than eight weeks).
+    reference = period.widened(max(0, -(-(COVERAGE_WEEKS * 7 - period.days) // 7)))
     account_ids = sorted({a for s in subjects for a in s.account_ids})
     in_period = reader.hours(account_ids, period, time_zone)
     in_reference = reader.hours(account_ids, reference, time_zone)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -240,6 +240,22 @@ def test_coverage_by_hour_of_week_in_the_clients_zone(session):
     assert len(grid) == 7 and all(len(day) == 24 for day in grid) and grid[5][22] == 1
     metrics = api.account_metrics(session, account.id, W47, now=LATER)
     assert metrics.uncovered_share == 0.5
+
+
+def test_coverage_of_a_range_looks_back_at_least_eight_weeks(session):
+    """A 10-day range widened by whole weeks to at least 56 days: 59, not 52 (6 weeks)."""
+    account = add_account(session, add_client(session, time_zone="Europe/Berlin"))
+    ten_days = Period(date(2026, 11, 16), date(2026, 11, 26))
+    # the only own reply: Monday 28 September 10:30 Berlin, 57 days before the range ends
+    old = (datetime(2026, 9, 28, 8, 0, tzinfo=UTC) - T0).total_seconds() / 60
+    # in the range: a comment at Monday 10:01 Berlin, never answered
+    load(session, account, conversation("old-", old, 29) + conversation("m-", 0, None))
+    found = api.coverage(session, account_id=account.id, period=ten_days, now=LATER)
+    assert found.reference == Period(date(2026, 9, 28), date(2026, 11, 26))
+    assert found.reference_own_replies[10] == 1 and 10 not in found.uncovered_hours
+    assert found.uncovered_share == 0.0
+    metrics = api.account_metrics(session, account.id, ten_days, now=LATER)
+    assert metrics.uncovered_share == 0.0
 
 
 def test_weekly_series_reads_rollups_oldest_first(session):

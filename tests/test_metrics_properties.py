@@ -1,8 +1,16 @@
 """Property tests: the SQL path agrees with the reference implementation, on both databases,
-and incremental refreshes after random batches equal a full rebuild."""
+and incremental refreshes after random batches equal a full rebuild.
+
+The agreement covers every figure of ``metrics.results.Metrics`` the product shows, for
+each client and each of its accounts, per ISO week with data and one range cutting weeks:
+counts, moments and waiting ages, wall-clock and business-hours medians and p90s, all
+ratios with their Wilson intervals, followers and engagement rate, uncovered share (and
+the hour-of-week matrix behind it), and the verdict with its window, inputs and evidence
+list; plus each week's point of the trend charts (``weekly_series``)."""
 
 from __future__ import annotations
 
+import math
 import os
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -13,9 +21,11 @@ from sqlalchemy import delete, select
 
 from metrics import api
 from metrics.periods import Period, week_of
+from metrics.questions import is_question
+from metrics.results import Metrics, WeekPoint
 from storage.models import AccountWeek, Client, ClientWeek, HourCount, ItemFact, RollupDirty
 from storage.upsert import upsert_items, upsert_likes
-from tests.support.reference import Outcome, World, nearest_rank
+from tests.support.reference import World, nearest_rank, share, wilson
 from tests.support.threads import like_record, record_of, store_clients, worlds
 
 # More examples for a thorough run: REPLYWATCH_PROPERTY_EXAMPLES=500 pytest tests/test_metrics_properties.py
@@ -48,9 +58,15 @@ def _seconds(value):
     return None if value is None else value.total_seconds()
 
 
-def _assert_agrees(metrics, expected: Outcome, verdict, label: str) -> None:
-    settled = expected.answered + expected.missed
-    got = {
+def _bounds(interval):
+    return None if interval is None else (interval.low, interval.high)
+
+
+def _exact(metrics: Metrics) -> dict:
+    """Every count, moment and duration the product shows, read from the SQL path."""
+    verdict = metrics.verdict
+    inputs = verdict.inputs
+    return {
         "posts": metrics.posts,
         "own_replies": metrics.own_replies,
         "own_thread": metrics.own_thread,
@@ -60,9 +76,15 @@ def _assert_agrees(metrics, expected: Outcome, verdict, label: str) -> None:
         "answered": metrics.answered,
         "missed": metrics.missed,
         "waiting": metrics.waiting,
+        "answered_questions": metrics.answered_questions,
         "missed_questions": metrics.missed_questions,
+        "oldest_unanswered_at": metrics.oldest_unanswered_at,
+        "oldest_waiting_at": metrics.oldest_waiting_at,
+        "oldest_waiting_age": _seconds(metrics.oldest_waiting_age),
         "within_target": metrics.within_target,
         "interactions": metrics.interactions,
+        "followers": metrics.followers,
+        "followers_at": metrics.followers_at,
         "self_likes": metrics.self_likes,
         "liked_not_answered": metrics.liked_not_answered,
         "removed_inbound": metrics.removed_inbound,
@@ -70,33 +92,207 @@ def _assert_agrees(metrics, expected: Outcome, verdict, label: str) -> None:
         "p90": _seconds(metrics.response_time.p90),
         "business_median": _seconds(metrics.business_response_time.median),
         "business_p90": _seconds(metrics.business_response_time.p90),
+        "verdict": verdict.verdict,
+        "verdict_window": (verdict.window.start, verdict.window.end, verdict.widened),
+        "verdict_inputs": (
+            inputs.posts,
+            inputs.own_replies,
+            inputs.inbound,
+            inputs.answered,
+            inputs.missed,
+            _seconds(inputs.business_median),
+        ),
+        "verdict_self_likes": verdict.self_likes,
+        "verdict_unanswered": [
+            (
+                i.platform_item_id,
+                i.created_at,
+                _seconds(i.age),
+                i.settles_at,
+                i.is_question,
+                i.liked_by_own,
+                i.removed_at is not None,
+            )
+            for i in verdict.unanswered
+        ],
+        "verdict_unanswered_total": verdict.unanswered_total,
+    }
+
+
+def _ratios(metrics: Metrics) -> dict:
+    """Every ratio the product shows (floats: compared to a relative 1e-9)."""
+    response = _bounds(metrics.response_ratio_interval)
+    question = _bounds(metrics.question_response_ratio_interval)
+    return {
         "response_ratio": metrics.response_ratio,
-        "verdict": (metrics.verdict.verdict, metrics.verdict.weeks - -(-metrics.period.days // 7)),
+        "response_ratio_low": response and response[0],
+        "response_ratio_high": response and response[1],
+        "question_response_ratio": metrics.question_response_ratio,
+        "question_response_ratio_low": question and question[0],
+        "question_response_ratio_high": question and question[1],
+        "within_target_ratio": metrics.within_target_ratio,
+        "dialogue_share": metrics.dialogue_share,
+        "interactions_per_post": metrics.interactions_per_post,
+        "engagement_rate": metrics.engagement_rate,
+        "uncovered_share": metrics.uncovered_share,
+        "verdict_response_ratio": metrics.verdict.inputs.response_ratio,
+        "verdict_interactions_per_post": metrics.verdict.interactions_per_post,
     }
-    want = {
-        "posts": expected.posts,
-        "own_replies": expected.own_replies,
-        "own_thread": expected.own_thread,
-        "reposts": expected.reposts,
-        "inbound": expected.inbound,
-        "questions": expected.questions,
-        "answered": expected.answered,
-        "missed": expected.missed,
-        "waiting": expected.waiting,
-        "missed_questions": expected.missed_questions,
-        "within_target": expected.within_target,
-        "interactions": expected.interactions,
-        "self_likes": expected.self_likes,
-        "liked_not_answered": expected.liked_not_answered,
-        "removed_inbound": expected.removed_inbound,
-        "median": nearest_rank(expected.response_times, 50),
-        "p90": nearest_rank(expected.response_times, 90),
-        "business_median": nearest_rank(expected.business_times, 50),
-        "business_p90": nearest_rank(expected.business_times, 90),
-        "response_ratio": expected.answered / settled if settled else None,
-        "verdict": verdict,
+
+
+def _expected(world, accounts, client, period, now) -> tuple[dict, dict, tuple]:
+    """What the reference says, in the shapes of ``_exact`` and ``_ratios``, and coverage."""
+    rules = world.settings[client]
+    tz = ZoneInfo(rules.time_zone)
+    first, after = _local(period.start, tz), _local(period.end, tz)
+    got = world.outcome(accounts, client, first, after, now)
+    judged = world.verdict(accounts, client, period.start, period.end, now)
+    window = judged.window
+    followers = world.follower_count(accounts, after)
+    inbound, own, reference_own = world.coverage(accounts, client, period.start, period.end)
+    uncovered = sum(count for hour, count in enumerate(inbound) if not reference_own[hour])
+    per_post = share(got.interactions, got.posts)
+    response, question = (
+        wilson(got.answered, got.settled),
+        wilson(got.answered_questions, got.answered_questions + got.missed_questions),
+    )
+    oldest_waiting = got.oldest_waiting
+    exact = {
+        "posts": got.posts,
+        "own_replies": got.own_replies,
+        "own_thread": got.own_thread,
+        "reposts": got.reposts,
+        "inbound": got.inbound,
+        "questions": got.questions,
+        "answered": got.answered,
+        "missed": got.missed,
+        "waiting": got.waiting,
+        "answered_questions": got.answered_questions,
+        "missed_questions": got.missed_questions,
+        "oldest_unanswered_at": got.oldest_unanswered,
+        "oldest_waiting_at": oldest_waiting,
+        "oldest_waiting_age": (now - oldest_waiting).total_seconds() if oldest_waiting else None,
+        "within_target": got.within_target,
+        "interactions": got.interactions,
+        "followers": followers and followers[0],
+        "followers_at": followers and followers[1],
+        "self_likes": got.self_likes,
+        "liked_not_answered": got.liked_not_answered,
+        "removed_inbound": got.removed_inbound,
+        "median": nearest_rank(got.response_times, 50),
+        "p90": nearest_rank(got.response_times, 90),
+        "business_median": nearest_rank(got.business_times, 50),
+        "business_p90": nearest_rank(got.business_times, 90),
+        "verdict": judged.verdict,
+        "verdict_window": (judged.window_start, period.end, judged.extra_weeks > 0),
+        "verdict_inputs": (
+            window.posts,
+            window.own_replies,
+            window.inbound,
+            window.answered,
+            window.missed,
+            nearest_rank(window.business_times, 50),
+        ),
+        "verdict_self_likes": window.self_likes,
+        # the first 10, oldest first; the database numbers items in the order _load stores them
+        "verdict_unanswered": [
+            (
+                item.id,
+                item.created_at,
+                (now - item.created_at).total_seconds(),
+                item.created_at + rules.answer_window,
+                is_question(item.text),
+                world.own_likes(item) > 0,
+                item.removed,
+            )
+            for _, _, item in sorted(window.missed_items, key=lambda m: m[:2])[:10]
+        ],
+        "verdict_unanswered_total": window.missed,
     }
+    ratios = {
+        "response_ratio": share(got.answered, got.settled),
+        "response_ratio_low": response and response[0],
+        "response_ratio_high": response and response[1],
+        "question_response_ratio": share(
+            got.answered_questions, got.answered_questions + got.missed_questions
+        ),
+        "question_response_ratio_low": question and question[0],
+        "question_response_ratio_high": question and question[1],
+        "within_target_ratio": share(got.within_target, got.settled),
+        "dialogue_share": share(got.own_replies, got.own_replies + got.posts),
+        "interactions_per_post": per_post,
+        "engagement_rate": (
+            per_post / followers[0] if per_post is not None and followers and followers[0] else None
+        ),
+        "uncovered_share": share(uncovered, sum(inbound)),
+        "verdict_response_ratio": share(window.answered, window.settled),
+        "verdict_interactions_per_post": share(window.interactions, window.posts),
+    }
+    return exact, ratios, (inbound, own, reference_own)
+
+
+def _assert_agrees(metrics: Metrics, expected: tuple[dict, dict, tuple], label: str) -> None:
+    exact, ratios, _ = expected
+    assert _exact(metrics) == exact, label
+    got = _ratios(metrics)
+    assert got.keys() == ratios.keys()
+    differ = {
+        name: (got[name], want) for name, want in ratios.items() if not _close(got[name], want)
+    }
+    assert not differ, f"{label}: (sql, reference) {differ}"
+
+
+POINT_EXACT = (
+    "posts", "own_replies", "inbound", "questions", "answered", "missed", "waiting",
+    "median", "p90", "business_median", "business_p90", "verdict",
+)  # fmt: skip
+POINT_RATIOS = (
+    "response_ratio", "response_ratio_low", "response_ratio_high", "within_target_ratio",
+    "dialogue_share",
+)  # fmt: skip
+
+
+def _assert_point_agrees(point: WeekPoint, expected: tuple[dict, dict, tuple], label: str):
+    """A week of the trend charts (read from the rollups) against the reference."""
+    exact, ratios, _ = expected
+    interval = _bounds(point.response_ratio_interval)
+    got = {
+        "posts": point.posts,
+        "own_replies": point.own_replies,
+        "inbound": point.inbound,
+        "questions": point.questions,
+        "answered": point.answered,
+        "missed": point.missed,
+        "waiting": point.waiting,
+        "median": _seconds(point.response_time.median),
+        "p90": _seconds(point.response_time.p90),
+        "business_median": _seconds(point.business_response_time.median),
+        "business_p90": _seconds(point.business_response_time.p90),
+        "verdict": point.verdict,
+        "weeks": point.verdict_weeks,
+    }
+    start, end, _ = exact["verdict_window"]
+    want = {name: exact[name] for name in POINT_EXACT} | {"weeks": (end - start).days // 7}
     assert got == want, label
+    got_ratios = {
+        "response_ratio": point.response_ratio,
+        "response_ratio_low": interval and interval[0],
+        "response_ratio_high": interval and interval[1],
+        "within_target_ratio": point.within_target_ratio,
+        "dialogue_share": point.dialogue_share,
+    }
+    differ = {
+        name: (got_ratios[name], ratios[name])
+        for name in POINT_RATIOS
+        if not _close(got_ratios[name], ratios[name])
+    }
+    assert not differ, f"{label}: (sql, reference) {differ}"
+
+
+def _close(got: float | None, want: float | None) -> bool:
+    if got is None or want is None:
+        return got is want
+    return math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12)
 
 
 def _periods(world: World, time_zone: str) -> list[Period]:
@@ -125,23 +321,38 @@ def test_sql_agrees_with_the_reference(session, data, later):
             for a in account_ids
             if any(i.account == a and i.client == client for i in world.items)
         }
-        tz = ZoneInfo(client_settings.time_zone)
         for period in _periods(world, client_settings.time_zone):
-            first = _local(period.start, tz)
-            after = _local(period.end, tz)
             got_client = api.client_metrics(session, client_ids[client], period, now=now)
-            expected = world.outcome(accounts, client, first, after, now)
-            verdict = world.verdict(accounts, client, period.start, period.end, now)
-            _assert_agrees(got_client, expected, verdict, f"client {client} {period}")
-            event(f"verdict {verdict[0]}{' widened' if verdict[1] else ''}")
-            event("some waiting" if expected.waiting else "nothing waiting")
+            expected = _expected(world, accounts, client, period, now)
+            _assert_agrees(got_client, expected, f"client {client} {period}")
+            # the hour-of-week matrix behind uncovered_share, as the heatmap reads it
+            hours = api.coverage(session, client_id=client_ids[client], period=period, now=now)
+            assert (
+                list(hours.inbound),
+                list(hours.own_replies),
+                list(hours.reference_own_replies),
+            ) == expected[2], f"coverage of client {client} {period}"
+            exact = expected[0]
+            event(f"verdict {exact['verdict']}{' widened' if exact['verdict_window'][2] else ''}")
+            event("some waiting" if exact["waiting"] else "nothing waiting")
+            event("followers known" if exact["followers"] is not None else "followers unknown")
+            event(
+                "liked, not answered" if exact["liked_not_answered"] else "none liked, not answered"
+            )
+            if period.is_iso_week:
+                (point,) = api.weekly_series(
+                    session, client_id=client_ids[client], weeks=1, last=period, now=now
+                )
+                _assert_point_agrees(point, expected, f"trend of client {client} {period}")
             by_id = {m.subject.id: m for m in got_client.accounts}
             for account in accounts:
-                expected = world.outcome({account}, client, first, after, now)
-                verdict = world.verdict({account}, client, period.start, period.end, now)
-                _assert_agrees(
-                    by_id[account_ids[account]], expected, verdict, f"account {account} {period}"
-                )
+                expected = _expected(world, {account}, client, period, now)
+                _assert_agrees(by_id[account_ids[account]], expected, f"account {account} {period}")
+                if period.is_iso_week:
+                    (point,) = api.weekly_series(
+                        session, account_id=account_ids[account], weeks=1, last=period, now=now
+                    )
+                    _assert_point_agrees(point, expected, f"trend of account {account} {period}")
 
 
 def _local(day, tz):

@@ -7,7 +7,7 @@ generated threads (tests/test_metrics_properties.py). Speed does not matter here
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from metrics.schedule import parse_schedule
@@ -55,7 +55,9 @@ def business_seconds(
 
 # --- the metrics, over plain records -------------------------------------------------------
 
+import math  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
+from statistics import NormalDist  # noqa: E402
 
 from metrics.labels import Verdict  # noqa: E402
 from metrics.questions import is_question  # noqa: E402
@@ -87,6 +89,15 @@ class Like:
     platform: str
     item: str
     is_own: bool
+
+
+@dataclass
+class Followers:
+    """A follower count of one account, taken at one moment."""
+
+    account: int
+    taken_at: datetime
+    count: int
 
 
 @dataclass
@@ -125,12 +136,56 @@ class Outcome:
     removed_inbound: int = 0
     response_times: list[float] = field(default_factory=list)  # seconds, answered items
     business_times: list[float] = field(default_factory=list)
-    inbound_hours: list[int] = field(default_factory=list)  # local hour of week per item
-    reply_hours: list[int] = field(default_factory=list)
+    # missed items as (created_at, position in World.items, item); sorting puts the oldest first
+    missed_items: list[tuple[datetime, int, Item]] = field(default_factory=list)
+    waiting_since: list[datetime] = field(default_factory=list)  # created_at of waiting items
 
     @property
     def settled(self) -> int:
         return self.answered + self.missed
+
+    @property
+    def oldest_waiting(self) -> datetime | None:
+        return min(self.waiting_since, default=None)
+
+    @property
+    def oldest_unanswered(self) -> datetime | None:
+        """Created first among the items answered neither in time nor yet."""
+        return min([*self.waiting_since, *(m[0] for m in self.missed_items)], default=None)
+
+
+@dataclass
+class Judgement:
+    """The reference verdict with the window it was evaluated on."""
+
+    verdict: Verdict
+    extra_weeks: int  # how many weeks the window was widened backwards
+    window_start: date  # the window's first local day
+    window: Outcome  # the figures of the window
+
+
+def share(part: float, whole: float) -> float | None:
+    """part / whole; None when there is nothing to divide."""
+    return part / whole if whole else None
+
+
+Z_95 = NormalDist().inv_cdf(0.975)  # two-sided 95 %
+
+
+def wilson(successes: int, trials: int) -> tuple[float, float] | None:
+    """The Wilson score interval, solved from its definition.
+
+    It holds every proportion q for which the observed share p lies within z standard
+    errors of q: (p - q)^2 <= z^2 q (1 - q) / n. That is the quadratic inequality
+    (1 + z^2/n) q^2 - (2p + z^2/n) q + p^2 <= 0; its two roots are the bounds.
+    """
+    if trials == 0:
+        return None
+    p = successes / trials
+    k = Z_95 * Z_95 / trials
+    a, b, c = 1 + k, -(2 * p + k), p * p
+    root = math.sqrt(b * b - 4 * a * c)
+    return ((-b - root) / (2 * a), (-b + root) / (2 * a))
 
 
 def nearest_rank(values: list[float], percent: int) -> float | None:
@@ -146,10 +201,17 @@ def nearest_rank(values: list[float], percent: int) -> float | None:
 class World:
     """Items and likes of several clients, with their settings, and the rules over them."""
 
-    def __init__(self, items: list[Item], likes: list[Like], settings: dict[int, Settings]):
+    def __init__(
+        self,
+        items: list[Item],
+        likes: list[Like],
+        settings: dict[int, Settings],
+        followers: list[Followers] | None = None,
+    ):
         self.items = items
         self.likes = likes
         self.settings = settings
+        self.followers = followers or []
         self.by_key = {(i.platform, i.id): i for i in items}
 
     # structure
@@ -238,14 +300,11 @@ class World:
         self, accounts: set[int], client: int, first: datetime, after: datetime, now: datetime
     ) -> Outcome:
         settings = self.settings[client]
-        tz = ZoneInfo(settings.time_zone)
         result = Outcome()
-        for item in self.items:
+        for position, item in enumerate(self.items):
             if item.account not in accounts or not (first <= item.created_at < after):
                 continue
             role = self.role(item)
-            local = item.created_at.astimezone(tz)
-            hour = local.weekday() * 24 + local.hour
             if role == "post":
                 result.posts += 1
                 result.interactions += (
@@ -262,7 +321,6 @@ class World:
                 )
             elif role == "own_reply":
                 result.own_replies += 1
-                result.reply_hours.append(hour)
             elif role == "own_thread":
                 result.own_thread += 1
             elif role == "own_repost":
@@ -272,7 +330,6 @@ class World:
             if role != "inbound":
                 continue
             result.inbound += 1
-            result.inbound_hours.append(hour)
             question = is_question(item.text)
             result.questions += question
             result.removed_inbound += item.removed
@@ -292,8 +349,10 @@ class World:
                 result.within_target += business <= settings.response_target.total_seconds()
             elif item.created_at + settings.answer_window > now:
                 result.waiting += 1
+                result.waiting_since.append(item.created_at)
             else:
                 result.missed += 1
+                result.missed_items.append((item.created_at, position, item))
                 result.missed_questions += question
                 liked = any(
                     like.is_own and (like.platform, like.item) == (item.platform, item.id)
@@ -304,8 +363,8 @@ class World:
 
     def verdict(
         self, accounts: set[int], client: int, first_day, after_day, now: datetime
-    ) -> tuple[Verdict, int]:
-        """The verdict and the number of extra weeks its window was widened by."""
+    ) -> Judgement:
+        """The verdict, how many weeks its window was widened by, and the window's figures."""
         settings = self.settings[client]
         tz = ZoneInfo(settings.time_zone)
 
@@ -321,18 +380,70 @@ class World:
             if outcome.settled >= settings.min_settled or extra >= allowed:
                 break
             extra += 1
+        start = first_day - timedelta(weeks=extra)
+        return Judgement(self._decide(outcome, settings), extra, start, outcome)
+
+    def _decide(self, outcome: Outcome, settings: Settings) -> Verdict:
         median = nearest_rank(outcome.business_times, 50)
         if outcome.posts >= settings.no_conversation_min_posts and outcome.inbound == 0:
-            return Verdict.NO_CONVERSATION, extra
+            return Verdict.NO_CONVERSATION
         if outcome.settled < settings.min_settled:
-            return Verdict.INSUFFICIENT_DATA, extra
+            return Verdict.INSUFFICIENT_DATA
         if outcome.posts >= 1 and outcome.own_replies == 0 and outcome.missed > 0:
-            return Verdict.BROADCAST_ONLY, extra
+            return Verdict.BROADCAST_ONLY
         ratio = outcome.answered / outcome.settled
         if ratio >= settings.responsive_ratio and (
             median is not None and median <= settings.response_target.total_seconds()
         ):
-            return Verdict.RESPONSIVE, extra
+            return Verdict.RESPONSIVE
         if ratio >= settings.partly_responsive_ratio:
-            return Verdict.PARTLY_RESPONSIVE, extra
-        return Verdict.UNRESPONSIVE, extra
+            return Verdict.PARTLY_RESPONSIVE
+        return Verdict.UNRESPONSIVE
+
+    # followers and hours
+
+    def follower_count(self, accounts: set[int], end: datetime) -> tuple[int, datetime] | None:
+        """The summed follower counts and the newest snapshot behind them, or None.
+
+        Per account the snapshot taken last at or before ``end``, else the first after it;
+        None unless every account has one.
+        """
+        chosen = []
+        for account in sorted(accounts):
+            snapshots = [s for s in self.followers if s.account == account]
+            before = [s for s in snapshots if s.taken_at <= end]
+            if before:
+                chosen.append(max(before, key=lambda s: s.taken_at))
+            elif snapshots:
+                chosen.append(min(snapshots, key=lambda s: s.taken_at))
+            else:
+                return None
+        return sum(s.count for s in chosen), max(s.taken_at for s in chosen)
+
+    def coverage(
+        self, accounts: set[int], client: int, first_day, after_day
+    ) -> tuple[list[int], list[int], list[int]]:
+        """Inbound items and own replies per local hour of week in the period, and own
+        replies per hour over the reference window: the period widened backwards by whole
+        weeks until it is at least 8 weeks (56 days) long."""
+        tz = ZoneInfo(self.settings[client].time_zone)
+
+        def bounds(day):
+            return datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(UTC)
+
+        reference_day = first_day
+        while (after_day - reference_day).days < 8 * 7:
+            reference_day -= timedelta(weeks=1)
+        inbound, own, reference_own = [0] * 168, [0] * 168, [0] * 168
+        for item in self.items:
+            if item.account not in accounts:
+                continue
+            role = self.role(item)
+            local = item.created_at.astimezone(tz)
+            hour = local.weekday() * 24 + local.hour
+            if bounds(first_day) <= item.created_at < bounds(after_day):
+                inbound[hour] += role == "inbound"
+                own[hour] += role == "own_reply"
+            if bounds(reference_day) <= item.created_at < bounds(after_day):
+                reference_own[hour] += role == "own_reply"
+        return inbound, own, reference_own

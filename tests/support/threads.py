@@ -3,8 +3,9 @@
 The generated data exercises every rule on purpose: own posts with customer comments,
 customer threads the account joins, mentions and visitor posts, bursts of one author,
 deep threads on X and Mastodon, flat comment threads on Facebook and Instagram, answers
-by agency staff, own thread continuations, reposts, own likes, removed comments, answers
-late enough to miss the answer window, and times around a daylight-saving switch.
+by agency staff, own thread continuations, reposts, own likes, removed comments, posts and
+mentions, answers late enough to miss the answer window, times around a daylight-saving
+switch, and follower counts taken before, inside and after the periods (or never).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import Account, Client
 from storage.records import ItemRecord, LikeRecord
-from tests.support.reference import Item, Like, Settings, World
+from storage.upsert import record_followers
+from tests.support.reference import Followers, Item, Like, Settings, World
 
 # Sunday 25 October 2026, 20:00 UTC: Europe/Berlin fell back that morning, New York a week
 # later; threads spread two weeks around it.
@@ -63,6 +65,7 @@ def worlds(draw: st.DrawFn) -> tuple[World, dict[int, tuple[str, str]]]:
             accounts[account] = (platform, f"own{account}", client)
     items: list[Item] = []
     likes: list[Like] = []
+    followers: list[Followers] = []
     counter = iter(range(1, 10**6))
 
     def new_id() -> str:
@@ -94,6 +97,7 @@ def worlds(draw: st.DrawFn) -> tuple[World, dict[int, tuple[str, str]]]:
                 text=draw(st.sampled_from(TEXTS)),
                 like_count=draw(st.integers(0, 3)),
                 repost_count=draw(st.integers(0, 2)),
+                removed=not own and draw(st.integers(0, 9)) == 0,
             )
             thread = [root]
             items.append(root)
@@ -152,10 +156,17 @@ def worlds(draw: st.DrawFn) -> tuple[World, dict[int, tuple[str, str]]]:
                     created_at=BASE + timedelta(minutes=draw(st.integers(-3000, 3000))),
                 )
             )
+    for account in accounts:
+        # distinct moments: two counts taken at the same instant have no "last" one
+        taken = draw(st.sets(st.integers(-21 * 1440, 21 * 1440), max_size=3))
+        for minutes in sorted(taken):
+            followers.append(
+                Followers(account, BASE + timedelta(minutes=minutes), draw(st.integers(0, 5000)))
+            )
     handles = {
         account: (platform, f"@own{account}") for account, (platform, _, _) in accounts.items()
     }
-    return World(items, likes, settings), handles
+    return World(items, likes, settings, followers), handles
 
 
 def record_of(item: Item) -> ItemRecord:
@@ -185,7 +196,8 @@ def like_record(like: Like, number: int) -> LikeRecord:
 def store_clients(
     session: Session, world: World, handles: dict[int, tuple[str, str]]
 ) -> tuple[dict[int, int], dict[int, int]]:
-    """Clients and accounts in the database; returns world id -> database id maps."""
+    """Clients, accounts and their follower counts in the database; returns world id ->
+    database id maps."""
     client_ids, account_ids = {}, {}
     for number, settings in world.settings.items():
         client = Client(
@@ -209,4 +221,6 @@ def store_clients(
         session.add(account)
         session.flush()
         account_ids[number] = account.id
+    for snapshot in world.followers:
+        record_followers(session, account_ids[snapshot.account], snapshot.count, snapshot.taken_at)
     return client_ids, account_ids
