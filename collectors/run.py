@@ -15,7 +15,12 @@ It talks to its platform and hands everything to ``run``:
     Performs one request: ``fetch`` is a zero-argument callable returning the response or
     raising one of ``collectors.errors``. ``TransientError`` (5xx, timeout, dropped
     connection) is retried here, up to ``RetryPolicy.max_retries`` times with exponential
-    backoff; when retries run out the run ends as ``failed``. Every other error passes.
+    backoff, and only while the time the run has lost to such faults (failed attempts and
+    pauses together) stays within ``RetryPolicy.budget_seconds``: a platform that keeps
+    timing out, or fails every few requests, must not hold up the accounts collected after
+    this one. When either runs out the run ends as ``failed`` (what was committed stays;
+    the next run starts from the cursors). Every other error passes; a ``RateLimited`` is
+    never slept on.
 ``run.count_call()``
     Called by the platform's transport for every HTTP request actually sent (retries and
     429s included); it is the run's ``api_calls``.
@@ -45,7 +50,8 @@ How a run ends (``CollectionRun.outcome``)
                   it stopped. ``collect_account`` will not start the account before then.
 ``credentials``   401/403 or a refused token: the account's ``credential_status`` becomes
                   ``needs_renewal`` with the platform's message (never the token).
-``failed``        retries exhausted, the account does not exist, or an unexpected error.
+``failed``        retries or the run's retry budget exhausted, the account does not exist,
+                  or an unexpected error.
 ``interrupted``   written on a later run for a run whose process died while running.
 
 A successful or partial run sets ``credential_status`` to ``ok``. Error texts and problems
@@ -107,12 +113,17 @@ class Collector(Protocol):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Bounded exponential backoff for transient faults: base, 2×base, 4×base … ≤ max."""
+    """Bounded exponential backoff for transient faults: base, 2×base, 4×base … ≤ max,
+    at most ``max_retries`` times per request and within ``budget_seconds`` per run."""
 
     max_retries: int = 3
     base_delay: float = 1.0
     max_delay: float = 30.0
+    # Time one run may lose to transient faults (failed attempts + pauses) before it gives
+    # up: one request timing out 4 times would otherwise cost 4 timeouts plus 7 s.
+    budget_seconds: float = 60.0
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
 
     def delay(self, attempt: int) -> float:
         return min(self.base_delay * (2**attempt), self.max_delay)
@@ -242,6 +253,7 @@ class RunContext:
         self.items_new = 0
         self.items_updated = 0
         self.items_removed = 0
+        self.fault_seconds = 0.0  # lost to transient faults so far (see RetryPolicy)
         self.problems: list[dict[str, Any]] = []
         self.abandoned: list[str] = []
         self._sections: list[str] = []
@@ -255,17 +267,27 @@ class RunContext:
         """Run one request, retrying transient faults with bounded backoff."""
         attempt = 0
         while True:
+            started = self.retry.clock()
             try:
                 return fetch()
             except TransientError as exc:
                 if exc.endpoint is None:
                     exc.endpoint = endpoint
+                self.fault_seconds += max(self.retry.clock() - started, 0.0)
                 if attempt >= self.retry.max_retries:
                     exc.detail = f"{exc.detail}; gave up after {attempt + 1} attempts"
                     raise
                 pause = self.retry.delay(attempt)
+                if self.fault_seconds + pause > self.retry.budget_seconds:
+                    exc.detail = (
+                        f"{exc.detail}; gave up after {attempt + 1} attempts: faults have "
+                        f"cost this run {self.fault_seconds:.0f} s, another retry would pass "
+                        f"the retry budget of {self.retry.budget_seconds:g} s"
+                    )
+                    raise
                 log.info("%s: %s; retrying in %.1f s", endpoint, scrub(exc.detail), pause)
                 self.retry.sleep(pause)
+                self.fault_seconds += pause
                 attempt += 1
 
     # --- structure -----------------------------------------------------------------

@@ -116,7 +116,10 @@ COLLECTORS: dict[str, CollectorFactory] = {
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
-    return RetryPolicy(max_retries=settings.get("collect.max_retries"))
+    return RetryPolicy(
+        max_retries=settings.get("collect.max_retries"),
+        budget_seconds=settings.get("collect.retry_budget_seconds"),
+    )
 
 
 def collect_account(

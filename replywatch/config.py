@@ -150,6 +150,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds before an API request counts as timed out."),
     Setting("collect.max_retries", "REPLYWATCH_MAX_RETRIES", _integer(0, 10), 3,
             "Retries of a failed request (5xx, timeout) before the run gives up."),
+    Setting("collect.retry_budget_seconds", "REPLYWATCH_RETRY_BUDGET", _integer(0, 3600), 60,
+            "Seconds one account's run may lose to failed requests and retry pauses before "
+            "it gives up, so that a failing platform does not hold up the other accounts."),
     Setting("collect.jitter_seconds", "REPLYWATCH_COLLECT_JITTER", _integer(0, 3600), 120,
             "Random delay added to each scheduled collection."),
     Setting("collect.history_days", "REPLYWATCH_COLLECT_HISTORY_DAYS", _integer(1, 3650), 90,
