@@ -115,7 +115,7 @@ def ratio_trend(weeks: Sequence[RatioWeek], metric: str, language: str) -> go.Fi
     figure.update_layout(
         base_layout(language, title={"text": formats.heading(name)}),
         yaxis={"range": [0, 1.02], "tickformat": ".0%", "rangemode": "tozero"},
-        xaxis={"type": "category", "title": {"text": translate("chart.week", language)}},
+        xaxis={"type": "category"},  # the ticks name the weeks; a title hit the legend
     )
     return figure
 
@@ -151,7 +151,7 @@ def response_time_trend(weeks: Sequence[DurationWeek], language: str) -> go.Figu
             language, title={"text": formats.heading(metric_name("response_time_median", language))}
         ),
         yaxis={"rangemode": "tozero", "ticksuffix": f" {unit}"},
-        xaxis={"type": "category", "title": {"text": translate("chart.week", language)}},
+        xaxis={"type": "category"},  # the ticks name the weeks; a title hit the legend
     )
     return figure
 
@@ -181,7 +181,7 @@ def posts_vs_replies(weeks: Sequence[PostsRepliesWeek], language: str) -> go.Fig
     )
     figure.update_layout(
         base_layout(language, barmode="group"),
-        xaxis={"type": "category", "title": {"text": translate("chart.week", language)}},
+        xaxis={"type": "category"},  # the ticks name the weeks; a title hit the legend
         yaxis={"rangemode": "tozero", "tickformat": ",d"},
     )
     return figure

@@ -183,7 +183,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "attention.failing": {"en": "{count} failing", "de": "{count} mit Fehlern"},
     "attention.none": {"en": "–", "de": "–"},
     # charts built by dashboard.figures
-    "chart.week": {"en": "Week", "de": "Woche"},
     "chart.interval": {"en": "95% interval", "de": "95-%-Intervall"},
     "chart.hour": {"en": "Hour", "de": "Stunde"},
     "chart.uncovered": {
