@@ -241,3 +241,41 @@ def test_the_hosts_an_account_would_call(tmp_path):
         "https://public.api.bsky.app:443",
         "https://pds.example:8443",
     }
+
+
+@pytest.mark.parametrize(
+    ("faults", "unreachable_host"),
+    [
+        ([{"kind": "drop", "times": -1}], True),  # every connection dropped, never an answer
+        ([{"status": 503}, {"kind": "drop", "times": -1}], False),  # answered once: it is up
+    ],
+    ids=["dropped", "answered-then-dropped"],
+)
+def test_a_host_is_unreachable_only_when_no_attempt_got_an_answer(
+    faults, unreachable_host, engine, tmp_path
+):
+    with session_factory(engine).begin() as session:
+        first_id = add_x_account(session).id
+        second_id = _add_x(session, "@huber_zwei")
+    with XApiServer(x_world().world) as x_server:
+        for fault in faults:
+            x_server.inject(r".", **fault)
+        settings = settings_for(tmp_path, REPLYWATCH_X_API_URL=x_server.url)
+        env, retry = {"HUBER_X_TOKEN": X_TOKEN}, RetryPolicy(max_retries=1, base_delay=0.01)
+        unreachable = UnreachableHosts()
+        first = collect_account(engine, settings, first_id, env=env, retry=retry,
+                                unreachable=unreachable)  # fmt: skip
+        second = collect_account(engine, settings, second_id, env=env, retry=retry,
+                                 unreachable=unreachable)  # fmt: skip
+        calls = len(x_server.calls)
+
+    assert (first.outcome, first.api_calls) == ("failed", 2)
+    assert "gave up after 2 attempts" in first.error
+    if unreachable_host:
+        assert first.unreachable == x_server.url
+        assert (second.outcome, second.api_calls, calls) == ("skipped", 0, 2)
+        assert _runs(engine, second_id) == []
+    else:
+        assert first.unreachable is None and "did not answer" not in first.error
+        assert (second.outcome, second.api_calls, calls) == ("failed", 2, 4)
+        assert second.unreachable == x_server.url  # the drops now were its only answers
