@@ -35,7 +35,26 @@ class CredentialsRejected(CollectionError):
 
 
 class TransientError(CollectionError):
-    """5xx, a timeout or a dropped connection: worth retrying after a pause."""
+    """5xx, a timeout or a dropped connection: worth retrying after a pause.
+
+    ``answered`` says whether the server sent any HTTP answer. The platform's transport sets
+    it to False, with ``origin`` (``scheme://host:port``, see ``collectors.http.origin``)
+    naming where it sent the request, when none came back: connection refused or reset
+    before an answer, a DNS failure, a timeout. Then the host itself is unreachable, not
+    merely failing, and ``replywatch collect`` does not try the other accounts on it.
+    """
+
+    def __init__(
+        self,
+        detail: str,
+        endpoint: str | None = None,
+        *,
+        answered: bool = True,
+        origin: str | None = None,
+    ) -> None:
+        super().__init__(detail, endpoint)
+        self.answered = answered
+        self.origin = origin
 
 
 class MalformedResponse(CollectionError):

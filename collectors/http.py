@@ -12,16 +12,25 @@ gets its own session with this adapter mounted on the platform's default host. T
 - counts every request it sends, for the collection run's ``api_calls``;
 - remembers the last response's status and headers (facebook-sdk hides them, and the
   Graph API reports throttling in ``x-app-usage`` / ``x-business-use-case-usage``).
+
+:func:`origin` and :func:`unreachable` are shared by every platform's client (the Bluesky
+one uses httpx, not this adapter): they say which host gave no answer at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.utils import should_bypass_proxies
+
+from collectors.errors import TransientError
+from collectors.redact import scrub
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class PlatformAdapter(HTTPAdapter):
@@ -84,3 +93,32 @@ def mount(
     adapter = PlatformAdapter(default_base, base_url, timeout, on_request)
     session.mount(adapter.default_base + "/", adapter)
     return adapter
+
+
+def origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``, lower case, the port always spelled out: two base
+    URLs are on the same host exactly when their origins are equal."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    port = parts.port or DEFAULT_PORTS.get(scheme)
+    return f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
+
+
+def host_name(origin_text: str) -> str:
+    """The host of an origin as people write it: ``api.x.com``, ``127.0.0.1:8080``."""
+    scheme, _, rest = origin_text.partition("://")
+    default = DEFAULT_PORTS.get(scheme)
+    return rest.removesuffix(f":{default}") if default else rest
+
+
+def describe(exc: BaseException) -> str:
+    """A network exception in words, without anything secret."""
+    return f"{type(exc).__name__}: {scrub(str(exc))}"
+
+
+def unreachable(detail: str, endpoint: str, base_url: str) -> TransientError:
+    """A request to ``base_url`` that got no answer (refused, reset, DNS, timeout)."""
+    return TransientError(detail, endpoint, answered=False, origin=origin(base_url))

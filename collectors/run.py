@@ -20,7 +20,9 @@ It talks to its platform and hands everything to ``run``:
     timing out, or fails every few requests, must not hold up the accounts collected after
     this one. When either runs out the run ends as ``failed`` (what was committed stays;
     the next run starts from the cursors). Every other error passes; a ``RateLimited`` is
-    never slept on.
+    never slept on. When no attempt at the request that ended the run got any answer
+    (``TransientError.answered`` False on each: refused, reset, DNS, timeout), the run's
+    summary names the host in ``unreachable``.
 ``run.count_call()``
     Called by the platform's transport for every HTTP request actually sent (retries and
     429s included); it is the run's ``api_calls``.
@@ -65,7 +67,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -81,6 +83,7 @@ from collectors.errors import (
     RateLimited,
     TransientError,
 )
+from collectors.http import host_name
 from collectors.redact import scrub
 from storage.engine import session_factory
 from storage.models import Account, CollectionCursor, CollectionRun, CredentialStatus
@@ -201,6 +204,9 @@ class RunSummary:
     problems: tuple[dict[str, Any], ...] = ()
     error: str | None = None
     resume_after: datetime | None = None
+    # ``scheme://host:port`` that gave no answer at all: on a ``failed`` run, the host this
+    # run could not reach; on a ``skipped`` one, the host an earlier run found unreachable.
+    unreachable: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -266,6 +272,7 @@ class RunContext:
     def call(self, fetch: Callable[[], T], *, endpoint: str) -> T:
         """Run one request, retrying transient faults with bounded backoff."""
         attempt = 0
+        answered = False  # did any attempt at this request get an answer?
         while True:
             started = self.retry.clock()
             try:
@@ -273,6 +280,10 @@ class RunContext:
             except TransientError as exc:
                 if exc.endpoint is None:
                     exc.endpoint = endpoint
+                # A host that answered 503 once and then timed out is up but struggling,
+                # not unreachable: only a request no attempt got an answer to says that.
+                answered = answered or exc.answered
+                exc.answered = answered
                 self.fault_seconds += max(self.retry.clock() - started, 0.0)
                 if attempt >= self.retry.max_retries:
                     exc.detail = f"{exc.detail}; gave up after {attempt + 1} attempts"
@@ -538,7 +549,7 @@ def run_collection(
     clock = time.monotonic()
     run_id, account, own = _start_run(engine, account_id, now)
     run = RunContext(engine, run_id, account, own, now, retry or RetryPolicy(), progress)
-    outcome, error, resume_after = "ok", None, None
+    outcome, error, resume_after, unreachable = "ok", None, None, None
     credential: tuple[str, str | None] | None = None
     try:
         with run.section(account.platform):
@@ -557,6 +568,11 @@ def run_collection(
         credential = (CredentialStatus.NEEDS_RENEWAL, scrub(exc.detail)[:500])
     except TransientError as exc:
         outcome, error = "failed", f"{exc.endpoint or run.where}: {exc.detail}"
+        if not exc.answered and exc.origin:
+            unreachable = exc.origin
+            error = (
+                f"{exc.endpoint or run.where}: {host_name(exc.origin)} did not answer: {exc.detail}"
+            )
     except AccountNotFound as exc:
         outcome, error = "failed", str(exc)
     except CollectionError as exc:
@@ -567,7 +583,8 @@ def run_collection(
     except BaseException:
         _finish(run, "interrupted", "the run was interrupted", None, None, clock)
         raise
-    return _finish(run, outcome, error, resume_after, credential, clock)
+    summary = _finish(run, outcome, error, resume_after, credential, clock)
+    return replace(summary, unreachable=unreachable) if unreachable else summary
 
 
 def _finish(

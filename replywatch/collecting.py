@@ -11,7 +11,8 @@ version, timeout and history settings, and runs it through the collection framew
 - returns at once, without calling the platform, while an earlier run's ``resume_after``
   (a rate-limit reset) is still ahead: outcome ``rate_limited``, ``run_id`` None;
 - returns outcome ``skipped`` (nothing recorded) for an account that does not exist or is
-  inactive;
+  inactive, and, when given the :class:`UnreachableHosts` of a one-shot collect, for an
+  account whose API host an earlier account's run in that collect could not reach;
 - is safe to call concurrently for DIFFERENT accounts (each call has its own sessions,
   HTTP sessions and clients; nothing process-wide is changed). Two calls for the SAME
   account at once are not prevented here: the service's leases do that.
@@ -22,13 +23,16 @@ Database errors propagate: they cannot be recorded.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
 from collectors.bluesky import BlueskyCollector
 from collectors.graph import FacebookCollector, InstagramCollector
+from collectors.handles import mastodon_instance
+from collectors.http import host_name, origin
 from collectors.mastodon import MastodonCollector
 from collectors.run import (
     Collector,
@@ -115,6 +119,62 @@ COLLECTORS: dict[str, CollectorFactory] = {
 }
 
 
+def api_origins(platform: str, handle: str, signed_in: bool, settings: Settings) -> frozenset[str]:
+    """The hosts (``scheme://host:port``) the platform's collector would send requests to
+    for this account: the same settings the factories above give the collectors."""
+    match platform:
+        case "x":
+            urls = [settings.get("platforms.x.api_url")]
+        case "facebook" | "instagram":
+            urls = [settings.get("platforms.graph.api_url")]
+        case "mastodon":
+            forced = settings.get("platforms.mastodon.api_url")
+            # A handle without an instance fails in its own run; it shares no host.
+            instance = mastodon_instance(handle) if "@" in handle else None
+            urls = [forced] if forced else [f"https://{instance}"] if instance else []
+        case "bluesky":
+            # The PDS only for a login with the app password; public reads use the AppView.
+            urls = [settings.get("platforms.bluesky.appview_url")]
+            if signed_in:
+                urls.append(settings.get("platforms.bluesky.pds_url"))
+        case _:
+            urls = []
+    return frozenset(origin(url) for url in urls)
+
+
+@dataclass
+class UnreachableHosts:
+    """Hosts that did not answer at all during ONE one-shot collect (``replywatch collect``).
+
+    A run that ends ``failed`` because its requests got no answer (refused, reset, DNS,
+    timeouts; not a 5xx or 429 from a live server) notes its host here; the accounts after
+    it on that host are then skipped instead of each spending its own retry budget on a
+    host that is down. It lives as long as the collect: the next collect tries again.
+    """
+
+    # origin -> the account whose run found it unreachable
+    found: dict[str, int] = field(default_factory=dict)
+
+    def note(self, summary: RunSummary) -> None:
+        if summary.outcome == "failed" and summary.run_id is not None and summary.unreachable:
+            self.found.setdefault(summary.unreachable, summary.account_id)
+
+    def skip(self, account_id: int, origins: Iterable[str]) -> RunSummary | None:
+        """The summary of skipping an account on a host found unreachable, or None."""
+        for host in sorted(origins):
+            finder = self.found.get(host)
+            if finder is not None:
+                return RunSummary(
+                    account_id,
+                    "skipped",
+                    # Shown after the outcome "skipped" (stdout and stderr lines, table).
+                    error=f"{host_name(host)} did not answer for account {finder} in this "
+                    "collect; collect again later",
+                    unreachable=host,
+                )
+        return None
+
+
 def retry_policy(settings: Settings) -> RetryPolicy:
     return RetryPolicy(
         max_retries=settings.get("collect.max_retries"),
@@ -132,9 +192,11 @@ def collect_account(
     retry: RetryPolicy | None = None,
     env: Mapping[str, str] = os.environ,
     collectors: Mapping[str, CollectorFactory] = COLLECTORS,
+    unreachable: UnreachableHosts | None = None,
 ) -> RunSummary:
     """Collect one account once and record the run; see the module docstring.
-    ``collectors`` is the registry to build the collector from (the installed ones)."""
+    ``collectors`` is the registry to build the collector from (the installed ones).
+    ``unreachable`` is shared by the accounts of one one-shot collect (see there)."""
     now = now or datetime.now(UTC)
     with session_factory(engine)() as session:
         account = session.get(Account, account_id)
@@ -142,10 +204,16 @@ def collect_account(
             return RunSummary(account_id, "skipped", error=f"account {account_id} does not exist")
         if not account.active:
             return RunSummary(account_id, "skipped", error=f"account {account_id} is inactive")
-        platform, reference = account.platform, account.credentials_ref
+        platform, reference, handle = account.platform, account.credentials_ref, account.handle
     resume_after = resume_time(engine, account_id, now)
     if resume_after is not None:
         return RunSummary(account_id, "rate_limited", resume_after=resume_after)
+    if unreachable is not None:
+        # Like the rate-limit skip above: no call, no run recorded, nothing stored touched.
+        origins = api_origins(platform, handle, bool(reference), settings)
+        skipped = unreachable.skip(account_id, origins)
+        if skipped is not None:
+            return skipped
     factory = collectors.get(platform)
     if factory is None:
         return record_failure(
@@ -167,7 +235,7 @@ def collect_account(
             now,
         )
     collector = factory(token, settings)
-    return run_collection(
+    summary = run_collection(
         engine,
         account_id,
         collector,
@@ -175,3 +243,6 @@ def collect_account(
         retry=retry or retry_policy(settings),
         progress=progress,
     )
+    if unreachable is not None:
+        unreachable.note(summary)
+    return summary

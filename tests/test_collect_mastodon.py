@@ -389,7 +389,8 @@ def test_an_unknown_handle_fails_with_a_clear_message(engine, server, settings):
 
 def test_the_instance_comes_from_the_handle_when_no_api_url_is_set(engine, tmp_path):
     """With no base URL setting the collector goes to https://<instance>: a handle on an
-    instance that does not resolve fails as a network fault, naming the lookup."""
+    instance that does not resolve fails as a network fault, naming the lookup and the host
+    that did not answer (the one ``replywatch collect`` then skips for this collect)."""
     settings = settings_for(tmp_path)
     with session_factory(engine).begin() as session:
         account = add_mastodon_account(session)
@@ -397,8 +398,11 @@ def test_the_instance_comes_from_the_handle_when_no_api_url_is_set(engine, tmp_p
         account_id = account.id
     summary = collect(engine, settings, account_id, T0, retry=fast_retry(0))
     assert summary.outcome == "failed"
-    assert summary.error.startswith("GET /api/v1/accounts/lookup: Could not complete request")
-    assert "replywatch-test.invalid" in summary.error
+    assert summary.error.startswith(
+        "GET /api/v1/accounts/lookup: replywatch-test.invalid did not answer: Could not "
+        "complete request"
+    )
+    assert summary.unreachable == "https://replywatch-test.invalid:443"
 
 
 def test_followers_are_read_once_a_day(engine, server, scripted, settings, account_id):

@@ -41,6 +41,7 @@ from collectors.errors import (
     RateLimited,
     TransientError,
 )
+from collectors.http import unreachable
 from collectors.redact import install_log_filter, register_secret, scrub
 from collectors.run import RunContext
 
@@ -88,6 +89,7 @@ class BlueskyClient:
         on_request: Callable[[], None] | None = None,
     ) -> None:
         install_log_filter()
+        self.appview_url = appview_url
         self.pds_url = pds_url
         self.timeout = timeout
         self._on_request = on_request
@@ -105,7 +107,7 @@ class BlueskyClient:
         def create() -> None:
             client.login(identifier, app_password, fetch_bsky_profile=False)
 
-        run.call(lambda: self._translate(create, endpoint, self._signed_budget),
+        run.call(lambda: self._translate(create, endpoint, self._signed_budget, self.pds_url),
                  endpoint=endpoint)  # fmt: skip
         self.signed = client
 
@@ -124,6 +126,7 @@ class BlueskyClient:
         if client is None:
             raise CredentialsRejected("this read needs the account's app password", nsid)
         budget = self._signed_budget if signed else self._public_budget
+        url = self.pds_url if signed else self.appview_url
         model = get_or_create({k: v for k, v in params.items() if v is not None}, params_model)
         name = endpoint or f"GET {nsid}"
 
@@ -131,9 +134,10 @@ class BlueskyClient:
             response = client.invoke_query(nsid, params=model, output_encoding="application/json")
             return response.content
 
-        return run.call(lambda: self._translate(fetch, name, budget), endpoint=name)
+        return run.call(lambda: self._translate(fetch, name, budget, url), endpoint=name)
 
-    def _translate(self, fetch: Callable[[], T], endpoint: str, budget: _Budget) -> T:
+    def _translate(self, fetch: Callable[[], T], endpoint: str, budget: _Budget, url: str) -> T:
+        """``url`` is the service the request goes to (AppView or PDS)."""
         spent = budget.remaining is not None and budget.remaining <= 0
         if spent and budget.reset is not None and budget.reset > time.time():
             # Do not send a call the budget has no room for: it could only come back as 429.
@@ -154,6 +158,10 @@ class BlueskyClient:
                 raise NotFound(_describe(exc), endpoint) from None
             raise CollectionError(_describe(exc), endpoint) from None
         except (NetworkError, InvokeTimeoutError) as exc:
+            # atproto raises NetworkError for httpx's connection errors (no response) and
+            # for 409/413/502 answers (with one).
+            if exc.response is None:
+                raise unreachable(_describe(exc), endpoint, url) from None
             raise TransientError(_describe(exc), endpoint) from None
         except RequestException as exc:
             status = exc.response.status_code if exc.response is not None else 0

@@ -36,7 +36,7 @@ from collectors.errors import (
     RateLimited,
     TransientError,
 )
-from collectors.http import PlatformAdapter, mount
+from collectors.http import PlatformAdapter, describe, mount, unreachable
 from collectors.redact import install_log_filter, register_secret, scrub
 from collectors.run import RunContext
 
@@ -120,7 +120,7 @@ class GraphClient:
                 raise TransientError(f"HTTP {self.adapter.last_status}", endpoint) from None
             raise MalformedResponse("the response is not valid JSON", endpoint) from None
         except (requests.Timeout, requests.ConnectionError) as exc:
-            raise TransientError(f"{type(exc).__name__}: {scrub(str(exc))}", endpoint) from None
+            raise unreachable(describe(exc), endpoint, self.adapter.base_url) from None
         except KeyError as exc:
             # facebook-sdk reads headers["content-type"] and paging URLs unchecked.
             raise MalformedResponse(f"the response lacks {exc}", endpoint) from None

@@ -36,7 +36,7 @@ from collectors.errors import (
     RateLimited,
     TransientError,
 )
-from collectors.http import PlatformAdapter, mount
+from collectors.http import PlatformAdapter, mount, unreachable
 from collectors.redact import install_log_filter, register_secret, scrub
 from collectors.run import RunContext
 
@@ -104,7 +104,8 @@ class MastodonClient:
         except MastodonServerError as exc:
             raise TransientError(_describe(exc), endpoint) from None
         except MastodonNetworkError as exc:
-            raise TransientError(scrub(str(exc))[:300], endpoint) from None
+            # Mastodon.py raises this for any exception while sending: no answer came back.
+            raise unreachable(scrub(str(exc))[:300], endpoint, self.base_url) from None
         except MastodonAPIError as exc:
             status = _status(exc)
             if status is None:

@@ -22,7 +22,7 @@ from collectors.errors import (
     RateLimited,
     TransientError,
 )
-from collectors.http import mount
+from collectors.http import describe, mount, unreachable
 from collectors.redact import install_log_filter, register_secret, scrub
 from collectors.run import RunContext
 
@@ -105,7 +105,7 @@ class XClient:
         except requests.exceptions.JSONDecodeError:
             raise MalformedResponse("the response is not valid JSON", endpoint) from None
         except (requests.Timeout, requests.ConnectionError) as exc:
-            raise TransientError(f"{type(exc).__name__}: {scrub(str(exc))}", endpoint) from None
+            raise unreachable(describe(exc), endpoint, self.adapter.base_url) from None
         except RuntimeError as exc:
             # tweepy's Paginator refuses a page that is JSON but not an object.
             if "return type" not in str(exc):

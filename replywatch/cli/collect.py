@@ -2,7 +2,9 @@
 
 Exit status: 0 when every account was collected (``ok``, ``partial`` with recorded
 problems, or ``rate_limited`` — it resumes by itself after the reset), 1 when some account
-failed (``failed``, ``credentials``; they are named on standard error), 2 for bad input.
+failed (``failed``, ``credentials``; they are named on standard error, and so are the
+accounts skipped because an earlier account's run found their host unreachable), 2 for bad
+input.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collectors.run import Progress, RunSummary
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, find_account, find_client, pass_app
 from replywatch.cli.formatting import table
-from replywatch.collecting import collect_account
+from replywatch.collecting import UnreachableHosts, collect_account
 from replywatch.validation import InputError
 from storage.models import Account, Client
 
@@ -60,7 +62,9 @@ def collect(app: AppContext, client_name: str | None, account_ref: str | None) -
         return
     summaries = _run(app, targets)
     app.console.print(_summary_table(targets, summaries))
-    failed = [(t, s) for t, s in zip(targets, summaries, strict=True) if s.failed]
+    # A host-unreachable skip goes with the failure that caused it (which sets the exit code).
+    failed = [(t, s) for t, s in zip(targets, summaries, strict=True)
+              if s.failed or (s.outcome == "skipped" and s.unreachable)]  # fmt: skip
     if failed:
         for target, summary in failed:
             click.echo(
@@ -97,10 +101,12 @@ def _targets(app: AppContext, client_name: str | None, account_ref: str | None) 
 def _run(app: AppContext, targets: list[_Target]) -> list[RunSummary]:
     console = app.console
     summaries: list[RunSummary] = []
+    # Hosts found down in this collect: the accounts after on the same host are skipped.
+    unreachable = UnreachableHosts()
     if not console.is_terminal:
         # Logs and pipes get one line per account instead of a live display.
         for target in targets:
-            summary = collect_account(app.engine, app.settings, target.id)
+            summary = collect_account(app.engine, app.settings, target.id, unreachable=unreachable)
             summaries.append(summary)
             console.print(f"account {target.label}: {summary_line(summary)}", markup=False)
         return summaries
@@ -122,7 +128,9 @@ def _run(app: AppContext, targets: list[_Target]) -> list[RunSummary]:
             def show(progress: Progress, task: int = task) -> None:
                 display.update(task, state=escape(progress_text(progress)))
 
-            summary = collect_account(app.engine, app.settings, target.id, progress=show)
+            summary = collect_account(
+                app.engine, app.settings, target.id, progress=show, unreachable=unreachable
+            )
             style = OUTCOME_STYLE.get(summary.outcome, "")
             display.update(
                 task, completed=1, state=f"[{style}]{escape(summary_line(summary))}[/{style}]"
