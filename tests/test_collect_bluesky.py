@@ -451,3 +451,28 @@ def test_the_rate_limit_headers_are_honoured_before_a_429(engine, scripted, tmp_
         resumed = collect(engine, settings, account_id, reset + timedelta(seconds=1))
     assert resumed.outcome == "ok", resumed.error
     assert len(_items(engine)) == 11
+
+
+def test_a_dropped_connection_is_retried_and_a_host_that_never_answers_fails_the_run(
+    engine, server, settings, account_id, scripted
+):
+    # One dropped connection (the server closes it without an answer): retried, no loss.
+    server.inject(ROUTES["feed"], kind="drop", times=1)
+    first = collect(engine, settings, account_id, scripted.world.now)
+    assert first.outcome == "ok", first.error
+    feed = server.calls_to(ROUTES["feed"])
+    assert feed[0].status == 0 and feed[1].status == 200  # dropped, then asked again
+    assert feed[1].query == feed[0].query
+    stored = len(_items(engine))
+    assert stored > 0
+
+    # Every feed request dropped: the run fails naming the host, and keeps what it has.
+    server.reset_calls()
+    server.inject(ROUTES["feed"], kind="drop", times=-1)
+    second = collect(engine, settings, account_id, scripted.world.now + timedelta(hours=1))
+    assert second.outcome == "failed"
+    assert "did not answer" in second.error and "getAuthorFeed" in second.error
+    assert second.unreachable == server.url
+    feed = server.calls_to(ROUTES["feed"])
+    assert [call.status for call in feed] == [0] * (fast_retry().max_retries + 1)
+    assert len(_items(engine)) == stored

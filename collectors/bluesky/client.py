@@ -163,6 +163,10 @@ class BlueskyClient:
             if exc.response is None:
                 raise unreachable(_describe(exc), endpoint, url) from None
             raise TransientError(_describe(exc), endpoint) from None
+        except httpx.TransportError as exc:
+            # What atproto passes on unwrapped: a connection the server closed before its
+            # answer (RemoteProtocolError), a broken read. No answer came, as above.
+            raise unreachable(f"{type(exc).__name__}: {exc}", endpoint, url) from None
         except RequestException as exc:
             status = exc.response.status_code if exc.response is not None else 0
             if status >= 500:
