@@ -16,7 +16,7 @@ from sandbox.bluesky_api import BlueskyServer
 from sandbox.bluesky_views import record_key
 from sandbox.world import World
 from storage.engine import session_factory
-from storage.models import Account, CollectionCursor, FollowerSnapshot, Item, Like
+from storage.models import Account, FollowerSnapshot, Like
 from tests.support.platforms import (
     B_ANNA,
     B_BEN,
@@ -30,6 +30,7 @@ from tests.support.platforms import (
     fast_retry,
     settings_for,
 )
+from tests.support.stored import stored_cursors, stored_items, stored_likes
 
 ENV = {"HUBER_BLUESKY_APP_PASSWORD": BLUESKY_APP_PASSWORD}
 ROUTES = {
@@ -81,23 +82,6 @@ def collect(engine, settings, account_id, now, env=ENV, retry=None):
                            retry=retry or fast_retry())  # fmt: skip
 
 
-def _items(engine) -> dict[str, Item]:
-    with session_factory(engine)() as session:
-        return {item.platform_item_id: item for item in session.scalars(select(Item))}
-
-
-def _cursors(engine) -> dict[str, str]:
-    with session_factory(engine)() as session:
-        return {c.endpoint: c.value for c in session.scalars(select(CollectionCursor))}
-
-
-def _likes(engine) -> set[tuple[str, str, bool]]:
-    with session_factory(engine)() as session:
-        rows = session.execute(select(Item.platform_item_id, Like.liker_id, Like.is_own)
-                               .join(Item, Item.id == Like.item_id))  # fmt: skip
-        return {tuple(row) for row in rows}
-
-
 def test_first_run_stores_feed_notifications_threads_likes_and_followers(
     engine, server, scripted, settings, account_id
 ):
@@ -113,7 +97,7 @@ def test_first_run_stores_feed_notifications_threads_likes_and_followers(
     }  # fmt: skip
     assert summary.api_calls == 13 and summary.items_new == 11
     ids = {name: post.id for name, post in p.items()}
-    items = _items(engine)
+    items = stored_items(engine)
     repost_id = next(i for i, item in items.items() if item.kind == "repost")
     shape = {
         item_id: (i.kind, i.is_own, i.parent_id, i.root_id, i.mentions_account)
@@ -146,7 +130,7 @@ def test_first_run_stores_feed_notifications_threads_likes_and_followers(
         f"https://bsky.app/profile/anna.bsky.social/post/{ids['question'].rsplit('/', 1)[1]}"
     )
     assert items[ids["post"]].like_count == 2 and items[ids["post"]].reply_count == 2
-    assert _likes(engine) == {
+    assert stored_likes(engine) == {
         (ids["post"], B_ANNA, False),
         (ids["post"], B_SHOP, True),  # a self-like, from getLikes and from the own likes
         (ids["question"], B_SHOP, True),  # liked, not answered
@@ -158,7 +142,7 @@ def test_first_run_stores_feed_notifications_threads_likes_and_followers(
         followers = [s.followers for s in session.scalars(select(FollowerSnapshot))]
         liked_at = session.scalar(select(Like.liked_at).where(Like.liker_id == B_ANNA))
     assert followers == [512] and liked_at == T0 + timedelta(minutes=6)
-    cursors = _cursors(engine)
+    cursors = stored_cursors(engine)
     rkey = ids["post"].rsplit("/", 1)[1]
     assert json.loads(cursors["feed"]) == {"since_id": (T0 + timedelta(hours=3)).isoformat()}
     assert json.loads(cursors["notifications"]) == {
@@ -194,9 +178,9 @@ def test_without_an_app_password_only_public_reads(engine, server, scripted, tmp
     first = collect(engine, settings, account_id, world.now, env={})
     assert first.outcome == "ok", first.error
     assert set(calls_by_route(server)) == {"profile", "feed", "thread", "likers"}
-    items = _items(engine)
+    items = stored_items(engine)
     assert p["deep5"].id in items and p["mention"].id not in items  # mentions need a login
-    assert (p["question"].id, B_SHOP, True) not in _likes(engine)  # own likes need one too
+    assert (p["question"].id, B_SHOP, True) not in stored_likes(engine)  # own likes need one too
     server.reset_calls()
     world.advance(timedelta(minutes=10))
     quiet = collect(engine, settings, account_id, world.now, env={})
@@ -221,7 +205,7 @@ def test_new_replies_at_any_depth_arrive_by_notification_and_by_thread_rereads(
         "session": 1, "feed": 1, "notifications": 1, "posts": 1, "thread": 1, "own likes": 1,
     }  # fmt: skip
     assert summary.items_new == 2
-    items = _items(engine)
+    items = stored_items(engine)
     assert (items[level2.id].root_id, items[deep6.id].root_id) == (p["post"].id, p["post"].id)
     assert items[deep6.id].parent_id == p["deep5"].id
 
@@ -237,7 +221,7 @@ def test_new_replies_at_any_depth_arrive_by_notification_and_by_thread_rereads(
     collect(engine, settings, account_id, world.now)
     read = [call.query["uri"][0] for call in server.calls_to(ROUTES["thread"])]
     assert read == [p["post"].id, p["mention"].id]
-    assert _items(engine)[deep7.id].root_id == p["post"].id
+    assert stored_items(engine)[deep7.id].root_id == p["post"].id
 
 
 def test_an_agency_answer_to_a_mention_is_found_in_the_mentions_thread(
@@ -251,14 +235,14 @@ def test_an_agency_answer_to_a_mention_is_found_in_the_mentions_thread(
     answer = world.post(B_JANA, world.now - timedelta(hours=2), "Ja, auf Bestellung!",
                         reply_to=asked.id)  # fmt: skip
     collect(engine, settings, account_id, world.now)
-    items = _items(engine)
+    items = stored_items(engine)
     assert (items[answer.id].is_own, items[answer.id].parent_id, items[answer.id].root_id) == (
         True, asked.id, asked.id)  # fmt: skip
     # Deleted later: the next full view of the mention's thread marks it removed.
     answer.deleted_at = world.now + timedelta(minutes=1)
     world.advance(timedelta(days=1))
     collect(engine, settings, account_id, world.now)
-    assert _items(engine)[answer.id].removed_reason == "deleted"
+    assert stored_items(engine)[answer.id].removed_reason == "deleted"
 
 
 def test_replies_missing_from_a_full_thread_view_are_marked_removed(
@@ -270,7 +254,7 @@ def test_replies_missing_from_a_full_thread_view_are_marked_removed(
     world.advance(timedelta(hours=7))
     summary = collect(engine, settings, account_id, world.now)
     assert summary.items_removed == 2
-    removed = {i for i, item in _items(engine).items() if item.removed_reason == "deleted"}
+    removed = {i for i, item in stored_items(engine).items() if item.removed_reason == "deleted"}
     assert removed == {p["deep4"].id, p["deep5"].id}
 
     # A thread answer with a node atproto cannot type marks nothing and says so.
@@ -283,12 +267,12 @@ def test_replies_missing_from_a_full_thread_view_are_marked_removed(
         {"id": None, "endpoint": "GET app.bsky.feed.getPostThread",
          "problem": "a thread node of unknown type None"},
     )  # fmt: skip
-    assert _items(engine)[p["deeper"].id].removed_at is None
+    assert stored_items(engine)[p["deeper"].id].removed_at is None
 
     p["post"].deleted_at = world.now + timedelta(minutes=1)
     world.advance(timedelta(days=1))
     collect(engine, settings, account_id, world.now)
-    items = _items(engine)
+    items = stored_items(engine)
     assert items[p["post"].id].removed_reason == "deleted"
     assert all(items[p[name].id].removed_at is not None
                for name in ("question", "answer", "deeper", "spam"))  # fmt: skip
@@ -311,8 +295,8 @@ def test_a_429_keeps_what_it_has_records_where_it_stopped_and_resumes_there(
         limited = collect(engine, settings, account_id, world.now)
         assert limited.outcome == "rate_limited", limited.error
         assert "GET app.bsky.feed.getAuthorFeed" in limited.error
-        assert len(_items(engine)) == 100  # the first page is kept
-        stopped = json.loads(_cursors(engine)["feed"])
+        assert len(stored_items(engine)) == 100  # the first page is kept
+        stopped = json.loads(stored_cursors(engine)["feed"])
         assert "since_id" not in stopped and stopped["next_token"]
         reset = limited.resume_after
         assert reset is not None
@@ -323,9 +307,9 @@ def test_a_429_keeps_what_it_has_records_where_it_stopped_and_resumes_there(
         resumed = collect(engine, settings, account_id, reset + timedelta(seconds=1))
     assert resumed.outcome == "ok", resumed.error
     assert server.calls_to(ROUTES["feed"])[0].query["cursor"] == [stopped["next_token"]]
-    own_posts = [i for i in _items(engine).values() if i.kind == "post"]
+    own_posts = [i for i in stored_items(engine).values() if i.kind == "post"]
     assert len(own_posts) == 250 + 2
-    assert json.loads(_cursors(engine)["feed"]) == {
+    assert json.loads(stored_cursors(engine)["feed"]) == {
         "since_id": (T0 + timedelta(hours=3)).isoformat()}  # fmt: skip
 
 
@@ -348,12 +332,12 @@ def test_malformed_answers_and_posts_are_recorded_and_the_rest_goes_on(
         (None, "GET app.bsky.notification.listNotifications",
          "the response is not valid JSON; skipped "),
     }  # fmt: skip
-    assert "notifications" not in _cursors(engine)
-    items = _items(engine)
+    assert "notifications" not in stored_cursors(engine)
+    items = stored_items(engine)
     assert p["mention"].id not in items  # only the notifications have it
     assert p["question"].id in items  # the thread read found it regardless
     again = collect(engine, settings, account_id, scripted.world.now + timedelta(minutes=5))
-    assert again.outcome == "ok" and p["mention"].id in _items(engine)
+    assert again.outcome == "ok" and p["mention"].id in stored_items(engine)
 
 
 def _real(server: BlueskyServer, nsid: str, **params) -> dict:
@@ -418,12 +402,12 @@ def test_new_likes_both_ways(engine, server, scripted, settings, account_id):
     assert calls_by_route(server) == {
         "session": 1, "feed": 1, "notifications": 1, "own likes": 1, "likers": 2,
     }  # fmt: skip
-    likes = _likes(engine)
+    likes = stored_likes(engine)
     assert (p["deep5"].id, B_SHOP, True) in likes
     assert (p["post"].id, B_JANA, True) in likes  # an identity's like is an own like
     assert (unstored.id, B_SHOP, True) in likes
     assert len(likes) == 6
-    mention = _items(engine)[unstored.id]
+    mention = stored_items(engine)[unstored.id]
     assert (mention.kind, mention.mentions_account, mention.is_own) == ("mention", True, False)
 
 
@@ -450,7 +434,7 @@ def test_the_rate_limit_headers_are_honoured_before_a_429(engine, scripted, tmp_
         settings = _settings(server, tmp_path)
         resumed = collect(engine, settings, account_id, reset + timedelta(seconds=1))
     assert resumed.outcome == "ok", resumed.error
-    assert len(_items(engine)) == 11
+    assert len(stored_items(engine)) == 11
 
 
 def test_a_dropped_connection_is_retried_and_a_host_that_never_answers_fails_the_run(
@@ -463,7 +447,7 @@ def test_a_dropped_connection_is_retried_and_a_host_that_never_answers_fails_the
     feed = server.calls_to(ROUTES["feed"])
     assert feed[0].status == 0 and feed[1].status == 200  # dropped, then asked again
     assert feed[1].query == feed[0].query
-    stored = len(_items(engine))
+    stored = len(stored_items(engine))
     assert stored > 0
 
     # Every feed request dropped: the run fails naming the host, and keeps what it has.
@@ -475,4 +459,4 @@ def test_a_dropped_connection_is_retried_and_a_host_that_never_answers_fails_the
     assert second.unreachable == server.url
     feed = server.calls_to(ROUTES["feed"])
     assert [call.status for call in feed] == [0] * (fast_retry().max_retries + 1)
-    assert len(_items(engine)) == stored
+    assert len(stored_items(engine)) == stored

@@ -22,6 +22,7 @@ from tests.support.platforms import (
     graph_worlds,
     settings_for,
 )
+from tests.support.stored import stored_items
 
 ENV = {"HUBER_PAGE_TOKEN": PAGE_TOKEN}
 
@@ -52,11 +53,6 @@ def collect(engine, settings, account_id, now, env=ENV):
     return collect_account(engine, settings, account_id, now=now, env=env, retry=fast_retry())
 
 
-def _items(engine) -> dict[str, Item]:
-    with session_factory(engine)() as session:
-        return {item.platform_item_id: item for item in session.scalars(select(Item))}
-
-
 def _paths(server) -> list[str]:
     return [call.path for call in server.calls]
 
@@ -74,7 +70,7 @@ def test_first_run_of_a_page_and_its_instagram_account(engine, server, scripted,
     assert _paths(server) == ["/v24.0/me", "/v24.0/17841400000000001/media",
                               "/v24.0/17841400000000001"]  # fmt: skip
     p = {name: post.id for name, post in scripted.posts.items()}
-    items = _items(engine)
+    items = stored_items(engine)
     shape = {i: (it.platform, it.kind, it.is_own, it.parent_id, it.root_id, it.removed_reason)
              for i, it in items.items()}  # fmt: skip
     assert shape == {
@@ -124,7 +120,7 @@ def test_quiet_runs_cost_one_call_and_reread_only_the_thread_window(
     since = int(server.calls[0].query["since"][0])
     assert since == int((later - timedelta(days=14)).timestamp())
     # The 30-day-old post is outside the window: not re-read, and not taken for removed.
-    assert _items(engine)[scripted.posts["old"].id].removed_at is None
+    assert stored_items(engine)[scripted.posts["old"].id].removed_at is None
 
 
 def test_a_full_view_marks_deleted_comments_and_posts_removed_and_unhidden_ones_back(
@@ -139,7 +135,7 @@ def test_a_full_view_marks_deleted_comments_and_posts_removed_and_unhidden_ones_
     scripted.posts["visitor"].deleted_at = later
     summary = collect(engine, settings, facebook_id, later)
     assert summary.outcome == "ok" and summary.items_removed == 3
-    items = _items(engine)
+    items = stored_items(engine)
     removed = {i: (it.removed_reason, it.removed_at) for i, it in items.items() if it.removed_at}
     p = scripted.posts
     assert removed == {
@@ -175,10 +171,10 @@ def test_a_partial_view_never_marks_anything_removed(engine, server, scripted, s
     assert partial.problems[0]["endpoint"] == "GET /{post-id}/comments"
     assert partial.problems[0]["problem"].endswith(f"skipped facebook > feed > comments of "
                                                    f"{thread[0]}")  # fmt: skip
-    assert _items(engine)[gone.id].removed_at is None
+    assert stored_items(engine)[gone.id].removed_at is None
     complete = collect(engine, settings, facebook_id, world.advance(timedelta(minutes=10)))
     assert complete.outcome == "ok" and complete.items_removed == 1
-    assert _items(engine)[gone.id].removed_reason == "deleted"
+    assert stored_items(engine)[gone.id].removed_reason == "deleted"
 
 
 def test_a_post_that_vanishes_mid_thread_leaves_the_thread_undecided(
@@ -196,8 +192,8 @@ def test_a_post_that_vanishes_mid_thread_leaves_the_thread_undecided(
     assert summary.outcome == "partial"
     assert summary.problems[0]["id"] == thread[0]
     assert summary.problems[0]["problem"].startswith("gone while reading its comments: Graph")
-    assert _items(engine)[gone.id].removed_at is None  # not decided from a partial view
-    assert _items(engine)[scripted.posts["question"].id].removed_at is None
+    assert stored_items(engine)[gone.id].removed_at is None  # not decided from a partial view
+    assert stored_items(engine)[scripted.posts["question"].id].removed_at is None
 
 
 def test_throttling_stops_the_run_until_meta_says(engine, server, scripted, settings, accounts):
@@ -212,7 +208,7 @@ def test_throttling_stops_the_run_until_meta_says(engine, server, scripted, sett
     assert collect(engine, settings, facebook_id, now + timedelta(minutes=5)).run_id is None
     assert server.calls == []
     resumed = collect(engine, settings, facebook_id, now + timedelta(minutes=11))
-    assert resumed.outcome == "ok" and len(_items(engine)) == 8
+    assert resumed.outcome == "ok" and len(stored_items(engine)) == 8
 
 
 def test_a_used_up_hour_is_throttling_too(engine, scripted, tmp_path, accounts):
@@ -241,7 +237,7 @@ def test_refused_token_transient_errors_and_a_missing_author(engine, server, scr
     assert insta.problems == ({"id": scripted.posts["ig_comment"].id,
                                "endpoint": "GET /{media-id}/comments",
                                "problem": "the comment's author (from, username) is missing"},)  # fmt: skip
-    kept = _items(engine)[scripted.posts["ig_comment"].id]
+    kept = stored_items(engine)[scripted.posts["ig_comment"].id]
     assert kept.author_id is None and kept.is_own is False
 
 

@@ -14,7 +14,7 @@ from replywatch.collecting import collect_account
 from sandbox.mastodon_api import MastodonServer
 from sandbox.world import Actor
 from storage.engine import session_factory
-from storage.models import Account, CollectionCursor, CollectionRun, FollowerSnapshot, Item, Like
+from storage.models import Account, CollectionRun, FollowerSnapshot
 from tests.support.platforms import (
     M_ANNA,
     M_BEN,
@@ -28,6 +28,7 @@ from tests.support.platforms import (
     mastodon_world,
     settings_for,
 )
+from tests.support.stored import stored_cursors, stored_items, stored_likes
 
 ENV = {"HUBER_MASTODON_TOKEN": MASTODON_TOKEN}
 ROUTES = {
@@ -73,23 +74,6 @@ def collect(engine, settings, account_id, now, env=ENV, retry=None):
                            retry=retry or fast_retry())  # fmt: skip
 
 
-def _items(engine) -> dict[str, Item]:
-    with session_factory(engine)() as session:
-        return {item.platform_item_id: item for item in session.scalars(select(Item))}
-
-
-def _cursors(engine) -> dict[str, str]:
-    with session_factory(engine)() as session:
-        return {c.endpoint: c.value for c in session.scalars(select(CollectionCursor))}
-
-
-def _likes(engine) -> set[tuple[str, str, bool]]:
-    with session_factory(engine)() as session:
-        rows = session.execute(select(Item.platform_item_id, Like.liker_id, Like.is_own)
-                               .join(Item, Item.id == Like.item_id))  # fmt: skip
-        return {tuple(row) for row in rows}
-
-
 def test_first_run_stores_statuses_mentions_threads_likes_favourites_and_followers(
     engine, server, scripted, settings, account_id
 ):
@@ -104,7 +88,7 @@ def test_first_run_stores_statuses_mentions_threads_likes_favourites_and_followe
     }  # fmt: skip
     assert summary.api_calls == 7 and summary.items_new == 9
     p = {name: post.id for name, post in scripted.posts.items()}
-    items = _items(engine)
+    items = stored_items(engine)
     shape = {
         item_id: (i.kind, i.is_own, i.parent_id, i.root_id, i.mentions_account)
         for item_id, i in items.items()
@@ -129,7 +113,7 @@ def test_first_run_stores_statuses_mentions_threads_likes_favourites_and_followe
     assert items[p["answer"]].author_handle == "jana@agentur.example"
     assert items[p["boost"]].text == "Beste Brezen bei @baeckerei"
     assert items[p["post"]].like_count == 2
-    assert _likes(engine) == {
+    assert stored_likes(engine) == {
         (p["post"], M_ANNA, False),
         (p["post"], M_SHOP, True),  # a self-like
         (p["question"], M_SHOP, True),  # the shop liked the question (favourites)
@@ -142,7 +126,7 @@ def test_first_run_stores_statuses_mentions_threads_likes_favourites_and_followe
         run = session.scalars(select(CollectionRun)).one()
     assert followers == [321]
     assert (run.outcome, run.api_calls, run.items_new, run.problems) == ("ok", 7, 9, [])
-    cursors = _cursors(engine)
+    cursors = stored_cursors(engine)
     assert json.loads(cursors["statuses"]) == {"since_id": p["boost"]}
     assert json.loads(cursors["mentions"])["since_id"].isdigit()
     assert json.loads(cursors["favourites"])["since_id"].isdigit()
@@ -164,7 +148,7 @@ def test_an_incremental_run_without_new_data_makes_the_minimum_number_of_calls(
     assert (quiet.outcome, quiet.api_calls, quiet.items_new, quiet.items_updated) == (
         "ok", 3, 0, 0)  # fmt: skip
     mentions = server.calls_to(ROUTES["mentions"])[0].query
-    assert mentions["since_id"] == [json.loads(_cursors(engine)["mentions"])["since_id"]]
+    assert mentions["since_id"] == [json.loads(stored_cursors(engine)["mentions"])["since_id"]]
     assert "since_id" not in server.calls_to(ROUTES["statuses"])[0].query  # the newest page
     assert "min_id" in server.calls_to(ROUTES["favourites"])[0].query
 
@@ -189,7 +173,7 @@ def test_new_replies_reach_the_store_by_notification_and_by_thread_rereads(
         "statuses": 1, "mentions": 1, "favourites": 1, "context": 1,
     }  # fmt: skip
     assert summary.items_new == 3
-    items = _items(engine)
+    items = stored_items(engine)
     assert (items[follow_up.id].root_id, items[in_thread.id].root_id) == (
         p["mention"].id, p["post"].id)  # fmt: skip
     assert items[quiet_reply.id].root_id == p["post"].id
@@ -206,7 +190,7 @@ def test_new_replies_reach_the_store_by_notification_and_by_thread_rereads(
     world.advance(timedelta(hours=1, minutes=10))
     collect(engine, settings, account_id, world.now)
     assert len(server.calls_to(ROUTES["context"])) == 1
-    assert _items(engine)[silent.id].root_id == p["post"].id
+    assert stored_items(engine)[silent.id].root_id == p["post"].id
 
 
 def test_a_reply_missing_from_a_full_thread_view_is_marked_removed(
@@ -218,7 +202,7 @@ def test_a_reply_missing_from_a_full_thread_view_is_marked_removed(
     world.advance(timedelta(hours=7))
     summary = collect(engine, settings, account_id, world.now)
     assert summary.items_removed == 1
-    items = _items(engine)
+    items = stored_items(engine)
     assert (items[p["deeper"].id].removed_reason, items[p["deeper"].id].removed_at) == (
         "deleted", world.now)  # fmt: skip
     assert items[p["question"].id].removed_at is None and len(items) == 9  # never deleted
@@ -227,11 +211,11 @@ def test_a_reply_missing_from_a_full_thread_view_is_marked_removed(
     p["post"].deleted_at = world.now + timedelta(minutes=1)
     world.advance(timedelta(days=1))
     collect(engine, settings, account_id, world.now)
-    items = _items(engine)
+    items = stored_items(engine)
     assert {i for i, item in items.items() if item.removed_at is not None} == {
         p["post"].id, p["question"].id, p["answer"].id, p["deeper"].id,
     }  # fmt: skip
-    assert f"thread:{p['post'].id}" not in _cursors(engine)
+    assert f"thread:{p['post'].id}" not in stored_cursors(engine)
 
 
 def test_without_a_token_public_reads_only_and_cut_contexts_mark_nothing(
@@ -249,14 +233,16 @@ def test_without_a_token_public_reads_only_and_cut_contexts_mark_nothing(
     routes = calls_by_route(server)
     assert "mentions" not in routes and "favourites" not in routes
     assert all(not call.query for call in server.calls_to(ROUTES["context"]))
-    items = _items(engine)
+    items = stored_items(engine)
     thread = [i for i in items.values() if i.root_id == p["post"].id and i.kind == "reply"]
     assert len(thread) == 60  # what Mastodon shows anonymously
     assert p["mention"].id not in items  # mentions need a token
     (p["question"]).deleted_at = world.now
     world.advance(timedelta(hours=7))
     collect(engine, settings, account_id, world.now, env={})
-    assert all(i.removed_at is None for i in _items(engine).values())  # a cut view marks nothing
+    assert all(
+        i.removed_at is None for i in stored_items(engine).values()
+    )  # a cut view marks nothing
     server.reset_calls()
     world.advance(timedelta(minutes=5))
     quiet = collect(engine, settings, account_id, world.now, env={})
@@ -282,8 +268,8 @@ def test_a_429_keeps_what_it_has_records_where_it_stopped_and_resumes_there(
         assert limited.outcome == "rate_limited", limited.error
         assert "GET /api/v1/accounts/:id/statuses" in limited.error
         assert "resumes after" in limited.error
-        assert len(_items(engine)) == 40  # the first page is kept
-        stopped = json.loads(_cursors(engine)["statuses"])
+        assert len(stored_items(engine)) == 40  # the first page is kept
+        stopped = json.loads(stored_cursors(engine)["statuses"])
         assert "since_id" not in stopped and stopped["next_token"]
         reset = limited.resume_after
         assert reset is not None
@@ -296,10 +282,10 @@ def test_a_429_keeps_what_it_has_records_where_it_stopped_and_resumes_there(
     assert resumed.outcome == "ok", resumed.error
     first = server.calls_to(ROUTES["statuses"])[0]
     assert first.query["max_id"] == [stopped["next_token"]]
-    own = [i for i in _items(engine).values() if i.author_id == M_SHOP]
+    own = [i for i in stored_items(engine).values() if i.author_id == M_SHOP]
     assert len(own) == 100 + 4  # the busy statuses and the shop's own four
     newest = max(int(p.id) for p in world.by_author(M_SHOP))
-    assert json.loads(_cursors(engine)["statuses"]) == {"since_id": str(newest)}
+    assert json.loads(stored_cursors(engine)["statuses"]) == {"since_id": str(newest)}
 
 
 def test_transient_faults_are_retried_and_the_spent_budget_is_not_called(
@@ -310,7 +296,7 @@ def test_transient_faults_are_retried_and_the_spent_budget_is_not_called(
     survived = collect(engine, settings, account_id, scripted.world.now)
     assert survived.outcome == "ok", survived.error
     assert [c.status for c in server.calls_to(ROUTES["mentions"])] == [503, 503, 200]
-    assert survived.api_calls == 7 + 2 + 1 and len(_items(engine)) == 9
+    assert survived.api_calls == 7 + 2 + 1 and len(stored_items(engine)) == 9
 
 
 def test_malformed_answers_and_statuses_are_recorded_and_the_rest_goes_on(
@@ -330,14 +316,14 @@ def test_malformed_answers_and_statuses_are_recorded_and_the_rest_goes_on(
         (None, "GET /api/v1/notifications",
          "the response is not valid JSON; skipped mastodon > mentions"),
     }  # fmt: skip
-    assert "mentions" not in _cursors(engine)
-    items = _items(engine)
+    assert "mentions" not in stored_cursors(engine)
+    items = stored_items(engine)
     assert p["mention"].id not in items and "113500000000000001" not in items
     assert p["question"].id in items  # the thread read found it regardless
     with session_factory(engine)() as session:
         assert session.scalars(select(CollectionRun)).one().problems == list(partial.problems)
     again = collect(engine, settings, account_id, scripted.world.now + timedelta(minutes=5))
-    assert again.outcome == "ok" and p["mention"].id in _items(engine)
+    assert again.outcome == "ok" and p["mention"].id in stored_items(engine)
 
 
 def _real_page(server: MastodonServer, path: str) -> list:
@@ -439,13 +425,13 @@ def test_new_favourites_both_ways(engine, server, scripted, settings, account_id
     assert calls_by_route(server) == {
         "statuses": 1, "mentions": 1, "favourites": 1, "likers": 1,
     }  # fmt: skip
-    likes = _likes(engine)
+    likes = stored_likes(engine)
     assert (p["deeper"].id, M_SHOP, True) in likes
     assert (unstored.id, M_SHOP, True) in likes
     assert (p["post"].id, "109000000000000009", False) in likes
     assert len(likes) == 6
-    assert _cursors(engine)[f"likers:{p['post'].id}"] == "3"
-    mention = _items(engine)[unstored.id]
+    assert stored_cursors(engine)[f"likers:{p['post'].id}"] == "3"
+    mention = stored_items(engine)[unstored.id]
     assert (mention.kind, mention.mentions_account, mention.is_own) == ("mention", True, False)
 
 
@@ -466,7 +452,7 @@ def test_the_rate_limit_headers_are_honoured_before_a_429(engine, scripted, tmp_
         settings = settings_for(tmp_path, REPLYWATCH_MASTODON_API_URL=server.url)
         resumed = collect(engine, settings, account_id, reset + timedelta(seconds=1))
     assert resumed.outcome == "ok", resumed.error
-    assert len(_items(engine)) == 9
+    assert len(stored_items(engine)) == 9
 
 
 def test_a_changed_reply_count_makes_a_thread_due_without_notifications(
@@ -484,5 +470,5 @@ def test_a_changed_reply_count_makes_a_thread_due_without_notifications(
     summary = collect(engine, settings, account_id, world.now, env={})
     # The newest statuses page shows the post with one reply more: its thread is read.
     assert calls_by_route(server) == {"statuses": 1, "context": 1}
-    assert summary.items_new == 1 and _items(engine)[direct.id].root_id == p["post"].id
-    assert json.loads(_cursors(engine)[f"thread:{p['post'].id}"])["replies"] == 2
+    assert summary.items_new == 1 and stored_items(engine)[direct.id].root_id == p["post"].id
+    assert json.loads(stored_cursors(engine)[f"thread:{p['post'].id}"])["replies"] == 2

@@ -15,8 +15,9 @@ from replywatch.collecting import collect_account
 from sandbox.world import Actor, World
 from sandbox.x_api import XApiServer
 from storage.engine import session_factory
-from storage.models import Account, CollectionCursor, CollectionRun, FollowerSnapshot, Item, Like
+from storage.models import Account, CollectionRun, FollowerSnapshot, Item, Like
 from tests.support.platforms import T0, X_TOKEN, add_x_account, fast_retry, settings_for, x_world
+from tests.support.stored import stored_cursors, stored_items
 
 ENV = {"HUBER_X_TOKEN": X_TOKEN}
 ROUTES = {
@@ -63,16 +64,6 @@ def collect(engine, settings, account_id, now, env=ENV, retry=None):
                            retry=retry or fast_retry())  # fmt: skip
 
 
-def _items(engine) -> dict[str, Item]:
-    with session_factory(engine)() as session:
-        return {item.platform_item_id: item for item in session.scalars(select(Item))}
-
-
-def _cursors(engine) -> dict[str, str]:
-    with session_factory(engine)() as session:
-        return {c.endpoint: c.value for c in session.scalars(select(CollectionCursor))}
-
-
 def test_first_run_stores_posts_replies_mentions_reposts_likes_and_followers(
     engine, server, scripted, settings, account_id
 ):
@@ -85,7 +76,7 @@ def test_first_run_stores_posts_replies_mentions_reposts_likes_and_followers(
     }  # fmt: skip
     assert summary.api_calls == 7 and summary.items_new == 8
     p = {name: post.id for name, post in scripted.posts.items()}
-    items = _items(engine)
+    items = stored_items(engine)
     shape = {
         item_id: (i.kind, i.is_own, i.parent_id, i.root_id, i.mentions_account)
         for item_id, i in items.items()
@@ -118,7 +109,7 @@ def test_first_run_stores_posts_replies_mentions_reposts_likes_and_followers(
     assert followers == [420]
     assert (run.outcome, run.api_calls, run.items_new, run.problems) == ("ok", 7, 8, [])
     assert run.started_at == now and run.finished_at >= now
-    cursors = _cursors(engine)
+    cursors = stored_cursors(engine)
     assert json.loads(cursors["posts"]) == {"since_id": p["retweet"]}
     assert json.loads(cursors["mentions"]) == {"since_id": p["mention"]}
     assert json.loads(cursors["conversations"])["since_id"] == p["deeper"]
@@ -150,7 +141,7 @@ def test_an_incremental_run_without_new_data_makes_the_minimum_number_of_calls(
     world.advance(timedelta(minutes=10))
     fresh = collect(engine, settings, account_id, world.now)
     assert calls_by_route(server) == {"posts": 1, "mentions": 1, "search": 1}
-    assert fresh.items_new == 1 and _items(engine)[reply.id].root_id == p["post"]
+    assert fresh.items_new == 1 and stored_items(engine)[reply.id].root_id == p["post"]
 
     # Eight days on, no conversation is young enough for search/recent: none is searched.
     server.reset_calls()
@@ -173,7 +164,7 @@ def test_refresh_updates_counts_fetches_new_likers_and_marks_deleted_items_remov
     assert calls_by_route(server) == {
         "posts": 1, "mentions": 1, "search": 1, "refresh": 1, "likers": 1, "liked": 1,
     }  # fmt: skip
-    items = _items(engine)
+    items = stored_items(engine)
     question = items[scripted.posts["question"].id]
     assert (question.removed_reason, question.removed_at) == ("deleted", world.now)
     assert items[scripted.posts["post"].id].like_count == 6
@@ -206,8 +197,8 @@ def test_a_429_keeps_what_it_has_records_where_it_stopped_and_resumes_there(
             abs((limited.resume_after - (world.now + timedelta(seconds=900))).total_seconds()) < 2
         )
         assert "GET /2/users/:id/tweets" in limited.error and "resumes after" in limited.error
-        assert len(_items(engine)) == 100  # the first page is kept
-        stopped = json.loads(_cursors(engine)["posts"])
+        assert len(stored_items(engine)) == 100  # the first page is kept
+        stopped = json.loads(stored_cursors(engine)["posts"])
         assert "since_id" not in stopped and stopped["next_token"]
 
         # Before the reset: no call at all, the summary says until when.
@@ -221,10 +212,10 @@ def test_a_429_keeps_what_it_has_records_where_it_stopped_and_resumes_there(
     assert resumed.outcome == "ok", resumed.error
     first = server.calls_to(ROUTES["posts"])[0]
     assert first.query["pagination_token"] == [stopped["next_token"]]
-    items = _items(engine)
+    items = stored_items(engine)
     assert len(items) == 250 and resumed.items_new == 150
     newest = max(items, key=int)
-    assert json.loads(_cursors(engine)["posts"]) == {"since_id": newest}
+    assert json.loads(stored_cursors(engine)["posts"]) == {"since_id": newest}
     with session_factory(engine)() as session:
         outcomes = [r.outcome for r in session.scalars(select(CollectionRun).order_by(
             CollectionRun.id))]  # fmt: skip
@@ -243,7 +234,7 @@ def test_transient_faults_are_retried_and_exhausted_retries_fail_the_run(
     assert [c.status for c in server.calls_to(ROUTES["mentions"])] == [503, 503, 200]
     assert len(server.calls_to(ROUTES["search"])) == 2
     assert survived.api_calls == 7 + 2 + 1 + 1
-    assert len(_items(engine)) == 8
+    assert len(stored_items(engine)) == 8
 
     server.reset_calls()
     server.inject(ROUTES["posts"], status=502, times=-1)
@@ -252,7 +243,7 @@ def test_transient_faults_are_retried_and_exhausted_retries_fail_the_run(
     assert failed.outcome == "failed" and failed.failed
     assert "gave up after 3 attempts" in failed.error and "GET /2/users/:id/tweets" in failed.error
     assert len(server.calls_to(ROUTES["posts"])) == 3
-    assert len(_items(engine)) == 8  # nothing lost
+    assert len(stored_items(engine)) == 8  # nothing lost
 
 
 def test_a_malformed_page_is_recorded_and_the_rest_goes_on(
@@ -265,14 +256,14 @@ def test_a_malformed_page_is_recorded_and_the_rest_goes_on(
         {"id": None, "endpoint": "GET /2/users/:id/mentions",
          "problem": "the response is not valid JSON; skipped x > mentions"},
     )  # fmt: skip
-    assert "mentions" not in _cursors(engine)
-    items = _items(engine)
+    assert "mentions" not in stored_cursors(engine)
+    items = stored_items(engine)
     assert scripted.posts["mention"].id not in items  # only the mentions endpoint has it
     assert scripted.posts["question"].id in items  # search found it regardless
     with session_factory(engine)() as session:
         assert session.scalars(select(CollectionRun)).one().problems == list(partial.problems)
     again = collect(engine, settings, account_id, scripted.world.now + timedelta(minutes=5))
-    assert again.outcome == "ok" and scripted.posts["mention"].id in _items(engine)
+    assert again.outcome == "ok" and scripted.posts["mention"].id in stored_items(engine)
 
 
 def test_damaged_objects_are_recorded_with_their_ids_and_the_rest_is_kept(
@@ -288,7 +279,7 @@ def test_damaged_objects_are_recorded_with_their_ids_and_the_rest_is_kept(
     suspended = "author unavailable: User has been suspended: [901]."
     assert (p["mention"], "GET /2/users/:id/mentions", suspended) in problems
     assert (p["deeper"], "GET /2/tweets/search/recent", suspended) in problems
-    items = _items(engine)
+    items = stored_items(engine)
     assert p["old_reply"] not in items
     assert items[p["deeper"]].author_id == "901" and items[p["deeper"]].author_handle is None
     assert len(items) == 7
@@ -376,7 +367,7 @@ def test_the_accounts_likes_are_read_every_six_hours_down_to_the_last_one_seen(
     world, p = scripted.world, scripted.posts
     collect(engine, settings, account_id, world.now)
     assert _own_likes(engine) == {p["question"].id}
-    assert json.loads(_cursors(engine)["liked"]) == {
+    assert json.loads(stored_cursors(engine)["liked"]) == {
         "read_at": world.now.isoformat(), "newest": p["question"].id}  # fmt: skip
     world.like(p["deeper"].id, "100", world.now + timedelta(minutes=1))
     unstored = world.post("901", world.now + timedelta(minutes=2), "@huber_shop Brezen?",
@@ -396,8 +387,8 @@ def test_the_accounts_likes_are_read_every_six_hours_down_to_the_last_one_seen(
     # The mention was stored from the mentions timeline before; the stranger's post is
     # not addressed to the account and stays out.
     assert _own_likes(engine) == {p["question"].id, p["deeper"].id, unstored.id}
-    assert stranger.id not in _items(engine)
-    assert json.loads(_cursors(engine)["liked"])["newest"] == stranger.id
+    assert stranger.id not in stored_items(engine)
+    assert json.loads(stored_cursors(engine)["liked"])["newest"] == stranger.id
 
 
 def test_likes_of_an_addressed_tweet_not_stored_yet_store_it(engine, tmp_path, account_id):
@@ -412,7 +403,7 @@ def test_likes_of_an_addressed_tweet_not_stored_yet_store_it(engine, tmp_path, a
         server.inject(ROUTES["mentions"], kind="malformed")
         summary = collect(engine, settings, account_id, world.now)
     assert summary.outcome == "partial"
-    item = _items(engine)[old.id]
+    item = stored_items(engine)[old.id]
     assert (item.kind, item.mentions_account, item.is_own) == ("mention", True, False)
     assert old.id in _own_likes(engine)
 
@@ -433,7 +424,7 @@ def test_an_app_only_token_cannot_read_the_accounts_likes(engine, tmp_path, acco
                        "Supported authentication types are [OAuth 1.0a User Context, OAuth "
                        "2.0 User Context].",
         },)  # fmt: skip
-        assert len(_items(engine)) == 8  # everything else was read
+        assert len(stored_items(engine)) == 8  # everything else was read
         scripted.world.advance(timedelta(days=1))
         server.reset_calls()
         again = collect(engine, settings, account_id, scripted.world.now, env=env)
