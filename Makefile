@@ -30,9 +30,12 @@ lint: $(STAMP)
 # Two test processes (pytest-xdist): the suite takes about half as long on two cores.
 # make test TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
+# Run the suite as if the clock said another time (tests/support/test_clock.py), e.g.
+# make test TEST_CLOCK=+400d   or   make test TEST_CLOCK=2027-03-01T06:00:00+01:00
+TEST_CLOCK ?= $(REPLYWATCH_TEST_CLOCK)
 
 test: $(STAMP) prerequisites lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	REPLYWATCH_TEST_CLOCK=$(TEST_CLOCK) $(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

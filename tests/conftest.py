@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -15,9 +17,26 @@ from sqlalchemy.orm import Session
 
 from storage.engine import make_engine, session_factory
 from storage.migrate import upgrade
+from tests.support import test_clock
 from tests.support.postgres import throwaway_cluster
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any test module is imported: module-level "now"s must see the moved clock.
+    try:
+        test_clock.switch_on_for_the_run()
+    except test_clock.BadClockSetting as exc:
+        raise pytest.UsageError(str(exc)) from None
+    test_clock.shift_this_process()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    setting = os.environ.get(test_clock.SETTING)
+    if not setting:
+        return None
+    return f"clock moved: {test_clock.SETTING}={setting}, the tests see {datetime.now(UTC):%Y-%m-%d %H:%M %Z}"
 
 
 @pytest.fixture(scope="session")
