@@ -123,3 +123,28 @@ def engine(database_url: str) -> Iterator[Engine]:
 def session(engine: Engine) -> Iterator[Session]:
     with session_factory(engine)() as session:
         yield session
+
+
+# --- the quick subset stays quick ----------------------------------------------------------
+
+SLOW_SECONDS = 10.0
+_setup_seconds: dict[str, float] = {}
+_unmarked_slow: list[tuple[float, str]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # Called in the controlling process for every worker's reports too.
+    if report.when == "setup":
+        _setup_seconds[report.nodeid] = report.duration
+    elif report.when == "call" and "slow" not in report.keywords:
+        spent = _setup_seconds.pop(report.nodeid, 0.0) + report.duration
+        if spent > SLOW_SECONDS:
+            _unmarked_slow.append((spent, report.nodeid))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # Only a report, never a failure: wall-clock times depend on the machine's load.
+    if _unmarked_slow:
+        terminalreporter.section(f"tests over {SLOW_SECONDS:g} s without the slow mark")
+        for spent, nodeid in sorted(_unmarked_slow, reverse=True):
+            terminalreporter.write_line(f"{spent:6.1f} s  {nodeid}")

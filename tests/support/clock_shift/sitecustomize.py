@@ -22,6 +22,9 @@ def shift() -> bool:
         import time_machine
 
         time_machine.travel(time.time() + float(offset), tick=True).start()
+        # A ticking time-machine clock starts ticking at its first reading, not at start():
+        # read it now, or a process that reads the time only after slow imports lags.
+        time.time()
         _applied = True
     return True
 
