@@ -51,7 +51,10 @@ from tests.support.dashboard_server import (
     try_login,
 )
 
-NOW = datetime.now(UTC)
+# The app runs in this process on a clock the tests hold (dashboard_server.Clock): "now" is
+# pinned, a Wednesday afternoon, so that ages and "last full week" never depend on the day
+# the suite runs (a Monday morning once made a five-day-old message four days old).
+NOW = datetime(2026, 11, 25, 14, 30, tzinfo=UTC)
 # HTTP behaviour that does not depend on the database runs on SQLite only; what stores and
 # reads rows (attempts, sessions, grants, access) runs on both engines.
 SQLITE_ONLY = pytest.mark.parametrize("world_url", ["sqlite"], indirect=True)
