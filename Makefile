@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint prerequisites clean
+.PHONY: install demo test lint docs translations prerequisites clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The manual on http://127.0.0.1:8000/, rebuilt on every save (make test builds it strictly,
+# in tests/test_docs.py).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+# After changing a text: extract the message ids, merge them into the German catalogue,
+# translate the new entries in the .po file, then compile (docs/maintainers/translations.md).
+translations: $(STAMP)
+	$(BIN)/python -m metrics.texts_tool extract
+	$(BIN)/python -m metrics.texts_tool compile
+
 # Two test processes (pytest-xdist): the suite takes about half as long on two cores.
 # make test TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
@@ -35,4 +46,4 @@ test: $(STAMP) prerequisites lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build/site
