@@ -7,6 +7,8 @@ a plain file copy of a database in WAL mode does not.
 import sqlite3
 import sys
 
+if len(sys.argv) != 3:
+    sys.exit("usage: python sqlite_backup.py SOURCE.db TARGET.db")
 source, target = sys.argv[1], sys.argv[2]
 with sqlite3.connect(source) as live, sqlite3.connect(target) as copy:
     live.backup(copy)
