@@ -32,11 +32,12 @@ lint: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
-# After changing a text: extract the message ids, merge them into the German catalogue,
-# translate the new entries in the .po file, then compile (docs/maintainers/translations.md).
+# After changing a text: extract the message ids and merge them into the German catalogue
+# (metrics/locales/de/LC_MESSAGES/replywatch.po), translate what it lists, run it again to
+# compile the .mo (committed; docs/maintainers/translations.md).
 translations: $(STAMP)
-	$(BIN)/python -m metrics.texts_tool extract
-	$(BIN)/python -m metrics.texts_tool compile
+	$(BIN)/python scripts/translations.py extract
+	$(BIN)/python scripts/translations.py compile
 
 # Two test processes (pytest-xdist): the suite takes about half as long on two cores.
 # make test TEST_WORKERS=0 runs it in one process.

@@ -49,7 +49,10 @@ def test_the_units_start_real_commands(name):
     assert argv[0] == "/opt/replywatch/bin/replywatch"
     group, command = _parse(argv[1:])
     assert group.params["config_file"] == "/etc/replywatch/config.toml"
-    assert command.info_name == {"replywatch-run.service": "run", "replywatch-serve.service": "serve"}[name]
+    assert (
+        command.info_name
+        == {"replywatch-run.service": "run", "replywatch-serve.service": "serve"}[name]
+    )
     if command.info_name == "serve":
         assert command.params["host"] == "127.0.0.1" and command.params["port"] == 8050
     # Status 2 (bad input, outdated schema) is not restarted; the service gets the minute
