@@ -14,13 +14,13 @@ from metrics.texts import LANGUAGES, N_, best_language, texts
 __all__ = ["LANGUAGES", "N_", "best_language", "translate", "translate_plural"]
 
 
-def translate(message: str, language: str, **values: object) -> str:
+def translate(message: str, language: str, /, **values: object) -> str:
     """``message`` in ``language`` with ``values`` filled in (English when unknown)."""
     return texts(language).gettext(message, **values)
 
 
 def translate_plural(
-    singular: str, plural: str, count: int, language: str, **values: object
+    singular: str, plural: str, count: int, language: str, /, **values: object
 ) -> str:
     """The form of ``language`` for ``count``; ``{count}`` is ``count`` unless given."""
     return texts(language).ngettext(singular, plural, count, **values)
