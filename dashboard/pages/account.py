@@ -116,10 +116,8 @@ def render(scope: Scope) -> list[Any]:
         parts.append(
             notice(
                 translate(
-                    (
-                        "Collection of this account has a problem (see the collection "
-                        "status below): the numbers may be missing the latest messages."
-                    ),
+                    "Collection of this account has a problem (see the collection "
+                    "status below): the numbers may be missing the latest messages.",
                     language,
                 ),
                 "warn",

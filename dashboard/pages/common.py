@@ -69,7 +69,7 @@ def heading(scope: Scope, title: str) -> list[Any]:
         parts.append(
             notice(
                 translate(
-                    ("The period in the address could not be read ({problem}); showing {shown}."),
+                    "The period in the address could not be read ({problem}); showing {shown}.",
                     language,
                     problem=scope.period_problem,
                     shown=span,

@@ -146,7 +146,7 @@ def waiting_section(
     parts = [
         html.P(
             translate(
-                ("Not answered yet but still inside the answer window of {window}, oldest first."),
+                "Not answered yet but still inside the answer window of {window}, oldest first.",
                 language,
                 window=window,
             ),
@@ -187,7 +187,7 @@ def removed_section(
     parts = [
         html.P(
             translate(
-                ("Customer messages of this period deleted or hidden after they were collected."),
+                "Customer messages of this period deleted or hidden after they were collected.",
                 language,
             ),
             className="muted",
@@ -222,7 +222,7 @@ def self_likes_section(
     parts = [
         html.P(
             translate(
-                ("Likes by the account itself or its staff on its own items of this period."),
+                "Likes by the account itself or its staff on its own items of this period.",
                 language,
             ),
             className="muted",

@@ -96,10 +96,8 @@ def league_section(scope: Scope, page: LeaguePage) -> html.Section:
     parts: list[Any] = [
         html.P(
             translate(
-                (
-                    "Each client with its accounts, every client in its own time zone; "
-                    "the change is against the period before. Click a column to sort."
-                ),
+                "Each client with its accounts, every client in its own time zone; "
+                "the change is against the period before. Click a column to sort.",
                 language,
             ),
             className="muted",
@@ -197,10 +195,8 @@ def render(scope: Scope) -> list[Any]:
             translate("Clients compared", language),
             html.P(
                 translate(
-                    (
-                        "Response ratio of the clients on this page of the table, with its "
-                        "95% interval; the colour shows the verdict."
-                    ),
+                    "Response ratio of the clients on this page of the table, with its "
+                    "95% interval; the colour shows the verdict.",
                     language,
                 ),
                 className="muted",
@@ -232,7 +228,7 @@ def collection_section(scope: Scope, clients: list[Client]) -> html.Section:
         content = [
             html.P(
                 translate(
-                    ("Clients whose credentials need renewal or whose last collection failed."),
+                    "Clients whose credentials need renewal or whose last collection failed.",
                     language,
                 ),
                 className="muted",

@@ -35,7 +35,7 @@ def trends_section(
     """Response ratio (with its band), response time, dialogue share, posts and replies:
     one point per week up to ``last``."""
     intro = translate(
-        ("{weeks} weeks up to {week}, each week on its own; weeks without data are gaps."),
+        "{weeks} weeks up to {week}, each week on its own; weeks without data are gaps.",
         language,
         weeks=_n(len(points), language),
         week=formats.week_label(last.label, language),
@@ -68,11 +68,9 @@ def hours_section(
     parts: list[Any] = [
         html.P(
             translate(
-                (
-                    "Customer messages and own replies of the period by local hour "
-                    "({zone}). A cross marks an hour in which the own side never "
-                    "replied over {reference}; a dot, an hour outside business hours."
-                ),
+                "Customer messages and own replies of the period by local hour "
+                "({zone}). A cross marks an hour in which the own side never "
+                "replied over {reference}; a dot, an hour outside business hours.",
                 language,
                 zone=zone,
                 reference=translate("{span}", language, span=span),
@@ -85,10 +83,8 @@ def hours_section(
         parts.append(
             html.P(
                 translate(
-                    (
-                        "{share} of the customer messages arrived in hours in which nobody "
-                        "ever answers."
-                    ),
+                    "{share} of the customer messages arrived in hours in which nobody "
+                    "ever answers.",
                     language,
                     share=formats.percent(share, language),
                 ),

@@ -25,11 +25,9 @@ def evidence_text(view: VerdictView, language: str) -> str:
     match view.verdict:
         case Verdict.NO_CONVERSATION:
             return translate(
-                (
-                    "{posts} posts and not a single customer message. Interactions per "
-                    "post: {interactions}; likes by the own side on its own posts: "
-                    "{self_likes}."
-                ),
+                "{posts} posts and not a single customer message. Interactions per "
+                "post: {interactions}; likes by the own side on its own posts: "
+                "{self_likes}.",
                 language,
                 posts=_n(view.posts, language),
                 interactions=formats.number(view.interactions_per_post, language, decimals=1),
@@ -50,20 +48,16 @@ def evidence_text(view: VerdictView, language: str) -> str:
             )
         case Verdict.BROADCAST_ONLY:
             return translate(
-                (
-                    "{posts} posts and not one reply, while {missed} customer messages "
-                    "went unanswered."
-                ),
+                "{posts} posts and not one reply, while {missed} customer messages "
+                "went unanswered.",
                 language,
                 posts=_n(view.posts, language),
                 missed=_n(view.missed, language),
             )
     return translate(
-        (
-            "{answered} of {settled} customer messages answered ({ratio}); "
-            "median response time in business hours {median} (target: "
-            "{target})."
-        ),
+        "{answered} of {settled} customer messages answered ({ratio}); "
+        "median response time in business hours {median} (target: "
+        "{target}).",
         language,
         answered=_n(view.answered, language),
         settled=_n(view.settled, language),
@@ -96,7 +90,7 @@ def verdict_section(
         parts.append(
             html.P(
                 translate(
-                    ("Judged {window} ({span}): the period alone had too few customer messages."),
+                    "Judged {window} ({span}): the period alone had too few customer messages.",
                     language,
                     window=view.window_text,
                     span=span,
