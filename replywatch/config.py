@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from storage.engine import DatabaseURLError, normalise_url, sqlite_url
+from storage.platforms import api_settings
 
 
 class ConfigError(ValueError):
@@ -127,6 +128,21 @@ class Setting:
     help: str
 
 
+# How each form of platform setting in the registry is read.
+_PLATFORM_FORMS: dict[str, Callable[[Any], Any]] = {
+    "url": _http_url,
+    "graph_version": _graph_version,
+}
+
+
+def _platform_settings() -> tuple[Setting, ...]:
+    """The API settings the platform registry declares (base URLs, the Graph version)."""
+    return tuple(
+        Setting(api.key, api.env, _PLATFORM_FORMS[api.form], api.default, api.help)
+        for api in api_settings()
+    )
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("database.url", "REPLYWATCH_DATABASE_URL", _database_url, None,
             "Database URL; default: SQLite file in the per-user data folder."),
@@ -134,18 +150,7 @@ SETTINGS: tuple[Setting, ...] = (
             "TOML file of secrets (KEY = \"value\"); default ~/.config/replywatch/secrets.toml."),
     Setting("log_level", "REPLYWATCH_LOG_LEVEL", _choice("debug", "info", "warning", "error"),
             "info", "Logging level."),
-    Setting("platforms.x.api_url", "REPLYWATCH_X_API_URL", _http_url,
-            "https://api.twitter.com", "Base URL of the X API v2 (e.g. https://api.x.com)."),
-    Setting("platforms.graph.api_url", "REPLYWATCH_GRAPH_API_URL", _http_url,
-            "https://graph.facebook.com", "Base URL of the Facebook / Instagram Graph API."),
-    Setting("platforms.graph.version", "REPLYWATCH_GRAPH_API_VERSION", _graph_version,
-            "v24.0", "Graph API version used for every Facebook and Instagram call."),
-    Setting("platforms.mastodon.api_url", "REPLYWATCH_MASTODON_API_URL", _http_url, None,
-            "Force one Mastodon API base URL; default: the instance in each account's handle."),
-    Setting("platforms.bluesky.appview_url", "REPLYWATCH_BLUESKY_APPVIEW_URL", _http_url,
-            "https://public.api.bsky.app", "Bluesky AppView for public reads."),
-    Setting("platforms.bluesky.pds_url", "REPLYWATCH_BLUESKY_PDS_URL", _http_url,
-            "https://bsky.social", "Bluesky PDS for logins with an app password."),
+    *_platform_settings(),
     Setting("collect.request_timeout", "REPLYWATCH_REQUEST_TIMEOUT", _integer(1, 600), 30,
             "Seconds before an API request counts as timed out."),
     Setting("collect.max_retries", "REPLYWATCH_MAX_RETRIES", _integer(0, 10), 3,

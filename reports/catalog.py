@@ -15,14 +15,7 @@ from babel.numbers import format_decimal, format_percent
 
 from metrics.labels import metric_name, verdict_explanation, verdict_name
 from reports.snapshot import AccountVerdict, IsoWeek, Summary, VerdictChange
-
-PLATFORM_NAMES = {
-    "x": "X",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-}
+from storage.platforms import display_name
 
 # One entry per phrase; a dict entry has plural forms (CLDR categories via Babel).
 MESSAGES: dict[str, dict[str, str | dict[str, str]]] = {
@@ -203,7 +196,7 @@ class Wording:
         return sentence + "."
 
     def platform(self, platform: str) -> str:
-        return PLATFORM_NAMES.get(platform, platform)
+        return display_name(platform)
 
     def verdict(self, account: AccountVerdict) -> str:
         return verdict_name(account.verdict, self.language)

@@ -14,8 +14,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:
+    from sandbox.generator.demo import DemoActivity
 
 
 @dataclass
@@ -89,6 +92,14 @@ class SandboxServer:
     """A threaded local HTTP server speaking one platform's wire format."""
 
     platform = "generic"
+
+    @classmethod
+    def for_activity(cls, activity: DemoActivity, host: str = "127.0.0.1") -> SandboxServer:
+        """A server rendering the generated worlds of ``activity`` that it speaks for, with
+        rate budgets generous enough to collect months of history in one go (the demo).
+        The platform registry names each platform's server class; the demo starts them
+        through here."""
+        raise NotImplementedError(f"{cls.__name__} cannot serve a generated activity")
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host

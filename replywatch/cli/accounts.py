@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 from sqlalchemy import delete, func, select
 
-from collectors.handles import PLATFORMS
 from replywatch import validation
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, find_account, find_client, pass_app
@@ -13,6 +12,8 @@ from replywatch.cli.formatting import minutes_text, table
 from replywatch.secrets import check_reference
 from replywatch.validation import InputError
 from storage.models import Account, Client, CredentialStatus, Item
+from storage.platforms import NAMES, PLATFORMS, REGISTRY
+from storage.platforms import platform as platform_spec
 
 # Shorter intervals would spend API quotas for little: replies rarely come faster.
 MIN_INTERVAL_MINUTES = 5
@@ -43,11 +44,13 @@ def account() -> None:
 
 @account.command("add")
 @click.option("--client", "client_name", required=True, help="The client the account belongs to.")
-@click.option("--platform", required=True, type=click.Choice(PLATFORMS, case_sensitive=False))
+@click.option("--platform", required=True, type=click.Choice(NAMES, case_sensitive=False))
 @click.option(
     "--handle",
     required=True,
-    help="@name on X/Instagram, @name@instance, name.bsky.social, Page id.",
+    help="The account's handle, e.g. "
+    + ", ".join(f"{spec.display_name} {spec.handle.example}" for spec in REGISTRY)
+    + ".",
 )
 @click.option("--account-id", help="Platform id, if known; otherwise resolved on first collection.")
 @click.option(
@@ -112,12 +115,14 @@ def account_add(
     app.console.print(
         f"Added {platform} account {canonical} to {client_shown!r} as account {number}."
     )
-    if credentials_ref is None and platform in ("x", "facebook", "instagram"):
+    credentials = platform_spec(platform).credentials
+    if credentials_ref is None and credentials.required:
         app.console.print(
-            f"Note: {platform} needs a token; set one with --credentials NAME when adding it."
+            f"Note: {platform} needs {credentials.secret}; set one with --credentials NAME "
+            "when adding it."
         )
     elif credentials_ref is None:
-        secret = "an access token" if platform == "mastodon" else "an app password"
+        secret = credentials.secret
         app.console.print(
             f"Note: without credentials only public {platform} data is read; {secret} "
             "(--credentials NAME) adds notifications and the account's own likes."
@@ -167,7 +172,9 @@ def account_list(app: AppContext, client_name: str | None) -> None:
 @click.option(
     "--no-credentials",
     is_flag=True,
-    help="Forget the credentials reference (Mastodon and Bluesky then read public data).",
+    help="Forget the credentials reference ("
+    + " and ".join(spec.display_name for spec in REGISTRY if not spec.credentials.required)
+    + " then read public data).",
 )
 @click.option(
     "--active/--inactive",
@@ -244,8 +251,10 @@ def account_edit(
         app.console.print("Already so: " + "; ".join(kept) + ".")
     if minutes is not None and still_inactive:
         app.console.print("Note: the account is inactive; --active collects it again.")
-    if active and not has_credentials and platform in ("x", "facebook", "instagram"):
-        app.console.print(f"Note: {platform} needs a token; set one with --credentials NAME.")
+    spec = PLATFORMS.get(platform)
+    if active and not has_credentials and spec is not None and spec.credentials.required:
+        secret = spec.credentials.secret
+        app.console.print(f"Note: {platform} needs {secret}; set one with --credentials NAME.")
     if changes and (minutes is not None or active is not None):
         seconds = app.settings.get("service.reconcile_seconds")
         app.console.print(

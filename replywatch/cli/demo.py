@@ -22,14 +22,9 @@ from rich.markup import escape
 from replywatch import validation
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, BadInput, pass_app
-from replywatch.cli.demo_output import (
-    PLATFORM_NAMES,
-    reporter,
-    show_logins,
-    show_summary,
-    show_timing,
-)
+from replywatch.cli.demo_output import reporter, show_logins, show_summary, show_timing
 from replywatch.validation import InputError
+from storage.platforms import display_name
 
 if TYPE_CHECKING:
     from replywatch.demo.pipeline import DemoOptions, DemoResult
@@ -262,7 +257,7 @@ def _free_port(host: str) -> int:
 
 def _introduce(console: Console, options: DemoOptions) -> None:
     portfolio = options.portfolio
-    platforms = ", ".join(PLATFORM_NAMES[p] for p in sorted(portfolio.platforms))
+    platforms = ", ".join(display_name(p) for p in sorted(portfolio.platforms))
     moment = "now" if options.now is None else f"{options.now:%Y-%m-%d %H:%M} UTC"
     clients = len(portfolio.clients) * options.copies
     accounts = len(portfolio.accounts()) * options.copies

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from collectors.handles import PLATFORMS
 from replywatch import validation
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, find_client, pass_app
@@ -13,6 +12,7 @@ from replywatch.cli.formatting import table
 from replywatch.validation import InputError
 from storage.models import Client, Identity
 from storage.own_side import refresh_own_flags
+from storage.platforms import NAMES
 
 
 @cli.group()
@@ -22,7 +22,7 @@ def identity() -> None:
 
 @identity.command("add")
 @click.option("--client", "client_name", required=True)
-@click.option("--platform", required=True, type=click.Choice(PLATFORMS, case_sensitive=False))
+@click.option("--platform", required=True, type=click.Choice(NAMES, case_sensitive=False))
 @click.option("--handle", required=True)
 @click.option("--user-id", help="Platform user id, if known (matches even after a rename).")
 @click.option("--label", help='Who this is, e.g. "agency: Jana".')
