@@ -9,32 +9,16 @@ from replywatch import validation
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, find_account, find_client, pass_app
 from replywatch.cli.formatting import minutes_text, table
-from replywatch.secrets import check_reference
+from replywatch.portfolio import (
+    add_account,
+    check_account,
+    credentials_reference,
+    interval_minutes,
+)
 from replywatch.validation import InputError
 from storage.models import Account, Client, CredentialStatus, Item
 from storage.platforms import NAMES, PLATFORMS, REGISTRY
 from storage.platforms import platform as platform_spec
-
-# Shorter intervals would spend API quotas for little: replies rarely come faster.
-MIN_INTERVAL_MINUTES = 5
-
-
-def interval_minutes(text: str) -> int:
-    """The collection interval of ``--interval`` in whole minutes; InputError if unusable."""
-    minutes = validation.duration_minutes(text, "collection interval")
-    if minutes < MIN_INTERVAL_MINUTES:
-        raise InputError(
-            f"collection interval {text!r} is shorter than {MIN_INTERVAL_MINUTES} minutes"
-        )
-    return round(minutes)
-
-
-def credentials_reference(text: str) -> str:
-    """The *name* of a secret from ``--credentials``; InputError for anything else."""
-    try:
-        return check_reference(text)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
 
 
 @cli.group()
@@ -75,43 +59,21 @@ def account_add(
     interval: str,
 ) -> None:
     """Add an account to a client. The token itself is never stored, only its name."""
-    platform = platform.lower()
     try:
-        canonical = validation.handle(platform, handle)
-        if credentials_ref is not None:
-            credentials_ref = credentials_reference(credentials_ref)
-        minutes = interval_minutes(interval)
-        if display_name is not None:
-            display_name = validation.display_name(display_name)
-        if account_id is not None and not account_id.strip():
-            raise InputError("--account-id must not be empty")
+        new = check_account(
+            platform,
+            handle,
+            account_id=account_id,
+            credentials_ref=credentials_ref,
+            display_name=display_name,
+            interval=interval,
+        )
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
     with app.session() as session:
-        owner = find_client(session, client_name)
-        taken = session.scalar(
-            select(Account).where(Account.platform == platform, Account.handle == canonical)
-        )
-        if taken is not None and not taken.active:
-            # `account remove` only deactivates: the account and its history are still here.
-            raise InputError(
-                f"{platform} account {canonical} exists already, deactivated (account "
-                f"{taken.id}); to collect it again run: replywatch account edit {taken.id} --active"
-            )
-        if taken is not None:
-            raise InputError(f"{platform} account {canonical} exists already (account {taken.id})")
-        added = Account(
-            client_id=owner.id,
-            platform=platform,
-            handle=canonical,
-            platform_account_id=account_id.strip() if account_id else None,
-            credentials_ref=credentials_ref,
-            display_name=display_name,
-            collect_interval_minutes=minutes,
-        )
-        session.add(added)
-        session.flush()
-        number, client_shown = added.id, owner.name
+        added = add_account(session, client_name, new)
+        number, client_shown = added.id, added.client.name
+    platform, canonical, credentials_ref = new.platform, new.handle, new.credentials_ref
     app.console.print(
         f"Added {platform} account {canonical} to {client_shown!r} as account {number}."
     )
