@@ -23,9 +23,11 @@ demo: $(STAMP)
 prerequisites:
 	bash scripts/prerequisites.sh
 
+# ruff, then the layering of DESIGN.md (import-linter contracts in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 # Two test processes (pytest-xdist): the suite takes about half as long on two cores.
 # make test TEST_WORKERS=0 runs it in one process.
@@ -35,4 +37,4 @@ test: $(STAMP) prerequisites lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .import_linter_cache
