@@ -14,10 +14,12 @@ from metrics.texts import LANGUAGES, N_, texts
 __all__ = [
     "LANGUAGES",
     "METRIC_NAMES",
+    "QUALITY_QUALIFIER",
     "VERDICT_EXPLANATIONS",
     "VERDICT_NAMES",
     "Verdict",
     "metric_name",
+    "quality_qualifier",
     "verdict_explanation",
     "verdict_name",
     "weeks_judged",
@@ -79,6 +81,12 @@ METRIC_NAMES: dict[str, str] = {
     "self_likes": N_("self-likes"),
     "liked_not_answered": N_("liked but not answered"),
     "removed_inbound": N_("removed customer messages"),
+    "acknowledgments": N_("acknowledgments"),
+    "customer_conversation": N_("customers among themselves"),
+    "answering_replies": N_("answers"),
+    "redirect_share": N_("redirects"),
+    "template_share": N_("templates"),
+    "substantive_ratio": N_("substantively answered"),
     "uncovered_share": N_("messages arriving when nobody ever answers"),
     "verdict": N_("verdict"),
 }
@@ -94,6 +102,14 @@ def verdict_explanation(verdict: Verdict | str, language: str = "en") -> str:
 
 def metric_name(key: str, language: str = "en") -> str:
     return texts(language).gettext(METRIC_NAMES[key])
+
+
+# Beside the verdict when most answers send the customer elsewhere or repeat one text.
+QUALITY_QUALIFIER = N_("mostly redirects and templates")
+
+
+def quality_qualifier(language: str = "en") -> str:
+    return texts(language).gettext(QUALITY_QUALIFIER)
 
 
 def weeks_judged(weeks: int, language: str = "en") -> str:

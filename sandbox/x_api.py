@@ -63,6 +63,7 @@ TWEET_FIELDS = (
     "public_metrics",
     "entities",
     "lang",
+    "display_text_range",
 )
 USER_FIELDS = ("id", "name", "username", "created_at", "description", "public_metrics")
 DEFAULT_TWEET_FIELDS = ("id", "text", "edit_history_tweet_ids")
@@ -496,6 +497,8 @@ class XApiServer(SandboxServer):
             "author_id": post.author_id,
             "conversation_id": post.id if post.reposted_id else (post.root_id or post.id),
             "lang": "de" if any(c in text for c in "äöüß") else "en",
+            # the part the author wrote: after a reply's automatic @handles
+            "display_text_range": [0 if post.reposted_id else post.prefix, len(text)],
         }
         if post.parent_id:
             values["in_reply_to_user_id"] = world.posts[post.parent_id].author_id

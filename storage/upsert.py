@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -113,6 +113,7 @@ def item_row(record: ItemRecord, account_id: int, seen_at: datetime) -> dict[str
         "is_own": record.is_own,
         "kind": record.kind,
         "mentions_account": record.mentions_account,
+        "mention_place": record.mention_place,
         "parent_id": record.parent_id,
         "root_id": record.root_id,
         "created_at": record.created_at,
@@ -135,6 +136,8 @@ def _changed(existing: Any, row: dict[str, Any]) -> bool:
         if getattr(existing, name) != row[name]:
             return True
     if row["mentions_account"] and not existing.mentions_account:
+        return True
+    if row["mention_place"] is not None and row["mention_place"] != existing.mention_place:
         return True
     return (existing.removed_at is None) != (row["removed_at"] is None)
 
@@ -169,6 +172,7 @@ def _upsert_item_chunk(
                 Item.account_id,
                 Item.created_at,
                 Item.mentions_account,
+                Item.mention_place,
                 Item.removed_at,
                 *(getattr(Item, name) for name in _MUTABLE_ITEM_FIELDS),
             ).where(_keys_condition(keys))
@@ -200,6 +204,13 @@ def _upsert_item_chunk(
     set_["root_id"] = func.coalesce(excluded.root_id, Item.root_id)
     # Once seen as a mention, an item stays one even when later seen only in a thread.
     set_["mentions_account"] = or_(items.c.mentions_account, excluded.mentions_account)
+    # A sighting that cannot tell where the account is mentioned keeps what one that could
+    # found; one that can tell is the platform's current word (an edited text).
+    set_["mention_place"] = func.coalesce(excluded.mention_place, items.c.mention_place)
+    # Classifications of the text (metrics fill them in) are redone when the text changed.
+    same_text = items.c.text == excluded.text
+    for name in ("is_question", "is_ack_text", "is_redirect", "reply_key"):
+        set_[name] = case((same_text, items.c[name]), else_=None)
     # A hidden item keeps the time it was first seen hidden; an item seen again in the
     # open (unhidden, or a transient miss) is no longer removed.
     set_["removed_at"] = func.coalesce(items.c.removed_at, excluded.removed_at)
@@ -250,6 +261,33 @@ def mark_removed(
         mark_dirty(session, {(row.account_id, row.created_at.date()) for row in touched})
         marked += len(touched)
     return marked
+
+
+def forget_items(session: Session, platform: str, platform_item_ids: Iterable[str]) -> int:
+    """Delete stored items (with their likes and facts) that must not be kept at all.
+
+    For private messages found stored from before replywatch dropped them. The days of
+    every item in their threads are marked dirty, so that the refresh recomputes the
+    threads they were part of (an answer to a deleted message answers nothing now).
+    Returns how many were deleted.
+    """
+    deleted = 0
+    for chunk in _chunks(sorted(set(platform_item_ids))):
+        condition = and_(Item.platform == platform, Item.platform_item_id.in_(chunk))
+        found = session.execute(select(Item.platform_item_id, Item.root_id).where(condition)).all()
+        if not found:
+            continue
+        threads = sorted({row.root_id or row.platform_item_id for row in found})
+        touched = session.execute(
+            select(Item.account_id, Item.created_at).where(
+                Item.platform == platform,
+                or_(Item.root_id.in_(threads), Item.platform_item_id.in_(threads)),
+            )
+        ).all()
+        mark_dirty(session, {(row.account_id, row.created_at.date()) for row in touched})
+        session.execute(Item.__table__.delete().where(condition))
+        deleted += len(found)
+    return deleted
 
 
 def set_roots(session: Session, platform: str, roots: dict[str, str]) -> int:

@@ -60,7 +60,8 @@ def test_what_counts_as_post_reply_and_inbound(session):
         [
             own("1", kind="post"),
             item("2", parent="1", minutes=5),  # comment on an own post
-            item("3", author="901", parent="2", root="1", minutes=6),  # deep in an own thread
+            # a customer answering another in an own thread: customer conversation
+            item("3", author="901", parent="2", root="1", minutes=6),
             own("4", parent="3", root="1", minutes=7),  # own reply to a customer
             own("5", parent="4", root="1", minutes=8),  # own thread continuation "2/2"
             item("6", author="902", kind="post", minutes=9),  # a customer's own thread
@@ -75,11 +76,11 @@ def test_what_counts_as_post_reply_and_inbound(session):
     assert roles(session) == {
         "1": "post",
         "2": "inbound",
-        "3": "inbound",
+        "3": "conversation",
         "4": "own_reply",
         "5": "own_thread",
-        "6": "other",
-        "7": "other",
+        "6": "conversation",
+        "7": "conversation",
         "8": "inbound",
         "9": "inbound",
         "10": "own_repost",
@@ -88,7 +89,8 @@ def test_what_counts_as_post_reply_and_inbound(session):
     }
     metrics = api.account_metrics(session, account.id, W47, now=LATER)
     assert (metrics.posts, metrics.own_replies, metrics.own_thread, metrics.reposts) == (1, 2, 1, 1)
-    assert metrics.inbound == 4
+    assert metrics.inbound == 3
+    assert metrics.customer_conversation == 3
     assert metrics.dialogue_share == 2 / 3
 
 
@@ -170,16 +172,20 @@ def test_rule_3_flat_threads_answer_under_the_top_level_comment(session):
         [
             item("m", author="100", own=True, kind="post", platform="instagram"),
             comment("c1", "m", 1),  # top-level comment by a customer
-            comment("c2", "c1", 2, author="901"),  # another customer replies under it
+            comment("c2", "c1", 2),  # the same customer again under it (a follow-up)
             comment("c3", "c1", 3, author="100", own=True),  # the account answers under it
-            comment("c4", "c1", 4, author="902"),  # after the answer: not covered
+            # another customer asks the account under it, after the answer: not covered
+            comment("c4", "c1", 4, author="902", mentions_account=True),
             comment("c5", "m", 5, author="903"),  # a different top-level comment
+            comment("c6", "c1", 6, author="904"),  # a customer answering the first one
         ],
     )
     found = facts(session)
     assert (found["c1"].answer_rule, found["c2"].answer_rule) == (1, 3)
     assert found["c2"].response_us == 60 * 10**6
+    assert (found["c4"].role, found["c5"].role) == ("inbound", "inbound")
     assert not found["c4"].answered and not found["c5"].answered
+    assert found["c6"].role == "conversation"
 
 
 def test_likes_deletions_and_other_clients_are_not_answers(session):

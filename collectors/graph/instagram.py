@@ -75,8 +75,9 @@ class InstagramCollector(GraphThreadsCollector):
         into: list[ItemRecord],
     ) -> bool:
         try:
-            record, problem = records.ig_comment_from_payload(payload, media_id, run.own,
-                                                              parent_id)  # fmt: skip
+            record, problem = records.ig_comment_from_payload(
+                payload, media_id, run.own, parent_id, run.account.handle
+            )
         except PayloadProblem as problem:
             run.problem(problem, endpoint)
             return False

@@ -1,0 +1,38 @@
+"""private messages: counted per collection run, never stored
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-02 09:30:00
+
+Collectors drop private messages (Mastodon ``visibility: direct``) before they reach
+storage and count them on the run (``private_skipped``).
+
+Deleting the ones stored before: they cannot be told apart. Mastodon's ``visibility`` was
+never stored, and a direct status looks like any public mention or reply in every column
+we kept (kind, text, parent, link). Instead of guessing, the collectors delete a stored
+item as soon as the platform shows it again as private (see
+``storage.upsert.forget_items``): Mastodon shows an account's direct statuses again in
+its mention notifications and in the thread contexts it re-reads.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("collection_runs", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("private_skipped", sa.Integer(), nullable=False, server_default="0")
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("collection_runs", schema=None) as batch_op:
+        batch_op.drop_column("private_skipped")
