@@ -163,6 +163,7 @@ def step_incremental(url: str, seed: int) -> dict[str, Any]:
         "marks": result.marks,
         "threads": result.threads,
         "facts": result.items,
+        "rerated": result.rerated,
         "account_weeks": result.account_weeks,
         "nothing_left": again.nothing_to_do,
         "peak_mb": _peak_mb(),
@@ -178,7 +179,8 @@ _DUCK_TABLES = {
         "id BIGINT, platform VARCHAR, platform_item_id VARCHAR, account_id INTEGER, "
         "author_id VARCHAR, author_handle VARCHAR, is_own BOOLEAN, kind VARCHAR, "
         "mentions_account BOOLEAN, parent_id VARCHAR, root_id VARCHAR, created_at TIMESTAMP, "
-        "like_count INTEGER, repost_count INTEGER, is_question BOOLEAN, removed_at TIMESTAMP"
+        "like_count INTEGER, repost_count INTEGER, is_question BOOLEAN, removed_at TIMESTAMP, "
+        "mention_place VARCHAR, is_ack_text BOOLEAN, is_redirect BOOLEAN, reply_key BIGINT"
     ),
     "likes": "item_id BIGINT, is_own BOOLEAN",
     "metric_settings": (
@@ -206,7 +208,7 @@ _EXPORT = {
     "items": (
         "SELECT id, platform, platform_item_id, account_id, author_id, author_handle, is_own, "
         "kind, mentions_account, parent_id, root_id, created_at, like_count, repost_count, "
-        "is_question, removed_at FROM items"
+        "is_question, removed_at, mention_place, is_ack_text, is_redirect, reply_key FROM items"
     ),
     "likes": "SELECT item_id, is_own FROM likes",
     "metric_settings": (
@@ -232,10 +234,15 @@ def step_duckdb(url: str) -> dict[str, Any]:
     import duckdb
 
     from metrics.facts import (
+        ACKNOWLEDGMENTS_SQL,
         AROUND_THE_CLOCK_SQL,
+        EVIDENCE_INDEX_SQL,
+        FOLLOW_UPS_SQL,
         INTERACTIONS_SQL,
         SCHEDULED_PAGE_SQL,
         SET_BUSINESS_SQL,
+        SUBSTANTIVE_SQL,
+        TEMPLATES_SQL,
         WINDOWS_SQL,
         WORK_TABLES,
         ZONES_SQL,
@@ -243,6 +250,7 @@ def step_duckdb(url: str) -> dict[str, Any]:
         attribution_sql,
         business_times,
         create_facts_table_sql,
+        evidence_sql,
         fact_index_ddl,
         index_facts_sql,
         insert_facts_sql,
@@ -289,7 +297,7 @@ def step_duckdb(url: str) -> dict[str, Any]:
         duck.execute(f"CREATE TABLE {model.__tablename__} ({columns})")
     for statement in fact_index_ddl(dialect)[1]:  # item_facts has the engine's indexes
         duck.execute(statement)
-    for name in ("rw_first", "rw_values"):
+    for name in ("rw_first", "rw_values", "rw_cover", "rw_evidence"):
         duck.execute(dialect.temp_table(name, WORK_TABLES[name].format(bigint="BIGINT")))
     loaded = time.perf_counter() - started
 
@@ -308,6 +316,9 @@ def step_duckdb(url: str) -> dict[str, Any]:
     for statement in index_facts_sql(dialect):
         duck.execute(statement)
     done("roles")
+    for statement in (*FOLLOW_UPS_SQL, ACKNOWLEDGMENTS_SQL):
+        duck.execute(statement)
+    done("follow-ups, acknowledgments")
     for time_zone, first_us, last_us in duck.execute(ZONES_SQL).fetchall():
         duck.execute(
             _duck_params(local_time_sql(dialect, time_zone, first_us, last_us)),
@@ -320,6 +331,10 @@ def step_duckdb(url: str) -> dict[str, Any]:
     for statement in attribution_sql():
         duck.execute(statement)
     done("answers")
+    for statement in (*evidence_sql(everything), EVIDENCE_INDEX_SQL, TEMPLATES_SQL,
+                      SUBSTANTIVE_SQL):  # fmt: skip
+        duck.execute(statement)
+    done("answer quality")
     duck.execute(AROUND_THE_CLOCK_SQL)
     after, pages = -1, 0
     while rows := duck.execute(
@@ -435,8 +450,11 @@ def markdown(path: Path) -> str:
         ("load (bulk INSERT, not metrics work)", lambda r: seconds(r["load"]["load_seconds"])),
         ("full rebuild, first (classifies every item)", lambda r: seconds(r["rebuild"]["seconds"])),
         (
-            "… of which question classification (Python)",
-            lambda r: seconds(r["rebuild"]["stages"]["questions (Python)"]),
+            "… of which text classification (Python)",
+            lambda r: seconds(
+                r["rebuild"]["stages"].get("texts (Python)")
+                or r["rebuild"]["stages"]["questions (Python)"]
+            ),
         ),
         (
             "… of which business-hours times (Python)",
@@ -463,6 +481,10 @@ def markdown(path: Path) -> str:
         (
             "… threads / facts recomputed",
             lambda r: f"{r['incremental']['threads']} / {r['incremental']['facts']:,}",
+        ),
+        (
+            "… earlier replies re-rated as templates (or no longer)",
+            lambda r: f"{r['incremental'].get('rerated', 0):,}",
         ),
         ("peak RSS, rebuild", lambda r: f"{r['rebuild']['peak_mb']:.0f} MB"),
         ("peak RSS, refresh", lambda r: f"{r['incremental']['peak_mb']:.0f} MB"),

@@ -211,8 +211,12 @@ def ig_comment_from_payload(
     own: OwnSide,
     parent_id: str | None = None,
     account_username: str | None = None,
+    media_permalink: str | None = None,
 ) -> tuple[ItemRecord, PayloadProblem | None]:
-    """An Instagram comment, or a reply (``parent_id``: the top-level comment)."""
+    """An Instagram comment, or a reply (``parent_id``: the top-level comment).
+
+    The Graph API gives comments no link of their own: a comment links to its media
+    (``media_permalink``), where it is shown."""
     comment_id = _id(payload, "a comment")
     created_at = parse_time(payload.get("timestamp"), comment_id, "timestamp")
     author = payload.get("from")
@@ -239,6 +243,7 @@ def ig_comment_from_payload(
         root_id=media_id,
         mentions_account=named,
         mention_place=MENTION_TEXT if named else None,
+        permalink=media_permalink,
         like_count=_int(payload, "like_count"),
         hidden=payload.get("hidden") is True,
     )

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sandbox.generator import texts as t
+from sandbox.generator.answers import SubstantiveAnswers
 from sandbox.generator.names import Person
 from sandbox.generator.portfolio import ClientSpec, Story
 from sandbox.generator.scenes import MINUTE, Planned, Scene
@@ -96,7 +97,7 @@ class StoryPlayer:
     def burst_chance(self, first: Planned) -> float:
         return 0.2
 
-    def answer_words(self, to: Planned) -> tuple[str, t.TextLabel] | None:
+    def answer_words(self, to: Planned, signature: str = "") -> tuple[str, t.TextLabel] | None:
         """The words of the answer to ``to``; None: the usual answer to its intent."""
         return None
 
@@ -230,7 +231,7 @@ class StoryPlayer:
             self.on_unanswered(first)
         else:
             at, responder, signature = answer
-            reply = scene.reply(responder, at, last, signature, self.answer_words(last))
+            reply = scene.reply(responder, at, last, signature, self.answer_words(last, signature))
             if reply is not None:
                 if rng.random() < 0.25:
                     scene.like(reply, person.actor_id, scene.delay(20, 1, 600))
@@ -297,7 +298,11 @@ class StoryPlayer:
                 break
             answered_at, own, signature = answer
             reply = self.scene.reply(
-                responder or own, answered_at, message, signature, self.answer_words(message)
+                responder or own,
+                answered_at,
+                message,
+                signature,
+                self.answer_words(message, signature),
             )
             if reply is None:
                 break
@@ -426,6 +431,16 @@ class WeekdayTeamPlayer(StoryPlayer):
     def category(self, at: datetime) -> str:
         return "open" if self.scene.calendar.is_open(at) else "closed"
 
+    @property
+    def answers(self) -> SubstantiveAnswers:
+        return SubstantiveAnswers(self.scene.client.business, self.rng)
+
+    def answer_words(self, to: Planned, signature: str = "") -> tuple[str, t.TextLabel]:
+        # A person answering each question: a fact of the shop, not a pasted sentence.
+        person = self.scene.people.get(to.author_id)
+        first = person.first_name if person else ""
+        return self.answers.answer(to.label.language, to.label.intent, first, signature)
+
     def week_quota(self) -> dict[str, int]:
         if self.scene.platform == "x":
             return {"open": self.rng.randint(13, 15), "closed": 4}
@@ -528,6 +543,16 @@ class ResponsivePlayer(StoryPlayer):
         low, high = {"bluesky": (12, 16)}.get(self.scene.platform, (14, 18))
         return {"any": self.rng.randint(low, high)}
 
+    @property
+    def answers(self) -> SubstantiveAnswers:
+        return SubstantiveAnswers(self.scene.client.business, self.rng)
+
+    def answer_words(self, to: Planned, signature: str = "") -> tuple[str, t.TextLabel]:
+        # A person answering each question: a fact of the shop, not a pasted sentence.
+        person = self.scene.people.get(to.author_id)
+        first = person.first_name if person else ""
+        return self.answers.answer(to.label.language, to.label.intent, first, signature)
+
     def answer(self, first, last, scripted=False):
         scene, rng = self.scene, self.rng
         week = scene.calendar.week_start(first.at)
@@ -573,7 +598,9 @@ class ResponsivePlayer(StoryPlayer):
                         last = scene.say(person, at + minutes * MINUTE, intent, parent=last)
                 if first is not None and last is not None:
                     answered_at, own, signature = self.answer(first, last, scripted=True)
-                    scene.reply(own, answered_at, last, signature)
+                    scene.reply(
+                        own, answered_at, last, signature, self.answer_words(last, signature)
+                    )
             praise = self.dialogue(
                 scene.pick_customer(), self.on(4, "12:30"), (t.PRAISE,), mentions=(account,)
             )
@@ -590,7 +617,7 @@ class ResponsivePlayer(StoryPlayer):
             message = self.visitor_post(visitor, self.on(2, "13:00"), t.QUESTION)
             if message is not None:
                 answered_at, _, _ = self.answer(message, message, scripted=True)
-                scene.reply(staff or account, answered_at, message)
+                scene.reply(staff or account, answered_at, message, "", self.answer_words(message))
         elif scene.platform == "instagram":
             at = self.on(4, "16:00")
             post = scene.latest_own_post(at, within=timedelta(days=6))
@@ -608,7 +635,10 @@ class ResponsivePlayer(StoryPlayer):
                 if comment is not None:
                     aside = scene.say(other, at + 10 * MINUTE, t.REMARK, parent=comment)
                     answered_at, _, _ = self.answer(comment, aside or comment, scripted=True)
-                    scene.reply(staff or account, answered_at, aside or comment)
+                    target = aside or comment
+                    scene.reply(
+                        staff or account, answered_at, target, "", self.answer_words(target)
+                    )
 
 
 class HollowPlayer(StoryPlayer):
@@ -633,7 +663,7 @@ class HollowPlayer(StoryPlayer):
             return at, rng.choice(staff).actor_id, ""
         return at, scene.account.actor_id, ""
 
-    def answer_words(self, to: Planned) -> tuple[str, t.TextLabel]:
+    def answer_words(self, to: Planned, signature: str = "") -> tuple[str, t.TextLabel]:
         language = to.label.language
         return t.HOLLOW_ANSWER[language], t.TextLabel(language, t.OWN_ANSWER)
 

@@ -391,6 +391,8 @@ class World:
                 and x.author is not None
                 and replied_to.author == x.author
                 and not replied_to.is_own
+                # a reply to a thanks answers nothing (docs/metrics.md, deviation log)
+                and self.role(replied_to) != "acknowledgment"
                 and self.thread(replied_to) == self.thread(x)
                 and replied_to.created_at >= x.created_at
             ):

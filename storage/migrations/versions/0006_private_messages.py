@@ -9,10 +9,10 @@ storage and count them on the run (``private_skipped``).
 
 Deleting the ones stored before: they cannot be told apart. Mastodon's ``visibility`` was
 never stored, and a direct status looks like any public mention or reply in every column
-we kept (kind, text, parent, link). Instead of guessing, the collectors delete a stored
-item as soon as the platform shows it again as private (see
-``storage.upsert.forget_items``): Mastodon shows an account's direct statuses again in
-its mention notifications and in the thread contexts it re-reads.
+we kept (kind, text, parent, link). Instead of guessing, this migration deletes nothing
+and the collector deletes a stored item as soon as the platform shows it again as private
+(``storage.upsert.forget_items``): in a thread it reads again, or, for the account's own
+direct replies, on the newest page of its statuses.
 """
 
 from __future__ import annotations
