@@ -17,13 +17,13 @@ connection), so two processes never share them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from time import perf_counter
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Engine, MetaData, Table, bindparam, text
+from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.orm import Session
 
 from metrics.acknowledgments import (
@@ -297,17 +297,20 @@ def add_drifted_client_weeks(session: Session, pairs: Iterable[tuple[int, int]])
 
 
 # rw_values as a Core table, so that rows go out as batched multi-row INSERTs.
-_RW_VALUES = Table(
-    "rw_values", MetaData(), Column("item_id", BigInteger), Column("value", BigInteger)
-)
+def _insert_rows(session: Session, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Rows of plain values into a work table, in the driver's own executemany: for
+    hundreds of thousands of rows SQLAlchemy's per-row parameter handling is the cost."""
+    if not rows:
+        return
+    connection = session.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    placeholders = ", ".join([marker] * len(rows[0]))
+    connection.exec_driver_sql(f"INSERT INTO {table} VALUES ({placeholders})", list(rows))
 
 
 def _add_values(session: Session, values: list[tuple[int, int | None]]) -> None:
     """Collect computed values in rw_values (in the database, not in Python memory)."""
-    if values:
-        session.execute(
-            _RW_VALUES.insert(), [{"item_id": item_id, "value": value} for item_id, value in values]
-        )
+    _insert_rows(session, "rw_values", values)
 
 
 def _apply_values(session: Session, statement: str) -> None:
@@ -342,16 +345,6 @@ UPDATE items SET
   reply_key = (SELECT t.reply_key FROM rw_texts t WHERE t.item_id = items.id)
 WHERE items.id IN (SELECT item_id FROM rw_texts)"""
 
-_RW_TEXTS = Table(
-    "rw_texts",
-    MetaData(),
-    Column("item_id", BigInteger),
-    Column("question", BigInteger),
-    Column("ack", BigInteger),
-    Column("redirect", BigInteger),
-    Column("reply_key", BigInteger),
-)
-
 
 @dataclass(frozen=True)
 class TextPatterns:
@@ -380,7 +373,8 @@ class _Classifier:
         self.patterns = patterns
         self.seen: dict[tuple[str, bool, bool], tuple[int | None, ...]] = {}
 
-    def __call__(self, row: Any) -> dict[str, Any]:
+    def __call__(self, row: Any) -> tuple[int | None, ...]:
+        """(item id, question, acknowledgment, redirect, text key): a row of rw_texts."""
         item_id, text, own, has_parent = row[0], row[1] or "", bool(row[2]), row[3] is not None
         key = (text, own, has_parent)
         found = self.seen.get(key)
@@ -388,14 +382,7 @@ class _Classifier:
             if len(self.seen) >= TEXT_CACHE:
                 self.seen.clear()
             found = self.seen[key] = self._classify(text, own, has_parent)
-        question, ack, redirect, text_key = found
-        return {
-            "item_id": item_id,
-            "question": question,
-            "ack": ack,
-            "redirect": redirect,
-            "reply_key": text_key,
-        }
+        return (item_id, *found)
 
     def _classify(self, text: str, own: bool, has_parent: bool) -> tuple[int | None, ...]:
         patterns = self.patterns
@@ -439,7 +426,7 @@ SELECT i.id, i.text, i.is_own, i.parent_id FROM {scope.item_pages()} {unclassifi
 ORDER BY i.id LIMIT :limit"""
     done = 0
     for rows in _keyset(session, query, {}):
-        session.execute(_RW_TEXTS.insert(), [classified(row) for row in rows])
+        _insert_rows(session, "rw_texts", [classified(row) for row in rows])
         done += len(rows)
     if done:
         analyze(session, "rw_texts")
@@ -543,7 +530,13 @@ WHERE {scope.items("i")}
 
 
 def index_facts_sql(dialect: Dialect) -> list[str]:
-    statements = list(_FACT_INDEXES)
+    # Own replies by the customer they answer (follow-ups, acknowledgments look them up).
+    only_replies = "" if dialect.name == "duckdb" else " WHERE customer_key IS NOT NULL"
+    statements = [
+        *_FACT_INDEXES,
+        "CREATE INDEX rw_facts_customer ON rw_facts "
+        f"(platform, thread_key, customer_key, created_us){only_replies}",
+    ]
     if dialect.name == "postgresql":
         statements.append("ANALYZE rw_facts")  # temporary tables are never auto-analysed
     return statements
@@ -606,13 +599,16 @@ WHERE y.role = 'conversation' AND y.author_key IS NOT NULL AND EXISTS (
 # answer: an acknowledgment, neither answered nor missed.
 ACKNOWLEDGMENTS_SQL = f"""
 UPDATE rw_facts SET role = 'acknowledgment'
-WHERE role = 'inbound' AND ack_text AND EXISTS (
+WHERE role = 'inbound' AND ack_text AND (EXISTS (
   SELECT 1 FROM rw_facts r
   WHERE r.platform = rw_facts.platform AND r.thread_key = rw_facts.thread_key
+    AND r.customer_key = rw_facts.author_key AND r.created_us < rw_facts.created_us
     AND r.role IN ({_OWN_ANSWER}) AND r.client_id = rw_facts.client_id
-    AND r.created_us < rw_facts.created_us
-    AND (r.customer_key = rw_facts.author_key
-         OR (rw_facts.top_key IS NOT NULL AND r.top_key = rw_facts.top_key)))"""
+) OR (rw_facts.top_key IS NOT NULL AND EXISTS (
+  SELECT 1 FROM rw_facts r
+  WHERE r.platform = rw_facts.platform AND r.top_key = rw_facts.top_key
+    AND r.thread_key = rw_facts.thread_key AND r.created_us < rw_facts.created_us
+    AND r.role IN ({_OWN_ANSWER}) AND r.client_id = rw_facts.client_id)))"""
 
 # Interactions of an own post: what outsiders wrote in its thread (addressed or not:
 # customers talking under a post are interaction too), likes by others, reposts.
@@ -877,7 +873,8 @@ def swap_facts_sql(dialect: Dialect, scope: Scope) -> list[str]:
         ]
     clear = "TRUNCATE item_facts" if dialect.name == "postgresql" else "DELETE FROM item_facts"
     drops, creates = fact_index_ddl(dialect)
-    return [clear, *drops, "INSERT INTO item_facts SELECT * FROM rw_facts", *creates]
+    # Indexes first: emptying a table with its indexes in place rewrites each of them.
+    return [*drops, clear, "INSERT INTO item_facts SELECT * FROM rw_facts", *creates]
 
 
 class _Stages:
