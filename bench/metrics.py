@@ -154,8 +154,10 @@ def step_incremental(url: str, seed: int) -> dict[str, Any]:
         refreshed = time.perf_counter() - started
         again = api.refresh(session, now=now)
         session.commit()
+        rerating = _rerating(session, now)
     engine.dispose()
     return {
+        "rerating": rerating,
         "new_items": total,
         "upsert_seconds": upserted,
         "refresh_seconds": refreshed,
@@ -167,6 +169,59 @@ def step_incremental(url: str, seed: int) -> dict[str, Any]:
         "account_weeks": result.account_weeks,
         "nothing_left": again.nothing_to_do,
         "peak_mb": _peak_mb(),
+    }
+
+
+_PAIRS = """
+SELECT f.client_id, f.reply_key, MIN(f.item_id), MAX(f.created_us) FROM item_facts f
+WHERE f.reply_key IS NOT NULL AND f.role = 'own_reply' AND NOT f.template
+GROUP BY f.client_id, f.reply_key
+HAVING COUNT(*) = 2 AND COUNT(DISTINCT f.customer_key) = 2
+  AND MAX(f.created_us) - MIN(f.created_us) < :span
+LIMIT 100"""
+
+
+def _rerating(session: Session, now: datetime) -> dict[str, Any]:
+    """What re-rating costs: for up to 100 texts that went to exactly two customers, one
+    more reply with the same text to a third customer in a new thread, the day after the
+    later one. Each makes the two earlier replies templates, in threads the refresh would
+    otherwise not look at."""
+    from metrics import api
+    from metrics.sql import TEMPLATE_WINDOW_US, from_us
+    from storage.records import ItemRecord
+    from storage.upsert import upsert_items
+
+    pairs = session.execute(text(_PAIRS), {"span": TEMPLATE_WINDOW_US // 2}).all()
+    batches: dict[int, list[ItemRecord]] = {}
+    for n, (_, _, item_id, last_us) in enumerate(pairs):
+        reply = session.get(Item, item_id)
+        assert reply is not None
+        at = from_us(last_us) + timedelta(days=1)
+        kind = PLATFORMS[reply.platform].reply_kind.value
+        post, question = f"tpl-{n}-post", f"tpl-{n}-q"
+        batches.setdefault(reply.account_id, []).extend([
+            ItemRecord(reply.platform, post, reply.author_id, reply.author_handle, True,
+                       "post", at, "new post"),
+            ItemRecord(reply.platform, question, f"tplc{n}", f"tplc{n}", False, kind,
+                       at + timedelta(minutes=1), "Wo bleibt meine Bestellung?",
+                       parent_id=post, root_id=post),
+            ItemRecord(reply.platform, f"tpl-{n}-a", reply.author_id, reply.author_handle, True,
+                       kind, at + timedelta(minutes=5), reply.text, parent_id=question,
+                       root_id=post),
+        ])  # fmt: skip
+    for account_id, batch in batches.items():
+        upsert_items(session, account_id, batch, seen_at=now)
+    session.commit()
+    started = time.perf_counter()
+    result = api.refresh(session, now=now)
+    session.commit()
+    return {
+        "texts": len(pairs),
+        "new_items": sum(len(batch) for batch in batches.values()),
+        "refresh_seconds": time.perf_counter() - started,
+        "rerated": result.rerated,
+        "threads": result.threads,
+        "facts": result.items,
     }
 
 
@@ -485,6 +540,17 @@ def markdown(path: Path) -> str:
         (
             "… earlier replies re-rated as templates (or no longer)",
             lambda r: f"{r['incremental'].get('rerated', 0):,}",
+        ),
+        (
+            "a pasted text to a third customer, 100 times: refresh",
+            lambda r: seconds(r["incremental"]["rerating"]["refresh_seconds"]),
+        ),
+        (
+            "… replies re-rated in other threads / threads recomputed",
+            lambda r: (
+                f"{r['incremental']['rerating']['rerated']:,} / "
+                f"{r['incremental']['rerating']['threads']:,}"
+            ),
         ),
         ("peak RSS, rebuild", lambda r: f"{r['rebuild']['peak_mb']:.0f} MB"),
         ("peak RSS, refresh", lambda r: f"{r['incremental']['peak_mb']:.0f} MB"),

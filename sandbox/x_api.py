@@ -532,23 +532,23 @@ class XApiServer(SandboxServer):
             return sum(1 for other in self._reposts.get(post.id, ()) if self.world.visible(other))
 
     def _mention_entities(self, post: Post, text: str) -> list[dict[str, Any]]:
+        """Every place a mentioned user's @handle stands, in text order (X lists each)."""
         entities = []
         for actor_id in post.mentions:
             actor = self.world.actors.get(actor_id)
             if actor is None:
                 continue
-            start = text.lower().find("@" + actor.handle.lower())
-            if start < 0:
-                continue
-            entities.append(
-                {
-                    "start": start,
-                    "end": start + len(actor.handle) + 1,
-                    "username": actor.handle,
-                    "id": actor.id,
-                }
-            )
-        return entities
+            pattern = re.compile(rf"(?<![\w@])@{re.escape(actor.handle)}(?!\w)", re.IGNORECASE)
+            for found in pattern.finditer(text):
+                entities.append(
+                    {
+                        "start": found.start(),
+                        "end": found.end(),
+                        "username": actor.handle,
+                        "id": actor.id,
+                    }
+                )
+        return sorted(entities, key=lambda entity: entity["start"])
 
     def _user_object(self, actor: Actor, fields: tuple[str, ...]) -> dict[str, Any]:
         values: dict[str, Any] = {
