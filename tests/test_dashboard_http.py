@@ -10,7 +10,9 @@ import csv
 import io
 import json
 import shutil
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -193,6 +195,14 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(base):
     assert "Wrong user name or password." in unknown.text
 
 
+def test_a_user_name_logs_in_and_is_counted_whatever_its_case(base, engine):
+    assert try_login(base, "OTTO", "wrong-password").status_code == 200
+    assert try_login(base, " Otto ", PASSWORDS["otto"]).status_code == 302
+    with session_factory(engine)() as session:
+        attempts = session.execute(select(LoginAttempt.username, LoginAttempt.outcome)).all()
+    assert [tuple(row) for row in attempts] == [("otto", "failed"), ("otto", "ok")]
+
+
 @SQLITE_ONLY
 def test_login_form_needs_its_csrf_token_and_our_origin(base):
     browser = requests.Session()
@@ -258,6 +268,55 @@ def test_locks_survive_a_restart(engine, world, clock):
             try_login(first, "dora", "wrong-password")
     with running_dashboard(engine, clock) as second:
         assert try_login(second, "dora", PASSWORDS["dora"]).status_code == 429
+
+
+SIMULTANEOUS = 30
+
+
+def _fire_together(base: str, names: list[str], password: str) -> list[int]:
+    """One login per name, all sent at the same moment from browsers that have already
+    fetched the form; the status codes in the order of ``names``."""
+    prepared = []
+    for name in names:
+        browser = requests.Session()
+        token = form_token(browser.get(f"{base}/login").text)
+        prepared.append((browser, {"csrf": token, "username": name, "password": password}))
+    start = threading.Barrier(len(prepared))
+
+    def send(attempt: tuple[requests.Session, dict[str, str]]) -> int:
+        browser, form = attempt
+        start.wait()
+        return browser.post(f"{base}/login", data=form, allow_redirects=False).status_code
+
+    with ThreadPoolExecutor(max_workers=len(prepared)) as pool:
+        return list(pool.map(send, prepared))
+
+
+def _outcomes(engine) -> list[str]:
+    with session_factory(engine)() as session:
+        return list(session.scalars(select(LoginAttempt.outcome)))
+
+
+def test_simultaneous_wrong_logins_check_one_name_at_most_five_times(engine, world, clock):
+    # As many server threads as attempts: every attempt is in the server at the same time.
+    with running_dashboard(engine, clock, threads=SIMULTANEOUS) as base:
+        answers = _fire_together(base, ["otto"] * SIMULTANEOUS, "wrong-password")
+    outcomes = _outcomes(engine)
+    # A "failed" attempt is one whose password was checked; a "refused" one was not.
+    assert outcomes.count("failed") == MAX_FAILURES_PER_USERNAME
+    assert outcomes.count("refused") == SIMULTANEOUS - MAX_FAILURES_PER_USERNAME
+    assert answers.count(200) == MAX_FAILURES_PER_USERNAME  # "wrong user name or password"
+    assert answers.count(429) == SIMULTANEOUS - MAX_FAILURES_PER_USERNAME
+
+
+def test_simultaneous_wrong_logins_from_one_address_stop_at_twenty(engine, world, clock):
+    names = [f"guess{number:02d}" for number in range(SIMULTANEOUS)]
+    with running_dashboard(engine, clock, threads=SIMULTANEOUS) as base:
+        answers = _fire_together(base, names, "wrong-password")
+    outcomes = _outcomes(engine)
+    assert outcomes.count("failed") == MAX_FAILURES_PER_ADDRESS
+    assert outcomes.count("refused") == SIMULTANEOUS - MAX_FAILURES_PER_ADDRESS
+    assert answers.count(429) == SIMULTANEOUS - MAX_FAILURES_PER_ADDRESS
 
 
 # --- sessions --------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from replywatch.config import ConfigError, Settings, load_settings
 from replywatch.validation import InputError
 from storage.engine import make_engine, session_scope
 from storage.migrate import current_revision, head_revision
-from storage.models import Account, Client, User
+from storage.models import Account, Client
 
 
 class BadInput(click.ClickException):
@@ -116,10 +116,3 @@ def find_account(session: Session, reference: str) -> Account:
             f"account {reference!r} does not exist; `replywatch account list` shows them"
         )
     return account
-
-
-def find_user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise InputError(f"user {username!r} does not exist; `replywatch user list` shows them")
-    return user
