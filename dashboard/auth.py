@@ -27,6 +27,7 @@ from dashboard.access import AccessDenied, NotLoggedIn, viewer_for
 from dashboard.i18n import LANGUAGES, translate
 from dashboard.login_policy import admit, settle
 from dashboard.runtime import runtime
+from dashboard.static_files import is_static_path, unknown_static_path
 from storage.logins import (
     end_dashboard_session,
     find_dashboard_session,
@@ -43,8 +44,6 @@ CSRF_HEADER = "X-CSRFToken"
 MAX_SESSION_AGE = timedelta(days=30)
 TOUCH_EVERY = timedelta(minutes=5)
 PUBLIC_PATHS = frozenset({"/login", "/_favicon.ico"})
-# Static files from the installed packages and our own CSS: nothing private in them.
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 MAX_FIELD = 1024
 
 # Checked when the user name is unknown, so that the answer takes as long as a real check.
@@ -91,16 +90,17 @@ def csrf_token() -> str:
 
 
 def _same(a: object, b: object) -> bool:
-    return isinstance(a, str) and isinstance(b, str) and hmac.compare_digest(a, b)
-
-
-def _is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    # As bytes: compare_digest refuses str with characters beyond ASCII (a forged token).
+    if not isinstance(a, str) or not isinstance(b, str):
+        return False
+    return hmac.compare_digest(a.encode("utf-8", "replace"), b.encode("utf-8", "replace"))
 
 
 def _gate() -> Response | None:
-    if _is_public(request.path):
+    if request.path in PUBLIC_PATHS:
         return None
+    if is_static_path(request.path):  # public files; nothing else under their paths
+        return unknown_static_path()
     _load_viewer()
     if g.get("viewer") is None:
         if request.method == "GET" and not request.path.startswith("/_dash-"):
@@ -291,7 +291,10 @@ def set_language() -> Response:
 
 def _referrer_path() -> str:
     """The page the form was sent from, as a path on this site."""
-    parts = urlsplit(request.referrer or "")
+    try:
+        parts = urlsplit(request.referrer or "")
+    except ValueError:  # e.g. "http://[::1": not a URL at all
+        return "/"
     if parts.netloc and parts.netloc != request.host:
         return "/"
     return (parts.path or "/") + ("?" + parts.query if parts.query else "")

@@ -11,8 +11,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 MAX_RANGE_DAYS = 366
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+# Social media began after 2000; the bounds keep date arithmetic (the period before, the
+# weeks of a trend) far from the ends of the calendar, where it overflows.
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+_WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
+_RANGE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})")
 
 
 class PeriodError(ValueError):
@@ -77,23 +80,31 @@ def recent_weeks(now: datetime, zone: str, count: int) -> list[Period]:
 
 def parse_period(text: str) -> Period:
     text = text.strip()
-    week = _WEEK.match(text)
+    week = _WEEK.fullmatch(text)
     if week:
         year, number = int(week.group(1)), int(week.group(2))
+        _check_year(text, year)
         try:
             monday = date.fromisocalendar(year, number, 1)
         except ValueError:
             raise PeriodError(f"{text!r} is not an ISO week of {year}") from None
         return Period(monday, monday + timedelta(days=6))
-    span = _RANGE.match(text)
+    span = _RANGE.fullmatch(text)
     if span:
         try:
             start, end = date.fromisoformat(span.group(1)), date.fromisoformat(span.group(2))
         except ValueError:
             raise PeriodError(f"{text!r} contains a date that does not exist") from None
+        _check_year(text, start.year)
+        _check_year(text, end.year)
         if end < start:
             raise PeriodError(f"{text!r} ends before it starts")
         if (end - start).days + 1 > MAX_RANGE_DAYS:
             raise PeriodError(f"{text!r} is longer than {MAX_RANGE_DAYS} days")
         return Period(start, end)
     raise PeriodError(f"{text!r} is neither a week like 2026-W47 nor a range like A..B")
+
+
+def _check_year(text: str, year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PeriodError(f"{text!r} lies outside the years {FIRST_YEAR} to {LAST_YEAR}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import threading
 import uuid
@@ -449,6 +450,32 @@ def test_a_revoked_grant_takes_effect_at_the_next_request(base, engine, world):
     )
 
 
+def test_the_bad_parameters_of_the_review_get_400_or_an_empty_view(base, world):
+    clara = login(base, "clara", PASSWORDS["clara"])
+    # A year the calendar arithmetic cannot go back from: the default week, and why.
+    shown = text_of(page_callback(clara, base, "/client", f"?client={world.huber}&period=0001-W01"))
+    assert "could not be read ('0001-W01' lies outside the years 2000 to 2999)" in shown
+    assert '"id": "denied"' not in shown
+    download = clara.get(f"{base}/export/unanswered.csv?client={world.huber}&period=0001-W01")
+    assert download.status_code == 400 and "outside the years 2000 to 2999" in download.text
+    # An id of 4,301 digits (more than int() reads) names nothing: denied, not found.
+    huge = "1" * 4301
+    assert '"id": "denied"' in text_of(page_callback(clara, base, "/client", f"?client={huge}"))
+    assert clara.get(f"{base}/export/unanswered.csv?client={huge}").status_code == 404
+    # A forged callback whose pathname is no text: the empty view.
+    for pathname in (["/client"], 5, {"a": 1}):
+        forged = page_callback(clara, base, pathname, f"?client={world.huber}")
+        assert forged.status_code == 200 and '"id": "denied"' in text_of(forged)
+    # A request that is no callback request: 400, and Dash never sees it.
+    headers = {"X-CSRFToken": clara.cookies["_csrf_token"]}
+    for body in ({"output": "nothere.children"}, [1, 2], {"output": "page.children"}):
+        refused = clara.post(f"{base}/_dash-update-component", json=body, headers=headers)
+        assert refused.status_code == 400 and refused.text.startswith("not a callback request")
+    # A NUL byte (PostgreSQL cannot store or compare one) in a form or a query: 400.
+    assert try_login(base, "clara\x00", PASSWORDS["clara"]).status_code == 400
+    assert clara.get(f"{base}/export/portfolio.csv?sort=%00").status_code == 400
+
+
 @SQLITE_ONLY
 def test_every_callback_goes_through_the_guard(engine):
     app = create_app(engine, DashboardOptions(secret_key=TEST_KEY))
@@ -627,3 +654,48 @@ def test_pages_are_offline_and_locked_down(base):
     sources = [line for line in index.text.splitlines() if "src=" in line or "href=" in line]
     assert sources, "the page loads scripts"
     assert not any("http://" in line or "https://" in line or "//cdn" in line for line in sources)
+
+
+# --- static files ----------------------------------------------------------------------
+
+UNKNOWN_STATIC_PATHS = (
+    "/_dash-component-suites/",
+    "/_dash-component-suites/foo",
+    "/_dash-component-suites/dash/nothere.js",
+    "/_dash-component-suites/dash/deps/nothere@1.0.0.min.js",
+    "/_dash-component-suites/no_such_package/x.js",
+    "/_dash-component-suites/dash/%2e%2e/__init__.py",
+    "/_dash-component-suites/plotly/package_data/",
+    "/assets/",
+    "/assets/nothere.css",
+    "/assets/%2e%2e/app.py",
+)
+
+
+@SQLITE_ONLY
+def test_unknown_static_paths_answer_404_without_content_logged_in_or_not(base):
+    clara = login(base, "clara", PASSWORDS["clara"])
+    scripts = re.findall(r'src="(/_dash-component-suites/[^"]+)"', clara.get(f"{base}/").text)
+    assert len(scripts) >= 3
+    anonymous = requests.Session()
+    for browser in (anonymous, clara):
+        for path in [*scripts, "/assets/replywatch.css"]:
+            assert browser.get(f"{base}{path}").status_code == 200, path
+        for path in UNKNOWN_STATIC_PATHS:
+            answer = browser.get(f"{base}{path}", allow_redirects=False)
+            assert (answer.status_code, answer.content) == (404, b""), path
+
+
+@SQLITE_ONLY
+def test_no_static_folder_is_served_from_the_working_directory(
+    engine, world, tmp_path, monkeypatch
+):
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "notes.txt").write_text("stray private notes")
+    monkeypatch.chdir(tmp_path)
+    app = create_app(engine, DashboardOptions(secret_key=TEST_KEY))
+    assert "static" not in {rule.endpoint for rule in app.server.url_map.iter_rules()}
+    with running_dashboard(engine) as base:
+        clara = login(base, "clara", PASSWORDS["clara"])
+        answer = clara.get(f"{base}/static/notes.txt")
+    assert b"stray private notes" not in answer.content
