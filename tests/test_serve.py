@@ -64,6 +64,26 @@ def test_the_key_can_come_from_a_named_secret(tmp_path):
         dashboard_secret_key(load_settings(env=env), env)
 
 
+def test_debug_needs_the_environment_switch_and_warns(tmp_path, sqlite_template, monkeypatch):
+    database = tmp_path / "rw.db"
+    database.write_bytes(sqlite_template.read_bytes())
+    env = {"REPLYWATCH_DATABASE_URL": f"sqlite:///{database}", "XDG_DATA_HOME": str(tmp_path)}
+    monkeypatch.delenv("REPLYWATCH_ALLOW_DEBUG", raising=False)
+    refused = run_process("serve", "--debug", "--port", "0", env=env)
+    assert refused.code == 2
+    assert "also through a reverse proxy" in refused.err
+    assert "set REPLYWATCH_ALLOW_DEBUG=1 in the environment" in refused.err
+    wrong = run_process(
+        "serve", "--debug", "--port", "0", env={**env, "REPLYWATCH_ALLOW_DEBUG": "yes"}
+    )
+    assert wrong.code == 2
+    monkeypatch.setenv("REPLYWATCH_ALLOW_DEBUG", "1")
+    with serve_process(f"sqlite:///{database}", tmp_path, "--debug") as served:
+        banner = "\n".join(served.first_lines)
+        assert "WARNING: DEBUG MODE." in banner and "reverse proxy" in banner
+        assert requests.get(f"{served.url}/login", timeout=10).status_code == 200
+
+
 def test_serve_refuses_bad_options(tmp_path, sqlite_template):
     database = tmp_path / "rw.db"
     database.write_bytes(sqlite_template.read_bytes())
