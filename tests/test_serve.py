@@ -44,6 +44,7 @@ def test_the_key_file_is_made_once_and_kept(tmp_path):
     path = tmp_path / "data" / "key"
     first = read_or_create_key_file(path)
     assert len(first) == 64 and read_or_create_key_file(path) == first
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700  # the data folder it made
     os.chmod(path, 0o644)
     with pytest.raises(ConfigError, match="readable by other users; run: chmod 600"):
         read_or_create_key_file(path)
