@@ -10,8 +10,8 @@ import re
 from datetime import date
 from typing import Any
 
-from dashboard.period import PeriodError, parse_period
 from dashboard.state import MAX_ID, PageState
+from metrics.periods import PeriodError, parse_period
 
 _ID = re.compile(r"[0-9]{1,19}")
 

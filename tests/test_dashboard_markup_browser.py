@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import update
 
-from dashboard.period import last_full_week
+from metrics.periods import last_full_week
 from storage.engine import make_engine, session_factory
 from storage.models import Client
 from tests.support.chromium import chromium, chromium_installed
@@ -25,7 +25,7 @@ pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
 
 NOW = datetime.now(UTC)
-WEEK = last_full_week(NOW, "Europe/Berlin")  # the fixture world's busy week
+WEEK = last_full_week("Europe/Berlin", NOW)  # the fixture world's busy week
 LINK_NAME = '<b>Bold</b> & <a href="https://evil.example/">click here</a>'
 BREAK_NAME = "Tom & <br>Jerry"
 

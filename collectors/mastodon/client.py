@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import requests
@@ -77,25 +77,27 @@ class MastodonClient:
     def get(self, run: RunContext, method: str, *args: Any, endpoint: str, **params: Any) -> Any:
         """One request through ``run.call`` (which retries transient faults)."""
         bound = getattr(self.api, method)
-        return run.call(lambda: self._translate(lambda: bound(*args, **params), endpoint),
+        return run.call(lambda: self._translate(lambda: bound(*args, **params), endpoint, run),
                         endpoint=endpoint)  # fmt: skip
 
     def next_page(self, run: RunContext, page: Any, endpoint: str) -> Any:
         """The page after ``page`` by its ``Link: rel="next"`` (None when there is none)."""
         if getattr(page, "_pagination_next", None) is None:
             return None
-        return run.call(lambda: self._translate(lambda: self.api.fetch_next(page), endpoint),
-                        endpoint=endpoint)  # fmt: skip
+        return run.call(
+            lambda: self._translate(lambda: self.api.fetch_next(page), endpoint, run),
+            endpoint=endpoint,
+        )
 
-    def _translate(self, fetch: Callable[[], T], endpoint: str) -> T:
-        self._refuse_when_spent(endpoint)
+    def _translate(self, fetch: Callable[[], T], endpoint: str, run: RunContext) -> T:
+        self._refuse_when_spent(run, endpoint)
         try:
             return fetch()
         except MastodonRatelimitError:
             raise RateLimited(
                 f"HTTP 429 (budget of {self.api.ratelimit_limit} calls used up)",
                 endpoint,
-                self._reset_at(),
+                self._reset_at(run),
             ) from None
         except MastodonUnauthorizedError as exc:
             raise CredentialsRejected(_describe(exc), endpoint) from None
@@ -118,20 +120,28 @@ class MastodonClient:
                 raise CredentialsRejected(_describe(exc), endpoint) from None
             raise CollectionError(_describe(exc), endpoint) from None
 
-    def _refuse_when_spent(self, endpoint: str) -> None:
+    def _refuse_when_spent(self, run: RunContext, endpoint: str) -> None:
         """Do not send a call the budget has no room for: it could only come back as 429."""
-        remaining, reset = self.api.ratelimit_remaining, self.api.ratelimit_reset
-        if remaining is not None and remaining <= 0 and reset is not None and reset > time.time():
+        remaining, wait = self.api.ratelimit_remaining, self._wait()
+        if remaining is not None and remaining <= 0 and wait is not None:
             raise RateLimited(
                 f"the budget of {self.api.ratelimit_limit} calls is used up", endpoint,
-                self._reset_at(),
+                self._reset_at(run),
             )  # fmt: skip
 
-    def _reset_at(self) -> datetime:
+    def _wait(self) -> timedelta | None:
+        """How long until the budget resets, if the instance said so and it is still ahead.
+
+        Mastodon.py keeps the reset on this machine's clock (it moves the instance's by the
+        ``Date`` header), so the difference to this machine's clock is the wait."""
         reset = self.api.ratelimit_reset
-        if reset is not None and reset > time.time():
-            return datetime.fromtimestamp(reset, UTC)
-        return datetime.now(UTC) + FALLBACK_WAIT
+        if reset is None or reset <= time.time():
+            return None
+        return timedelta(seconds=reset - time.time())
+
+    def _reset_at(self, run: RunContext) -> datetime:
+        """The reset on the run's clock, which is what the run's record compares with."""
+        return run.current_time() + (self._wait() or FALLBACK_WAIT)
 
 
 def _status(exc: MastodonAPIError) -> int | None:
