@@ -17,13 +17,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import DashboardSession, LoginAttempt, LoginCounter, User
+from storage.upsert import insert_for
 from storage.usernames import canonical_username
 
 ADDRESS_KEY_LENGTH = 64
@@ -45,15 +44,6 @@ def _address_key(address: str) -> str:
     return address[:ADDRESS_KEY_LENGTH]
 
 
-def _insert_counter(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(LoginCounter)
-    if dialect == "sqlite":
-        return sqlite.insert(LoginCounter)
-    raise RuntimeError(f"unsupported database dialect {dialect!r}")
-
-
 def count_attempt(session: Session, *, username: str, address: str, at: datetime) -> None:
     """Count an attempt on its user name and its address: the first thing the transaction
     that decides on an attempt does.
@@ -67,7 +57,7 @@ def count_attempt(session: Session, *, username: str, address: str, at: datetime
         ("username", canonical_username(username)),
         ("address", _address_key(address)),
     ):
-        insert = _insert_counter(session).values(
+        insert = insert_for(session, LoginCounter).values(
             kind=kind, value=value, attempts=1, last_attempt_at=at
         )
         session.execute(

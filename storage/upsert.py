@@ -63,7 +63,8 @@ class UpsertResult:
         return self
 
 
-def _insert_for(session: Session, table: Any) -> Any:
+def insert_for(session: Session, table: Any) -> Any:
+    """An INSERT that can take ON CONFLICT clauses, for the session's database."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table)
@@ -98,7 +99,7 @@ def mark_dirty(session: Session, marks: Iterable[tuple[int, date]]) -> None:
     """Record that these (account, UTC day) pairs need their rollups recomputed."""
     rows = [{"account_id": account_id, "day": day} for account_id, day in set(marks)]
     for chunk in _chunks(rows):
-        statement = _insert_for(session, RollupDirty).values(list(chunk))
+        statement = insert_for(session, RollupDirty).values(list(chunk))
         session.execute(statement.on_conflict_do_nothing(index_elements=["account_id", "day"]))
 
 
@@ -191,7 +192,7 @@ def _upsert_item_chunk(
     # Against the table, executed with a list of rows: compiled once and sent as batched
     # multi-row INSERTs (SQLAlchemy "insertmanyvalues"), not one statement per chunk.
     items = Item.__table__
-    statement = _insert_for(session, items)
+    statement = insert_for(session, items)
     excluded = statement.excluded
     set_: dict[str, Any] = {name: getattr(excluded, name) for name in _MUTABLE_ITEM_FIELDS}
     set_["last_seen"] = excluded.last_seen
@@ -356,7 +357,7 @@ def upsert_likes(
         ]
         result.new += len(new_rows)
         result.known += len(rows) - len(new_rows)
-        statement = _insert_for(session, Like).values(rows)
+        statement = insert_for(session, Like).values(rows)
         excluded = statement.excluded
         session.execute(
             statement.on_conflict_do_update(
@@ -396,7 +397,7 @@ def get_cursor(session: Session, account_id: int, endpoint: str) -> str | None:
 
 def set_cursor(session: Session, account_id: int, endpoint: str, value: str) -> None:
     """Advance a cursor. Call it in the transaction that commits the items it covers."""
-    statement = _insert_for(session, CollectionCursor).values(
+    statement = insert_for(session, CollectionCursor).values(
         account_id=account_id, endpoint=endpoint, value=value, updated_at=utcnow()
     )
     session.execute(
