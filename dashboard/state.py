@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode
 PAGES = {"/": "portfolio", "/client": "client", "/account": "account"}
 PATHS = {page: path for path, page in PAGES.items()}
 MAX_ID = 2**63 - 1
-MAX_URL_PART = 4096  # longer than any address the dashboard makes
+MAX_URL_PART = 8192  # far longer than any address the dashboard makes
 MAX_PERIOD = 40  # "2026-11-01..2026-11-30" is 22 characters
 _ID = re.compile(r"[0-9]{1,19}")
 _PAGE = re.compile(r"[0-9]{1,6}")
@@ -74,12 +74,9 @@ def parse_location(pathname: object, search: object) -> PageState:
     path_text, search_text = _text(pathname), _text(search)
     if path_text is None:
         return PageState(page="unknown", malformed=("path",))
+    page = PAGES.get(path_text.rstrip("/") or "/", "unknown")
     if search_text is None:
-        return PageState(
-            page=PAGES.get(path_text.rstrip("/") or "/", "unknown"), malformed=("query",)
-        )
-    path = path_text.rstrip("/") or "/"
-    page = PAGES.get(path, "unknown")
+        return PageState(page=page, malformed=("query",))
     query = parse_qs(search_text.lstrip("?"), keep_blank_values=True)
     malformed: list[str] = []
     ids: dict[str, int | None] = {}
