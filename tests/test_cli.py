@@ -174,6 +174,7 @@ def test_passwords_come_from_stdin_and_are_checked(cli_env, capsys):
     assert "boss" in listed.out and "all" in listed.out
 
 
+@pytest.mark.slow
 def test_user_names_are_one_name_whatever_their_case(cli_env, database_url, capsys):
     run_main(capsys, "client", "add", "Huber")
     for name in ("Boss", "clerk"):

@@ -22,7 +22,7 @@ from tests.support.serve_process import serve_process
 
 pytest.importorskip("playwright.sync_api")
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NOW = datetime.now(UTC)
 WEEK = last_full_week("Europe/Berlin", NOW)  # the fixture world's busy week

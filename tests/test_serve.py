@@ -65,6 +65,7 @@ def test_the_key_can_come_from_a_named_secret(tmp_path):
         dashboard_secret_key(load_settings(env=env), env)
 
 
+@pytest.mark.slow
 def test_debug_needs_the_environment_switch_and_warns(tmp_path, sqlite_template, monkeypatch):
     database = tmp_path / "rw.db"
     database.write_bytes(sqlite_template.read_bytes())
