@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
@@ -13,13 +13,19 @@ from sqlalchemy.orm import Session
 
 from replywatch import validation
 from replywatch.cli import cli
-from replywatch.cli.context import AppContext, BadInput, find_client, pass_app
+from replywatch.cli.context import AppContext, BadInput, pass_app
 from replywatch.cli.formatting import table
+from replywatch.portfolio import (
+    add_user,
+    check_password,
+    check_user,
+    check_user_is_new,
+    username_taken,
+)
 from replywatch.validation import InputError
 from storage.engine import session_scope
 from storage.migrate import current_revision, head_revision
-from storage.models import Client, Role, User, UserClient
-from storage.passwords import MIN_PASSWORD_LENGTH, hash_password
+from storage.models import Client, Role, User
 from storage.usernames import canonical_username
 
 
@@ -59,65 +65,20 @@ def user_add(
     password_stdin: bool,
 ) -> None:
     """Add a user. The password is asked for, or read from standard input."""
-    add_user(
-        app,
-        username,
-        role=role,
-        client_names=client_names,
-        email=email,
-        language=language,
-        password=lambda: read_password(password_stdin),
-    )
-
-
-def add_user(
-    app: AppContext,
-    username: str,
-    *,
-    role: str,
-    client_names: tuple[str, ...],
-    email: str | None,
-    language: str,
-    password: Callable[[], str],
-) -> None:
-    """What `user add` does once it knows where the password comes from: check everything,
-    ask ``password()`` only for a user that can be added, store the hash. The demo adds its
-    users through here with passwords it prints."""
     try:
-        username = validation.username(username)
-        language = validation.language(language)
-        email = validation.email(email) if email else None
-        if role == Role.OWNER and not client_names:
-            raise InputError("an owner needs at least one --client to see")
-        if role == Role.CONSULTANT and client_names:
-            raise InputError("a consultant sees every client; drop --client")
+        new = check_user(
+            username, role=role, client_names=client_names, email=email, language=language
+        )
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
     app.require_schema()
     with app.session() as session:
-        clients = [find_client(session, name) for name in client_names]
-        existing = session.scalar(
-            select(User.username).where(User.username_key == canonical_username(username))
-        )
-        if existing is not None:
-            raise InputError(_taken(username, existing))
-    chosen = password()
-    if len(chosen) < MIN_PASSWORD_LENGTH:
-        raise InputError(
-            f"the password is too short; expected at least {MIN_PASSWORD_LENGTH} characters"
-        )
+        check_user_is_new(session, new)
+    password = check_password(read_password(password_stdin))
     with app.session() as session:
-        added = User(
-            username=username,
-            password_hash=hash_password(chosen),
-            role=role,
-            email=email,
-            language=language,
-        )
-        added.grants = [UserClient(client_id=found.id) for found in clients]
-        session.add(added)
-    granted = f" for {', '.join(c.name for c in clients)}" if clients else ""
-    app.console.print(f"Added {role} {username!r}{granted}.")
+        _, clients = add_user(session, new, password)
+        granted = f" for {', '.join(c.name for c in clients)}" if clients else ""
+    app.console.print(f"Added {role} {new.username!r}{granted}.")
 
 
 @user.command("list")
@@ -168,7 +129,7 @@ def user_rename(app: AppContext, username: str, new_name: str) -> None:
         user_id, found = _find_user(session, username)
         for other_id, other in _all_users(session):
             if other_id != user_id and canonical_username(other) == canonical_username(new_name):
-                raise InputError(_taken(new_name, other))
+                raise InputError(username_taken(new_name, other))
         values = {"username": new_name}
         if at_head:
             values["username_key"] = canonical_username(new_name)
@@ -179,15 +140,6 @@ def user_rename(app: AppContext, username: str, new_name: str) -> None:
 # Renaming and removing read and write only users.id and users.username (and the key where
 # the schema has it), which every revision has: so they can resolve what an upgrade refuses.
 USERS = User.__table__
-
-
-def _taken(username: str, existing: str) -> str:
-    if existing == username:
-        return f"user {username!r} exists already"
-    return (
-        f"user {username!r} exists already as {existing!r}; user names are the same name "
-        "whatever their case"
-    )
 
 
 @contextmanager
