@@ -147,8 +147,9 @@ _PLATFORM_FORMS: dict[str, Callable[[Any], Any]] = {
 def _platform_settings() -> tuple[Setting, ...]:
     """The API settings the platform registry declares (base URLs, the Graph version)."""
     return tuple(
-        Setting(api.key, api.env, _PLATFORM_FORMS[api.form], api.default, api.help,
-                api.default_text)  # fmt: skip
+        Setting(
+            api.key, api.env, _PLATFORM_FORMS[api.form], api.default, api.help, api.default_text
+        )
         for api in api_settings()
     )
 

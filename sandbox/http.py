@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from sandbox.clock import SandboxClock
+
 if TYPE_CHECKING:
     from sandbox.generator.demo import DemoActivity
 
