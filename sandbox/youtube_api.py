@@ -382,7 +382,7 @@ class YouTubeServer(SandboxServer):
         """Every comment of the video that is published: held ones and replies under a held
         comment are not."""
         world = self.world
-        return [c for c in world.descendants(video.id)
+        return [c for c in world.in_conversation(video.id)
                 if not world.is_hidden(c) and not world.is_hidden(self._top(c))]  # fmt: skip
 
     def _video_for(self, video_id: str) -> Post:
@@ -444,8 +444,11 @@ class YouTubeServer(SandboxServer):
 
     def _replies(self, top: Post) -> list[Post]:
         """Published replies under a top-level comment, newest first."""
+        # Every reply under it, also when what it answered in the app was deleted: on
+        # YouTube replies hang under the top-level comment, not under each other.
         world = self.world
-        replies = [r for r in world.descendants(top.id) if not world.is_hidden(r)]
+        replies = [r for r in world.in_conversation(top.root_id or top.id)
+                   if r is not top and self._top(r) is top and not world.is_hidden(r)]  # fmt: skip
         return sorted(replies, key=lambda r: (r.created_at, r.id), reverse=True)
 
     def _render_thread(self, top: Post, parts: set[str], viewer: str | None, plain: bool, held: bool

@@ -81,9 +81,12 @@ def test_uploads_page_newest_first_with_opaque_tokens(server, scripted):
 
 def test_comment_threads_like_the_real_ones_with_replies_under_the_top(server, scripted):
     p = scripted.posts
-    answer = _api(server).commentThreads().list(
-        part="snippet,replies", videoId=p["video"].id, textFormat="plainText"
-    ).execute()
+    answer = (
+        _api(server)
+        .commentThreads()
+        .list(part="snippet,replies", videoId=p["video"].id, textFormat="plainText")
+        .execute()
+    )
     real = _real("comment_threads/comment_threads_all_to_me.json")
     assert _keys(answer) == _keys(real)
     thread, real_thread = answer["items"][-1], real["items"][0]
@@ -123,9 +126,12 @@ def test_held_comments_and_likes_show_only_to_the_channels_token(server, scripte
     (thread,) = held["items"]
     assert thread["id"] == p["held"].id
     assert thread["snippet"]["topLevelComment"]["snippet"]["moderationStatus"] == "heldForReview"
-    ratings = {t["id"]: t["snippet"]["topLevelComment"]["snippet"]["viewerRating"]
-               for t in owner.commentThreads().list(part="snippet",
-                                                    videoId=p["video"].id).execute()["items"]}
+    ratings = {
+        t["id"]: t["snippet"]["topLevelComment"]["snippet"]["viewerRating"]
+        for t in owner.commentThreads()
+        .list(part="snippet", videoId=p["video"].id)
+        .execute()["items"]
+    }
     assert ratings[p["question"].id] == "like"  # the channel liked it; it tells only the channel
     public = _api(server).commentThreads().list(part="snippet", videoId=p["video"].id).execute()
     assert {t["snippet"]["topLevelComment"]["snippet"]["viewerRating"]

@@ -44,6 +44,8 @@ from collectors.http import describe, unreachable
 from collectors.redact import install_log_filter, register_secret, scrub
 
 DEFAULT_ROOT_URL = "https://youtube.googleapis.com"
+# The discovery document the package ships (googleapiclient/discovery_cache/documents/).
+API_NAME, _, API_VERSION = "youtube.v3".partition(".")
 OAUTH_PREFIX = "ya29."  # Google's OAuth 2.0 access tokens start so; API keys with "AIza"
 # Quota units per call (developers.google.com/youtube/v3/determine_quota_cost): every
 # list method costs 1; replywatch calls nothing else.
@@ -115,7 +117,7 @@ class YouTubeClient:
         if self.oauth:
             http = AuthorizedHttp(Credentials(token=secret), http=http)
         self.service = build(
-            "youtube", "v3", http=http, developerKey=None if self.oauth else secret,
+            API_NAME, API_VERSION, http=http, developerKey=None if self.oauth else secret,
             static_discovery=True, cache_discovery=False,
             # A trailing slash keeps a path in the root URL (a proxy's /youtube-api/).
             client_options={"api_endpoint": self.root_url + "/"},

@@ -403,13 +403,17 @@ def youtube_world(now: datetime = T0 + timedelta(days=1)) -> Scripted:
 
 
 def add_youtube_account(
-    session: Session, reference: str | None = "HUBER_YOUTUBE_TOKEN", handle: str = Y_HANDLE
+    session: Session,
+    reference: str | None = "HUBER_YOUTUBE_TOKEN",
+    handle: str = Y_HANDLE,
+    staff: bool = True,
 ) -> Account:
     client = _client(session)
     account = Account(client_id=client.id, platform="youtube", handle=handle,
                       credentials_ref=reference)  # fmt: skip
     session.add(account)
-    session.add(Identity(client_id=client.id, platform="youtube", handle="@jana-agentur",
-                         platform_user_id=Y_JANA))  # fmt: skip
+    if staff:
+        session.add(Identity(client_id=client.id, platform="youtube", handle="@jana-agentur",
+                             platform_user_id=Y_JANA))  # fmt: skip
     session.flush()
     return account
