@@ -380,7 +380,10 @@ def test_a_replicated_portfolio_has_distinct_valid_handles_and_ids():
     assert len({(s.platform, s.handle) for _, s in specs}) == len(specs)
     copy = big.client("Harbour Lane Books 120")
     assert [a.handle for a in copy.accounts] == [
-        "harbourlanebooks120", "@harbourlanebooks120", "harbourlanebooks120.bsky.social"]  # fmt: skip
+        "harbourlanebooks120", "@harbourlanebooks120", "harbourlanebooks120.bsky.social",
+        "@harbourlanebooks120"]  # fmt: skip
+    youtube = copy.accounts[3]  # a channel id of the real shape, the copy's own
+    assert youtube.actor_id != DEMO_PORTFOLIO.client("Harbour Lane Books").accounts[3].actor_id
     instagram = copy.accounts[1]
     assert instagram.page_id == copy.accounts[0].actor_id  # still the copy's own Page
     assert big.client("Bäckerei Huber 120").accounts[2].handle == "@baeckereihub120"  # X: 15
