@@ -59,18 +59,20 @@ def _id(payload: Any, what: str) -> str:
     return str(payload["id"])
 
 
-def _summary_total(payload: Mapping[str, Any], edge: str) -> int:
+def _summary_total(payload: Mapping[str, Any], edge: str) -> int | None:
+    """``total_count`` of an edge's summary; None when the answer carries none (unknown)."""
     value = payload.get(edge)
     if isinstance(value, Mapping):
         summary = value.get("summary")
         if isinstance(summary, Mapping) and isinstance(summary.get("total_count"), int):
             return summary["total_count"]
-    return 0
+    return None
 
 
-def _int(payload: Mapping[str, Any], name: str) -> int:
+def _int(payload: Mapping[str, Any], name: str) -> int | None:
+    """A count field; None when the answer did not carry it (unknown, not zero)."""
     value = payload.get(name)
-    return value if isinstance(value, int) and value >= 0 else 0
+    return value if isinstance(value, int) and value >= 0 else None
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ def post_from_payload(
         permalink=payload.get("permalink_url"),
         like_count=_summary_total(payload, "reactions"),
         reply_count=_summary_total(payload, "comments"),
+        # The Graph API leaves `shares` out of a post nobody shared: absent means 0 here.
         repost_count=_int(shares, "count") if isinstance(shares, Mapping) else 0,
         hidden=payload.get("is_hidden") is True,
     )
