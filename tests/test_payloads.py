@@ -162,3 +162,19 @@ def test_real_instagram_media_and_comments():
     bare = _load("graph-api/instagram/apidata/medias/comments_p1.json")["data"][0]
     record, problem = graph.ig_comment_from_payload(bare, "17846368219941692", own)
     assert record.text == "Beautiful!" and problem is not None
+
+
+def test_x_text_is_unescaped_exactly_once():
+    tweet = {"id": "9", "author_id": "100", "created_at": "2026-11-16T09:00:00.000Z",
+             "text": "Brot &amp; Brezen &lt;3 &gt; alles, und &amp;amp; heißt &amp;lt;"}  # fmt: skip
+    record = x.item_from_payload(tweet, {}, OwnSide(ids=frozenset({"100"})))
+    assert record.text == "Brot & Brezen <3 > alles, und &amp; heißt &lt;"
+    assert x.unescape("&quot;&#39;&copy;") == "&quot;&#39;&copy;"  # X escapes nothing else
+
+
+def test_x_tweet_without_its_author_or_metrics_leaves_them_unknown():
+    tweet = {"id": "9", "author_id": "900", "created_at": "2026-11-16T09:00:00.000Z",
+             "text": "hallo"}  # fmt: skip
+    record = x.item_from_payload(tweet, {}, OwnSide())
+    assert (record.author_handle, record.permalink) == (None, None)
+    assert (record.like_count, record.reply_count, record.repost_count) == (None, None, None)
