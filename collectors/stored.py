@@ -101,6 +101,19 @@ def top_level_posts(
     return list(session.scalars(query))
 
 
+def reply_counts(session: Session, account_id: int, ids: Iterable[str]) -> dict[str, int]:
+    """The stored reply counts of those of ``ids`` that are the account's items."""
+    wanted = sorted(set(ids))
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query = select(Item.platform_item_id, Item.reply_count).where(
+            Item.account_id == account_id, Item.platform_item_id.in_(chunk)
+        )
+        found.update({item_id: count for item_id, count in session.execute(query)})
+    return found
+
+
 def last_follower_count_at(session: Session, account_id: int) -> datetime | None:
     return session.scalar(
         select(func.max(FollowerSnapshot.taken_at)).where(FollowerSnapshot.account_id == account_id)

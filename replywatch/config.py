@@ -160,6 +160,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("collect.thread_days", "REPLYWATCH_COLLECT_THREAD_DAYS", _integer(1, 365), 14,
             "Posts this young have their threads re-read: every run on Facebook/Instagram, "
             "on a schedule that slows as they age on Mastodon/Bluesky."),
+    Setting("collect.older_posts_days", "REPLYWATCH_COLLECT_OLDER_POSTS_DAYS",
+            _integer(0, 3650), 365,
+            "Facebook/Instagram: posts older than collect.thread_days but younger than this "
+            "are checked every run for new comments (one call per 100 posts; a post whose "
+            "comments changed is read again). 0 switches it off."),
     Setting("dashboard.host", "REPLYWATCH_DASHBOARD_HOST", _text, "127.0.0.1",
             "Address the dashboard listens on."),
     Setting("dashboard.port", "REPLYWATCH_DASHBOARD_PORT", _integer(1, 65535), 8050,
