@@ -10,7 +10,7 @@ commented under a 60-day-old post. Run:
     .venv/bin/python bench/collect.py                     # SQLite in a temporary folder
     .venv/bin/python bench/collect.py --posts 2000 --database-url postgresql://...
 
-The figures in README.md ("Benchmarks") come from this script.
+The figures in docs/maintainers/benchmarks.md ("Collection") come from this script.
 """
 
 from __future__ import annotations

@@ -78,9 +78,9 @@ def bench_builder(url: str, items: int, owners: int = 30) -> None:
 
     from bench.metrics import END, load
     from metrics import api
+    from metrics.periods import week_of
     from reports.builder import build_snapshot
     from reports.delivery import SnapshotRequest
-    from reports.snapshot import IsoWeek
     from storage.engine import session_scope
     from storage.models import Client
 
@@ -92,7 +92,7 @@ def bench_builder(url: str, items: int, owners: int = 30) -> None:
         started = time.perf_counter()
         api.rebuild(session, now=now)
         print(f"metrics rebuilt in {time.perf_counter() - started:.1f} s (not email work)")
-    week = IsoWeek.containing((END - timedelta(days=1)).date())
+    week = week_of((END - timedelta(days=1)).date())
 
     def request(scope: str, client_ids: tuple[int, ...], language: str) -> SnapshotRequest:
         return SnapshotRequest(

@@ -253,6 +253,7 @@ class RunContext:
         self.account = account
         self.own = own
         self.now = now
+        self._started = time.monotonic()
         self.retry = retry
         self._progress = progress
         self.api_calls = 0
@@ -263,6 +264,13 @@ class RunContext:
         self.problems: list[dict[str, Any]] = []
         self.abandoned: list[str] = []
         self._sections: list[str] = []
+
+    def current_time(self) -> datetime:
+        """The run's clock now: ``now`` (when the run started) plus the time taken since.
+
+        What a collector compares a platform's reset time with; never the machine's clock,
+        so that a run given another ``now`` (a test, a replay) stays consistent."""
+        return self.now + timedelta(seconds=time.monotonic() - self._started)
 
     # --- requests -----------------------------------------------------------------
 
@@ -546,7 +554,6 @@ def run_collection(
     """Collect one account once with ``collector`` and record the run. Never raises for
     platform faults; see the module docstring for what each outcome means."""
     now = now or datetime.now(UTC)
-    clock = time.monotonic()
     run_id, account, own = _start_run(engine, account_id, now)
     run = RunContext(engine, run_id, account, own, now, retry or RetryPolicy(), progress)
     outcome, error, resume_after, unreachable = "ok", None, None, None
@@ -581,9 +588,9 @@ def run_collection(
         log.error("collection of account %s failed: %s", account_id, scrub(repr(exc)))
         outcome, error = "failed", f"unexpected {type(exc).__name__} at {run.where}: {exc}"
     except BaseException:
-        _finish(run, "interrupted", "the run was interrupted", None, None, clock)
+        _finish(run, "interrupted", "the run was interrupted", None, None)
         raise
-    summary = _finish(run, outcome, error, resume_after, credential, clock)
+    summary = _finish(run, outcome, error, resume_after, credential)
     return replace(summary, unreachable=unreachable) if unreachable else summary
 
 
@@ -593,9 +600,8 @@ def _finish(
     error: str | None,
     resume_after: datetime | None,
     credential: tuple[str, str | None] | None,
-    clock: float,
 ) -> RunSummary:
-    finished_at = run.now + timedelta(seconds=time.monotonic() - clock)
+    finished_at = run.current_time()
     message = scrub(error) if error else None
     with session_factory(run._engine).begin() as session:
         session.execute(

@@ -80,7 +80,9 @@ def shell() -> Any:
         return html.Div()
     language = viewer.language
     csrf = auth.csrf_token()
-    role = translate("shell.consultant" if viewer.is_consultant else "shell.owner", language)
+    role = (
+        translate("consultant", language) if viewer.is_consultant else translate("owner", language)
+    )
     language_buttons = [
         html.Button(
             label,
@@ -102,7 +104,7 @@ def shell() -> Any:
                     html.Div(
                         [
                             html.Span(
-                                translate("shell.signed_in_as", language, name=viewer.username)
+                                translate("Signed in as {name}", language, name=viewer.username)
                                 + f" ({role})",
                                 className="whoami",
                                 id="whoami",
@@ -114,11 +116,11 @@ def shell() -> Any:
                                 method="POST",
                                 className="inline-form",
                                 id="language-form",
-                                **{"aria-label": translate("shell.language", language)},
+                                **{"aria-label": translate("Language", language)},
                             ),
                             html.Form(
                                 [dcc.Input(type="hidden", name="csrf", value=csrf),
-                                 html.Button(translate("shell.logout", language),
+                                 html.Button(translate("Log out", language),
                                              type="submit", id="logout", className="link-button")],
                                 action="/logout",
                                 method="POST",

@@ -24,7 +24,7 @@ from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import select
 
 from dashboard.access import AccessDenied, NotLoggedIn, viewer_for
-from dashboard.i18n import LANGUAGES, translate
+from dashboard.i18n import LANGUAGES, N_, translate
 from dashboard.login_policy import forget_old_attempts, lock_for
 from dashboard.runtime import runtime
 from storage.logins import (
@@ -209,13 +209,17 @@ def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]
     if request.method == "GET":
         notice = None
         if request.args.get("bye"):
-            notice = translate("login.logged_out", language)
+            notice = translate("You are logged out.", language)
         elif session.pop("ended", False):
-            notice = translate("login.session_ended", language)
+            notice = translate("Your session has ended. Please log in again.", language)
         return _login_page(language, next_target, notice=notice)
 
     if not _same(request.form.get("csrf"), session.get("csrf")) or not _same_origin():
-        return _login_page(language, next_target, error="login.form_expired"), 400
+        return _login_page(
+            language,
+            next_target,
+            error=N_("The form had expired (or cookies are blocked). Please try again."),
+        ), 400
     username = request.form.get("username", "")[:MAX_FIELD].strip()
     password = request.form.get("password", "")[:MAX_FIELD]
     address = _client_address()
@@ -230,7 +234,11 @@ def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]
             db.commit()
             minutes = lock.minutes_left(now)
             page = _login_page(
-                language, next_target, error="login.rate_limited", minutes=minutes, name=username
+                language,
+                next_target,
+                error=N_("Too many failed attempts. Try again in {minutes} minutes."),
+                minutes=minutes,
+                name=username,
             )
             return page, 429, {"Retry-After": str(minutes * 60)}
         user = db.scalar(select(User).where(User.username == username)) if username else None
@@ -245,7 +253,9 @@ def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]
         if not accepted or user is None:
             db.commit()
             # 200, not 401: a form login has no HTTP authentication scheme to announce.
-            return _login_page(language, next_target, error="login.wrong", name=username)
+            return _login_page(
+                language, next_target, error=N_("Wrong user name or password."), name=username
+            )
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         prune_dashboard_sessions(
@@ -301,33 +311,36 @@ _LOGIN_PAGE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>replywatch – {{ t('login.title') }}</title>
+<title>replywatch – {{ words.title }}</title>
 <link rel="stylesheet" href="/assets/replywatch.css">
 </head>
 <body class="login-body">
 <main class="login-card">
   <p class="brand">replywatch</p>
-  <h1>{{ t('login.title') }}</h1>
-  <p class="muted">{{ t('login.intro') }}</p>
+  <h1>{{ words.title }}</h1>
+  <p class="muted">{{ words.intro }}</p>
   {% if notice %}<p class="notice" role="status">{{ notice }}</p>{% endif %}
   {% if error %}<p class="error" role="alert" id="login-error">{{ error }}</p>{% endif %}
   <form method="post" action="/login?{{ query }}" class="login-form">
     <input type="hidden" name="csrf" value="{{ csrf }}">
     <input type="hidden" name="next" value="{{ next_target }}">
-    <label for="username">{{ t('login.username') }}</label>
+    <label for="username">{{ words.username }}</label>
     <input id="username" name="username" autocomplete="username" required maxlength="64"
            value="{{ name }}" autofocus>
-    <label for="password">{{ t('login.password') }}</label>
+    <label for="password">{{ words.password }}</label>
     <input id="password" name="password" type="password" autocomplete="current-password"
            required>
-    <button type="submit">{{ t('login.submit') }}</button>
+    <button type="submit">{{ words.submit }}</button>
   </form>
   <p class="switch-language"><a href="/login?{{ other_query }}"
-     hreflang="{{ other }}">{{ t('login.other_language') }}</a></p>
+     hreflang="{{ other }}">{{ words.other_language }}</a></p>
 </main>
 </body>
 </html>
 """
+
+
+LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
 
 
 def _login_page(
@@ -343,7 +356,17 @@ def _login_page(
     return render_template_string(
         _LOGIN_PAGE,
         language=language,
-        t=lambda key: translate(key, language),
+        words={
+            "title": translate("Log in", language),
+            "intro": translate(
+                "Log in to see whether your accounts answer their customers.", language
+            ),
+            "username": translate("User name", language),
+            "password": translate("Password", language),
+            "submit": translate("Log in", language),
+            # The other language by its own name: whoever wants it can read that.
+            "other_language": LANGUAGE_NAMES[other],
+        },
         error=translate(error, language, minutes=minutes) if error else None,
         notice=notice,
         csrf=csrf_token(),

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from dashboard.i18n import translate
-from dashboard.period import Period
 from dashboard.queries import HEALTHY_OUTCOMES, RunRow
+from dashboard.states import OUTCOMES, state_text
 from dashboard.tables import Column, Table, make_table
 from dashboard.viewmodels import CollectionDay
+from metrics.periods import Period
 
 
 def collection_days(runs: Sequence[RunRow], period: Period, zone: str) -> list[CollectionDay]:
@@ -28,24 +29,20 @@ def collection_days(runs: Sequence[RunRow], period: Period, zone: str) -> list[C
 
 
 def outcome_text(outcome: str, language: str) -> str:
-    key = f"outcome.{outcome}"
-    try:
-        return translate(key, language)
-    except KeyError:
-        return outcome
+    return state_text(OUTCOMES, outcome, language)
 
 
 def collection_status_table(runs: Sequence[RunRow], zone: str, language: str) -> Table:
     """The runs of an account (newest first): shown on the page and downloaded."""
     columns = (
-        Column("started", translate("column.started", language), "datetime"),
-        Column("finished", translate("column.finished", language), "datetime"),
-        Column("outcome", translate("column.outcome", language)),
-        Column("api_calls", translate("column.api_calls", language), "integer"),
-        Column("items_new", translate("column.items_new", language), "integer"),
-        Column("items_updated", translate("column.items_updated", language), "integer"),
-        Column("problems", translate("column.problems", language), "integer"),
-        Column("error", translate("column.error", language)),
+        Column("started", translate("Started", language), "datetime"),
+        Column("finished", translate("Finished", language), "datetime"),
+        Column("outcome", translate("Outcome", language)),
+        Column("api_calls", translate("API calls", language), "integer"),
+        Column("items_new", translate("New items", language), "integer"),
+        Column("items_updated", translate("Updated items", language), "integer"),
+        Column("problems", translate("Payload problems", language), "integer"),
+        Column("error", translate("Error", language)),
     )
     rows = [
         {

@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 
 from dash import dcc, html
 
-from dashboard import formats
 from dashboard.i18n import translate
-from dashboard.period import Period
 from dashboard.tables import Table, cell_text
+from metrics import formats
+from metrics.periods import Period
 
 
 def safe_href(url: str | None) -> str | None:
@@ -111,23 +111,23 @@ def graph(graph_id: str, figure: Any) -> Any:
 
 def client_picker(options: Sequence[tuple[int, str]], selected: int | None, language: str) -> Any:
     return _labelled(
-        translate("picker.client", language),
+        translate("Client", language),
         dcc.Dropdown(
             id={"picker": "client"},
             options=[{"label": name, "value": client_id} for client_id, name in options],
             value=selected,
             clearable=False,
             searchable=len(options) > 8,
-            placeholder=translate("picker.client", language),
+            placeholder=translate("Client", language),
         ),
     )
 
 
 def account_picker(options: Sequence[tuple[int, str]], selected: int | None, language: str) -> Any:
-    choices = [{"label": translate("picker.all_accounts", language), "value": "all"}]
+    choices = [{"label": translate("All accounts", language), "value": "all"}]
     choices += [{"label": label, "value": account_id} for account_id, label in options]
     return _labelled(
-        translate("picker.account", language),
+        translate("Account", language),
         dcc.Dropdown(
             id={"picker": "account"},
             options=choices,
@@ -145,31 +145,31 @@ def week_picker(weeks: Sequence[Period], period: Period, language: str) -> Any:
     options = [
         {
             "label": f"{formats.week_label(week.iso_week or '', language)} · "
-            f"{formats.date_span(week.start, week.end, language)}",
+            f"{formats.date_span(week.start, week.last_day, language)}",
             "value": week.iso_week,
         }
         for week in offered
     ]
     return _labelled(
-        translate("picker.week", language),
+        translate("Week", language),
         dcc.Dropdown(
             id={"picker": "week"},
             options=options,
             value=period.iso_week,
             clearable=False,
             searchable=False,
-            placeholder=translate("picker.choose_week", language),
+            placeholder=translate("Choose a week", language),
         ),
     )
 
 
 def range_picker(period: Period, language: str, latest: date) -> Any:
     return _labelled(
-        translate("picker.range", language),
+        translate("or dates", language),
         dcc.DatePickerRange(
             id={"range": "period"},
             start_date=period.start.isoformat(),
-            end_date=period.end.isoformat(),
+            end_date=period.last_day.isoformat(),
             display_format="DD.MM.YYYY" if language == "de" else "YYYY-MM-DD",
             first_day_of_week=1,
             max_date_allowed=latest.isoformat(),

@@ -37,7 +37,7 @@ class Export:
 
 def _collection_status(scope: Scope) -> Table:
     assert scope.account is not None and scope.client is not None
-    start, end = scope.period.utc_bounds(scope.client.time_zone)
+    start, end = scope.period.bounds(scope.client.time_zone)
     runs = runs_between(scope.db, scope.account.id, start, end)
     return collection_status_table(runs, scope.client.time_zone, scope.language)
 

@@ -13,12 +13,11 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard import formats
 from dashboard.i18n import translate
+from dashboard.states import WEEKDAYS as DAY_NAMES
 from dashboard.tables import Column, Table, make_table
 from dashboard.viewmodels import (
     HOURS,
-    WEEKDAYS,
     CollectionDay,
     DurationWeek,
     HourOfWeek,
@@ -26,6 +25,7 @@ from dashboard.viewmodels import (
     PostsRepliesWeek,
     RatioWeek,
 )
+from metrics import formats
 from metrics.labels import Verdict, metric_name, verdict_name
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif"
@@ -83,7 +83,7 @@ def ratio_trend(weeks: Sequence[RatioWeek], metric: str, language: str) -> go.Fi
                 line={"width": 0},
                 hoverinfo="skip",
                 showlegend=False,
-                name=translate("chart.interval", language),
+                name=translate("95% interval", language),
                 connectgaps=False,
             )
         )
@@ -96,7 +96,7 @@ def ratio_trend(weeks: Sequence[RatioWeek], metric: str, language: str) -> go.Fi
                 fill="tonexty",
                 fillcolor=ACCENT_SOFT,
                 hoverinfo="skip",
-                name=translate("chart.interval", language),
+                name=translate("95% interval", language),
                 connectgaps=False,
             )
         )
@@ -190,7 +190,7 @@ def posts_vs_replies(weeks: Sequence[PostsRepliesWeek], language: str) -> go.Fig
 def hour_of_week_heatmap(grid: HourOfWeek, language: str) -> go.Figure:
     """Two panels, inbound and own replies, by weekday and hour. Hours in which the own
     side never replies are crossed out on the inbound panel; closed hours are dotted."""
-    days = [translate(f"weekday.{day}", language) for day in range(WEEKDAYS)]
+    days = [translate(name, language) for name in DAY_NAMES]
     hours = [f"{hour:02d}" for hour in range(HOURS)]
     inbound_name = metric_name("inbound", language)
     replies_name = metric_name("own_replies", language)
@@ -231,7 +231,7 @@ def hour_of_week_heatmap(grid: HourOfWeek, language: str) -> go.Figure:
             y=[days[day] for day, _ in uncovered],
             mode="markers",
             marker={"symbol": "x-thin-open", "size": 9, "color": WARN, "line": {"width": 2}},
-            name=translate("chart.uncovered", language),
+            name=translate("never answered in this hour", language),
             hoverinfo="skip",
         ),
         row=1,
@@ -245,7 +245,7 @@ def hour_of_week_heatmap(grid: HourOfWeek, language: str) -> go.Figure:
                 y=[days[day] for day, _ in closed],
                 mode="markers",
                 marker={"symbol": "circle", "size": 3, "color": GREY},
-                name=translate("chart.closed", language),
+                name=translate("outside business hours", language),
                 hoverinfo="skip",
             ),
             row=2,
@@ -253,7 +253,7 @@ def hour_of_week_heatmap(grid: HourOfWeek, language: str) -> go.Figure:
         )
     figure.update_layout(base_layout(language, height=460, hovermode="closest"))
     figure.update_yaxes(autorange="reversed", type="category")
-    figure.update_xaxes(type="category", title_text=translate("chart.hour", language), row=2)
+    figure.update_xaxes(type="category", title_text=translate("Hour", language), row=2)
     return figure
 
 
@@ -294,7 +294,7 @@ def client_comparison(rows: Sequence[LeagueRow], language: str) -> go.Figure:
     if missing:
         annotations.append(
             {
-                "text": translate("chart.no_data", language) + ": " + ", ".join(missing),
+                "text": translate("no data", language) + ": " + ", ".join(missing),
                 "xref": "paper", "yref": "paper", "x": 0, "y": -0.18, "showarrow": False,
                 "xanchor": "left", "font": {"size": 11, "color": GREY},
             }
@@ -337,30 +337,30 @@ def league_table(rows: Sequence[LeagueRow], language: str, *, export: bool = Fal
     def label(key: str) -> str:
         return formats.heading(metric_name(key, language))
 
-    interval: tuple[Column, ...] = (Column("interval", translate("column.interval", language)),)
+    interval: tuple[Column, ...] = (Column("interval", translate("95% interval", language)),)
     median = Column("response_time_median", label("response_time_median"), "duration")
     verdict_columns: tuple[Column, ...] = (Column("verdict", label("verdict")),)
     if export:
         interval = (
-            Column("ratio_low", translate("column.interval_low", language), "percent"),
-            Column("ratio_high", translate("column.interval_high", language), "percent"),
+            Column("ratio_low", translate("95% interval from", language), "percent"),
+            Column("ratio_high", translate("95% interval to", language), "percent"),
         )
         median = Column(
             "response_time_median",
-            translate("column.in_minutes", language, name=label("response_time_median")),
+            translate("{name} (minutes)", language, name=label("response_time_median")),
             "decimal",
         )
         verdict_columns += (
-            Column("verdict_weeks", translate("column.verdict_weeks", language), "integer"),
+            Column("verdict_weeks", translate("Verdict over weeks", language), "integer"),
         )
     # On the page a client's accounts sit under it in the same column; a file gets both.
     names = (
         (
-            Column("client", translate("column.client", language)),
-            Column("account", translate("column.account", language)),
+            Column("client", translate("Client", language)),
+            Column("account", translate("Account", language)),
         )
         if export
-        else (Column("client", translate("column.client_account", language)),)
+        else (Column("client", translate("Client / account", language)),)
     )
     columns = (
         *names,
@@ -370,7 +370,7 @@ def league_table(rows: Sequence[LeagueRow], language: str, *, export: bool = Fal
         median,
         Column("dialogue_share", label("dialogue_share"), "percent"),
         Column("waiting", label("waiting"), "integer"),
-        Column("ratio_change", translate("column.change", language), "percent"),
+        Column("ratio_change", translate("Change", language), "percent"),
     )
     table_rows = [
         {
@@ -408,7 +408,7 @@ def collection_activity(days: Sequence[CollectionDay], language: str) -> go.Figu
         go.Bar(
             x=labels,
             y=[day.items_new for day in days],
-            name=translate("chart.items_new", language),
+            name=translate("new items", language),
             marker_color=ACCENT,
         ),
         secondary_y=False,
@@ -419,7 +419,7 @@ def collection_activity(days: Sequence[CollectionDay], language: str) -> go.Figu
             y=[day.failed_runs if day.failed_runs else None for day in days],
             mode="markers",
             marker={"symbol": "triangle-down", "size": 11, "color": WARN},
-            name=translate("chart.runs_failed", language),
+            name=translate("failed runs", language),
             showlegend=any_failed,
         ),
         secondary_y=True,

@@ -27,9 +27,9 @@ from dash import Dash, Input
 from sqlalchemy.orm import Session
 
 from dashboard.access import AccessDenied, Viewer, account_for, client_for
-from dashboard.period import Period, PeriodError, last_full_week, parse_period
 from dashboard.runtime import current_viewer, runtime
 from dashboard.state import PageState, parse_location
+from metrics.periods import Period, PeriodError, last_full_week, parse_period
 from storage.models import Account, Client
 
 GUARD_MARK = "__replywatch_guard__"
@@ -80,9 +80,9 @@ def resolve_scope(db: Session, viewer: Viewer, state: PageState, now: datetime) 
         try:
             period = parse_period(state.period)
         except PeriodError as exc:
-            period, problem = last_full_week(now, zone), str(exc)
+            period, problem = last_full_week(zone, now), str(exc)
     else:
-        period = last_full_week(now, zone)
+        period = last_full_week(zone, now)
     return Scope(viewer, db, state, client, account, period, problem, now)
 
 

@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from dashboard.names import account_label
-from dashboard.period import Period as ShownPeriod
 from dashboard.viewmodels import (
     HOURS,
     DurationWeek,
@@ -33,7 +32,6 @@ from metrics.api import (
     Portfolio,
     SelfLike,
     WeekPoint,
-    date_range,
     week_of,
 )
 from metrics.schedule import ScheduleError, parse_schedule
@@ -42,15 +40,9 @@ TREND_WEEKS = 12  # the trend charts show at least this many weeks ...
 MAX_TREND_WEEKS = 53  # ... and a long date range up to a year of them
 
 
-def metrics_period(period: ShownPeriod) -> Period:
-    """The dashboard's period (last day included) as the metrics API's (end excluded)."""
-    return date_range(period.start, period.end)
-
-
-def trend_span(period: ShownPeriod) -> tuple[Period, int]:
+def trend_span(period: Period) -> tuple[Period, int]:
     """The ISO week the trend charts end with, and how many weeks they show."""
-    touched = len(metrics_period(period).weeks)
-    return week_of(period.end), min(MAX_TREND_WEEKS, max(TREND_WEEKS, touched))
+    return week_of(period.last_day), min(MAX_TREND_WEEKS, max(TREND_WEEKS, len(period.weeks)))
 
 
 def minutes(value: timedelta | None) -> float | None:

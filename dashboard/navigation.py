@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from dashboard.period import PeriodError, parse_period
 from dashboard.state import PageState
+from metrics.periods import PeriodError, parse_period
 
 
 def _as_id(value: Any) -> int | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from dashboard import formats
+from metrics import formats
 
 KINDS = ("text", "integer", "decimal", "percent", "datetime", "date", "duration", "link")
 

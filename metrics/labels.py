@@ -1,14 +1,27 @@
-"""Names of the metrics and verdicts in the owner's languages (English, German).
+"""Names of the metrics and verdicts, translated through the catalogues of metrics.texts.
 
-The dashboard, the weekly email and the exports all take their wording from here, so an
-owner reads the same words for the same number everywhere.
+The dashboard, the weekly email, the exports and the command line all take their wording
+from here, so an owner reads the same words for the same number everywhere. The English
+names are the message ids; the German ones are in the catalogue.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-LANGUAGES = ("en", "de")
+from metrics.texts import LANGUAGES, N_, texts
+
+__all__ = [
+    "LANGUAGES",
+    "METRIC_NAMES",
+    "VERDICT_EXPLANATIONS",
+    "VERDICT_NAMES",
+    "Verdict",
+    "metric_name",
+    "verdict_explanation",
+    "verdict_name",
+    "weeks_judged",
+]
 
 
 class Verdict(StrEnum):
@@ -20,123 +33,69 @@ class Verdict(StrEnum):
     UNRESPONSIVE = "unresponsive"
 
 
-VERDICT_NAMES: dict[str, dict[Verdict, str]] = {
-    "en": {
-        Verdict.NO_CONVERSATION: "no conversation",
-        Verdict.INSUFFICIENT_DATA: "insufficient data",
-        Verdict.BROADCAST_ONLY: "broadcast-only",
-        Verdict.RESPONSIVE: "responsive",
-        Verdict.PARTLY_RESPONSIVE: "partly responsive",
-        Verdict.UNRESPONSIVE: "unresponsive",
-    },
-    "de": {
-        Verdict.NO_CONVERSATION: "kein Gespräch",
-        Verdict.INSUFFICIENT_DATA: "zu wenig Daten",
-        Verdict.BROADCAST_ONLY: "nur Senden",
-        Verdict.RESPONSIVE: "antwortet",
-        Verdict.PARTLY_RESPONSIVE: "antwortet teilweise",
-        Verdict.UNRESPONSIVE: "antwortet nicht",
-    },
+VERDICT_NAMES: dict[Verdict, str] = {
+    Verdict.NO_CONVERSATION: N_("no conversation"),
+    Verdict.INSUFFICIENT_DATA: N_("insufficient data"),
+    Verdict.BROADCAST_ONLY: N_("broadcast-only"),
+    Verdict.RESPONSIVE: N_("responsive"),
+    Verdict.PARTLY_RESPONSIVE: N_("partly responsive"),
+    Verdict.UNRESPONSIVE: N_("unresponsive"),
 }
 
 # One plain sentence per verdict, for owners who never read a metric definition.
-VERDICT_EXPLANATIONS: dict[str, dict[Verdict, str]] = {
-    "en": {
-        Verdict.NO_CONVERSATION: (
-            "The account posts, but nobody talks to it and it talks to nobody."
-        ),
-        Verdict.INSUFFICIENT_DATA: (
-            "Too few customer messages to judge yet; posts and replies are still counted."
-        ),
-        Verdict.BROADCAST_ONLY: (
-            "The account only posts: customers wrote, and none of them got an answer."
-        ),
-        Verdict.RESPONSIVE: "Customers get answers, and quickly.",
-        Verdict.PARTLY_RESPONSIVE: "Most customers get an answer, but not all, or not quickly.",
-        Verdict.UNRESPONSIVE: "Most customers who write get no answer.",
-    },
-    "de": {
-        Verdict.NO_CONVERSATION: (
-            "Das Konto postet, aber niemand spricht mit ihm, und es spricht mit niemandem."
-        ),
-        Verdict.INSUFFICIENT_DATA: (
-            "Noch zu wenige Kundennachrichten für ein Urteil; Beiträge und Antworten werden "
-            "trotzdem gezählt."
-        ),
-        Verdict.BROADCAST_ONLY: (
-            "Das Konto sendet nur: Kunden haben geschrieben, und keiner bekam eine Antwort."
-        ),
-        Verdict.RESPONSIVE: "Kunden bekommen Antworten, und zwar schnell.",
-        Verdict.PARTLY_RESPONSIVE: (
-            "Die meisten Kunden bekommen eine Antwort, aber nicht alle oder nicht schnell."
-        ),
-        Verdict.UNRESPONSIVE: "Die meisten Kunden, die schreiben, bekommen keine Antwort.",
-    },
+VERDICT_EXPLANATIONS: dict[Verdict, str] = {
+    Verdict.NO_CONVERSATION: N_(
+        "The account posts, but nobody talks to it and it talks to nobody."
+    ),
+    Verdict.INSUFFICIENT_DATA: N_(
+        "Too few customer messages to judge yet; posts and replies are still counted."
+    ),
+    Verdict.BROADCAST_ONLY: N_(
+        "The account only posts: customers wrote, and none of them got an answer."
+    ),
+    Verdict.RESPONSIVE: N_("Customers get answers, and quickly."),
+    Verdict.PARTLY_RESPONSIVE: N_("Most customers get an answer, but not all, or not quickly."),
+    Verdict.UNRESPONSIVE: N_("Most customers who write get no answer."),
 }
 
-METRIC_NAMES: dict[str, dict[str, str]] = {
-    "en": {
-        "posts": "posts",
-        "own_replies": "own replies",
-        "inbound": "customer messages",
-        "questions": "questions",
-        "answered": "answered",
-        "missed": "missed",
-        "waiting": "waiting",
-        "response_ratio": "response ratio",
-        "question_response_ratio": "question response ratio",
-        "response_time_median": "median response time",
-        "response_time_p90": "response time (90th percentile)",
-        "business_response_time_median": "median response time in business hours",
-        "business_response_time_p90": "response time in business hours (90th percentile)",
-        "within_target_ratio": "answered within target",
-        "dialogue_share": "dialogue share",
-        "interactions_per_post": "interactions per post",
-        "engagement_rate": "engagement rate (per post, by followers)",
-        "self_likes": "self-likes",
-        "liked_not_answered": "liked but not answered",
-        "removed_inbound": "removed customer messages",
-        "uncovered_share": "messages arriving when nobody ever answers",
-        "verdict": "verdict",
-    },
-    "de": {
-        "posts": "Beiträge",
-        "own_replies": "eigene Antworten",
-        "inbound": "Kundennachrichten",
-        "questions": "Fragen",
-        "answered": "beantwortet",
-        "missed": "verpasst",
-        "waiting": "wartend",
-        "response_ratio": "Antwortquote",
-        "question_response_ratio": "Antwortquote bei Fragen",
-        "response_time_median": "mittlere Antwortzeit (Median)",
-        "response_time_p90": "Antwortzeit (90. Perzentil)",
-        "business_response_time_median": "mittlere Antwortzeit in Geschäftszeiten",
-        "business_response_time_p90": "Antwortzeit in Geschäftszeiten (90. Perzentil)",
-        "within_target_ratio": "innerhalb der Zielzeit beantwortet",
-        "dialogue_share": "Dialoganteil",
-        "interactions_per_post": "Interaktionen pro Beitrag",
-        "engagement_rate": "Interaktionsrate (pro Beitrag, je Follower)",
-        "self_likes": "Selbst-Likes",
-        "liked_not_answered": "geliked, aber nicht beantwortet",
-        "removed_inbound": "entfernte Kundennachrichten",
-        "uncovered_share": "Nachrichten zu Zeiten, in denen nie geantwortet wird",
-        "verdict": "Urteil",
-    },
+METRIC_NAMES: dict[str, str] = {
+    "posts": N_("posts"),
+    "own_replies": N_("own replies"),
+    "inbound": N_("customer messages"),
+    "questions": N_("questions"),
+    "answered": N_("answered"),
+    "missed": N_("missed"),
+    "waiting": N_("waiting"),
+    "response_ratio": N_("response ratio"),
+    "question_response_ratio": N_("question response ratio"),
+    "response_time_median": N_("median response time"),
+    "response_time_p90": N_("response time (90th percentile)"),
+    "business_response_time_median": N_("median response time in business hours"),
+    "business_response_time_p90": N_("response time in business hours (90th percentile)"),
+    "within_target_ratio": N_("answered within target"),
+    "dialogue_share": N_("dialogue share"),
+    "interactions_per_post": N_("interactions per post"),
+    "engagement_rate": N_("engagement rate (per post, by followers)"),
+    "self_likes": N_("self-likes"),
+    "liked_not_answered": N_("liked but not answered"),
+    "removed_inbound": N_("removed customer messages"),
+    "uncovered_share": N_("messages arriving when nobody ever answers"),
+    "verdict": N_("verdict"),
 }
 
 
 def verdict_name(verdict: Verdict | str, language: str = "en") -> str:
-    return VERDICT_NAMES[_language(language)][Verdict(verdict)]
+    return texts(language).gettext(VERDICT_NAMES[Verdict(verdict)])
 
 
 def verdict_explanation(verdict: Verdict | str, language: str = "en") -> str:
-    return VERDICT_EXPLANATIONS[_language(language)][Verdict(verdict)]
+    return texts(language).gettext(VERDICT_EXPLANATIONS[Verdict(verdict)])
 
 
 def metric_name(key: str, language: str = "en") -> str:
-    return METRIC_NAMES[_language(language)][key]
+    return texts(language).gettext(METRIC_NAMES[key])
 
 
-def _language(language: str) -> str:
-    return language if language in LANGUAGES else "en"
+def weeks_judged(weeks: int, language: str = "en") -> str:
+    """A widened verdict's window: "over the last 5 weeks" / "in den letzten 5 Wochen"."""
+    return texts(language).ngettext("over the last week", "over the last {count} weeks", weeks)

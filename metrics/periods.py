@@ -5,6 +5,11 @@ week (Monday to Sunday). Storage keeps UTC instants, so a period becomes the UTC
 from local midnight of ``start`` to local midnight of ``end`` in the client's zone, which
 is 167 or 169 hours long across a daylight-saving switch.
 
+This is the one period type of replywatch: the metrics compute over it, the dashboard
+shows it and writes it into its addresses (``token``, ``parse_period``), and the weekly
+email is about one (an ISO week). Functions that need "now" take it after the time zone:
+``last_full_week(time_zone, now)``.
+
 Weeks are also numbered as plain integers (``week_index``): weeks since Monday
 1970-01-05. The stored rollups and the SQL that buckets items into weeks use that number,
 because it is the same in every time zone and easy to compute with integer arithmetic.
@@ -19,7 +24,10 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 EPOCH_MONDAY = date(1970, 1, 5)
+MAX_RANGE_DAYS = 366  # the longest date range the dashboard's addresses may name
 _ISO_WEEK = re.compile(r"^\s*(\d{4})-?[Ww](\d{1,2})\s*$")
+_URL_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_URL_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
 
 class PeriodError(ValueError):
@@ -87,6 +95,21 @@ class Period:
     def last_day(self) -> date:
         return self.end - timedelta(days=1)
 
+    @property
+    def iso_week(self) -> str | None:
+        """``2026-W47`` when the period is exactly one ISO week, else None."""
+        return iso_week_label(self.start) if self.is_iso_week else None
+
+    @property
+    def week_number(self) -> int:
+        """The ISO week number of the first day (47 for 2026-W47)."""
+        return self.start.isocalendar().week
+
+    @property
+    def token(self) -> str:
+        """How an address names the period: ``2026-W47`` or ``2026-11-01..2026-11-30``."""
+        return self.iso_week or f"{self.start.isoformat()}..{self.last_day.isoformat()}"
+
     def bounds(self, time_zone: str) -> tuple[datetime, datetime]:
         """The UTC instants ``[first, after)`` of this period in ``time_zone``."""
         return local_midnight(self.start, time_zone), local_midnight(self.end, time_zone)
@@ -94,6 +117,13 @@ class Period:
     def previous(self) -> Period:
         """The period of the same length just before this one (the week before a week)."""
         return Period(self.start - timedelta(days=self.days), self.start)
+
+    def next(self) -> Period:
+        """The period of the same length just after this one (the week after a week)."""
+        return Period(self.end, self.end + timedelta(days=self.days))
+
+    def each_day(self) -> list[date]:
+        return [self.start + timedelta(days=offset) for offset in range(self.days)]
 
     def widened(self, weeks: int) -> Period:
         """This period extended backwards by ``weeks`` whole weeks."""
@@ -159,6 +189,41 @@ def current_week(time_zone: str, now: datetime | None = None) -> Period:
 def last_full_week(time_zone: str, now: datetime | None = None) -> Period:
     """The most recent ISO week that has ended in ``time_zone`` (the default period)."""
     return current_week(time_zone, now).previous()
+
+
+def recent_weeks(time_zone: str, now: datetime | None, count: int) -> list[Period]:
+    """The last ``count`` full weeks in ``time_zone``, newest first (the week picker)."""
+    latest = last_full_week(time_zone, now)
+    return [
+        Period(latest.start - timedelta(weeks=n), latest.end - timedelta(weeks=n))
+        for n in range(count)
+    ]
+
+
+def parse_period(text: str) -> Period:
+    """A period as an address names it (``token``): ``2026-W47`` or ``A..B``, both days
+    included, at most ``MAX_RANGE_DAYS`` long."""
+    text = text.strip()
+    week = _URL_WEEK.match(text)
+    if week:
+        year, number = int(week.group(1)), int(week.group(2))
+        try:
+            monday = date.fromisocalendar(year, number, 1)
+        except ValueError:
+            raise PeriodError(f"{text!r} is not an ISO week of {year}") from None
+        return Period(monday, monday + timedelta(days=7))
+    span = _URL_RANGE.match(text)
+    if span:
+        try:
+            first, last = date.fromisoformat(span.group(1)), date.fromisoformat(span.group(2))
+        except ValueError:
+            raise PeriodError(f"{text!r} contains a date that does not exist") from None
+        if last < first:
+            raise PeriodError(f"{text!r} ends before it starts")
+        if (last - first).days + 1 > MAX_RANGE_DAYS:
+            raise PeriodError(f"{text!r} is longer than {MAX_RANGE_DAYS} days")
+        return Period(first, last + timedelta(days=1))
+    raise PeriodError(f"{text!r} is neither a week like 2026-W47 nor a range like A..B")
 
 
 def local_week_index(moment: datetime, time_zone: str) -> int:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from metrics.labels import Verdict, verdict_explanation, verdict_name
+from metrics.labels import Verdict, verdict_explanation, verdict_name, weeks_judged
 from metrics.periods import Period
 from metrics.settings import SettingsInForce
 from metrics.stats import Interval
@@ -89,9 +89,6 @@ class SelfLike:
     item: ItemRef
 
 
-_WEEKS_TEXT = {"en": "over the last {n} weeks", "de": "in den letzten {n} Wochen"}
-
-
 @dataclass(frozen=True)
 class VerdictResult:
     verdict: Verdict
@@ -118,7 +115,7 @@ class VerdictResult:
         """ "over the last 5 weeks" when the window was widened, else None."""
         if not self.widened:
             return None
-        return _WEEKS_TEXT.get(language, _WEEKS_TEXT["en"]).format(n=self.weeks)
+        return weeks_judged(self.weeks, language)
 
 
 @dataclass(frozen=True)

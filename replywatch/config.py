@@ -1,8 +1,9 @@
 """Settings: built-in defaults < TOML file < environment variables < command-line options.
 
 Every setting is declared once in ``SETTINGS`` with its TOML key, its environment
-variable, its type and its default, so the README table and the validation come from
-the same place. A bad value names the setting, where it came from and what is expected.
+variable, its type, its default and its description, so the manual's configuration
+reference (``reference_table``, docs/operators/configuration.md) and the validation come
+from the same place. A bad value names the setting, where it came from and what is expected.
 """
 
 from __future__ import annotations
@@ -124,100 +125,126 @@ class Setting:
     env: str
     parse: Callable[[Any], Any]
     default: Any
-    help: str
+    help: str  # Markdown: the configuration reference of the manual is made from it
+    # What the default means when it is computed at run time (``default`` is then None).
+    default_text: str | None = None
+
+    @property
+    def shown_default(self) -> str:
+        if self.default_text is not None:
+            return self.default_text
+        return "—" if self.default is None else f"`{self.default}`"
 
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("database.url", "REPLYWATCH_DATABASE_URL", _database_url, None,
-            "Database URL; default: SQLite file in the per-user data folder."),
+            "`sqlite:///PATH` or `postgresql://USER@HOST/DB`",
+            "SQLite file `replywatch.db` in the data folder"),
     Setting("secrets_file", "REPLYWATCH_SECRETS_FILE", _path, None,
-            "TOML file of secrets (KEY = \"value\"); default ~/.config/replywatch/secrets.toml."),
+            "TOML file of secrets (`KEY = \"value\"`), readable by its owner only",
+            "`~/.config/replywatch/secrets.toml`"),
     Setting("log_level", "REPLYWATCH_LOG_LEVEL", _choice("debug", "info", "warning", "error"),
-            "info", "Logging level."),
+            "info", "debug, info, warning, error"),
     Setting("platforms.x.api_url", "REPLYWATCH_X_API_URL", _http_url,
-            "https://api.twitter.com", "Base URL of the X API v2 (e.g. https://api.x.com)."),
+            "https://api.twitter.com",
+            "base URL of the X API v2 (e.g. `https://api.x.com`, a proxy)"),
     Setting("platforms.graph.api_url", "REPLYWATCH_GRAPH_API_URL", _http_url,
-            "https://graph.facebook.com", "Base URL of the Facebook / Instagram Graph API."),
+            "https://graph.facebook.com", "base URL of the Graph API (Facebook, Instagram)"),
     Setting("platforms.graph.version", "REPLYWATCH_GRAPH_API_VERSION", _graph_version,
-            "v24.0", "Graph API version used for every Facebook and Instagram call."),
+            "v24.0", "Graph API version for every Facebook and Instagram call"),
     Setting("platforms.mastodon.api_url", "REPLYWATCH_MASTODON_API_URL", _http_url, None,
-            "Force one Mastodon API base URL; default: the instance in each account's handle."),
+            "force one Mastodon API base URL", "the instance of each handle"),
     Setting("platforms.bluesky.appview_url", "REPLYWATCH_BLUESKY_APPVIEW_URL", _http_url,
-            "https://public.api.bsky.app", "Bluesky AppView for public reads."),
+            "https://public.api.bsky.app", "Bluesky AppView for public reads"),
     Setting("platforms.bluesky.pds_url", "REPLYWATCH_BLUESKY_PDS_URL", _http_url,
-            "https://bsky.social", "Bluesky PDS for logins with an app password."),
+            "https://bsky.social", "Bluesky PDS for app-password logins"),
     Setting("collect.request_timeout", "REPLYWATCH_REQUEST_TIMEOUT", _integer(1, 600), 30,
-            "Seconds before an API request counts as timed out."),
+            "seconds before an API request counts as timed out"),
     Setting("collect.max_retries", "REPLYWATCH_MAX_RETRIES", _integer(0, 10), 3,
-            "Retries of a failed request (5xx, timeout) before the run gives up."),
+            "retries of a failed request (5xx, timeout)"),
     Setting("collect.retry_budget_seconds", "REPLYWATCH_RETRY_BUDGET", _integer(0, 3600), 60,
-            "Seconds one account's run may lose to failed requests and retry pauses before "
-            "it gives up, so that a failing platform does not hold up the other accounts."),
+            "seconds one account's run may lose to failed requests and retry pauses before "
+            "it gives up (`failed`), so that a failing platform does not hold up the other "
+            "accounts"),
     Setting("collect.jitter_seconds", "REPLYWATCH_COLLECT_JITTER", _integer(0, 3600), 120,
-            "Random delay added to each scheduled collection."),
+            "random delay added to each scheduled collection"),
     Setting("collect.history_days", "REPLYWATCH_COLLECT_HISTORY_DAYS", _integer(1, 3650), 90,
-            "How far back the first collection of an account reaches (where the API allows)."),
+            "how far back the first collection of an account reaches (X: at most 3,200 "
+            "posts)"),
     Setting("collect.thread_days", "REPLYWATCH_COLLECT_THREAD_DAYS", _integer(1, 365), 14,
-            "Posts this young have their threads re-read: every run on Facebook/Instagram, "
-            "on a schedule that slows as they age on Mastodon/Bluesky."),
+            "posts this young have their threads re-read: on every run on "
+            "Facebook/Instagram, on a schedule that slows as they age on Mastodon/Bluesky"),
     Setting("collect.older_posts_days", "REPLYWATCH_COLLECT_OLDER_POSTS_DAYS",
             _integer(0, 3650), 365,
-            "Facebook/Instagram: posts older than collect.thread_days but younger than this "
-            "are checked every run for new comments (one call per 100 posts; a post whose "
-            "comments changed is read again). 0 switches it off."),
+            "Facebook/Instagram: older posts up to this age are checked on every run for new "
+            "comments (one call per 100 posts); a post whose comments changed is read again. "
+            "`0` switches it off ([costs](collection-costs.md))"),
     Setting("dashboard.host", "REPLYWATCH_DASHBOARD_HOST", _text, "127.0.0.1",
-            "Address the dashboard listens on."),
+            "address the dashboard listens on"),
     Setting("dashboard.port", "REPLYWATCH_DASHBOARD_PORT", _integer(1, 65535), 8050,
-            "Port the dashboard listens on."),
+            "port the dashboard listens on"),
     Setting("dashboard.public_url", "REPLYWATCH_PUBLIC_URL", _http_url, None,
-            "URL of the dashboard as recipients reach it (links in emails)."),
+            "the dashboard's URL as recipients reach it (links in emails)"),
     Setting("dashboard.secret_key_ref", "REPLYWATCH_SECRET_KEY_REF", _text, None,
-            "Name of the secret that signs session cookies; default: generated and kept "
-            "in the data folder."),
+            "name of the secret (at least 32 characters) that signs session cookies; set it "
+            "when several machines serve one dashboard",
+            "generated, kept in `dashboard-secret-key` in the data folder (mode 600)"),
     Setting("dashboard.secure_cookies", "REPLYWATCH_DASHBOARD_SECURE_COOKIES",
             _choice("auto", "always", "never"), "auto",
-            "Mark cookies Secure: auto (when the request came over https), always, never."),
+            "mark cookies Secure: `auto` (when the request came over https), `always`, "
+            "`never`"),
     Setting("dashboard.session_hours", "REPLYWATCH_DASHBOARD_SESSION_HOURS", _integer(1, 720),
-            12, "Hours without a request after which a dashboard login ends."),
+            12, "hours without a request after which a dashboard login ends"),
     Setting("dashboard.trusted_proxy", "REPLYWATCH_DASHBOARD_TRUSTED_PROXY", _text, None,
-            "Address of a reverse proxy whose X-Forwarded-For/-Proto headers are believed."),
+            "address of a reverse proxy whose `X-Forwarded-For` / `-Proto` headers are "
+            "believed"),
     Setting("dashboard.threads", "REPLYWATCH_DASHBOARD_THREADS", _integer(1, 64), 8,
-            "Worker threads of the dashboard's web server."),
-    Setting("smtp.host", "REPLYWATCH_SMTP_HOST", _text, None, "SMTP server for weekly emails."),
-    Setting("smtp.port", "REPLYWATCH_SMTP_PORT", _integer(1, 65535), 587, "SMTP port."),
+            "worker threads of the dashboard's web server"),
+    Setting("smtp.host", "REPLYWATCH_SMTP_HOST", _text, None, "SMTP server for weekly emails"),
+    Setting("smtp.port", "REPLYWATCH_SMTP_PORT", _integer(1, 65535), 587, "SMTP port"),
     Setting("smtp.security", "REPLYWATCH_SMTP_SECURITY", _choice("starttls", "ssl", "none"),
-            "starttls", "starttls, ssl or none."),
-    Setting("smtp.user", "REPLYWATCH_SMTP_USER", _text, None, "SMTP user name."),
+            "starttls", "`starttls`, `ssl` or `none`"),
+    Setting("smtp.user", "REPLYWATCH_SMTP_USER", _text, None, "SMTP user name"),
     Setting("smtp.password_ref", "REPLYWATCH_SMTP_PASSWORD_REF", _text, None,
-            "Name of the secret holding the SMTP password."),
+            "name of the secret holding the SMTP password"),
     Setting("smtp.sender", "REPLYWATCH_SMTP_SENDER", _text, None,
-            "From address of the weekly emails."),
+            "From address of the weekly emails"),
     Setting("smtp.timeout", "REPLYWATCH_SMTP_TIMEOUT", _integer(1, 600), 30,
-            "Seconds before an SMTP connection or command counts as timed out."),
+            "seconds before an SMTP connection or command times out"),
     Setting("smtp.ca_file", "REPLYWATCH_SMTP_CA_FILE", _path, None,
-            "PEM file of certificate authorities to trust for the SMTP server; default: "
-            "the system's."),
+            "PEM file of certificate authorities to trust for the SMTP server (a company CA)",
+            "the system's"),
     Setting("email.send_time", "REPLYWATCH_EMAIL_SEND_TIME", _clock_time, "07:00",
-            "Monday time (client's time zone) when the weekly email goes out."),
+            "Monday time, in each client's time zone, when the weekly email goes out"),
     Setting("email.late_hours", "REPLYWATCH_EMAIL_LATE_HOURS", _integer(1, 160), 48,
-            "How long after the Monday send time a week's email is still sent (service down)."),
+            "how long after that a week's email is still sent when the service was down"),
     Setting("email.max_attempts", "REPLYWATCH_EMAIL_MAX_ATTEMPTS", _integer(1, 50), 8,
-            "Sending attempts of one email before it is marked failed."),
+            "sending attempts of one email before it is marked failed"),
     Setting("email.chart_browser", "REPLYWATCH_EMAIL_CHART_BROWSER", _path,
-            "/usr/bin/chromium", "Chromium used to draw the chart image of the weekly email."),
+            "/usr/bin/chromium", "the Chromium that draws the email's chart image"),
     Setting("service.lease_seconds", "REPLYWATCH_SERVICE_LEASE_SECONDS", _integer(3, 3600), 120,
-            "Lifetime of a lease (renewed every third of it); a crashed service's work is "
-            "taken over after at most this long."),
+            "lifetime of a lease, renewed every third of it; a crashed service's work is "
+            "taken over after at most this long"),
     Setting("service.workers", "REPLYWATCH_SERVICE_WORKERS", _integer(1, 64), 4,
-            "Jobs the service runs at the same time."),
+            "jobs the service runs at the same time"),
     Setting("service.reconcile_seconds", "REPLYWATCH_SERVICE_RECONCILE_SECONDS",
             _integer(1, 3600), 60,
-            "How often the service picks up added, changed and removed accounts."),
+            "how often the service picks up added, changed and removed accounts"),
     Setting("service.stop_seconds", "REPLYWATCH_SERVICE_STOP_SECONDS", _integer(0, 3600), 60,
-            "On SIGTERM/SIGINT, how long running jobs may finish before they are abandoned."),
+            "on SIGTERM / Ctrl-C, how long running jobs may finish before they are abandoned"),
 )  # fmt: skip
 
 SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}
+
+
+def reference_table() -> str:
+    """Every setting as a Markdown table: the manual's configuration reference."""
+    rows = ["| TOML key | environment variable | default | meaning |", "|---|---|---|---|"]
+    for setting in SETTINGS:
+        rows.append(
+            f"| `{setting.key}` | `{setting.env}` | {setting.shown_default} | {setting.help} |"
+        )
+    return "\n".join(rows)
 
 
 @dataclass(frozen=True)

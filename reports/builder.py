@@ -30,7 +30,6 @@ from reports.snapshot import (
     TOP_UNANSWERED,
     AccountVerdict,
     ClientSnapshot,
-    IsoWeek,
     Snapshot,
     SnapshotKind,
     Summary,
@@ -46,7 +45,7 @@ def build_snapshot(session: Session, request: SnapshotRequest) -> Snapshot:
     """The snapshot one recipient gets for one week (raises api.UnknownSubject for a
     client that no longer exists)."""
     kind = SnapshotKind.DIGEST if request.scope == DIGEST_SCOPE else SnapshotKind.OWNER
-    period = api.iso_week(str(request.week))
+    period = request.week
     clients = client_snapshots(
         session,
         request.client_ids,
@@ -97,7 +96,7 @@ def client_snapshots(
     active = dict(
         session.execute(select(Account.id, Account.active).where(Account.id.in_(account_ids))).all()
     )
-    week = IsoWeek.containing(period.start)
+    week = api.week_of(period.start)
     return tuple(
         _client_snapshot(
             session,
@@ -225,13 +224,13 @@ def series(
     while len(points) > 1 and not (points[0].posts or points[0].own_replies or points[0].inbound):
         points = points[1:]
     return tuple(
-        WeekPoint(IsoWeek.containing(point.period.start), point.inbound, point.answered)
+        WeekPoint(api.week_of(point.period.start), point.inbound, point.answered)
         for point in points
     )
 
 
 def _dashboard_link(
-    base: str | None, page: str, client_id: int | None, week: IsoWeek
+    base: str | None, page: str, client_id: int | None, week: api.Period
 ) -> str | None:
     """A link into the dashboard, in its URL scheme (dashboard/state.py): ``/client?client=3
     &period=2026-W47`` or ``/?period=2026-W47`` for every client."""

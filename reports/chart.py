@@ -69,7 +69,12 @@ def chart_figure(snapshot: Snapshot) -> go.Figure:
     figure.update_layout(
         template="simple_white",
         barmode="group",
-        title={"text": wording("chart.title"), "xref": "paper", "x": 0, "font": {"size": 15}},
+        title={
+            "text": wording.gettext("Customer messages and answers per week"),
+            "xref": "paper",
+            "x": 0,
+            "font": {"size": 15},
+        },
         legend={"orientation": "h", "x": 0, "y": -0.15},
         margin={"l": 40, "r": 10, "t": 40, "b": 50},
         font={"family": "DejaVu Sans, Liberation Sans, Arial, sans-serif", "size": 12},

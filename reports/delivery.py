@@ -32,11 +32,12 @@ from enum import StrEnum
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from metrics.periods import Period, iso_week
 from reports.chart import ChartRenderer
 from reports.mailer import Fenced, Mailer, SendError, SmtpConfig
 from reports.message import weekly_message
 from reports.planning import DIGEST_SCOPE, scope_client_id
-from reports.snapshot import IsoWeek, Snapshot
+from reports.snapshot import Snapshot
 from storage.clock import SYSTEM_CLOCK, Clock
 from storage.engine import session_scope
 from storage.models import Client, EmailDelivery, User
@@ -77,7 +78,7 @@ class SnapshotRequest:
     language: str
     scope: str  # "client:<id>" or "digest"
     client_ids: tuple[int, ...]  # the client of an owner's email; every client for a digest
-    week: IsoWeek
+    week: Period  # an ISO week
     generated_at: datetime
     dashboard_url: str | None
 
@@ -273,7 +274,7 @@ def snapshot_request(
         language=user.language if user is not None else "en",
         scope=delivery.scope,
         client_ids=client_ids,
-        week=IsoWeek.parse(delivery.iso_week),
+        week=iso_week(delivery.iso_week),
         generated_at=now,
         dashboard_url=dashboard_url,
     )

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from reports.snapshot import IsoWeek
+from metrics.periods import Period, week_of
 from storage.models import Client, EmailDelivery, Role, User, UserClient
 
 DIGEST_SCOPE = "digest"
@@ -35,22 +35,22 @@ def scope_client_id(scope: str) -> int | None:
     return int(number) if prefix == "client" and number.isdigit() else None
 
 
-def send_moment(week: IsoWeek, time_zone: str, send_time: str) -> datetime:
+def send_moment(week: Period, time_zone: str, send_time: str) -> datetime:
     """The Monday after ``week``, at ``send_time`` in ``time_zone`` (an aware datetime)."""
     hour, minute = (int(part) for part in send_time.split(":"))
-    monday = week.sunday + timedelta(days=1)
+    monday = week.end
     return datetime.combine(monday, time(hour, minute), tzinfo=ZoneInfo(time_zone))
 
 
-def _candidate_weeks(now: datetime) -> list[IsoWeek]:
+def _candidate_weeks(now: datetime) -> list[Period]:
     # Every time zone's "past week" is one of the three before (UTC date + 1 day).
-    latest = IsoWeek.containing(now.date() + timedelta(days=1)).previous()
+    latest = week_of(now.date() + timedelta(days=1)).previous()
     return [latest, latest.previous(), latest.previous().previous()]
 
 
 def due_week(
     now: datetime, time_zones: list[str], send_time: str, late: timedelta
-) -> IsoWeek | None:
+) -> Period | None:
     """The week whose email is due now for these zones (all of them past their moment)."""
     if not time_zones:
         return None
@@ -67,7 +67,7 @@ class PlannedEmail:
     user_id: int
     scope: str
     client_id: int | None
-    week: IsoWeek
+    week: Period  # an ISO week
 
 
 def wanted_emails(

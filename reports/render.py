@@ -46,17 +46,23 @@ def safe_url(url: str | None) -> str | None:
 
 
 def subject(snapshot: Snapshot, wording: Wording) -> str:
-    number = snapshot.week.week
+    number = snapshot.week.week_number
     if snapshot.kind == SnapshotKind.DIGEST:
-        clients = wording.plural("clients", len(snapshot.clients))
-        text = wording("subject.digest", number=number, clients=clients)
+        clients = wording.ngettext("{count} client", "{count} clients", len(snapshot.clients))
+        text = wording.gettext(
+            "Weekly digest, week {number}: {clients}", number=number, clients=clients
+        )
     else:
         client = snapshot.clients[0]
         if client.summary.inbound == 0:
-            text = wording("subject.owner.quiet", client=client.client_name, number=number)
+            text = wording.gettext(
+                "{client}, week {number}: no customer messages",
+                client=client.client_name,
+                number=number,
+            )
         else:
-            text = wording(
-                "subject.owner",
+            text = wording.gettext(
+                "{client}, week {number}: {answered} of {inbound} customer messages answered",
                 client=client.client_name,
                 number=number,
                 answered=wording.number(client.summary.answered),
@@ -67,24 +73,42 @@ def subject(snapshot: Snapshot, wording: Wording) -> str:
 
 def render(snapshot: Snapshot, chart_cid: str) -> RenderedEmail:
     wording = Wording(snapshot.language, snapshot.generated_at)
-    number = snapshot.week.week
+    number = snapshot.week.week_number
     dates = wording.week_dates(snapshot.week)
     if snapshot.kind == SnapshotKind.DIGEST:
-        intro = wording("intro.digest", number=number, dates=dates)
-        footer = wording("footer.digest")
+        intro = wording.gettext(
+            "this is how your clients answered their customers on social media in week "
+            "{number} ({dates}).",
+            number=number,
+            dates=dates,
+        )
+        footer = wording.gettext("You receive this digest every Monday as a replywatch consultant.")
     else:
         client = snapshot.clients[0]
-        intro = wording("intro.owner", client=client.client_name, number=number, dates=dates)
-        footer = wording("footer.owner", client=client.client_name, time_zone=client.time_zone)
+        intro = wording.gettext(
+            "this is how {client} answered its customers on social media in week {number} "
+            "({dates}).",
+            client=client.client_name,
+            number=number,
+            dates=dates,
+        )
+        footer = wording.gettext(
+            "You receive this email every Monday because you have access to {client} in "
+            "replywatch. Times are in {time_zone}.",
+            client=client.client_name,
+            time_zone=client.time_zone,
+        )
     greeting = (
-        wording("greeting.named", name=snapshot.recipient_name)
+        wording.gettext("Hello {name},", name=snapshot.recipient_name)
         if snapshot.recipient_name
-        else wording("greeting")
+        else wording.gettext("Hello,")
     )
     title = subject(snapshot, wording)
     context = {
         "s": snapshot,
         "w": wording,
+        "_": wording.gettext,
+        "ngettext": wording.ngettext,
         "subject": title,
         "greeting": greeting,
         "intro": intro,

@@ -7,61 +7,14 @@ the METRICS.md numbers for the past ISO week in the client's time zone.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from metrics.labels import LANGUAGES, Verdict
+from metrics.periods import Period
 
 TOP_UNANSWERED = 5  # items listed per client, oldest first
-ISO_WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-@dataclass(frozen=True, order=True)
-class IsoWeek:
-    """An ISO 8601 week, written ``2026-W47``."""
-
-    year: int
-    week: int
-
-    def __post_init__(self) -> None:
-        try:
-            date.fromisocalendar(self.year, self.week, 1)
-        except ValueError:
-            raise ValueError(
-                f"week {self.year}-W{self.week:02d} does not exist; expected an ISO week like "
-                "2026-W47"
-            ) from None
-
-    @classmethod
-    def parse(cls, text: str) -> IsoWeek:
-        match = ISO_WEEK_PATTERN.match(text.strip().upper())
-        if not match:
-            raise ValueError(f"week {text!r} is not an ISO week like 2026-W47")
-        return cls(int(match.group(1)), int(match.group(2)))
-
-    @classmethod
-    def containing(cls, day: date) -> IsoWeek:
-        year, week, _ = day.isocalendar()
-        return cls(year, week)
-
-    @property
-    def monday(self) -> date:
-        return date.fromisocalendar(self.year, self.week, 1)
-
-    @property
-    def sunday(self) -> date:
-        return date.fromisocalendar(self.year, self.week, 7)
-
-    def previous(self) -> IsoWeek:
-        return IsoWeek.containing(self.monday - timedelta(days=7))
-
-    def next(self) -> IsoWeek:
-        return IsoWeek.containing(self.monday + timedelta(days=7))
-
-    def __str__(self) -> str:
-        return f"{self.year}-W{self.week:02d}"
 
 
 class SnapshotKind(StrEnum):
@@ -161,7 +114,7 @@ class UnansweredItem:
 
 @dataclass(frozen=True)
 class WeekPoint:
-    week: IsoWeek
+    week: Period  # an ISO week
     inbound: int
     answered: int
 
@@ -197,7 +150,7 @@ class Snapshot:
     kind: SnapshotKind
     language: str  # "en" or "de"
     recipient_email: str
-    week: IsoWeek
+    week: Period  # an ISO week
     generated_at: datetime
     clients: tuple[ClientSnapshot, ...]
     recipient_name: str | None = None
@@ -218,7 +171,7 @@ class Snapshot:
     @property
     def series(self) -> tuple[WeekPoint, ...]:
         """The weekly series of all clients added up, week by week."""
-        totals: dict[IsoWeek, tuple[int, int]] = {}
+        totals: dict[Period, tuple[int, int]] = {}
         for client in self.clients:
             for point in client.series:
                 inbound, answered = totals.get(point.week, (0, 0))

@@ -113,7 +113,7 @@ class BlueskyServer(WorldServer):
             window_seconds=300,
             enforce_rate_limit=enforce_rate_limit,
         )
-        self.session_window = RateWindow(session_rate_limit, 300, enforce=enforce_rate_limit)
+        self.session_window = self.new_rate_window(session_rate_limit, 300, enforce_rate_limit)
         self.sessions = SessionIssuer(f"did:web:{host}", access_lifetime=access_lifetime)
         self.blocks: set[tuple[str, str]] = set()
         self.recorded: list[Recorded] = []

@@ -34,7 +34,6 @@ import base64
 import json
 import math
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -255,7 +254,7 @@ class GraphApiServer(SandboxServer):
                 left = (usage.started + USAGE_WINDOW - self.now).total_seconds()
                 regain = max(math.ceil(left / 60), 1)
         if reset_at is not None:
-            percent, regain = 100, max(math.ceil((reset_at - time.time()) / 60), 1)
+            percent, regain = 100, max(math.ceil((reset_at - self.now.timestamp()) / 60), 1)
         app_usage = {"call_count": percent, "total_cputime": percent // 2,
                      "total_time": percent // 2}  # fmt: skip
         headers = {"x-app-usage": json.dumps(app_usage)}

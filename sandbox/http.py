@@ -15,9 +15,13 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from sandbox.clock import SandboxClock
 
 
 @dataclass
@@ -69,7 +73,7 @@ class Call:
     path: str
     query: dict[str, list[str]]
     status: int
-    at: float
+    at: float  # the server's time (Unix seconds)
 
 
 @dataclass
@@ -83,19 +87,26 @@ class Fault:
     body: Any = None
     # status: headers added to the answer; headers: replace the answer's (None removes one)
     headers: dict[str, str | None] = field(default_factory=dict)
-    reset_in: float = 0.0  # for 429: seconds until the rate-limit window resets
+    reset_in: float = 0.0  # for 429: seconds of the server's time until the window resets
     delay: float = 0.0  # for slow: seconds before answering
     skip: int = 0  # let this many matching requests through first
 
 
 class SandboxServer:
-    """A threaded local HTTP server speaking one platform's wire format."""
+    """A threaded local HTTP server speaking one platform's wire format.
+
+    Its time is ``now`` (its clock, or the world's it renders): the ``Date`` header, reset
+    times and the call log use it, as a real platform uses its own clock, not the caller's.
+    """
 
     platform = "generic"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, *, clock: SandboxClock | None = None
+    ) -> None:
         self.host = host
         self.port = port
+        self.clock = clock
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
         self._lock = threading.Lock()
@@ -108,6 +119,12 @@ class SandboxServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def now(self) -> datetime:
+        if self.clock is None:
+            raise RuntimeError(f"the {self.platform} server was started without a clock")
+        return self.clock.now()
+
     def start(self) -> SandboxServer:
         server = self
 
@@ -119,6 +136,11 @@ class SandboxServer:
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # the call log replaces access logging
+
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                # The Date header is the platform's clock; Mastodon.py moves reset times
+                # onto the caller's clock by it.
+                return formatdate(server.now.timestamp(), usegmt=True)
 
             def _serve(self) -> None:
                 server._dispatch(self)
@@ -219,7 +241,7 @@ class SandboxServer:
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
         if fault is not None and fault.kind == "status":
-            reset_at = time.time() + fault.reset_in if fault.status == 429 else None
+            reset_at = self.now.timestamp() + fault.reset_in if fault.status == 429 else None
             response = Response(
                 status=fault.status,
                 body=fault.body if fault.body is not None else self.error_body(fault.status),
@@ -269,7 +291,7 @@ class SandboxServer:
     def _log(self, request: Request, status: int) -> None:
         with self._lock:
             self.calls.append(
-                Call(request.method, request.path, request.query, status, time.time())
+                Call(request.method, request.path, request.query, status, self.now.timestamp())
             )
 
 

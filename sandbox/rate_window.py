@@ -1,16 +1,17 @@
 """A fixed-window request budget, the way Mastodon and the Bluesky services count.
 
 Each key (a token, or the caller's address for anonymous calls) gets ``limit`` calls per
-window of ``window_seconds``; windows are aligned to the wall clock, so every caller's budget
-resets at the same moment. The clock is the real one (not ``World.now``): clients compare the
-reset time with their own clock and may sleep until it.
+window of ``window_seconds``; windows are aligned to the clock, so every caller's budget
+resets at the same moment. The clock is the platform's (the world's, see
+:mod:`sandbox.clock`), as on a real instance: a client that compares the reset with its own
+clock does so through the ``Date`` header, the way Mastodon.py does.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -25,11 +26,20 @@ class Budget:
 class RateWindow:
     """Counts calls per key and window; ``enforce`` decides whether an empty budget is a 429."""
 
-    def __init__(self, limit: int, window_seconds: int, enforce: bool = False) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window_seconds: int,
+        *,
+        clock: Callable[[], float],
+        enforce: bool = False,
+    ) -> None:
+        """``clock`` gives the platform's time in Unix seconds."""
         if limit < 1 or window_seconds < 1:
             raise ValueError("a rate window needs a positive limit and length")
         self.limit = limit
         self.window_seconds = window_seconds
+        self.clock = clock
         self.enforce = enforce
         self._used: dict[tuple[str, int], int] = {}
         self._lock = threading.Lock()
@@ -39,7 +49,7 @@ class RateWindow:
 
     def hit(self, key: str, now: float | None = None) -> Budget:
         """Count one call for ``key`` and return the budget left after it."""
-        now = time.time() if now is None else now
+        now = self.clock() if now is None else now
         window = self._window(now)
         with self._lock:
             used = self._used.get((key, window), 0) + 1

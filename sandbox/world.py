@@ -3,8 +3,9 @@
 One :class:`World` holds the actors and posts of one platform. The servers in this package
 render it in their platform's wire format (X API v2, Graph API, Mastodon, Bluesky) and only
 show what exists at ``world.now``: a post created later is not there yet, a post deleted
-earlier is gone, a hidden comment is flagged. Tests and the demo move ``now`` forward to
-make new activity appear between two collection runs.
+earlier is gone, a hidden comment is flagged. ``now`` is the world's clock
+(:mod:`sandbox.clock`), never the machine's: tests and the demo set it and move it forward
+to make new activity appear between two collection runs.
 
 Nothing here knows replywatch: the sandbox imports nothing of ours.
 """
@@ -15,7 +16,9 @@ import itertools
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+
+from sandbox.clock import SandboxClock
 
 PLATFORMS = ("x", "facebook", "instagram", "mastodon", "bluesky")
 
@@ -154,11 +157,21 @@ def _tid(microseconds: int) -> str:
 class World:
     """Actors and posts of one platform, seen at ``now``. Thread-safe for the servers."""
 
-    def __init__(self, platform: str, now: datetime | None = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        platform: str,
+        now: datetime | None = None,
+        seed: int = 0,
+        *,
+        clock: SandboxClock | None = None,
+    ) -> None:
+        """A world at ``now`` on a clock of its own, or on ``clock`` shared with others."""
         if platform not in PLATFORMS:
             raise ValueError(f"unknown platform {platform!r}")
+        if (now is None) == (clock is None):
+            raise ValueError("a world needs exactly one of now (a moment) or clock (shared)")
         self.platform = platform
-        self.now = now or datetime.now(UTC)
+        self.clock = clock or SandboxClock(now)  # type: ignore[arg-type]
         self.actors: dict[str, Actor] = {}
         self.posts: dict[str, Post] = {}
         self.managed: dict[str, Managed] = {}
@@ -302,10 +315,16 @@ class World:
         """Visible posts of a conversation (root excluded), newest first."""
         return self._newest_first(self._by_root.get(root_id, ()), exclude=root_id)
 
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @now.setter
+    def now(self, moment: datetime) -> None:
+        self.clock.set(moment)
+
     def advance(self, delta: timedelta) -> datetime:
-        with self.lock:
-            self.now = self.now + delta
-        return self.now
+        return self.clock.advance(delta)
 
     def all_posts(self) -> Iterable[Post]:
         return list(self.posts.values())

@@ -36,9 +36,13 @@ class WorldServer(SandboxServer):
     ) -> None:
         if world.platform != self.platform:
             raise ValueError(f"a {self.platform} server cannot render a {world.platform!r} world")
-        super().__init__(host=host, port=port)
+        super().__init__(host=host, port=port, clock=world.clock)
         self.world = world
-        self.rate_window = RateWindow(rate_limit, window_seconds, enforce=enforce_rate_limit)
+        self.rate_window = self.new_rate_window(rate_limit, window_seconds, enforce_rate_limit)
+
+    def new_rate_window(self, limit: int, window_seconds: int, enforce: bool) -> RateWindow:
+        """A request budget counted on the world's clock."""
+        return RateWindow(limit, window_seconds, clock=self.world.clock.timestamp, enforce=enforce)
 
     # --- who is calling ---------------------------------------------------------------
 

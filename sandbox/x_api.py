@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -122,7 +121,7 @@ class XApiServer(SandboxServer):
     ) -> None:
         if world.platform != "x":
             raise ValueError(f"XApiServer renders an X world, not {world.platform!r}")
-        super().__init__(host, port)
+        super().__init__(host, port, clock=world.clock)
         self.world = world
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
         self.extra_tokens = set(extra_tokens)
@@ -217,9 +216,8 @@ class XApiServer(SandboxServer):
             limit = self.limits[key]
             remaining = max(limit - window.used, 0)
             reset = (window.started + WINDOW).timestamp()
-        if reset_at is not None:
-            # A planned 429: its reset is `reset_in` seconds after the world's now.
-            reset = self.world.now.timestamp() + (reset_at - time.time())
+        if reset_at is not None:  # a planned 429: the budget is gone until reset_at
+            reset = reset_at
             remaining = 0
         return {
             "x-rate-limit-limit": str(limit),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -15,9 +17,26 @@ from sqlalchemy.orm import Session
 
 from storage.engine import make_engine, session_factory
 from storage.migrate import upgrade
+from tests.support import test_clock
 from tests.support.postgres import throwaway_cluster
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any test module is imported: module-level "now"s must see the moved clock.
+    try:
+        test_clock.switch_on_for_the_run()
+    except test_clock.BadClockSetting as exc:
+        raise pytest.UsageError(str(exc)) from None
+    test_clock.shift_this_process()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    setting = os.environ.get(test_clock.SETTING)
+    if not setting:
+        return None
+    return f"clock moved: {test_clock.SETTING}={setting}, the tests see {datetime.now(UTC):%Y-%m-%d %H:%M %Z}"
 
 
 @pytest.fixture(scope="session")
@@ -104,3 +123,28 @@ def engine(database_url: str) -> Iterator[Engine]:
 def session(engine: Engine) -> Iterator[Session]:
     with session_factory(engine)() as session:
         yield session
+
+
+# --- the quick subset stays quick ----------------------------------------------------------
+
+SLOW_SECONDS = 10.0
+_setup_seconds: dict[str, float] = {}
+_unmarked_slow: list[tuple[float, str]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # Called in the controlling process for every worker's reports too.
+    if report.when == "setup":
+        _setup_seconds[report.nodeid] = report.duration
+    elif report.when == "call" and "slow" not in report.keywords:
+        spent = _setup_seconds.pop(report.nodeid, 0.0) + report.duration
+        if spent > SLOW_SECONDS:
+            _unmarked_slow.append((spent, report.nodeid))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # Only a report, never a failure: wall-clock times depend on the machine's load.
+    if _unmarked_slow:
+        terminalreporter.section(f"tests over {SLOW_SECONDS:g} s without the slow mark")
+        for spent, nodeid in sorted(_unmarked_slow, reverse=True):
+            terminalreporter.write_line(f"{spent:6.1f} s  {nodeid}")

@@ -163,9 +163,14 @@ def test_a_rate_limited_and_a_failing_account_do_not_hold_up_the_others(
     posts_cursor = json.loads(_cursors(engine, X_ID)["posts"])
     timeline = x_server.calls_to(r"^/2/users/100/tweets$")[0]
     assert timeline.query["since_id"] == [posts_cursor["since_id"]]
-    # The four mentions the first run did not reach, and nothing it stored again.
-    assert (resumed.items_new, resumed.items_updated) == (4, 0)
-    assert _items(engine, X_ID) == 7
+    # The four mentions the first run did not reach and the agency's answer in the young
+    # conversation (found by the conversation search), and nothing it stored again.
+    assert (resumed.items_new, resumed.items_updated) == (5, 0)
+    assert _items(engine, X_ID) == 8
+    with session_factory(engine)() as session:
+        handles = session.scalars(select(Item.author_handle).where(Item.account_id == X_ID))
+        assert sorted(handles) == ["anna_k", "anna_k", "ben_b", "ben_b", "huber_shop",
+                                   "huber_shop", "huber_shop", "jana_agency"]  # fmt: skip
     assert [run.outcome for run in _runs(engine, X_ID)] == ["rate_limited", "ok"]
     engine.dispose()
 

@@ -4,7 +4,7 @@ the rule that a cursor only moves with the items it covers."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -209,5 +209,5 @@ def test_progress_problems_and_an_interrupted_run(engine):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_collection(engine, account_id, _Scripted(interrupted), now=datetime.now(UTC))
+        run_collection(engine, account_id, _Scripted(interrupted), now=T0 + timedelta(hours=1))
     assert _runs(engine)[-1].outcome == "interrupted"

@@ -26,18 +26,17 @@ from dashboard.metrics_adapter import (
     key_figures,
     league_rows,
     listed_item,
-    metrics_period,
     posts_replies_weeks,
     response_ratio_weeks,
     response_time_weeks,
     trend_span,
     verdict_view,
 )
-from dashboard.period import Period as ShownPeriod
 from dashboard.viewmodels import LeagueRow
 from metrics import api
 from metrics.api import Coverage, Interval, ItemRef, ResponseTimes, WeekPoint, iso_week
 from metrics.labels import Verdict
+from metrics.periods import date_range, parse_period
 from storage.records import LikeRecord
 from storage.upsert import upsert_items, upsert_likes
 from tests.support.factories import T0, add_account, add_client, item
@@ -49,22 +48,26 @@ LATER = T0 + timedelta(days=30)
 # --- periods -------------------------------------------------------------------------
 
 
-def test_periods_change_from_last_day_included_to_end_excluded():
-    week = ShownPeriod(date(2026, 11, 16), date(2026, 11, 22))
-    assert metrics_period(week) == W47
-    assert metrics_period(week).is_iso_week
-    day = metrics_period(ShownPeriod(date(2026, 11, 18), date(2026, 11, 18)))
-    assert (day.start, day.end) == (date(2026, 11, 18), date(2026, 11, 19))
+def test_the_address_of_a_period_names_its_last_day():
+    # One period type for metrics and dashboard: end excluded inside, last day in the URL.
+    assert parse_period("2026-11-16..2026-11-22") == W47 and W47.token == "2026-W47"
+    day = parse_period("2026-11-18..2026-11-18")
+    assert (day.start, day.end, day.last_day) == (
+        date(2026, 11, 18),
+        date(2026, 11, 19),
+        date(2026, 11, 18),
+    )
+    assert day.token == "2026-11-18..2026-11-18"
 
 
 def test_trend_span_ends_with_the_week_of_the_last_day():
-    assert trend_span(ShownPeriod(date(2026, 11, 16), date(2026, 11, 22))) == (W47, 12)
+    assert trend_span(date_range(date(2026, 11, 16), date(2026, 11, 22))) == (W47, 12)
     # A range ending on a Wednesday: its week is the last one drawn.
-    assert trend_span(ShownPeriod(date(2026, 11, 1), date(2026, 11, 18))) == (W47, 12)
+    assert trend_span(date_range(date(2026, 11, 1), date(2026, 11, 18))) == (W47, 12)
     # Twenty weeks touched: twenty drawn; a whole year: capped at 53.
-    long = ShownPeriod(date(2026, 7, 1), date(2026, 11, 18))
+    long = date_range(date(2026, 7, 1), date(2026, 11, 18))
     assert trend_span(long) == (W47, 21)
-    assert trend_span(ShownPeriod(date(2025, 11, 18), date(2026, 11, 18)))[1] == 53
+    assert trend_span(date_range(date(2025, 11, 18), date(2026, 11, 18)))[1] == 53
 
 
 # --- lists ---------------------------------------------------------------------------

@@ -22,10 +22,9 @@ from sqlalchemy.engine import make_url
 from dashboard.app import create_app
 from dashboard.guard import GUARD_MARK
 from dashboard.login_policy import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME
-from dashboard.metrics_adapter import metrics_period
-from dashboard.period import last_full_week
 from dashboard.runtime import DashboardOptions
 from metrics import api
+from metrics.periods import last_full_week
 from storage.engine import make_engine, session_factory
 from storage.logins import record_login_attempt
 from storage.models import DashboardSession, LoginAttempt, User
@@ -51,7 +50,10 @@ from tests.support.dashboard_server import (
     try_login,
 )
 
-NOW = datetime.now(UTC)
+# The app runs in this process on a clock the tests hold (dashboard_server.Clock): "now" is
+# pinned, a Wednesday afternoon, so that ages and "last full week" never depend on the day
+# the suite runs (a Monday morning once made a five-day-old message four days old).
+NOW = datetime(2026, 11, 25, 14, 30, tzinfo=UTC)
 # HTTP behaviour that does not depend on the database runs on SQLite only; what stores and
 # reads rows (attempts, sessions, grants, access) runs on both engines.
 SQLITE_ONLY = pytest.mark.parametrize("world_url", ["sqlite"], indirect=True)
@@ -449,7 +451,7 @@ def test_downloads_follow_the_viewers_language_and_access(base, world):
 
 
 def _week() -> str:
-    return last_full_week(NOW, "Europe/Berlin").token
+    return last_full_week("Europe/Berlin", NOW).token
 
 
 def test_the_portfolio_download_has_the_metrics_api_numbers(base, engine, world):
@@ -458,7 +460,7 @@ def test_the_portfolio_download_has_the_metrics_api_numbers(base, engine, world)
     assert answer.status_code == 200
     assert f"portfolio-{_week()}.csv" in answer.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
-    period = metrics_period(last_full_week(NOW, "Europe/Berlin"))
+    period = last_full_week("Europe/Berlin", NOW)
     with session_factory(engine)() as session:
         portfolio = api.portfolio_metrics(session, None, period, now=NOW)
     expected = {
@@ -512,7 +514,7 @@ def test_unanswered_downloads_list_every_missed_and_waiting_message(base, engine
     answer = clara.get(f"{base}/export/unanswered.csv?client={world.huber}&period={_week()}")
     assert answer.status_code == 200
     rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
-    period = metrics_period(last_full_week(NOW, "Europe/Berlin"))
+    period = last_full_week("Europe/Berlin", NOW)
     with session_factory(engine)() as session:
         missed = api.unanswered_items(
             session, client_id=world.huber, period=period, now=NOW, limit=None

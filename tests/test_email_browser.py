@@ -15,12 +15,12 @@ from datetime import timedelta
 import pytest
 
 from metrics import api
+from metrics.periods import iso_week
 from replywatch.collecting import collect_account
 from reports.builder import build_snapshot
 from reports.chart import ChartRenderer
 from reports.delivery import SnapshotRequest
 from reports.message import weekly_message
-from reports.snapshot import IsoWeek
 from sandbox.mastodon_api import MastodonServer
 from storage.engine import make_engine, session_scope
 from tests.support.chromium import CHROMIUM, SCREENSHOTS, chromium, chromium_installed
@@ -57,7 +57,7 @@ def emails(tmp_path_factory, sqlite_template):
             request = SnapshotRequest(
                 delivery_id=1, recipient="anna@example.com", recipient_name="Anna Huber",
                 user_id=None, language=language, scope=f"client:{people.client_id}",
-                client_ids=(people.client_id,), week=IsoWeek(2026, 47),
+                client_ids=(people.client_id,), week=iso_week("2026-W47"),
                 generated_at=MONDAY_MORNING, dashboard_url="https://replywatch.agency.example/",
             )  # fmt: skip
             message = weekly_message(build_snapshot(session, request), charts,

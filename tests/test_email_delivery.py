@@ -29,6 +29,7 @@ from tests.support.factories import add_client
 from tests.support.settings import settings_for
 from tests.support.smtp import start_smtp
 from tests.support.snapshots import build_for_request
+from tests.support.test_clock import python_path
 
 ROOT = Path(__file__).resolve().parents[1]
 MONDAY_BERLIN = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # 07:00 in Berlin, week 48 begins
@@ -375,7 +376,7 @@ def test_two_processes_send_each_email_once(database_url, engine, smtp, tmp_path
         plan_deliveries(connection, now, "00:00", timedelta(hours=160))
     assert len(_deliveries(engine)) == 12, week_start
     env = {
-        **os.environ, "PYTHONPATH": str(ROOT), "XDG_CONFIG_HOME": str(tmp_path / "none"),
+        **os.environ, "PYTHONPATH": python_path(ROOT), "XDG_CONFIG_HOME": str(tmp_path / "none"),
         "REPLYWATCH_DATABASE_URL": database_url, "REPLYWATCH_SMTP_HOST": "127.0.0.1",
         "REPLYWATCH_SMTP_PORT": str(smtp.port), "REPLYWATCH_SMTP_SECURITY": "none",
         "REPLYWATCH_SMTP_SENDER": "replywatch@agency.example",

@@ -10,13 +10,13 @@ from datetime import timedelta
 import pytest
 
 from metrics.labels import Verdict
+from metrics.periods import iso_week
 from reports.catalog import Wording, clean_text
 from reports.chart import ChartRenderer, chart_figure
 from reports.message import compose, weekly_message, write_eml
 from reports.render import render, safe_url
 from reports.snapshot import (
     AccountVerdict,
-    IsoWeek,
     Snapshot,
     SnapshotKind,
     Summary,
@@ -76,14 +76,16 @@ def test_verdict_change(current, previous, change):
 
 
 def test_iso_weeks():
-    week = IsoWeek.parse("2026-w47")
-    assert str(week) == "2026-W47" and week.monday.isoformat() == "2026-11-16"
-    assert str(IsoWeek.parse("2027-W01").previous()) == "2026-W53"
-    assert str(IsoWeek(2026, 53).next()) == "2027-W01"
-    with pytest.raises(ValueError, match="not an ISO week like 2026-W47"):
-        IsoWeek.parse("2026-47")
+    # The email's week is the metrics' Period: one week type for metrics, dashboard, reports.
+    week = iso_week("2026-w47")
+    assert str(week) == "2026-W47" and week.start.isoformat() == "2026-11-16"
+    assert week.week_number == 47 and week.last_day.isoformat() == "2026-11-22"
+    assert str(iso_week("2027-W01").previous()) == "2026-W53"
+    assert str(iso_week("2026-W53").next()) == "2027-W01"
+    with pytest.raises(ValueError, match="is not an ISO week"):
+        iso_week("2026-47")
     with pytest.raises(ValueError, match="does not exist"):
-        IsoWeek.parse("2025-W53")
+        iso_week("2025-W53")
 
 
 def test_owner_email_in_english():
@@ -221,7 +223,7 @@ def test_compose_keeps_subject_on_one_line():
 
 def test_snapshot_checks_its_shape():
     with pytest.raises(ValueError, match="exactly one client"):
-        Snapshot(SnapshotKind.OWNER, "en", "a@b.c", IsoWeek(2026, 47), GENERATED, ())
+        Snapshot(SnapshotKind.OWNER, "en", "a@b.c", iso_week("2026-W47"), GENERATED, ())
     with pytest.raises(ValueError, match="language"):
         owner_snapshot("fr")
     account = AccountVerdict("x", "@a", Verdict.RESPONSIVE, Verdict.RESPONSIVE)

@@ -19,7 +19,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bench.fill import fill, stream_plan
 from collectors.handles import canonical_handle
 from metrics.schedule import parse_schedule
 from replywatch import validation
@@ -35,7 +38,7 @@ from sandbox.generator.stream import (
     stream_activity,
 )
 from sandbox.world import Post, World
-from storage.records import ItemRecord, LikeRecord
+from storage.models import Item, Like
 
 NOW = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)  # a Wednesday morning
 ROOT = Path(__file__).resolve().parents[1]
@@ -605,18 +608,31 @@ def test_stream_per_account_order_and_determinism(stream_events):
         next(stream_activity(SPEC, order="random"))
 
 
-def test_stream_records_become_storage_records(stream_events):
-    """The fields carry storage's names: a record is one call away."""
-    for event in stream_events[:300]:
-        fields = event._asdict()
-        account = fields.pop("account")
-        if isinstance(event, StreamItem):
-            record = ItemRecord(**fields)
-            assert record.platform_item_id == event.platform_item_id
-        else:
-            record = LikeRecord(**fields)
-            assert record.liker_id == event.liker_id
-        assert account == event.account
+def test_the_stream_goes_into_storage_the_way_collectors_write_it(engine):
+    """bench/fill.py writes the stream through storage's upserts: every item arrives once,
+    on its account, with its role, thread links and time; every like on its item."""
+    plan = stream_plan(400, accounts=12, seed=3)
+    filled = fill(engine, plan, bulk=False)
+    events = list(stream_activity(plan))
+    items = {e.platform_item_id: e for e in events if isinstance(e, StreamItem)}
+    likes = {(e.item_platform_id, e.liker_id): e for e in events if isinstance(e, StreamLike)}
+    assert (filled.items, filled.likes) == (len(items), len(likes))
+    with Session(engine) as session:
+        stored = session.scalars(select(Item)).all()
+        stored_likes = session.execute(
+            select(Item.platform_item_id, Like.liker_id, Like.is_own).join(Item)
+        ).all()
+    assert sorted(row.platform_item_id for row in stored) == sorted(items)
+    for row in stored:
+        event = items[row.platform_item_id]
+        assert row.account_id == filled.account_ids[event.account]
+        assert (row.is_own, row.kind, row.parent_id, row.root_id, row.created_at) == (
+            event.is_own, event.kind, event.parent_id, event.root_id, event.created_at
+        )  # fmt: skip
+        assert (row.removed_reason == "hidden") is event.hidden
+    assert {(i, liker): own for i, liker, own in stored_likes} == {
+        key: like.is_own for key, like in likes.items()
+    }
 
 
 def test_stream_spec_spreads_items_at_a_realistic_rate():

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import requests
 
 from collectors.http import mount
+from sandbox.clock import SandboxClock
 from sandbox.http import Response, SandboxServer
 
 
@@ -17,7 +20,7 @@ class Echo(SandboxServer):
 
 def test_requests_go_to_the_base_url_with_its_path_and_are_counted():
     counted = []
-    with Echo() as server:
+    with Echo(clock=SandboxClock(datetime(2026, 11, 16, 9, 0, tzinfo=UTC))) as server:
         session = requests.Session()
         adapter = mount(session, "https://api.twitter.com", f"{server.url}/gateway/x", 5,
                         on_request=lambda: counted.append(1))  # fmt: skip
@@ -30,7 +33,7 @@ def test_requests_go_to_the_base_url_with_its_path_and_are_counted():
 
 
 def test_the_request_timeout_applies_even_when_the_library_sets_none():
-    with Echo() as server:
+    with Echo(clock=SandboxClock(datetime(2026, 11, 16, 9, 0, tzinfo=UTC))) as server:
         server.inject("/slow", kind="slow", delay=1.0)
         session = requests.Session()
         mount(session, "https://graph.facebook.com", server.url, timeout=0.2)

@@ -17,6 +17,7 @@ from storage import leases
 from storage.leases import LeaseKeeper
 from storage.models import Lease
 from tests.support.clock import ManualClock
+from tests.support.test_clock import python_path
 
 ROOT = Path(__file__).resolve().parents[1]
 TTL = timedelta(minutes=2)
@@ -104,7 +105,7 @@ def _worker(database_url: str, folder: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.support.lease_worker", database_url, str(folder), *extra],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": python_path(ROOT)},
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -8,14 +8,15 @@ import pytest
 
 from metrics import api
 from metrics.labels import Verdict
+from metrics.periods import iso_week
 from reports.builder import build_snapshot
 from reports.delivery import SnapshotRequest
 from reports.render import render
-from reports.snapshot import TOP_UNANSWERED, IsoWeek, SnapshotKind, VerdictChange
+from reports.snapshot import TOP_UNANSWERED, SnapshotKind, VerdictChange
 from storage.upsert import upsert_items
 from tests.support.factories import add_account, add_client, item
 
-WEEK = IsoWeek(2026, 47)  # T0 of the factories is Monday of this week, 09:00 UTC
+WEEK = iso_week("2026-W47")  # T0 of the factories is Monday of this week, 09:00 UTC
 MONDAY_AFTER = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 WEEK_MINUTES = 7 * 24 * 60
 

@@ -155,9 +155,9 @@ def test_send_delivers_one_message_without_recording_it(
     ("arguments", "message"),
     [
         (["--week", "2026-W60", "--out", "{out}"],
-         "--week: week 2026-W60 does not exist; expected an ISO week like 2026-W47"),
+         "--week: week '2026-W60' does not exist: 2026 has no week 60"),
         (["--week", "47", "--out", "{out}"],
-         "--week: week '47' is not an ISO week like 2026-W47"),
+         "--week: week '47' is not an ISO week; expected a form like 2026-W47"),
         (["--week", "2031-W01", "--out", "{out}"],
          "week 2031-W01 has not begun yet; the current week is "),
         (["--out", "{out}", "--send"], "give either --out FILE.eml or --send"),

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from sandbox.clock import SandboxClock
 from sandbox.http import Response, SandboxServer
 from sandbox.world import Actor, World
 
@@ -58,12 +59,16 @@ class Echo(SandboxServer):
 
 
 def test_server_faults_and_call_log():
-    with Echo() as server:
+    with Echo(clock=SandboxClock(T0)) as server:
         assert requests.get(f"{server.url}/a?q=1").json() == {"path": "/a", "q": "1"}
         server.inject(r"^/a$", status=429, reset_in=30, skip=1)
         assert requests.get(f"{server.url}/a").status_code == 200  # skipped once
         limited = requests.get(f"{server.url}/a")
-        assert limited.status_code == 429 and limited.headers["x-reset"] != "none"
+        # The reset and the Date header are on the server's clock, not the machine's.
+        assert limited.status_code == 429 and limited.headers["x-reset"] == str(
+            int(T0.timestamp()) + 30
+        )
+        assert limited.headers["Date"] == "Mon, 16 Nov 2026 09:00:00 GMT"
         server.inject(r"^/b$", kind="malformed")
         with pytest.raises(requests.JSONDecodeError):
             requests.get(f"{server.url}/b").json()

@@ -354,7 +354,7 @@ def test_malformed_and_failing_answers(server: MastodonServer):
 
 def test_server_refuses_a_world_of_another_platform():
     with pytest.raises(ValueError, match="mastodon server cannot render a 'bluesky' world"):
-        MastodonServer(World("bluesky"))
+        MastodonServer(World("bluesky", now=T0))
 
 
 # --- shapes compared with real Mastodon responses -------------------------------------------

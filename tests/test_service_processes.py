@@ -34,6 +34,7 @@ from tests.support.cli import console_script
 from tests.support.factories import add_account, add_client
 from tests.support.platforms import MASTODON_DOMAIN, MASTODON_TOKEN
 from tests.support.scripted_week import ACCOUNT_HANDLE, ANNA, BEN, SHOP, TOKEN_NAME
+from tests.support.test_clock import python_path
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,7 +57,7 @@ def shop(engine):
 def _env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": python_path(ROOT),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "REPLYWATCH_DATABASE_URL": database_url,
         "REPLYWATCH_SERVICE_LEASE_SECONDS": "3",

@@ -14,7 +14,6 @@ parses the JSON; the answer's objects are then checked one by one in
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -107,8 +106,10 @@ class BlueskyClient:
         def create() -> None:
             client.login(identifier, app_password, fetch_bsky_profile=False)
 
-        run.call(lambda: self._translate(create, endpoint, self._signed_budget, self.pds_url),
-                 endpoint=endpoint)  # fmt: skip
+        run.call(
+            lambda: self._translate(create, endpoint, self._signed_budget, self.pds_url, run),
+            endpoint=endpoint,
+        )
         self.signed = client
 
     def query(
@@ -134,19 +135,22 @@ class BlueskyClient:
             response = client.invoke_query(nsid, params=model, output_encoding="application/json")
             return response.content
 
-        return run.call(lambda: self._translate(fetch, name, budget, url), endpoint=name)
+        return run.call(lambda: self._translate(fetch, name, budget, url, run), endpoint=name)
 
-    def _translate(self, fetch: Callable[[], T], endpoint: str, budget: _Budget, url: str) -> T:
-        """``url`` is the service the request goes to (AppView or PDS)."""
+    def _translate(
+        self, fetch: Callable[[], T], endpoint: str, budget: _Budget, url: str, run: RunContext
+    ) -> T:
+        """``url`` is the service the request goes to (AppView or PDS). Its reset times are
+        on its own clock, compared with the run's (atproto passes them on unchanged)."""
         spent = budget.remaining is not None and budget.remaining <= 0
-        if spent and budget.reset is not None and budget.reset > time.time():
+        if spent and budget.reset is not None and budget.reset > run.current_time().timestamp():
             # Do not send a call the budget has no room for: it could only come back as 429.
             raise RateLimited("the rate budget is used up", endpoint,
                               datetime.fromtimestamp(budget.reset, UTC))  # fmt: skip
         try:
             return fetch()
         except RateLimitExceededError as exc:
-            reset = exc.reset_at or datetime.now(UTC) + FALLBACK_WAIT
+            reset = exc.reset_at or run.current_time() + FALLBACK_WAIT
             raise RateLimited(_describe(exc), endpoint, reset) from None
         except UnauthorizedError as exc:
             raise CredentialsRejected(_describe(exc), endpoint) from None

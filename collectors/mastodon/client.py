@@ -76,7 +76,7 @@ class MastodonClient:
         self.signed_in = bool(access_token)
         self._on_request = on_request
         # Monotonic times of the calls of the last window, counted while the instance's
-        # rate-limit headers are unusable.
+        # rate-limit headers are missing or unusable.
         self._sent: deque[float] = deque()
         self._announced_limit: int | None = None
         self._reset_known = True  # whether the last answer had a usable X-RateLimit-Reset
@@ -98,15 +98,17 @@ class MastodonClient:
     def get(self, run: RunContext, method: str, *args: Any, endpoint: str, **params: Any) -> Any:
         """One request through ``run.call`` (which retries transient faults)."""
         bound = getattr(self.api, method)
-        return run.call(lambda: self._translate(lambda: bound(*args, **params), endpoint),
+        return run.call(lambda: self._translate(lambda: bound(*args, **params), endpoint, run),
                         endpoint=endpoint)  # fmt: skip
 
     def next_page(self, run: RunContext, page: Any, endpoint: str) -> Any:
         """The page after ``page`` by its ``Link: rel="next"`` (None when there is none)."""
         if getattr(page, "_pagination_next", None) is None:
             return None
-        return run.call(lambda: self._translate(lambda: self.api.fetch_next(page), endpoint),
-                        endpoint=endpoint)  # fmt: skip
+        return run.call(
+            lambda: self._translate(lambda: self.api.fetch_next(page), endpoint, run),
+            endpoint=endpoint,
+        )
 
     def _count(self) -> None:
         now = time.monotonic()
@@ -146,8 +148,8 @@ class MastodonClient:
             )  # fmt: skip
         return response
 
-    def _translate(self, fetch: Callable[[], T], endpoint: str) -> T:
-        self._refuse_when_spent(endpoint)
+    def _translate(self, fetch: Callable[[], T], endpoint: str, run: RunContext) -> T:
+        self._refuse_when_spent(run, endpoint)
         try:
             return fetch()
         except MastodonRatelimitError as exc:
@@ -162,7 +164,7 @@ class MastodonClient:
             raise RateLimited(
                 f"HTTP 429 (budget of {self.api.ratelimit_limit} calls used up)",
                 endpoint,
-                self._reset_at(),
+                self._reset_at(run),
             ) from None
         except MastodonUnauthorizedError as exc:
             raise CredentialsRejected(_describe(exc), endpoint) from None
@@ -185,13 +187,13 @@ class MastodonClient:
                 raise CredentialsRejected(_describe(exc), endpoint) from None
             raise CollectionError(_describe(exc), endpoint) from None
 
-    def _refuse_when_spent(self, endpoint: str) -> None:
+    def _refuse_when_spent(self, run: RunContext, endpoint: str) -> None:
         """Do not send a call the budget has no room for: it could only come back as 429."""
-        remaining, reset = self.api.ratelimit_remaining, self.api.ratelimit_reset
-        if remaining is not None and remaining <= 0 and reset is not None and reset > time.time():
+        remaining, wait = self.api.ratelimit_remaining, self._wait()
+        if remaining is not None and remaining <= 0 and wait is not None:
             raise RateLimited(
                 f"the budget of {self.api.ratelimit_limit} calls is used up", endpoint,
-                self._reset_at(),
+                self._reset_at(run),
             )  # fmt: skip
         if self._reset_known:
             return
@@ -201,19 +203,27 @@ class MastodonClient:
             self._sent.popleft()
         limit = self._announced_limit or DEFAULT_BUDGET
         if len(self._sent) >= limit:
-            wait = timedelta(seconds=WINDOW_SECONDS - (now - self._sent[0]))
+            left = timedelta(seconds=WINDOW_SECONDS - (now - self._sent[0]))
             why = f"unusable: {self.unusable_headers}" if self.unusable_headers else "missing"
             raise RateLimited(
                 f"{len(self._sent)} calls counted in 5 minutes, the budget of {limit} (the "
                 f"instance's rate-limit headers are {why})",
-                endpoint, datetime.now(UTC) + wait,
+                endpoint, run.current_time() + left,
             )  # fmt: skip
 
-    def _reset_at(self) -> datetime:
+    def _wait(self) -> timedelta | None:
+        """How long until the budget resets, if the instance said so and it is still ahead.
+
+        Mastodon.py keeps the reset on this machine's clock (it moves the instance's by the
+        ``Date`` header), so the difference to this machine's clock is the wait."""
         reset = self.api.ratelimit_reset
-        if reset is not None and reset > time.time():
-            return datetime.fromtimestamp(reset, UTC)
-        return datetime.now(UTC) + FALLBACK_WAIT
+        if reset is None or reset <= time.time():
+            return None
+        return timedelta(seconds=reset - time.time())
+
+    def _reset_at(self, run: RunContext) -> datetime:
+        """The reset on the run's clock, which is what the run's record compares with."""
+        return run.current_time() + (self._wait() or FALLBACK_WAIT)
 
 
 def _reset_time(value: str) -> datetime | None:

@@ -54,7 +54,7 @@ class XClient:
     def get(self, run: RunContext, method: str, *args: Any, endpoint: str, **params: Any) -> Any:
         """One request through ``run.call`` (which retries transient faults)."""
         bound = getattr(self.tweepy, method)
-        return run.call(lambda: self._translate(lambda: bound(*args, **params), endpoint),
+        return run.call(lambda: self._translate(lambda: bound(*args, **params), endpoint, run),
                         endpoint=endpoint)  # fmt: skip
 
     def pages(
@@ -77,21 +77,21 @@ class XClient:
                                          **params))  # fmt: skip
         while True:
             page = run.call(
-                lambda: self._translate(lambda: next(iterator, None), endpoint),
+                lambda: self._translate(lambda: next(iterator, None), endpoint, run),
                 endpoint=endpoint,
             )
             if page is None:
                 return
             yield page
 
-    def _translate(self, fetch: Callable[[], T], endpoint: str) -> T:
+    def _translate(self, fetch: Callable[[], T], endpoint: str, run: RunContext) -> T:
         try:
             return fetch()
         except tweepy.TooManyRequests as exc:
             reset = (
                 datetime.fromtimestamp(exc.reset_time, UTC)
                 if exc.reset_time
-                else datetime.now(UTC) + FALLBACK_WAIT
+                else run.current_time() + FALLBACK_WAIT
             )
             raise RateLimited(_describe(exc), endpoint, reset) from None
         except (tweepy.Unauthorized, tweepy.Forbidden) as exc:

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from dash import html
 
-from dashboard import formats
 from dashboard.collection import collection_days, collection_status_table, outcome_text
 from dashboard.components import data_table, external_link, graph, notice, section
 from dashboard.figures import collection_activity
@@ -18,7 +17,9 @@ from dashboard.pages.client import scope_pickers
 from dashboard.pages.common import account_label, heading
 from dashboard.pages.conversation import read, sections
 from dashboard.queries import AccountSummary, ItemRow, account_summaries, latest_items, runs_between
+from dashboard.states import CREDENTIAL_STATES, ITEM_KINDS, state_text
 from dashboard.tables import sort_table
+from metrics import formats
 
 RUNS_SHOWN = 20
 ITEMS_SHOWN = 20
@@ -36,25 +37,27 @@ def _status_lines(scope: Scope, summary: AccountSummary) -> list[Any]:
     lines: list[Any] = []
     if summary.needs_renewal:
         text = (
-            translate("account.renew", language, reason=summary.credential_error)
+            translate(
+                "The credentials need renewal: {reason}", language, reason=summary.credential_error
+            )
             if summary.credential_error
-            else translate("account.renew_no_reason", language)
+            else translate("The credentials need renewal.", language)
         )
         lines.append(notice(text, "warn"))
     state = (
-        translate("account.active", language)
+        translate("collected", language)
         + ", "
         + translate(
-            "account.interval",
+            "every {interval}",
             language,
             interval=formats.duration(summary.collect_interval_minutes, language),
         )
         if summary.active
-        else translate("account.inactive", language)
+        else translate("not collected any more", language)
     )
     run = summary.last_run
     if run is None:
-        last = translate("account.never", language)
+        last = translate("never collected yet", language)
     else:
         last = (
             f"{formats.date_time(run.started_at, scope.client.time_zone, language)} – "
@@ -63,11 +66,11 @@ def _status_lines(scope: Scope, summary: AccountSummary) -> list[Any]:
     lines.append(
         html.Dl(
             [
-                html.Dt(translate("column.credentials", language)),
-                html.Dd(translate(f"credential.{summary.credential_status}", language)),
-                html.Dt(translate("account.status", language)),
+                html.Dt(translate("Credentials", language)),
+                html.Dd(state_text(CREDENTIAL_STATES, summary.credential_status, language)),
+                html.Dt(translate("Collection status", language)),
                 html.Dd(state),
-                html.Dt(translate("account.last_run", language)),
+                html.Dt(translate("Last run", language)),
                 html.Dd(last, id="last-run"),
             ],
             className="settings",
@@ -82,11 +85,11 @@ def _item(row: ItemRow, zone: str, language: str) -> html.Li:
     meta = [
         html.Time(formats.date_time(row.created_at, zone, language)),
         html.Span(row.author_handle or formats.MISSING, className="author"),
-        html.Span(translate(f"kind.{row.kind}", language), className="kind"),
+        html.Span(state_text(ITEM_KINDS, row.kind, language), className="kind"),
     ]
     if row.is_own:
-        meta.append(html.Span(translate("item.own", language), className="badge badge-own"))
-    link = external_link(translate("account.open", language), row.permalink)
+        meta.append(html.Span(translate("own", language), className="badge badge-own"))
+    link = external_link(translate("open", language), row.permalink)
     return html.Li(
         [
             html.Div(meta, className="item-meta"),
@@ -103,55 +106,71 @@ def render(scope: Scope) -> list[Any]:
     language = scope.language
     account = scope.account
     zone = scope.client.time_zone
-    start, end = scope.period.utc_bounds(zone)
+    start, end = scope.period.bounds(zone)
     label = account_label(account.platform, account.handle)
     parts = heading(scope, label)
     parts.append(scope_pickers(scope))
     summary = account_summaries(scope.db, [account])[0]
     if summary.needs_renewal or summary.failing:
         # The numbers below are only as fresh as the last collection: say so up front.
-        parts.append(notice(translate("account.stale", language), "warn"))
+        parts.append(
+            notice(
+                translate(
+                    "Collection of this account has a problem (see the collection "
+                    "status below): the numbers may be missing the latest messages.",
+                    language,
+                ),
+                "warn",
+            )
+        )
     parts += sections(scope, read(scope, {account.id: label}))
 
     runs = runs_between(scope.db, account.id, start, end)
     status: list[Any] = _status_lines(scope, summary)
-    status.append(html.H3(translate("account.runs_chart", language)))
+    status.append(html.H3(translate("New items collected per day", language)))
     status.append(
         graph(
             "collection-chart",
             collection_activity(collection_days(runs, scope.period, zone), language),
         )
     )
-    status.append(html.H3(translate("account.runs", language)))
+    status.append(html.H3(translate("Collection runs", language)))
     if runs:
         table = collection_status_table(runs[:RUNS_SHOWN], zone, language)
         status.append(
             html.P(
-                translate("account.runs_shown", language, shown=len(table.rows), total=len(runs)),
+                translate(
+                    "The latest {shown} of {total} runs in this period.",
+                    language,
+                    shown=len(table.rows),
+                    total=len(runs),
+                ),
                 className="muted",
             )
         )
         status.append(data_table(sort_table(table, None), language, table_id="runs-table"))
     else:
-        status.append(notice(translate("empty.no_runs", language)))
+        status.append(notice(translate("No collection runs in this period.", language)))
     status.append(
         html.P(
             [
-                html.A(translate("export.csv", language), href=export_href(scope, "csv"),
+                html.A(translate("Download CSV", language), href=export_href(scope, "csv"),
                        className="button", id="export-csv", download=""),
-                html.A(translate("export.xlsx", language), href=export_href(scope, "xlsx"),
+                html.A(translate("Download Excel", language), href=export_href(scope, "xlsx"),
                        className="button", id="export-xlsx", download=""),
             ],
             className="exports",
         )
     )  # fmt: skip
-    parts.append(section(translate("account.status", language), *status, section_id="status"))
+    parts.append(section(translate("Collection status", language), *status, section_id="status"))
 
     items = latest_items(scope.db, account.id, start, end, ITEMS_SHOWN)
     listing: Any = (
         html.Ol([_item(row, zone, language) for row in items], className="items", id="items")
         if items
-        else notice(translate("empty.no_items", language))
+        else notice(translate("Nothing was collected for this period.", language))
     )
-    parts.append(section(translate("account.items", language), listing, section_id="latest-items"))
+    parts.append(
+        section(translate("Latest collected items", language), listing, section_id="latest-items")
+    )
     return parts

@@ -8,18 +8,18 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboard import formats
 from dashboard.access import visible_accounts, visible_clients
 from dashboard.collection import outcome_text
 from dashboard.components import account_picker, client_picker, data_table, notice, pickers, section
 from dashboard.guard import Scope
-from dashboard.i18n import translate
+from dashboard.i18n import N_, translate
 from dashboard.pages.common import account_label, heading, link_to, platform_name, verdict_cell
 from dashboard.pages.conversation import read, sections
 from dashboard.pages.period_pickers import period_pickers
 from dashboard.queries import AccountSummary, account_summaries
+from dashboard.states import CREDENTIAL_STATES, state_text
 from dashboard.tables import Column, Table, make_table
-from metrics import api
+from metrics import api, formats
 from metrics.labels import metric_name
 from storage.models import Client
 
@@ -51,16 +51,16 @@ def accounts_table(
     the state of their collection."""
     metrics = metrics or {}
     columns = (
-        Column("account", translate("column.account", language)),
-        Column("platform", translate("column.platform", language)),
+        Column("account", translate("Account", language)),
+        Column("platform", translate("Platform", language)),
         Column("verdict", formats.heading(metric_name("verdict", language))),
         Column(
             "response_ratio", formats.heading(metric_name("response_ratio", language)), "percent"
         ),
         Column("waiting", formats.heading(metric_name("waiting", language)), "integer"),
-        Column("credentials", translate("column.credentials", language)),
-        Column("last_collection", translate("column.last_collection", language), "datetime"),
-        Column("last_outcome", translate("column.last_outcome", language)),
+        Column("credentials", translate("Credentials", language)),
+        Column("last_collection", translate("Last collection", language), "datetime"),
+        Column("last_outcome", translate("Last outcome", language)),
     )
     rows = [
         {
@@ -74,7 +74,7 @@ def accounts_table(
             "verdict_weeks": found.verdict.weeks if found else 1,
             "response_ratio": found.response_ratio if found else None,
             "waiting": found.waiting if found else None,
-            "credentials": translate(f"credential.{summary.credential_status}", language),
+            "credentials": state_text(CREDENTIAL_STATES, summary.credential_status, language),
             "needs_renewal": summary.needs_renewal,
             "last_collection": summary.last_run.started_at if summary.last_run else None,
             "last_outcome": (
@@ -91,18 +91,21 @@ def _settings(client: Client, language: str) -> html.Dl:
     def entry(key: str, value: str) -> list[Any]:
         return [html.Dt(translate(key, language)), html.Dd(value)]
 
-    none = translate("client.none", language)
+    none = translate("none", language)
     return html.Dl(
         [
-            *entry("client.time_zone", client.time_zone),
+            *entry(N_("Time zone"), client.time_zone),
             *entry(
-                "client.business_hours",
-                client.business_hours or translate("client.always_open", language),
+                N_("Business hours"),
+                client.business_hours or translate("around the clock", language),
             ),
-            *entry("client.holidays", client.holiday_region or none),
-            *entry("client.target", formats.duration(client.response_target_minutes, language)),
+            *entry(N_("Public holidays"), client.holiday_region or none),
             *entry(
-                "client.answer_window", formats.duration(client.answer_window_hours * 60, language)
+                N_("Response-time target"),
+                formats.duration(client.response_target_minutes, language),
+            ),
+            *entry(
+                N_("Answer window"), formats.duration(client.answer_window_hours * 60, language)
             ),
         ],
         className="settings",
@@ -146,13 +149,13 @@ def render(scope: Scope) -> list[Any]:
             },
         )
         if summaries
-        else notice(translate("empty.no_accounts", language))
+        else notice(translate("This client has no accounts yet.", language))
     )
-    parts.append(section(translate("client.accounts", language), listing, section_id="accounts"))
+    parts.append(section(translate("Accounts", language), listing, section_id="accounts"))
     parts += details
     parts.append(
         section(
-            translate("client.settings", language),
+            translate("Settings", language),
             _settings(client, language),
             section_id="settings",
         )

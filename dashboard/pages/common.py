@@ -6,12 +6,12 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboard import formats
 from dashboard.components import notice
 from dashboard.guard import Scope
 from dashboard.i18n import translate
 from dashboard.names import account_label, platform_name
 from dashboard.state import PageState, href
+from metrics import formats
 
 __all__ = [
     "account_label",
@@ -31,7 +31,7 @@ def link_to(scope: Scope, page: str, **ids: int | None) -> str:
 def breadcrumbs(scope: Scope) -> html.Nav:
     language = scope.language
     trail: list[Any] = [
-        dcc.Link(translate("nav.portfolio", language), href=link_to(scope, "portfolio"))
+        dcc.Link(translate("Portfolio", language), href=link_to(scope, "portfolio"))
     ]
     if scope.client is not None:
         trail.append(
@@ -49,24 +49,31 @@ def breadcrumbs(scope: Scope) -> html.Nav:
         last = position == len(trail) - 1
         items.append(html.Li(link, **({"aria-current": "page"} if last else {})))
     return html.Nav(
-        html.Ol(items), className="breadcrumbs", **{"aria-label": translate("nav.label", language)}
+        html.Ol(items),
+        className="breadcrumbs",
+        **{"aria-label": translate("Where you are", language)},
     )
 
 
 def heading(scope: Scope, title: str) -> list[Any]:
     language = scope.language
-    span = formats.date_span(scope.period.start, scope.period.end, language)
+    span = formats.date_span(scope.period.start, scope.period.last_day, language)
     if scope.period.iso_week:
         span = f"{formats.week_label(scope.period.iso_week, language)} · {span}"
     parts: list[Any] = [
         breadcrumbs(scope),
         html.H1(title, id="page-title"),
-        html.P(translate("period.shown", language, span=span), className="muted", id="period"),
+        html.P(translate("Period: {span}", language, span=span), className="muted", id="period"),
     ]
     if scope.period_problem:
         parts.append(
             notice(
-                translate("period.bad", language, problem=scope.period_problem, shown=span),
+                translate(
+                    "The period in the address could not be read ({problem}); showing {shown}.",
+                    language,
+                    problem=scope.period_problem,
+                    shown=span,
+                ),
                 "warn",
             )
         )
@@ -77,9 +84,11 @@ def denied_panel(language: str) -> list[Any]:
     return [
         html.Section(
             [
-                html.H1(translate("denied.title", language), id="page-title"),
-                html.P(translate("denied.text", language)),
-                dcc.Link(translate("denied.back", language), href="/"),
+                html.H1(translate("Not available", language), id="page-title"),
+                html.P(
+                    translate("This page does not exist, or your login may not see it.", language)
+                ),
+                dcc.Link(translate("Back to the overview", language), href="/"),
             ],
             className="card denied",
             id="denied",
@@ -96,6 +105,6 @@ def verdict_cell(row: dict[str, Any], language: str) -> Any:
         html.Span(row["verdict"], className=f"verdict-badge verdict-{row['verdict_key'].value}")
     ]
     if row["verdict_weeks"] > 1:
-        weeks = translate("verdict.weeks_short", language, weeks=row["verdict_weeks"])
+        weeks = translate("{weeks} wk", language, weeks=row["verdict_weeks"])
         parts.append(html.Span(f" ({weeks})", className="muted"))
     return parts

@@ -18,7 +18,6 @@ from dashboard.metrics_adapter import (
     hour_of_week,
     key_figures,
     listed_items,
-    metrics_period,
     self_like_rows,
     trend_span,
     verdict_view,
@@ -60,7 +59,7 @@ class Conversation:
 def read(scope: Scope, labels: Mapping[int, str]) -> Conversation:
     """Everything for the page, read through the metrics API (``labels``: account names)."""
     db, now = scope.db, scope.now
-    period = metrics_period(scope.period)
+    period = scope.period
     if scope.account is not None:
         subject: dict[str, int] = {"account_id": scope.account.id}
         current = api.account_metrics(db, scope.account.id, period, now=now)

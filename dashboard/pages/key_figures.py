@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dash import html
 
-from dashboard import formats
 from dashboard.components import section
-from dashboard.i18n import translate
+from dashboard.i18n import translate, translate_plural
 from dashboard.viewmodels import KeyFigures
+from metrics import formats
 from metrics.labels import metric_name
 
 
@@ -41,20 +41,22 @@ def figures_section(figures: KeyFigures, language: str) -> html.Section:
     target = minutes(figures.target_minutes)
     ratio_notes = [
         translate(
-            "figure.interval",
+            "95% interval {interval}",
             language,
             interval=formats.interval(figures.ratio_low, figures.ratio_high, language),
         )
         if figures.ratio_low is not None
         else None,
         translate(
-            "figure.change",
+            "{change} against the period before ({before})",
             language,
             change=formats.points(figures.ratio_change, language),
             before=pct(figures.previous_response_ratio),
         )
         if figures.ratio_change is not None
-        else translate("figure.before", language, value=pct(figures.previous_response_ratio)),
+        else translate(
+            "period before: {value}", language, value=pct(figures.previous_response_ratio)
+        ),
     ]
     outcomes = formats.heading(
         " · ".join(metric_name(key, language) for key in ("answered", "missed", "waiting"))
@@ -66,48 +68,58 @@ def figures_section(figures: KeyFigures, language: str) -> html.Section:
             name("response_time_median"),
             minutes(figures.median_minutes),
             translate(
-                "figure.business",
+                "in business hours: {value}; target {target}",
                 language,
                 value=minutes(figures.business_median_minutes),
                 target=target,
             )
             if figures.business_hours
-            else translate("figure.target", language, target=target),
-            translate("figure.p90", language, value=minutes(figures.p90_minutes))
+            else translate("target {target}", language, target=target),
+            translate("90% within {value}", language, value=minutes(figures.p90_minutes))
             if figures.p90_minutes is not None
             else None,
-            translate("figure.before", language, value=minutes(figures.previous_median_minutes)),
+            translate(
+                "period before: {value}", language, value=minutes(figures.previous_median_minutes)
+            ),
         ),
         _tile(
             "within-target",
             name("within_target_ratio"),
             pct(figures.within_target_ratio),
-            translate("figure.target", language, target=target),
+            translate("target {target}", language, target=target),
         ),
         _tile(
             "dialogue-share",
             name("dialogue_share"),
             pct(figures.dialogue_share),
             translate(
-                "figure.dialogue",
+                "{replies} own replies, {posts} posts",
                 language,
                 replies=_n(figures.own_replies, language),
                 posts=_n(figures.posts, language),
             ),
             translate(
-                "figure.change",
+                "{change} against the period before ({before})",
                 language,
                 change=formats.points(figures.dialogue_change, language),
                 before=pct(figures.previous_dialogue_share),
             )
             if figures.dialogue_change is not None
-            else translate("figure.before", language, value=pct(figures.previous_dialogue_share)),
+            else translate(
+                "period before: {value}", language, value=pct(figures.previous_dialogue_share)
+            ),
         ),
         _tile(
             "inbound",
             name("inbound"),
             _n(figures.inbound, language),
-            translate("figure.questions", language, questions=_n(figures.questions, language)),
+            translate_plural(
+                "{count} of them a question",
+                "{count} of them questions",
+                figures.questions,
+                language,
+                count=_n(figures.questions, language),
+            ),
         ),
         _tile(
             "outcomes",
@@ -116,7 +128,7 @@ def figures_section(figures: KeyFigures, language: str) -> html.Section:
                 _n(value, language) for value in (figures.answered, figures.missed, figures.waiting)
             ),
             translate(
-                "figure.oldest_waiting",
+                "the oldest has waited {age}",
                 language,
                 age=minutes(figures.oldest_waiting_minutes),
             )
@@ -132,9 +144,15 @@ def figures_section(figures: KeyFigures, language: str) -> html.Section:
             "interactions",
             name("interactions_per_post"),
             formats.number(figures.interactions_per_post, language, decimals=1),
-            translate("figure.followers", language, followers=_n(figures.followers, language))
+            translate_plural(
+                "{count} follower",
+                "{count} followers",
+                figures.followers,
+                language,
+                count=_n(figures.followers, language),
+            )
             if figures.followers is not None
-            else translate("figure.no_followers", language),
+            else translate("follower count not known", language),
         ),
         _tile(
             "uncovered",
@@ -150,7 +168,7 @@ def figures_section(figures: KeyFigures, language: str) -> html.Section:
         _tile("removed", name("removed_inbound"), _n(figures.removed_inbound, language)),
     ]
     return section(
-        translate("section.figures", language),
+        translate("Key figures", language),
         html.Div(tiles, className="figures"),
         section_id="key-figures",
     )

@@ -9,10 +9,11 @@ from typing import Any
 
 from dash import html
 
-from dashboard import formats
 from dashboard.components import external_link, notice, section
-from dashboard.i18n import translate
+from dashboard.i18n import N_, translate
+from dashboard.states import REMOVAL_REASONS, state_text
 from dashboard.viewmodels import ListedItem, SelfLikeRow
+from metrics import formats
 
 
 def _n(value: int | float | None, language: str) -> str:
@@ -28,10 +29,10 @@ def item_entry(item: ListedItem, zone: str, language: str, *extra: Any) -> html.
         *extra,
     ]
     if item.is_question:
-        meta.append(html.Span(translate("item.question", language), className="badge"))
+        meta.append(html.Span(translate("question", language), className="badge"))
     meta.append(
         html.Span(
-            external_link(translate("account.open", language), item.permalink),
+            external_link(translate("open", language), item.permalink),
             className="item-link",
         )
     )
@@ -47,14 +48,19 @@ def item_entry(item: ListedItem, zone: str, language: str, *extra: Any) -> html.
 
 def _age(item: ListedItem, language: str) -> html.Span:
     age = formats.duration(item.age_minutes, language)
-    return html.Span(translate("item.ago", language, age=age), className="age")
+    return html.Span(translate("{age} ago", language, age=age), className="age")
 
 
 def _shown(shown: int, total: int, language: str) -> Any:
     if total <= shown:
         return None
     return html.P(
-        translate("list.shown", language, shown=_n(shown, language), total=_n(total, language)),
+        translate(
+            "The first {shown} of {total}.",
+            language,
+            shown=_n(shown, language),
+            total=_n(total, language),
+        ),
         className="muted",
     )
 
@@ -77,28 +83,39 @@ def unanswered_section(
     for item in items:
         extra: list[Any] = [_age(item, language)]
         if item.liked_by_own:
-            extra.append(html.Span(translate("item.liked", language), className="badge badge-warn"))
+            extra.append(
+                html.Span(translate("liked, not answered", language), className="badge badge-warn")
+            )
         entries.append(item_entry(item, zone, language, *extra))
     parts: list[Any] = [
-        html.P(translate("unanswered.intro", language), className="muted"),
+        html.P(
+            translate(
+                "Missed in this period (their answer window has passed), oldest first.", language
+            ),
+            className="muted",
+        ),
         _shown(len(items), total, language),
-        _listing("unanswered", entries, "empty.no_missed", language),
+        _listing(
+            "unanswered", entries, N_("No customer message of this period was missed."), language
+        ),
     ]
     if export_href is not None:
         parts.append(
             html.P(
                 [
-                    html.Span(translate("list.download", language)),
-                    html.A(translate("export.csv", language), href=export_href("csv"),
+                    html.Span(
+                        translate("Every unanswered and waiting message of the period:", language)
+                    ),
+                    html.A(translate("Download CSV", language), href=export_href("csv"),
                            className="button", id="unanswered-csv", download=""),
-                    html.A(translate("export.xlsx", language), href=export_href("xlsx"),
+                    html.A(translate("Download Excel", language), href=export_href("xlsx"),
                            className="button", id="unanswered-xlsx", download=""),
                 ],
                 className="exports",
             )
         )  # fmt: skip
     return section(
-        translate("section.unanswered", language),
+        translate("Unanswered customer messages", language),
         *[part for part in parts if part is not None],
         section_id="unanswered-items",
     )
@@ -117,7 +134,7 @@ def waiting_section(
             _age(item, language),
             html.Span(
                 translate(
-                    "item.settles",
+                    "counts as missed from {moment}",
                     language,
                     moment=formats.date_time(item.settles_at, zone, language),
                 ),
@@ -127,12 +144,19 @@ def waiting_section(
         for item in items
     ]
     parts = [
-        html.P(translate("waiting.intro", language, window=window), className="muted"),
+        html.P(
+            translate(
+                "Not answered yet but still inside the answer window of {window}, oldest first.",
+                language,
+                window=window,
+            ),
+            className="muted",
+        ),
         _shown(len(entries), total, language),
-        _listing("waiting", entries, "empty.no_waiting", language),
+        _listing("waiting", entries, N_("Nothing is waiting."), language),
     ]
     return section(
-        translate("section.waiting", language),
+        translate("Waiting for an answer", language),
         *[part for part in parts if part is not None],
         section_id="waiting-items",
     )
@@ -143,11 +167,7 @@ def removed_section(
 ) -> html.Section:
     entries = []
     for item in items:
-        reason_key = f"reason.{item.removed_reason or 'deleted'}"
-        try:
-            reason = translate(reason_key, language)
-        except KeyError:
-            reason = item.removed_reason or ""
+        reason = state_text(REMOVAL_REASONS, item.removed_reason or "deleted", language)
         entries.append(
             item_entry(
                 item,
@@ -155,7 +175,7 @@ def removed_section(
                 language,
                 html.Span(
                     translate(
-                        "item.removed",
+                        "{reason} {moment}",
                         language,
                         reason=reason,
                         moment=formats.date_time(item.removed_at, zone, language),
@@ -165,12 +185,20 @@ def removed_section(
             )
         )
     parts = [
-        html.P(translate("removed.intro", language), className="muted"),
+        html.P(
+            translate(
+                "Customer messages of this period deleted or hidden after they were collected.",
+                language,
+            ),
+            className="muted",
+        ),
         _shown(len(entries), total, language),
-        _listing("removed", entries, "empty.no_removed", language),
+        _listing(
+            "removed", entries, N_("No customer message of this period was removed."), language
+        ),
     ]
     return section(
-        translate("section.removed", language),
+        translate("Removed customer messages", language),
         *[part for part in parts if part is not None],
         section_id="removed-items",
     )
@@ -185,19 +213,25 @@ def self_likes_section(
             zone,
             language,
             html.Span(
-                translate("item.liked_by", language, who=like.liker_handle or formats.MISSING),
+                translate("liked by {who}", language, who=like.liker_handle or formats.MISSING),
                 className="badge",
             ),
         )
         for like in likes
     ]
     parts = [
-        html.P(translate("self_likes.intro", language), className="muted"),
+        html.P(
+            translate(
+                "Likes by the account itself or its staff on its own items of this period.",
+                language,
+            ),
+            className="muted",
+        ),
         _shown(len(entries), total, language),
-        _listing("self-likes", entries, "empty.no_self_likes", language),
+        _listing("self-likes", entries, N_("No self-likes in this period."), language),
     ]
     return section(
-        translate("section.self_likes", language),
+        translate("Self-likes", language),
         *[part for part in parts if part is not None],
         section_id="self-likes-section",
     )

@@ -7,14 +7,14 @@ from zoneinfo import ZoneInfo
 
 from dashboard.components import range_picker, week_picker
 from dashboard.guard import Scope
-from dashboard.period import recent_weeks
+from metrics.periods import recent_weeks
 
 WEEKS_OFFERED = 26
 
 
 def period_pickers(scope: Scope) -> list[Any]:
     today = scope.now.astimezone(ZoneInfo(scope.zone)).date()
-    weeks = recent_weeks(scope.now, scope.zone, WEEKS_OFFERED)
+    weeks = recent_weeks(scope.zone, scope.now, WEEKS_OFFERED)
     return [
         week_picker(weeks, scope.period, scope.language),
         range_picker(scope.period, scope.language, today),

@@ -8,20 +8,19 @@ from urllib.parse import urlencode
 
 from dash import dcc, html
 
-from dashboard import formats
 from dashboard.access import visible_clients
 from dashboard.components import client_picker, data_table, graph, notice, pickers, section
 from dashboard.figures import client_comparison, league_table
 from dashboard.guard import Scope
-from dashboard.i18n import translate
+from dashboard.i18n import translate, translate_plural
 from dashboard.league import LeagueGroup, LeaguePage, group, page_of, sort_groups, valid_sort
-from dashboard.metrics_adapter import league_rows, metrics_period
+from dashboard.metrics_adapter import league_rows
 from dashboard.pages.common import heading, link_to, platform_name, verdict_cell
 from dashboard.pages.period_pickers import period_pickers
 from dashboard.queries import ClientSummary, client_summaries
 from dashboard.state import href
 from dashboard.tables import Column, Table, make_table
-from metrics import api
+from metrics import api, formats
 from storage.models import Client
 
 
@@ -33,7 +32,7 @@ def league(scope: Scope, clients: list[Client]) -> list[LeagueGroup]:
     as summaries, without the hour-of-week coverage and item lists the table does not show.
     """
     ids = [client.id for client in clients]
-    period = metrics_period(scope.period)
+    period = scope.period
     current = api.portfolio_metrics(scope.db, ids, period, now=scope.now, summary=True)
     previous = api.portfolio_metrics(scope.db, ids, period.previous(), now=scope.now, summary=True)
     return sort_groups(group(league_rows(current, previous)), scope.state.sort)
@@ -41,11 +40,11 @@ def league(scope: Scope, clients: list[Client]) -> list[LeagueGroup]:
 
 def attention_table(summaries: list[ClientSummary], language: str) -> Table:
     columns = (
-        Column("client", translate("column.client", language)),
-        Column("accounts", translate("column.accounts", language), "integer"),
-        Column("platforms", translate("column.platforms", language)),
-        Column("last_collection", translate("column.last_collection", language), "datetime"),
-        Column("attention", translate("column.attention", language), "integer"),
+        Column("client", translate("Client", language)),
+        Column("accounts", translate("Accounts", language), "integer"),
+        Column("platforms", translate("Platforms", language)),
+        Column("last_collection", translate("Last collection", language), "datetime"),
+        Column("attention", translate("Needs attention", language), "integer"),
     )
     rows = [
         {
@@ -67,11 +66,11 @@ def attention_table(summaries: list[ClientSummary], language: str) -> Table:
 def _attention(row: dict[str, Any], language: str) -> Any:
     parts = []
     if row["renew"]:
-        parts.append(translate("attention.renew", language, count=row["renew"]))
+        parts.append(translate("{count} credentials", language, count=row["renew"]))
     if row["failing"]:
-        parts.append(translate("attention.failing", language, count=row["failing"]))
+        parts.append(translate("{count} failing", language, count=row["failing"]))
     if not parts:
-        return translate("attention.none", language)
+        return translate("–", language)
     return html.Span(", ".join(parts), className="attention")
 
 
@@ -95,7 +94,14 @@ def league_section(scope: Scope, page: LeaguePage) -> html.Section:
         return dcc.Link(row["client"], href=link_to(scope, "client", client_id=row["client_id"]))
 
     parts: list[Any] = [
-        html.P(translate("portfolio.league_intro", language), className="muted"),
+        html.P(
+            translate(
+                "Each client with its accounts, every client in its own time zone; "
+                "the change is against the period before. Click a column to sort.",
+                language,
+            ),
+            className="muted",
+        ),
         data_table(
             table,
             language,
@@ -115,15 +121,15 @@ def league_section(scope: Scope, page: LeaguePage) -> html.Section:
     parts.append(
         html.P(
             [
-                html.A(translate("export.csv", language), href=export_href(scope, "csv"),
+                html.A(translate("Download CSV", language), href=export_href(scope, "csv"),
                        className="button", id="export-csv", download=""),
-                html.A(translate("export.xlsx", language), href=export_href(scope, "xlsx"),
+                html.A(translate("Download Excel", language), href=export_href(scope, "xlsx"),
                        className="button", id="export-xlsx", download=""),
             ],
             className="exports",
         )
     )  # fmt: skip
-    return section(translate("portfolio.league", language), *parts, section_id="league")
+    return section(translate("League table", language), *parts, section_id="league")
 
 
 def _pager(scope: Scope, page: LeaguePage) -> html.Nav:
@@ -134,11 +140,11 @@ def _pager(scope: Scope, page: LeaguePage) -> html.Nav:
 
     links: list[Any] = []
     if page.number > 1:
-        links.append(dcc.Link(translate("pages.previous", language), href=to(page.number - 1)))
+        links.append(dcc.Link(translate("‹ Previous", language), href=to(page.number - 1)))
     links.append(
         html.Span(
             translate(
-                "pages.position",
+                "Clients {first}–{last} of {total}",
                 language,
                 first=formats.number(page.first, language),
                 last=formats.number(page.last, language),
@@ -148,19 +154,19 @@ def _pager(scope: Scope, page: LeaguePage) -> html.Nav:
         )
     )
     if page.number < page.pages:
-        links.append(dcc.Link(translate("pages.next", language), href=to(page.number + 1)))
+        links.append(dcc.Link(translate("Next ›", language), href=to(page.number + 1)))
     return html.Nav(
         links,
         className="pager",
         id="league-pages",
-        **{"aria-label": translate("pages.label", language)},
+        **{"aria-label": translate("Pages of the table", language)},
     )
 
 
 def render(scope: Scope) -> list[Any]:
     language = scope.language
     clients = visible_clients(scope.db, scope.viewer)
-    parts = heading(scope, translate("portfolio.title", language))
+    parts = heading(scope, translate("Portfolio", language))
     parts.append(
         pickers(
             client_picker([(c.id, c.name) for c in clients], None, language),
@@ -168,15 +174,33 @@ def render(scope: Scope) -> list[Any]:
         )
     )
     if not clients:
-        parts.append(notice(translate("empty.no_clients", language)))
+        parts.append(
+            notice(
+                translate(
+                    "No clients yet. An operator adds them with: replywatch client add", language
+                )
+            )
+        )
         return parts
     page = page_of(league(scope, clients), scope.state.table_page)
-    parts.append(html.P(translate("portfolio.intro", language), className="muted"))
+    parts.append(
+        html.P(
+            translate("Whether your clients answer their customers, side by side.", language),
+            className="muted",
+        )
+    )
     parts.append(league_section(scope, page))
     parts.append(
         section(
-            translate("portfolio.comparison", language),
-            html.P(translate("portfolio.comparison_intro", language), className="muted"),
+            translate("Clients compared", language),
+            html.P(
+                translate(
+                    "Response ratio of the clients on this page of the table, with its "
+                    "95% interval; the colour shows the verdict.",
+                    language,
+                ),
+                className="muted",
+            ),
             graph("comparison-chart", client_comparison([g.client for g in page.groups], language)),
             section_id="comparison",
         )
@@ -192,13 +216,23 @@ def collection_section(scope: Scope, clients: list[Client]) -> html.Section:
     content: Any
     if not needing:
         content = notice(
-            translate(
-                "portfolio.all_fine", language, count=formats.number(len(summaries), language)
+            translate_plural(
+                "The client is collected without problems.",
+                "All {count} clients are collected without problems.",
+                len(summaries),
+                language,
+                count=formats.number(len(summaries), language),
             )
         )
     else:
         content = [
-            html.P(translate("portfolio.attention_intro", language), className="muted"),
+            html.P(
+                translate(
+                    "Clients whose credentials need renewal or whose last collection failed.",
+                    language,
+                ),
+                className="muted",
+            ),
             data_table(
                 attention_table(needing, language),
                 language,
@@ -215,4 +249,4 @@ def collection_section(scope: Scope, clients: list[Client]) -> html.Section:
             ),
         ]
     children = content if isinstance(content, list) else [content]
-    return section(translate("portfolio.collection", language), *children, section_id="clients")
+    return section(translate("Collection", language), *children, section_id="clients")

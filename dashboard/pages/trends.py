@@ -7,7 +7,6 @@ from typing import Any
 
 from dash import html
 
-from dashboard import formats
 from dashboard.components import graph, section
 from dashboard.figures import (
     hour_of_week_heatmap,
@@ -23,7 +22,7 @@ from dashboard.metrics_adapter import (
     response_time_weeks,
 )
 from dashboard.viewmodels import HourOfWeek
-from metrics import api
+from metrics import api, formats
 
 
 def _n(value: int | float | None, language: str) -> str:
@@ -36,13 +35,13 @@ def trends_section(
     """Response ratio (with its band), response time, dialogue share, posts and replies:
     one point per week up to ``last``."""
     intro = translate(
-        "trends.intro",
+        "{weeks} weeks up to {week}, each week on its own; weeks without data are gaps.",
         language,
         weeks=_n(len(points), language),
         week=formats.week_label(last.label, language),
     )
     posts = posts_vs_replies(posts_replies_weeks(points), language)
-    posts.update_layout(title={"text": translate("trends.posts_replies", language)})
+    posts.update_layout(title={"text": translate("Posts and own replies per week", language)})
     charts = [
         ("trend-ratio", ratio_trend(response_ratio_weeks(points), "response_ratio", language)),
         ("trend-time", response_time_trend(response_time_weeks(points), language)),
@@ -50,7 +49,7 @@ def trends_section(
         ("trend-posts", posts),
     ]
     return section(
-        translate("section.trends", language),
+        translate("Weekly trends", language),
         html.P(intro, className="muted"),
         # Each chart in its own box: a grid cell would stretch Plotly's responsive height.
         html.Div(
@@ -69,10 +68,12 @@ def hours_section(
     parts: list[Any] = [
         html.P(
             translate(
-                "hours.intro",
+                "Customer messages and own replies of the period by local hour "
+                "({zone}). A cross marks an hour in which the own side never "
+                "replied over {reference}; a dot, an hour outside business hours.",
                 language,
                 zone=zone,
-                reference=translate("hours.reference", language, span=span),
+                reference=translate("{span}", language, span=span),
             ),
             className="muted",
         )
@@ -81,9 +82,14 @@ def hours_section(
     if share is not None:
         parts.append(
             html.P(
-                translate("hours.uncovered", language, share=formats.percent(share, language)),
+                translate(
+                    "{share} of the customer messages arrived in hours in which nobody "
+                    "ever answers.",
+                    language,
+                    share=formats.percent(share, language),
+                ),
                 id="uncovered-share",
             )
         )
     parts.append(graph("hour-heatmap", hour_of_week_heatmap(hours, language)))
-    return section(translate("section.hours", language), *parts, section_id="hours")
+    return section(translate("Hours of the week", language), *parts, section_id="hours")

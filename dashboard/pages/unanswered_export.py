@@ -9,7 +9,7 @@ from dashboard.access import visible_accounts
 from dashboard.components import safe_href
 from dashboard.guard import Scope
 from dashboard.i18n import translate
-from dashboard.metrics_adapter import listed_items, metrics_period
+from dashboard.metrics_adapter import listed_items
 from dashboard.names import account_label
 from dashboard.tables import Column, Table, make_table
 from metrics import api
@@ -39,7 +39,7 @@ def unanswered_table(scope: Scope) -> Table:
     """Every missed and waiting customer message of the period, oldest first (downloads)."""
     language = scope.language
     labels = account_labels(scope)
-    period = metrics_period(scope.period)
+    period = scope.period
     subject = (
         {"account_id": scope.account.id}
         if scope.account is not None
@@ -60,16 +60,16 @@ def unanswered_table(scope: Scope) -> Table:
     ]
     found.sort(key=lambda entry: (entry[1].created_at, entry[1].item_id))
     columns = (
-        Column("status", translate("column.status", language)),
-        Column("created", translate("column.created", language), "datetime"),
-        Column("account", translate("column.account", language)),
-        Column("author", translate("column.author", language)),
-        Column("text", translate("column.text", language)),
-        Column("question", translate("column.question", language)),
-        Column("liked", translate("column.liked", language)),
-        Column("age_hours", translate("column.age_hours", language), "decimal"),
-        Column("settles", translate("column.settles", language), "datetime"),
-        Column("link", translate("column.link", language), "link"),
+        Column("status", translate("Status", language)),
+        Column("created", translate("Written", language), "datetime"),
+        Column("account", translate("Account", language)),
+        Column("author", translate("Author", language)),
+        Column("text", translate("Text", language)),
+        Column("question", translate("Question", language)),
+        Column("liked", translate("Liked by the own side", language)),
+        Column("age_hours", translate("Age (hours)", language), "decimal"),
+        Column("settles", translate("Counts as missed from", language), "datetime"),
+        Column("link", translate("Link", language), "link"),
     )
     rows = [
         {

@@ -7,10 +7,10 @@ from typing import Any
 
 from dash import html
 
-from dashboard import formats
 from dashboard.components import external_link, section
-from dashboard.i18n import translate
+from dashboard.i18n import translate, translate_plural
 from dashboard.viewmodels import VerdictView
+from metrics import formats
 from metrics.labels import Verdict
 
 EVIDENCE_TEXT = 140  # characters of a message quoted in the verdict's evidence
@@ -25,30 +25,39 @@ def evidence_text(view: VerdictView, language: str) -> str:
     match view.verdict:
         case Verdict.NO_CONVERSATION:
             return translate(
-                "verdict.evidence.no_conversation",
+                "{posts} posts and not a single customer message. Interactions per "
+                "post: {interactions}; likes by the own side on its own posts: "
+                "{self_likes}.",
                 language,
                 posts=_n(view.posts, language),
                 interactions=formats.number(view.interactions_per_post, language, decimals=1),
                 self_likes=_n(view.self_likes, language),
             )
         case Verdict.INSUFFICIENT_DATA:
-            return translate(
-                "verdict.evidence.insufficient_data",
+            return translate_plural(
+                "Only {count} customer message could be judged; a verdict needs "
+                "at least {needed}. {posts} posts and {own_replies} own replies.",
+                "Only {count} customer messages could be judged; a verdict needs "
+                "at least {needed}. {posts} posts and {own_replies} own replies.",
+                view.settled,
                 language,
-                settled=_n(view.settled, language),
+                count=_n(view.settled, language),
                 needed=_n(view.min_settled, language),
                 posts=_n(view.posts, language),
                 own_replies=_n(view.own_replies, language),
             )
         case Verdict.BROADCAST_ONLY:
             return translate(
-                "verdict.evidence.broadcast_only",
+                "{posts} posts and not one reply, while {missed} customer messages "
+                "went unanswered.",
                 language,
                 posts=_n(view.posts, language),
                 missed=_n(view.missed, language),
             )
     return translate(
-        "verdict.evidence.answering",
+        "{answered} of {settled} customer messages answered ({ratio}); "
+        "median response time in business hours {median} (target: "
+        "{target}).",
         language,
         answered=_n(view.answered, language),
         settled=_n(view.settled, language),
@@ -80,14 +89,19 @@ def verdict_section(
         span = formats.date_span(view.window_start, view.window_end, language)
         parts.append(
             html.P(
-                translate("verdict.widened", language, window=view.window_text, span=span),
+                translate(
+                    "Judged {window} ({span}): the period alone had too few customer messages.",
+                    language,
+                    window=view.window_text,
+                    span=span,
+                ),
                 className="muted",
                 id="verdict-window",
             )
         )
     parts.append(html.P(evidence_text(view, language), id="verdict-evidence"))
     if view.unanswered:
-        parts.append(html.H3(translate("verdict.unanswered", language)))
+        parts.append(html.H3(translate("Not answered, oldest first", language)))
         parts.append(
             html.Ol(
                 [
@@ -102,7 +116,7 @@ def verdict_section(
                             ": ",
                             html.Q(_quote(item.text)),
                             " ",
-                            external_link(translate("account.open", language), item.permalink),
+                            external_link(translate("open", language), item.permalink),
                         ]
                     )
                     for item in view.unanswered
@@ -115,7 +129,10 @@ def verdict_section(
         if more > 0:
             parts.append(
                 html.P(
-                    translate("verdict.more", language, count=_n(more, language)), className="muted"
+                    translate(
+                        "… and {count} more in this window.", language, count=_n(more, language)
+                    ),
+                    className="muted",
                 )
             )
-    return section(translate("section.verdict", language), *parts, section_id="verdict")
+    return section(translate("Verdict", language), *parts, section_id="verdict")

@@ -6,10 +6,11 @@ import click
 from sqlalchemy import delete, func, select
 
 from collectors.handles import PLATFORMS
+from metrics import formats
 from replywatch import validation
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, find_account, find_client, pass_app
-from replywatch.cli.formatting import minutes_text, table
+from replywatch.cli.formatting import table
 from replywatch.secrets import check_reference
 from replywatch.validation import InputError
 from storage.models import Account, Client, CredentialStatus, Item
@@ -148,7 +149,7 @@ def account_list(app: AppContext, client_name: str | None) -> None:
                 found.handle,
                 found.platform_account_id or "(resolved on first collection)",
                 "yes" if found.active else "no",
-                minutes_text(found.collect_interval_minutes),
+                formats.setting_duration(found.collect_interval_minutes),
                 f"{found.credentials_ref or '-'} ({found.credential_status})",
             )
     app.console.print(out)
@@ -210,11 +211,11 @@ def account_edit(
         label = f"{found.platform} account {found.handle} (account {found.id})"
         if minutes is not None:
             if minutes == found.collect_interval_minutes:
-                kept.append(f"collection interval {minutes_text(minutes)}")
+                kept.append(f"collection interval {formats.setting_duration(minutes)}")
             else:
+                before = formats.setting_duration(found.collect_interval_minutes)
                 changes.append(
-                    f"collection interval {minutes_text(found.collect_interval_minutes)} → "
-                    f"{minutes_text(minutes)}"
+                    f"collection interval {before} → {formats.setting_duration(minutes)}"
                 )
                 found.collect_interval_minutes = minutes
         if credentials_ref is not None or no_credentials:

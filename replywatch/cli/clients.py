@@ -7,10 +7,11 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
+from metrics import formats
 from replywatch import validation
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, find_client, pass_app
-from replywatch.cli.formatting import minutes_text, table
+from replywatch.cli.formatting import table
 from replywatch.validation import InputError
 from storage.models import Account, Client
 
@@ -158,8 +159,8 @@ def describe_client(found: Client) -> list[tuple[str, str]]:
         ("time zone", found.time_zone),
         ("business hours", found.business_hours or "24/7"),
         ("public holidays", found.holiday_region or "none"),
-        ("answer window", minutes_text(found.answer_window_hours * 60)),
-        ("response-time target", minutes_text(found.response_target_minutes)),
+        ("answer window", formats.setting_duration(found.answer_window_hours * 60)),
+        ("response-time target", formats.setting_duration(found.response_target_minutes)),
         ("settled items for a verdict", str(found.min_settled)),
         ("responsive from", f"{found.responsive_ratio:.0%}"),
         ("partly responsive from", f"{found.partly_responsive_ratio:.0%}"),

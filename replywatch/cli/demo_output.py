@@ -27,10 +27,10 @@ from rich.progress import Progress as ProgressDisplay
 from rich.table import Table
 
 from collectors.run import Progress, RunSummary
+from metrics import formats
 from metrics.labels import Verdict, verdict_name
 from replywatch.cli.collect import OUTCOME_STYLE, progress_text, summary_line
 from replywatch.cli.formatting import table
-from replywatch.cli.metrics import duration_text, percent_text
 from replywatch.demo.progress import CollectionRound, DemoAccount, DemoProgress
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ def _trend_text(outcome: ClientOutcome) -> str:
 
 
 def _cells(metrics: api.Metrics, name: str) -> dict[str, str]:
-    ratio = percent_text(metrics.response_ratio)
+    ratio = formats.compact_percent(metrics.response_ratio)
     interval = metrics.response_ratio_interval
     if metrics.response_ratio is not None and interval is not None:
         ratio += f" ({interval.low * 100:.0f}–{interval.high * 100:.0f})"
@@ -220,12 +220,12 @@ def _cells(metrics: api.Metrics, name: str) -> dict[str, str]:
         "client / account": name,
         "verdict": metrics.verdict.name() + (f" ({widened})" if widened else ""),
         "response ratio": ratio,
-        "median": duration_text(metrics.response_time.median),
+        "median": formats.compact_duration(metrics.response_time.median),
         "answered": str(metrics.answered),
         "missed": str(metrics.missed),
         "waiting": str(metrics.waiting),
-        "dialogue": percent_text(metrics.dialogue_share),
-        "uncovered": percent_text(metrics.uncovered_share),
+        "dialogue": formats.compact_percent(metrics.dialogue_share),
+        "uncovered": formats.compact_percent(metrics.uncovered_share),
     }
 
 
@@ -264,13 +264,13 @@ def story(outcome: ClientOutcome) -> str:
     elif settled:
         parts.append(
             f"{m.answered} of {settled} settled messages answered, half of them within "
-            f"{duration_text(m.response_time.median)} (target "
-            f"{duration_text(m.settings.response_target)})"
+            f"{formats.compact_duration(m.response_time.median)} (target "
+            f"{formats.compact_duration(m.settings.response_target)})"
         )
     if m.uncovered_share and m.answered:
         parts.append(
-            f"{percent_text(m.uncovered_share)} of the messages came in hours in which the "
-            "account never answers"
+            f"{formats.compact_percent(m.uncovered_share)} of the messages came in hours in "
+            "which the account never answers"
         )
     if m.self_likes:
         parts.append(f"{m.self_likes} likes by the own side on its own posts")

@@ -1,18 +1,10 @@
-"""How the command line shows durations, times and tables."""
+"""How the command line shows times and tables (durations and percentages: metrics.formats)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from rich.table import Table
-
-
-def minutes_text(minutes: float) -> str:
-    if minutes >= 1440 and minutes % 1440 == 0:
-        return f"{minutes / 1440:g} d"
-    if minutes >= 60:
-        return f"{minutes / 60:g} h"
-    return f"{minutes:g} min"
 
 
 def when(moment: datetime | None) -> str:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
 from typing import Any
 
 import click
 from sqlalchemy import select
 
-from metrics import api
+from metrics import api, formats
 from metrics.periods import Period, PeriodError, date_range, iso_week, parse_day
 from metrics.read import with_accounts
 from replywatch.cli import cli
@@ -19,24 +18,6 @@ from replywatch.cli.context import AppContext, find_account, find_client, pass_a
 from replywatch.cli.formatting import table
 from replywatch.validation import InputError
 from storage.models import Account, Client
-
-
-def duration_text(value: timedelta | None) -> str:
-    if value is None:
-        return "-"
-    minutes = value.total_seconds() / 60
-    if minutes < 1:
-        return f"{value.total_seconds():.0f} s"
-    if minutes < 60:
-        return f"{minutes:.0f} min"
-    if minutes < 48 * 60:
-        hours, rest = divmod(round(minutes), 60)
-        return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
-    return f"{minutes / 1440:.1f} d"
-
-
-def percent_text(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.0f} %"
 
 
 def ratio_with_interval(metrics: api.Metrics) -> str:
@@ -101,9 +82,9 @@ def _table(results: list[api.Metrics], app: AppContext) -> None:
                 str(metrics.missed),
                 str(metrics.waiting),
                 ratio_with_interval(metrics),
-                duration_text(metrics.response_time.median),
-                duration_text(metrics.business_response_time.median),
-                percent_text(metrics.within_target_ratio),
+                formats.compact_duration(metrics.response_time.median),
+                formats.compact_duration(metrics.business_response_time.median),
+                formats.compact_percent(metrics.within_target_ratio),
                 verdict_text(metrics),
                 style="bold" if is_total else None,
             )

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from metrics import api
+from metrics.periods import Period, PeriodError
 from replywatch import validation
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, BadInput, find_client, pass_app
@@ -23,22 +24,22 @@ from reports.delivery import SnapshotRequest
 from reports.mailer import SendError
 from reports.planning import DIGEST_SCOPE, client_scope
 from reports.render import subject
-from reports.snapshot import IsoWeek, Snapshot
+from reports.snapshot import Snapshot
 from storage.clock import SYSTEM_CLOCK
 from storage.models import Client, Role, User, UserClient
 
 LANGUAGE_NAMES = {"en": "English", "de": "German"}
 
 
-def parse_week(text: str) -> IsoWeek:
+def parse_week(text: str) -> Period:
     try:
-        return IsoWeek.parse(text)
-    except ValueError as exc:
+        return api.iso_week(text)
+    except PeriodError as exc:
         raise InputError(f"--week: {exc}") from None
 
 
-def _last_full_week(time_zone: str) -> IsoWeek:
-    return IsoWeek.containing(api.last_full_week(time_zone, SYSTEM_CLOCK.now()).start)
+def _last_full_week(time_zone: str) -> Period:
+    return api.last_full_week(time_zone, SYSTEM_CLOCK.now())
 
 
 def _out_path(out: Path) -> Path:
@@ -139,7 +140,7 @@ def report(
             zones = [zone for _, zone in pairs]
         # The digest's default week is the last one that has ended for every client.
         the_week = chosen_week or min(_last_full_week(zone) for zone in zones)
-        current = max(IsoWeek.containing(api.current_week(zone, now).start) for zone in zones)
+        current = max(api.current_week(zone, now) for zone in zones)
         if the_week > current:
             raise BadInput(f"week {the_week} has not begun yet; the current week is {current}")
         request = SnapshotRequest(

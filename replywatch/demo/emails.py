@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from metrics import api
+from metrics.periods import Period
 from replywatch.config import Settings
 from reports.builder import build_snapshot
 from reports.chart import ChartRenderer
@@ -27,7 +28,6 @@ from reports.delivery import SnapshotRequest
 from reports.message import compose, new_chart_cid, write_eml
 from reports.planning import DIGEST_SCOPE, client_scope
 from reports.render import render
-from reports.snapshot import IsoWeek
 from storage.engine import session_scope
 from storage.models import Client, Role, User, UserClient
 
@@ -36,15 +36,15 @@ from storage.models import Client, Role, User, UserClient
 class EmailPreview:
     username: str
     kind: str  # "owner" or "digest"
-    week: IsoWeek
+    week: Period
     subject: str
     eml: Path
     html: Path
     chart: Path
 
 
-def _last_full_week(time_zone: str, now: datetime) -> IsoWeek:
-    return IsoWeek.containing(api.last_full_week(time_zone, now).start)
+def _last_full_week(time_zone: str, now: datetime) -> Period:
+    return api.last_full_week(time_zone, now)
 
 
 def email_requests(

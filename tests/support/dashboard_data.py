@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from dashboard.period import last_full_week
+from metrics.periods import last_full_week
 from storage.models import Account, Client, CollectionRun, CredentialStatus, User, UserClient
 from storage.passwords import hash_password
 from storage.upsert import record_followers
@@ -97,7 +97,7 @@ def _runs(
 
 def _conversations(session: Session, now: datetime, accounts: dict[str, Account]) -> None:
     """Twelve weeks of generated activity, plus a few messages the tests look for."""
-    week = last_full_week(now, "Europe/Berlin")
+    week = last_full_week("Europe/Berlin", now)
     monday = datetime.combine(week.start, datetime.min.time(), tzinfo=ZoneInfo("Europe/Berlin"))
     writers = activity(accounts, monday)
 

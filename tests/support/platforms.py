@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sandbox.clock import SandboxClock
 from sandbox.world import Actor, Post, World
 from storage.models import Account, Client, Identity
 
@@ -29,6 +30,7 @@ class Scripted:
 def x_world(now: datetime = T0 + timedelta(days=1)) -> Scripted:
     """@huber_shop: a post with a question, an agency answer and a deeper reply, a mention,
     a retweet, an old post whose conversation is past search's reach, and likes."""
+    t0 = now - timedelta(days=1)  # the story starts a day before now
     world = World("x", now=now)
     for actor in (
         Actor("100", "huber_shop", name="Bäckerei Huber", followers=420),
@@ -39,32 +41,32 @@ def x_world(now: datetime = T0 + timedelta(days=1)) -> Scripted:
         world.add_actor(actor)
     world.manage("100", X_TOKEN)
     posts: dict[str, Post] = {}
-    posts["old"] = world.post("100", T0 - timedelta(days=10), "Unser Herbstbrot ist da")
+    posts["old"] = world.post("100", t0 - timedelta(days=10), "Unser Herbstbrot ist da")
     posts["old_reply"] = world.post(
-        "900", T0 - timedelta(days=9), "@huber_shop lecker!", reply_to=posts["old"].id
+        "900", t0 - timedelta(days=9), "@huber_shop lecker!", reply_to=posts["old"].id
     )
-    posts["post"] = world.post("100", T0, "Frische Brezen ab 7 Uhr!")
+    posts["post"] = world.post("100", t0, "Frische Brezen ab 7 Uhr!")
     posts["question"] = world.post(
-        "900", T0 + timedelta(minutes=5), "@huber_shop habt ihr heute offen?",
+        "900", t0 + timedelta(minutes=5), "@huber_shop habt ihr heute offen?",
         reply_to=posts["post"].id,
     )  # fmt: skip
     posts["answer"] = world.post(
-        "200", T0 + timedelta(minutes=20), "@anna_k ja, bis 18 Uhr!",
+        "200", t0 + timedelta(minutes=20), "@anna_k ja, bis 18 Uhr!",
         reply_to=posts["question"].id,
     )  # fmt: skip
     posts["deeper"] = world.post(
-        "901", T0 + timedelta(minutes=30), "@jana_agency @huber_shop auch am Samstag?",
+        "901", t0 + timedelta(minutes=30), "@jana_agency @huber_shop auch am Samstag?",
         reply_to=posts["answer"].id, mentions=["100"],
     )  # fmt: skip
     posts["mention"] = world.post(
-        "901", T0 + timedelta(hours=2), "Beste Brezen gibt es bei @huber_shop", mentions=["100"]
+        "901", t0 + timedelta(hours=2), "Beste Brezen gibt es bei @huber_shop", mentions=["100"]
     )
     posts["retweet"] = world.post(
-        "100", T0 + timedelta(hours=3), "", kind="repost", reposted_id=posts["mention"].id
+        "100", t0 + timedelta(hours=3), "", kind="repost", reposted_id=posts["mention"].id
     )
-    world.like(posts["post"].id, "900", T0 + timedelta(minutes=6))
-    world.like(posts["post"].id, "200", T0 + timedelta(minutes=7))  # the agency likes it
-    world.like(posts["question"].id, "100", T0 + timedelta(minutes=8))  # liked, not answered
+    world.like(posts["post"].id, "900", t0 + timedelta(minutes=6))
+    world.like(posts["post"].id, "200", t0 + timedelta(minutes=7))  # the agency likes it
+    world.like(posts["question"].id, "100", t0 + timedelta(minutes=8))  # liked, not answered
     posts["post"].anonymous_likes = 3
     return Scripted(world, posts)
 
@@ -99,7 +101,9 @@ class GraphScripted:
 
 def graph_worlds(now: datetime = T0 + timedelta(days=1)) -> GraphScripted:
     """Bäckerei Huber's Page 555 and its Instagram business account, one page token."""
-    fb = World("facebook", now=now)
+    t0 = now - timedelta(days=1)  # the story starts a day before now
+    clock = SandboxClock(now)  # one Graph API, one clock for both worlds
+    fb = World("facebook", clock=clock)
     for actor in (
         Actor("555", "baeckerei.huber", name="Bäckerei Huber", followers=310),
         Actor("9001", "anna.k", name="Anna K"),
@@ -108,53 +112,53 @@ def graph_worlds(now: datetime = T0 + timedelta(days=1)) -> GraphScripted:
         fb.add_actor(actor)
     fb.manage("555", PAGE_TOKEN)
     posts: dict[str, Post] = {}
-    posts["old"] = fb.post("555", T0 - timedelta(days=30), "Wir haben Urlaub")
-    posts["post"] = fb.post("555", T0, "Neue Brötchen!")
+    posts["old"] = fb.post("555", t0 - timedelta(days=30), "Wir haben Urlaub")
+    posts["post"] = fb.post("555", t0, "Neue Brötchen!")
     posts["question"] = fb.post(
-        "9001", T0 + timedelta(minutes=5), "Habt ihr offen?", reply_to=posts["post"].id
+        "9001", t0 + timedelta(minutes=5), "Habt ihr offen?", reply_to=posts["post"].id
     )
     posts["answer"] = fb.post(
-        "555", T0 + timedelta(minutes=9), "Ja, bis 18 Uhr!", reply_to=posts["question"].id
+        "555", t0 + timedelta(minutes=9), "Ja, bis 18 Uhr!", reply_to=posts["question"].id
     )
     posts["thanks"] = fb.post(
-        "9001", T0 + timedelta(minutes=11), "Danke!", reply_to=posts["answer"].id
+        "9001", t0 + timedelta(minutes=11), "Danke!", reply_to=posts["answer"].id
     )
     posts["complaint"] = fb.post(
-        "9002", T0 + timedelta(minutes=40), "Gestern war das Brot alt.",
-        reply_to=posts["post"].id, hidden_at=T0 + timedelta(hours=1),
+        "9002", t0 + timedelta(minutes=40), "Gestern war das Brot alt.",
+        reply_to=posts["post"].id, hidden_at=t0 + timedelta(hours=1),
     )  # fmt: skip
     posts["visitor"] = fb.post(
-        "9002", T0 + timedelta(hours=2), "Macht ihr auch Torten?", kind="visitor_post",
+        "9002", t0 + timedelta(hours=2), "Macht ihr auch Torten?", kind="visitor_post",
         page_id="555",
     )  # fmt: skip
     posts["visitor_answer"] = fb.post(
-        "555", T0 + timedelta(hours=3), "Ja, auf Bestellung.", reply_to=posts["visitor"].id
+        "555", t0 + timedelta(hours=3), "Ja, auf Bestellung.", reply_to=posts["visitor"].id
     )
-    fb.like(posts["post"].id, "9001", T0 + timedelta(minutes=6))
-    fb.like(posts["post"].id, "555", T0 + timedelta(minutes=8))  # the Page likes itself
-    fb.like(posts["complaint"].id, "555", T0 + timedelta(minutes=45))  # liked, not answered
+    fb.like(posts["post"].id, "9001", t0 + timedelta(minutes=6))
+    fb.like(posts["post"].id, "555", t0 + timedelta(minutes=8))  # the Page likes itself
+    fb.like(posts["complaint"].id, "555", t0 + timedelta(minutes=45))  # liked, not answered
 
-    ig = World("instagram", now=now)
+    ig = World("instagram", clock=clock)
     for actor in (
         Actor("17841400000000001", "baeckerei_huber", followers=1200),
         Actor("17841400000000009", "kunde_karl"),
     ):
         ig.add_actor(actor)
     ig.manage("17841400000000001", PAGE_TOKEN, page_id="555")
-    posts["media"] = ig.post("17841400000000001", T0, "Sauerteig, 48 Stunden")
+    posts["media"] = ig.post("17841400000000001", t0, "Sauerteig, 48 Stunden")
     posts["ig_comment"] = ig.post(
-        "17841400000000009", T0 + timedelta(minutes=3), "Wie lange hält das?",
+        "17841400000000009", t0 + timedelta(minutes=3), "Wie lange hält das?",
         reply_to=posts["media"].id,
     )  # fmt: skip
     posts["ig_answer"] = ig.post(
-        "17841400000000001", T0 + timedelta(minutes=30), "@kunde_karl 4 Tage",
+        "17841400000000001", t0 + timedelta(minutes=30), "@kunde_karl 4 Tage",
         reply_to=posts["ig_comment"].id,
     )  # fmt: skip
     posts["ig_followup"] = ig.post(
-        "17841400000000009", T0 + timedelta(minutes=35), "@baeckerei_huber super",
+        "17841400000000009", t0 + timedelta(minutes=35), "@baeckerei_huber super",
         reply_to=posts["ig_answer"].id,
     )  # fmt: skip
-    ig.like(posts["media"].id, "17841400000000009", T0 + timedelta(minutes=4))
+    ig.like(posts["media"].id, "17841400000000009", t0 + timedelta(minutes=4))
     posts["media"].anonymous_likes = 10
     return GraphScripted(fb, ig, posts)
 
@@ -208,6 +212,7 @@ def mastodon_world(now: datetime = T0 + timedelta(days=1)) -> Scripted:
     """@baeckerei@social.example: an old post, a young post whose thread has a question, an
     agency answer and a deeper reply without mention, a mention the shop answers and
     boosts, a mention deep inside somebody else's thread, favourites both ways."""
+    t0 = now - timedelta(days=1)  # the story starts a day before now
     world = World("mastodon", now=now)
     for actor in (
         Actor(M_SHOP, "baeckerei", name="Bäckerei Huber", followers=321),
@@ -218,38 +223,38 @@ def mastodon_world(now: datetime = T0 + timedelta(days=1)) -> Scripted:
         world.add_actor(actor)
     world.manage(M_SHOP, MASTODON_TOKEN)
     posts: dict[str, Post] = {}
-    posts["old"] = world.post(M_SHOP, T0 - timedelta(days=30), "Wir haben Urlaub")
-    posts["post"] = world.post(M_SHOP, T0, "Frische Brezen ab 7 Uhr!")
+    posts["old"] = world.post(M_SHOP, t0 - timedelta(days=30), "Wir haben Urlaub")
+    posts["post"] = world.post(M_SHOP, t0, "Frische Brezen ab 7 Uhr!")
     posts["question"] = world.post(
-        M_ANNA, T0 + timedelta(minutes=5), "Habt ihr heute offen?", reply_to=posts["post"].id
+        M_ANNA, t0 + timedelta(minutes=5), "Habt ihr heute offen?", reply_to=posts["post"].id
     )
     posts["answer"] = world.post(
-        M_JANA, T0 + timedelta(minutes=20), "Ja, bis 18 Uhr!", reply_to=posts["question"].id
+        M_JANA, t0 + timedelta(minutes=20), "Ja, bis 18 Uhr!", reply_to=posts["question"].id
     )
     posts["deeper"] = world.post(
-        M_BEN, T0 + timedelta(minutes=30), "Auch am Samstag?", reply_to=posts["answer"].id
+        M_BEN, t0 + timedelta(minutes=30), "Auch am Samstag?", reply_to=posts["answer"].id
     )
-    posts["foreign_root"] = world.post(M_ANNA, T0 + timedelta(hours=1), "Wo gibt es gutes Brot?")
+    posts["foreign_root"] = world.post(M_ANNA, t0 + timedelta(hours=1), "Wo gibt es gutes Brot?")
     posts["foreign_reply"] = world.post(
-        M_BEN, T0 + timedelta(hours=1, minutes=5), "Gute Frage", reply_to=posts["foreign_root"].id
+        M_BEN, t0 + timedelta(hours=1, minutes=5), "Gute Frage", reply_to=posts["foreign_root"].id
     )
     posts["foreign_mention"] = world.post(
-        M_ANNA, T0 + timedelta(hours=1, minutes=10), "@baeckerei vielleicht?",
+        M_ANNA, t0 + timedelta(hours=1, minutes=10), "@baeckerei vielleicht?",
         reply_to=posts["foreign_reply"].id, mentions=[M_SHOP],
     )  # fmt: skip
     posts["mention"] = world.post(
-        M_BEN, T0 + timedelta(hours=2), "Beste Brezen bei @baeckerei", mentions=[M_SHOP]
+        M_BEN, t0 + timedelta(hours=2), "Beste Brezen bei @baeckerei", mentions=[M_SHOP]
     )
     posts["shop_reply"] = world.post(
-        M_SHOP, T0 + timedelta(hours=2, minutes=10), "Danke!", reply_to=posts["mention"].id
+        M_SHOP, t0 + timedelta(hours=2, minutes=10), "Danke!", reply_to=posts["mention"].id
     )
     posts["boost"] = world.post(
-        M_SHOP, T0 + timedelta(hours=3), "", kind="repost", reposted_id=posts["mention"].id
+        M_SHOP, t0 + timedelta(hours=3), "", kind="repost", reposted_id=posts["mention"].id
     )
-    world.like(posts["post"].id, M_ANNA, T0 + timedelta(minutes=6))
-    world.like(posts["post"].id, M_SHOP, T0 + timedelta(minutes=7))  # the shop likes itself
-    world.like(posts["question"].id, M_SHOP, T0 + timedelta(minutes=8))  # liked, not answered
-    world.like(posts["foreign_root"].id, M_SHOP, T0 + timedelta(hours=1, minutes=1))
+    world.like(posts["post"].id, M_ANNA, t0 + timedelta(minutes=6))
+    world.like(posts["post"].id, M_SHOP, t0 + timedelta(minutes=7))  # the shop likes itself
+    world.like(posts["question"].id, M_SHOP, t0 + timedelta(minutes=8))  # liked, not answered
+    world.like(posts["foreign_root"].id, M_SHOP, t0 + timedelta(hours=1, minutes=1))
     return Scripted(world, posts)
 
 
@@ -282,6 +287,7 @@ def bluesky_world(now: datetime = T0 + timedelta(days=1)) -> Scripted:
     """baeckerei-huber.bsky.social: an old post, a young post whose thread goes five levels
     deep (the agency answers on level 2) with a reply the shop hid, a mention the shop
     answers and reposts, likes both ways."""
+    t0 = now - timedelta(days=1)  # the story starts a day before now
     world = World("bluesky", now=now)
     for actor in (
         Actor(B_SHOP, B_HANDLE, name="Bäckerei Huber", followers=512),
@@ -292,34 +298,34 @@ def bluesky_world(now: datetime = T0 + timedelta(days=1)) -> Scripted:
         world.add_actor(actor)
     world.manage(B_SHOP, BLUESKY_APP_PASSWORD)
     posts: dict[str, Post] = {}
-    posts["old"] = world.post(B_SHOP, T0 - timedelta(days=30), "Wir haben Urlaub")
-    posts["post"] = world.post(B_SHOP, T0, "Frische Brezen ab 7 Uhr!")
+    posts["old"] = world.post(B_SHOP, t0 - timedelta(days=30), "Wir haben Urlaub")
+    posts["post"] = world.post(B_SHOP, t0, "Frische Brezen ab 7 Uhr!")
     chain = [("question", B_ANNA, "Habt ihr heute offen?"), ("answer", B_JANA, "Ja, bis 18 Uhr!"),
              ("deeper", B_BEN, "Auch am Samstag?"), ("deep4", B_ANNA, "Gute Frage"),
              ("deep5", B_BEN, "Ich frage morgen nach")]  # fmt: skip
     parent = posts["post"]
     for number, (name, author, text) in enumerate(chain, start=1):
         parent = posts[name] = world.post(
-            author, T0 + timedelta(minutes=5 * number), text, reply_to=parent.id
+            author, t0 + timedelta(minutes=5 * number), text, reply_to=parent.id
         )
     posts["spam"] = world.post(
-        B_BEN, T0 + timedelta(hours=1), "Billige Brötchen hier!", reply_to=posts["post"].id,
-        hidden_at=T0 + timedelta(hours=1, minutes=30),
+        B_BEN, t0 + timedelta(hours=1), "Billige Brötchen hier!", reply_to=posts["post"].id,
+        hidden_at=t0 + timedelta(hours=1, minutes=30),
     )  # fmt: skip
-    posts["foreign"] = world.post(B_ANNA, T0 + timedelta(minutes=50), "Schönes Wetter heute")
+    posts["foreign"] = world.post(B_ANNA, t0 + timedelta(minutes=50), "Schönes Wetter heute")
     posts["mention"] = world.post(
-        B_BEN, T0 + timedelta(hours=2), f"Beste Brezen bei @{B_HANDLE}", mentions=[B_SHOP]
+        B_BEN, t0 + timedelta(hours=2), f"Beste Brezen bei @{B_HANDLE}", mentions=[B_SHOP]
     )
     posts["shop_reply"] = world.post(
-        B_SHOP, T0 + timedelta(hours=2, minutes=10), "Danke!", reply_to=posts["mention"].id
+        B_SHOP, t0 + timedelta(hours=2, minutes=10), "Danke!", reply_to=posts["mention"].id
     )
     posts["repost"] = world.post(
-        B_SHOP, T0 + timedelta(hours=3), "", kind="repost", reposted_id=posts["mention"].id
+        B_SHOP, t0 + timedelta(hours=3), "", kind="repost", reposted_id=posts["mention"].id
     )
-    world.like(posts["post"].id, B_ANNA, T0 + timedelta(minutes=6))
-    world.like(posts["post"].id, B_SHOP, T0 + timedelta(minutes=7))  # the shop likes itself
-    world.like(posts["question"].id, B_SHOP, T0 + timedelta(minutes=8))  # liked, not answered
-    world.like(posts["foreign"].id, B_SHOP, T0 + timedelta(hours=1, minutes=1))
+    world.like(posts["post"].id, B_ANNA, t0 + timedelta(minutes=6))
+    world.like(posts["post"].id, B_SHOP, t0 + timedelta(minutes=7))  # the shop likes itself
+    world.like(posts["question"].id, B_SHOP, t0 + timedelta(minutes=8))  # liked, not answered
+    world.like(posts["foreign"].id, B_SHOP, t0 + timedelta(hours=1, minutes=1))
     return Scripted(world, posts)
 
 

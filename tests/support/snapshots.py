@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from metrics.labels import Verdict
+from metrics.periods import Period, iso_week
 from reports.snapshot import (
     AccountVerdict,
     ClientSnapshot,
-    IsoWeek,
     Snapshot,
     SnapshotKind,
     Summary,
@@ -20,12 +20,12 @@ from reports.snapshot import (
     WeekPoint,
 )
 
-WEEK = IsoWeek(2026, 47)
+WEEK = iso_week("2026-W47")
 GENERATED = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday 07:00 in Berlin
 INJECTION = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"'
 
 
-def series(week: IsoWeek = WEEK, weeks: int = 8) -> tuple[WeekPoint, ...]:
+def series(week: Period = WEEK, weeks: int = 8) -> tuple[WeekPoint, ...]:
     points = []
     current = week
     for n in range(weeks):
@@ -34,7 +34,7 @@ def series(week: IsoWeek = WEEK, weeks: int = 8) -> tuple[WeekPoint, ...]:
     return tuple(reversed(points))
 
 
-def huber(week: IsoWeek = WEEK, *, text: str = "Habt ihr am Sonntag geöffnet?") -> ClientSnapshot:
+def huber(week: Period = WEEK, *, text: str = "Habt ihr am Sonntag geöffnet?") -> ClientSnapshot:
     return ClientSnapshot(
         client_name="Bäckerei Huber",
         time_zone="Europe/Berlin",
@@ -81,7 +81,7 @@ def huber(week: IsoWeek = WEEK, *, text: str = "Habt ihr am Sonntag geöffnet?")
     )
 
 
-def bagels(week: IsoWeek = WEEK) -> ClientSnapshot:
+def bagels(week: Period = WEEK) -> ClientSnapshot:
     return ClientSnapshot(
         client_name="Bagel Corner",
         time_zone="America/New_York",

@@ -1,0 +1,41 @@
+"""How the values that collectors store read in the dashboard: outcomes of collection
+runs, credential states, kinds of items and why an item was removed.
+
+Each is an English message id, marked for the catalogue and translated when shown; a
+value this table does not know is shown as stored.
+"""
+
+from __future__ import annotations
+
+from dashboard.i18n import N_, translate
+
+OUTCOMES = {
+    "running": N_("running"),
+    "ok": N_("ok"),
+    "partial": N_("partial"),
+    "rate_limited": N_("rate limited"),
+    "credentials": N_("credentials refused"),
+    "failed": N_("failed"),
+    "interrupted": N_("interrupted"),
+}
+CREDENTIAL_STATES = {
+    "unchecked": N_("not checked yet"),
+    "ok": N_("ok"),
+    "needs_renewal": N_("needs renewal"),
+}
+ITEM_KINDS = {
+    "post": N_("post"),
+    "reply": N_("reply"),
+    "comment": N_("comment"),
+    "mention": N_("mention"),
+    "visitor_post": N_("visitor post"),
+    "repost": N_("repost"),
+}
+REMOVAL_REASONS = {"deleted": N_("deleted"), "hidden": N_("hidden")}
+# Monday first, as ISO weeks and the hour-of-week chart count.
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+
+
+def state_text(table: dict[str, str], value: str | None, language: str) -> str:
+    message = table.get(value or "")
+    return translate(message, language) if message else (value or "")
