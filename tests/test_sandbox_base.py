@@ -80,7 +80,7 @@ def test_server_faults_and_call_log():
 
 
 def test_a_headers_fault_damages_or_drops_headers_of_a_normal_answer():
-    with Echo() as server:
+    with Echo(clock=SandboxClock(T0)) as server:
         normal = requests.get(f"{server.url}/a?q=1")
         assert "Date" in normal.headers and normal.headers["x-reset"] == "none"
         server.inject(r"^/a$", kind="headers", headers={"Date": "sometime", "X-Reset": None},
