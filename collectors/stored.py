@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -103,15 +104,7 @@ def top_level_posts(
 
 def reply_counts(session: Session, account_id: int, ids: Iterable[str]) -> dict[str, int]:
     """The stored reply counts of those of ``ids`` that are the account's items."""
-    wanted = sorted(set(ids))
-    found: dict[str, int] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        query = select(Item.platform_item_id, Item.reply_count).where(
-            Item.account_id == account_id, Item.platform_item_id.in_(chunk)
-        )
-        found.update({item_id: count for item_id, count in session.execute(query)})
-    return found
+    return _by_id(session, Item.reply_count, Item.account_id == account_id, ids)
 
 
 def last_follower_count_at(session: Session, account_id: int) -> datetime | None:
@@ -122,14 +115,17 @@ def last_follower_count_at(session: Session, account_id: int) -> datetime | None
 
 def stored_roots(session: Session, platform: str, ids: Iterable[str]) -> dict[str, str | None]:
     """Stored items among ``ids`` with their root (None where it is not known yet)."""
+    return _by_id(session, Item.root_id, Item.platform == platform, ids)
+
+
+def _by_id(session: Session, column: Any, scope: Any, ids: Iterable[str]) -> dict[str, Any]:
+    """``column`` of the stored items in ``scope`` among ``ids``, 500 ids per query."""
     wanted = sorted(set(ids))
-    found: dict[str, str | None] = {}
+    found: dict[str, Any] = {}
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
-        query = select(Item.platform_item_id, Item.root_id).where(
-            Item.platform == platform, Item.platform_item_id.in_(chunk)
-        )
-        found.update({item_id: root for item_id, root in session.execute(query)})
+        query = select(Item.platform_item_id, column).where(scope, Item.platform_item_id.in_(chunk))
+        found.update(dict(session.execute(query).tuples().all()))
     return found
 
 
