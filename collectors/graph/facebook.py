@@ -13,18 +13,18 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
+from collectors.contract import Batch, RunContext
 from collectors.errors import AccountNotFound, PayloadProblem
 from collectors.graph import records
 from collectors.graph.client import GraphClient
 from collectors.graph.threads import GraphThreadsCollector, not_found
-from collectors.run import Batch, RunContext
 from storage.records import ItemRecord
 
 OWN_POSTS_PAGE = 100
 
 
 class FacebookCollector(GraphThreadsCollector):
-    platform = "facebook"
+    platform = records.FACEBOOK
     edge = "feed"  # the Page's own posts and visitors' posts
     post_fields = records.POST_FIELDS
     summary_fields = records.POST_SUMMARY_FIELDS

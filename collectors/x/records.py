@@ -19,11 +19,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collectors.errors import MalformedResponse, PayloadProblem
-from storage.models import ItemKind, Platform
+from storage import platforms
+from storage.models import ItemKind
 from storage.own_side import OwnSide
 from storage.records import ItemRecord, LikeRecord
 
-PLATFORM = Platform.X.value
+PLATFORM = platforms.X.name
 NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
 _ESCAPED = re.compile(r"&(amp|lt|gt);")
 _UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
@@ -193,7 +194,7 @@ def item_from_payload(
         mentions_account=mentions_account,
         # Without the author (missing from includes.users) the handle, and with it the
         # permalink, are unknown: storage keeps the ones it has.
-        permalink=f"https://x.com/{handle}/status/{tweet_id}" if handle else None,
+        permalink=platforms.X.link(handle, tweet_id) if handle else None,
         like_count=_count(metrics, "like_count"),
         reply_count=_count(metrics, "reply_count"),
         repost_count=_count(metrics, "retweet_count"),
