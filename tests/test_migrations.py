@@ -58,3 +58,67 @@ def test_upgrade_twice_changes_nothing(empty_url):
     upgrade(engine)
     assert _differences(engine) == []
     engine.dispose()
+
+
+def test_x_texts_are_unescaped_once_and_only_for_collected_x_items(empty_url):
+    """Issue 14.3: migration 0005 unescapes what collectors stored HTML-escaped from X;
+    TWCS imports (already unescaped) and other platforms stay; downgrade + upgrade is a
+    round trip, never a second unescape."""
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from sqlalchemy import insert, select
+
+    from storage.migrate import alembic_config
+    from storage.models import Account, Client, Item
+
+    engine = make_engine(empty_url)
+    upgrade(engine, "0004")
+    stored = {  # platform item id: (platform, permalink, text as stored before 0005)
+        "1": ("x", "https://x.com/anna_k/status/1", "Brot &amp; Brezen &lt;3 &gt; alles"),
+        "2": ("x", "https://x.com/i/status/2", "wer schreibt &amp;amp; oder &amp;lt; so?"),
+        "3": ("x", "https://x.com/i/web/status/3", "TWCS: A & B, &amp; literally"),
+        "4": ("mastodon", "https://social.example/@a/4", "Toot &amp; more"),
+        "5": ("x", "https://x.com/ben/status/5", "nichts zu tun"),
+    }
+    with engine.begin() as connection:
+        client_id = connection.execute(
+            insert(Client.__table__).values(name="C", time_zone="UTC", answer_window_hours=72,
+                                            response_target_minutes=240, min_settled=5,
+                                            responsive_ratio=0.9, partly_responsive_ratio=0.65,
+                                            no_conversation_min_posts=3, widen_max_weeks=8,
+                                            created_at=datetime(2026, 1, 1, tzinfo=UTC))
+        ).inserted_primary_key[0]  # fmt: skip
+        account_id = connection.execute(
+            insert(Account.__table__).values(client_id=client_id, platform="x", handle="@c",
+                                             active=True, credential_status="unchecked",
+                                             collect_interval_minutes=60,
+                                             created_at=datetime(2026, 1, 1, tzinfo=UTC))
+        ).inserted_primary_key[0]  # fmt: skip
+        moment = datetime(2026, 11, 16, 9, tzinfo=UTC)
+        for item_id, (platform, permalink, text) in stored.items():
+            connection.execute(insert(Item.__table__).values(
+                platform=platform, platform_item_id=item_id, account_id=account_id,
+                author_id="9", is_own=False, kind="reply", mentions_account=False,
+                created_at=moment, text=text, permalink=permalink, like_count=0,
+                reply_count=0, repost_count=0, first_seen=moment, last_seen=moment))  # fmt: skip
+
+    def texts() -> dict[str, str]:
+        with engine.connect() as connection:
+            rows = connection.execute(select(Item.platform_item_id, Item.text))
+            return dict(rows.all())
+
+    upgrade(engine)
+    unescaped = {
+        "1": "Brot & Brezen <3 > alles",
+        "2": "wer schreibt &amp; oder &lt; so?",
+        "3": "TWCS: A & B, &amp; literally",
+        "4": "Toot &amp; more",
+        "5": "nichts zu tun",
+    }
+    assert texts() == unescaped
+    command.downgrade(alembic_config(engine), "0004")
+    assert texts() == {item_id: text for item_id, (_, _, text) in stored.items()}
+    upgrade(engine)
+    assert texts() == unescaped
+    engine.dispose()
