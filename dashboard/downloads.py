@@ -45,7 +45,9 @@ def _collection_status(scope: Scope) -> Table:
 def _portfolio(scope: Scope) -> Table:
     # The whole league (every page), in the order the page shows it.
     groups = league(scope, visible_clients(scope.db, scope.viewer))
-    return league_table(flatten(groups), scope.language, export=True)
+    return league_table(
+        flatten(groups), scope.language, export=True, owner=not scope.viewer.is_consultant
+    )
 
 
 EXPORTS: dict[str, Export] = {

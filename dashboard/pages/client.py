@@ -13,7 +13,14 @@ from dashboard.collection import outcome_text
 from dashboard.components import account_picker, client_picker, data_table, notice, pickers, section
 from dashboard.guard import Scope
 from dashboard.i18n import N_, translate
-from dashboard.pages.common import account_label, heading, link_to, platform_name, verdict_cell
+from dashboard.pages.common import (
+    account_label,
+    for_owner,
+    heading,
+    link_to,
+    platform_name,
+    verdict_cell,
+)
 from dashboard.pages.conversation import read, sections
 from dashboard.pages.period_pickers import period_pickers
 from dashboard.queries import AccountSummary, account_summaries
@@ -31,7 +38,9 @@ def scope_pickers(scope: Scope) -> Any:
     clients = visible_clients(scope.db, scope.viewer)
     accounts = visible_accounts(scope.db, scope.viewer, scope.client.id)
     return pickers(
-        client_picker([(c.id, c.name) for c in clients], scope.client.id, language),
+        client_picker(
+            [(c.id, c.name) for c in clients], scope.client.id, language, owner=for_owner(scope)
+        ),
         account_picker(
             [(a.id, account_label(a.platform, a.handle)) for a in accounts],
             scope.account.id if scope.account is not None else None,
@@ -149,7 +158,11 @@ def render(scope: Scope) -> list[Any]:
             },
         )
         if summaries
-        else notice(translate("This client has no accounts yet.", language))
+        else notice(
+            translate("This business has no accounts yet.", language)
+            if for_owner(scope)
+            else translate("This client has no accounts yet.", language)
+        )
     )
     parts.append(section(translate("Accounts", language), listing, section_id="accounts"))
     parts += details
