@@ -28,7 +28,7 @@ ACCENT_SOFT = "rgba(11, 92, 173, 0.16)"
 INBOUND = "#9ab8d8"
 MISSED = "#c0392b"
 GREY = "#8a96a3"
-PERIOD_SHADE = "rgba(31, 41, 51, 0.06)"
+PERIOD_SHADE = "rgba(31, 41, 51, 0.09)"
 # Hour-of-week grid: white for nothing, then a visible tint up to the darkest shade.
 EMPTY_CELL = "#ffffff"
 GRID_LINE = "#c9d1da"
