@@ -23,9 +23,11 @@ demo: $(STAMP)
 prerequisites:
 	bash scripts/prerequisites.sh
 
+# ruff, then the layering of DESIGN.md (import-linter contracts in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 # The manual on http://127.0.0.1:8000/, rebuilt on every save (make test builds it strictly,
 # in tests/test_docs.py).
@@ -50,4 +52,4 @@ test: $(STAMP) prerequisites lint
 	REPLYWATCH_TEST_CLOCK=$(TEST_CLOCK) $(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build/site
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .import_linter_cache build/site

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select
 
-from collectors.run import RetryPolicy
+from collectors.contract import RetryPolicy
 from collectors.stored import unrooted_replies
 from replywatch.collecting import collect_account
 from replywatch.config import load_settings

@@ -46,8 +46,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Account, Item  # noqa: E402
+from storage.platforms import PLATFORMS  # noqa: E402
 
-FLAT = ("facebook", "instagram")
 TEXTS = (
     "Wann habt ihr am Samstag offen?",
     "Bitte um Rückruf",
@@ -124,7 +124,7 @@ def step_incremental(url: str, seed: int) -> dict[str, Any]:
                 .limit(5)
             ).all()
             own = f"own-new-{account_id}"
-            kind = "comment" if platform in FLAT else "reply"
+            kind = PLATFORMS[platform].reply_kind.value
             batch = records.setdefault(account_id, [])
             post_id = f"new-{account_id}-post"
             batch.append(ItemRecord(platform, post_id, own, own, True, "post", now, "new post"))

@@ -1,7 +1,7 @@
 """What can go wrong while collecting, in words every platform shares.
 
 A platform's client wrapper translates its library's exceptions into these; the collection
-framework (``collectors.run``) decides what each means for the run. Messages never contain
+framework (``collectors.runner``) decides what each means for the run. Messages never contain
 a token: they are built from the API's answer and the endpoint's name.
 """
 

@@ -14,6 +14,8 @@ import logging
 import re
 import threading
 
+from storage.platforms import log_names
+
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _installed = False
@@ -25,17 +27,9 @@ _PATTERNS = (
     re.compile(r"((?:Bearer|OAuth)\s+)[A-Za-z0-9%._~+/=-]{16,}"),
 )
 MASK = "***"
-LEAKY_LOGGERS = (
-    "tweepy",
-    "urllib3",
-    "requests",
-    "facebook",
-    "requests_oauthlib",
-    "httpx",  # atproto's HTTP client
-    "httpcore",
-    "atproto",
-    "atproto_client",
-)
+# The loggers that may carry secrets are those of the platforms' client libraries and
+# their HTTP stacks, declared per platform in the registry.
+LEAKY_LOGGERS = log_names()
 
 
 def register_secret(value: str | None) -> None:
@@ -76,7 +70,4 @@ def install_log_filter() -> None:
         _installed = True
     scrubber = _ScrubFilter()
     for name in LEAKY_LOGGERS:
-        logging.getLogger(name).addFilter(scrubber)
-    # Filters on a logger do not see records of its children, so cover the known ones too.
-    for name in ("tweepy.client", "urllib3.connectionpool", "urllib3.util.retry"):
         logging.getLogger(name).addFilter(scrubber)

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-PLATFORM_NAMES = {
-    "x": "X",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-}
+from storage.platforms import display_name
 
 
 def platform_name(platform: str) -> str:
-    return PLATFORM_NAMES.get(platform, platform)
+    return display_name(platform)
 
 
 def account_label(platform: str, handle: str) -> str:

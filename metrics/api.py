@@ -30,6 +30,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from metrics.compute import Request, compute, coverages, week_points, with_accounts
 from metrics.labels import Verdict
 from metrics.periods import (
     Period,
@@ -41,7 +42,7 @@ from metrics.periods import (
     week_index,
     week_of,
 )
-from metrics.read import Reader, Request, compute, week_points, with_accounts
+from metrics.queries import Reader
 from metrics.refresh import RefreshResult, rebuild, refresh
 from metrics.results import (
     Comparison,
@@ -346,12 +347,10 @@ def coverage(
     now: datetime | None = None,
 ) -> Coverage:
     """Inbound items and own replies by local hour of week, with the uncovered hours."""
-    from metrics.read import _coverages
-
     now = now or utcnow()
     subject = _subject(session, account_id, client_id)
     period = period or default_period(subject.time_zone, now)
-    return _coverages(Reader(session, now), [subject], period, subject.time_zone)[subject.id]
+    return coverages(Reader(session, now), [subject], period, subject.time_zone)[subject.id]
 
 
 # --- lists -------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ from metrics.questions import QuestionPatterns, default_patterns, is_question
 from metrics.settings import ensure_settings
 from metrics.sql import (
     ANSWER_ROLES,
-    FLAT_PLATFORMS,
     OWN_ROLES,
     Dialect,
     from_us,
@@ -353,14 +352,13 @@ def _role_sql() -> str:
 
 def insert_facts_sql(dialect: Dialect, scope: Scope) -> str:
     """Facts of the items in scope into rw_facts: roles and structure, nothing derived yet."""
-    flat = sql_list(FLAT_PLATFORMS)
     return f"""
 INSERT INTO rw_facts (item_id, client_id, account_id, platform, parent_item, thread_key,
   top_key, author_key, created_us, local_week, hour_of_week, role, is_question, liked_by_own,
   own_likes, removed, interactions, answered)
 SELECT i.id, a.client_id, i.account_id, i.platform, p.id,
   COALESCE(i.root_id, i.platform_item_id),
-  CASE WHEN i.platform IN ({flat}) AND i.parent_id IS NOT NULL THEN
+  CASE WHEN i.kind = 'comment' AND i.parent_id IS NOT NULL THEN
     CASE WHEN i.parent_id = COALESCE(i.root_id, i.platform_item_id) THEN i.platform_item_id
     ELSE i.parent_id END
   END,

@@ -22,7 +22,6 @@ MONDAY0_US = (EPOCH_MONDAY - datetime(1970, 1, 1).date()).days * 24 * HOUR_US
 
 OWN_ROLES = ("post", "own_reply", "own_thread", "own_repost")
 ANSWER_ROLES = ("own_reply", "own_thread")
-FLAT_PLATFORMS = ("facebook", "instagram")
 
 
 def sql_list(values: tuple[str, ...]) -> str:

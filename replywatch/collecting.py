@@ -1,10 +1,10 @@
 """From an account number to a recorded collection run: the entry point the service calls.
 
 ``collect_account(engine, settings, account_id)`` resolves the account's secret (environment
-variable, then secrets file; Mastodon and Bluesky accounts may have none and are then read
-without signing in), builds the platform's collector with the base URL, Graph API
-version, timeout and history settings, and runs it through the collection framework
-(``collectors.run``). It
+variable, then secrets file; accounts on a platform whose registry entry does not require
+credentials may have none and are then read without signing in), builds the platform's
+collector through the factory its registry entry names (``storage.platforms``), and runs
+it through the collection runner (``collectors.runner``). It
 
 - never raises for platform faults or missing credentials: they are recorded in a
   ``CollectionRun`` and returned in the :class:`RunSummary`;
@@ -29,117 +29,44 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from collectors.bluesky import BlueskyCollector
-from collectors.graph import FacebookCollector, InstagramCollector
-from collectors.handles import mastodon_instance
+from collectors.contract import Collector, CollectorFactory, Progress, RetryPolicy
 from collectors.http import host_name, origin
-from collectors.mastodon import MastodonCollector
-from collectors.run import (
-    Collector,
-    Progress,
-    RetryPolicy,
-    RunSummary,
-    record_failure,
-    resume_time,
-    run_collection,
-)
-from collectors.x import XCollector
+from collectors.runner import RunSummary, record_failure, resume_time, run_collection
 from replywatch.config import Settings
+from replywatch.references import load
 from replywatch.secrets import SecretError, resolve_secret
 from storage.engine import session_factory
 from storage.models import Account
+from storage.platforms import PLATFORMS, REGISTRY
 
 # The secret is None for an account without credentials on a platform that allows that.
-CollectorFactory = Callable[[str | None, Settings], Collector]
-# Platforms whose public posts, threads and likes can be read without any credentials.
-READ_WITHOUT_CREDENTIALS = frozenset({"mastodon", "bluesky"})
+CollectorBuilder = Callable[[str | None, Settings], Collector]
 
 
-def _required(token: str | None) -> str:
-    assert token is not None, "collect_account resolves a token for this platform first"
-    return token
+def _installed() -> dict[str, CollectorFactory]:
+    """Each registered platform's collector factory, loaded from its reference."""
+    return {spec.name: load(spec.collector) for spec in REGISTRY}
 
 
-def _x(token: str | None, settings: Settings) -> Collector:
-    return XCollector(
-        _required(token),
-        base_url=settings.get("platforms.x.api_url"),
-        timeout=settings.get("collect.request_timeout"),
-        history_days=settings.get("collect.history_days"),
-    )
-
-
-def _graph_options(settings: Settings) -> dict[str, object]:
-    return {
-        "version": settings.get("platforms.graph.version"),
-        "base_url": settings.get("platforms.graph.api_url"),
-        "timeout": settings.get("collect.request_timeout"),
-        "history_days": settings.get("collect.history_days"),
-        "thread_days": settings.get("collect.thread_days"),
-    }
-
-
-def _facebook(token: str | None, settings: Settings) -> Collector:
-    return FacebookCollector(_required(token), **_graph_options(settings))  # type: ignore[arg-type]
-
-
-def _instagram(token: str | None, settings: Settings) -> Collector:
-    return InstagramCollector(_required(token), **_graph_options(settings))  # type: ignore[arg-type]
-
-
-def _mastodon(token: str | None, settings: Settings) -> Collector:
-    return MastodonCollector(
-        token,
-        base_url=settings.get("platforms.mastodon.api_url"),
-        timeout=settings.get("collect.request_timeout"),
-        history_days=settings.get("collect.history_days"),
-        thread_days=settings.get("collect.thread_days"),
-    )
-
-
-def _bluesky(app_password: str | None, settings: Settings) -> Collector:
-    return BlueskyCollector(
-        app_password,
-        appview_url=settings.get("platforms.bluesky.appview_url"),
-        pds_url=settings.get("platforms.bluesky.pds_url"),
-        timeout=settings.get("collect.request_timeout"),
-        history_days=settings.get("collect.history_days"),
-        thread_days=settings.get("collect.thread_days"),
-    )
-
-
+FACTORIES: dict[str, CollectorFactory] = _installed()
 # Platform -> how to build its collector from the account's token and the settings.
-# Collectors for further platforms register here.
-COLLECTORS: dict[str, CollectorFactory] = {
-    "x": _x,
-    "facebook": _facebook,
-    "instagram": _instagram,
-    "mastodon": _mastodon,
-    "bluesky": _bluesky,
+COLLECTORS: dict[str, CollectorBuilder] = {
+    name: factory.build for name, factory in FACTORIES.items()
 }
+
+
+def _credentials_required(platform: str) -> bool:
+    spec = PLATFORMS.get(platform)
+    return spec is None or spec.credentials.required
 
 
 def api_origins(platform: str, handle: str, signed_in: bool, settings: Settings) -> frozenset[str]:
     """The hosts (``scheme://host:port``) the platform's collector would send requests to
-    for this account: the same settings the factories above give the collectors."""
-    match platform:
-        case "x":
-            urls = [settings.get("platforms.x.api_url")]
-        case "facebook" | "instagram":
-            urls = [settings.get("platforms.graph.api_url")]
-        case "mastodon":
-            forced = settings.get("platforms.mastodon.api_url")
-            # A handle without an instance fails in its own run; it shares no host.
-            instance = mastodon_instance(handle) if "@" in handle else None
-            urls = [forced] if forced else [f"https://{instance}"] if instance else []
-        case "bluesky":
-            # The PDS only for a login with the app password; public reads use the AppView.
-            urls = [settings.get("platforms.bluesky.appview_url")]
-            if signed_in:
-                urls.append(settings.get("platforms.bluesky.pds_url"))
-        case _:
-            urls = []
-    return frozenset(origin(url) for url in urls)
+    for this account: the same settings its factory gives the collector."""
+    factory = FACTORIES.get(platform)
+    if factory is None:
+        return frozenset()
+    return frozenset(origin(url) for url in factory.api_urls(handle, signed_in, settings))
 
 
 @dataclass
@@ -191,7 +118,7 @@ def collect_account(
     progress: Callable[[Progress], None] | None = None,
     retry: RetryPolicy | None = None,
     env: Mapping[str, str] = os.environ,
-    collectors: Mapping[str, CollectorFactory] = COLLECTORS,
+    collectors: Mapping[str, CollectorBuilder] = COLLECTORS,
     unreachable: UnreachableHosts | None = None,
 ) -> RunSummary:
     """Collect one account once and record the run; see the module docstring.
@@ -225,7 +152,7 @@ def collect_account(
             token = resolve_secret(reference, settings.secrets_file, env)
         except SecretError as exc:
             return record_failure(engine, account_id, "credentials", str(exc), now)
-    elif platform not in READ_WITHOUT_CREDENTIALS:
+    elif _credentials_required(platform):
         return record_failure(
             engine,
             account_id,

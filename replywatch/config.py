@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from storage.engine import DatabaseURLError, normalise_url, sqlite_url
+from storage.platforms import api_settings
 
 
 class ConfigError(ValueError):
@@ -136,6 +137,23 @@ class Setting:
         return "—" if self.default is None else f"`{self.default}`"
 
 
+# How each form of platform setting in the registry is read.
+_PLATFORM_FORMS: dict[str, Callable[[Any], Any]] = {
+    "url": _http_url,
+    "graph_version": _graph_version,
+}
+
+
+def _platform_settings() -> tuple[Setting, ...]:
+    """The API settings the platform registry declares (base URLs, the Graph version)."""
+    return tuple(
+        Setting(
+            api.key, api.env, _PLATFORM_FORMS[api.form], api.default, api.help, api.default_text
+        )
+        for api in api_settings()
+    )
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("database.url", "REPLYWATCH_DATABASE_URL", _database_url, None,
             "`sqlite:///PATH` or `postgresql://USER@HOST/DB`",
@@ -145,19 +163,7 @@ SETTINGS: tuple[Setting, ...] = (
             "`~/.config/replywatch/secrets.toml`"),
     Setting("log_level", "REPLYWATCH_LOG_LEVEL", _choice("debug", "info", "warning", "error"),
             "info", "debug, info, warning, error"),
-    Setting("platforms.x.api_url", "REPLYWATCH_X_API_URL", _http_url,
-            "https://api.twitter.com",
-            "base URL of the X API v2 (e.g. `https://api.x.com`, a proxy)"),
-    Setting("platforms.graph.api_url", "REPLYWATCH_GRAPH_API_URL", _http_url,
-            "https://graph.facebook.com", "base URL of the Graph API (Facebook, Instagram)"),
-    Setting("platforms.graph.version", "REPLYWATCH_GRAPH_API_VERSION", _graph_version,
-            "v24.0", "Graph API version for every Facebook and Instagram call"),
-    Setting("platforms.mastodon.api_url", "REPLYWATCH_MASTODON_API_URL", _http_url, None,
-            "force one Mastodon API base URL", "the instance of each handle"),
-    Setting("platforms.bluesky.appview_url", "REPLYWATCH_BLUESKY_APPVIEW_URL", _http_url,
-            "https://public.api.bsky.app", "Bluesky AppView for public reads"),
-    Setting("platforms.bluesky.pds_url", "REPLYWATCH_BLUESKY_PDS_URL", _http_url,
-            "https://bsky.social", "Bluesky PDS for app-password logins"),
+    *_platform_settings(),
     Setting("collect.request_timeout", "REPLYWATCH_REQUEST_TIMEOUT", _integer(1, 600), 30,
             "seconds before an API request counts as timed out"),
     Setting("collect.max_retries", "REPLYWATCH_MAX_RETRIES", _integer(0, 10), 3,

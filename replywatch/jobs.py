@@ -15,7 +15,6 @@ installation stops the service at once instead of failing every job).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
@@ -29,6 +28,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import Engine
 
 from replywatch.config import Settings
+from replywatch.references import load
 from storage.clock import SYSTEM_CLOCK, Clock
 from storage.engine import session_scope
 from storage.leases import LeaseKeeper
@@ -45,20 +45,23 @@ class Work:
     ``refresh_rollups`` as ``f(engine, settings, account_id, now=...)`` with the account
     whose collection asked for it, or None (the sweep, before the weekly emails): the
     refresh covers every account's changes either way; ``build_snapshot`` as
-    ``f(session, request)`` (see reports/delivery.py).
+    ``f(session, request)`` (see reports/delivery.py); ``reconcile`` as
+    ``f(scheduler, engine, settings)``: the service's planning, which schedules these jobs,
+    named here rather than imported so that the jobs do not depend on the service.
     """
 
     collect: str = "replywatch.collecting:collect_account"
     refresh_rollups: str = "replywatch.refreshing:refresh_metrics"
     build_snapshot: str = "reports.builder:build_snapshot"
+    reconcile: str = "replywatch.service:reconcile_jobs"
 
     def check(self) -> None:
         """Import every function now; raises :class:`WorkMissing` naming one that is missing."""
-        for name in ("collect", "refresh_rollups", "build_snapshot"):
+        for name in ("collect", "refresh_rollups", "build_snapshot", "reconcile"):
             reference = getattr(self, name)
             try:
                 resolve(reference)
-            except (ImportError, AttributeError, TypeError) as exc:
+            except (ImportError, AttributeError, TypeError, ValueError) as exc:
                 raise WorkMissing(f"the {name} work {reference} cannot be loaded: {exc}") from exc
 
 
@@ -67,8 +70,7 @@ class WorkMissing(RuntimeError):
 
 
 def resolve(reference: str) -> Callable[..., Any]:
-    module_name, _, attribute = reference.partition(":")
-    function = getattr(importlib.import_module(module_name), attribute)
+    function = load(reference)
     if not callable(function):
         raise TypeError(f"{reference} is not a function")
     return function
@@ -320,6 +322,4 @@ def reconcile() -> None:
     with _job("reconcile") as runtime:
         if runtime is None or runtime.scheduler is None:
             return
-        from replywatch.service import reconcile_jobs
-
-        reconcile_jobs(runtime.scheduler, runtime.engine, runtime.settings)
+        resolve(runtime.work.reconcile)(runtime.scheduler, runtime.engine, runtime.settings)

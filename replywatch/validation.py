@@ -11,8 +11,8 @@ import zoneinfo
 from datetime import UTC, datetime
 from functools import cache
 
-from collectors.handles import HandleError, canonical_handle
 from metrics.schedule import ScheduleError, parse_schedule
+from storage.platforms import HandleError, canonical_handle
 
 
 class InputError(ValueError):

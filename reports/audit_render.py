@@ -26,8 +26,8 @@ from metrics.evidence import verdict_evidence
 from metrics.labels import OUTCOME_NAMES, REMOVAL_REASONS, metric_name
 from metrics.texts import texts
 from reports.audit import Audit
-from reports.catalog import PLATFORM_NAMES
 from reports.render import safe_url
+from storage.platforms import display_name
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEXT_LIMIT = 1200  # characters of one customer message; an entry must fit on a page
@@ -85,7 +85,7 @@ class Entry:
 
 
 def account_label(platform: str, handle: str) -> str:
-    return f"{PLATFORM_NAMES.get(platform, platform)} {handle}"
+    return f"{display_name(platform)} {handle}"
 
 
 class AuditPage:
@@ -363,7 +363,7 @@ class AuditPage:
 
     @property
     def platforms(self) -> str:
-        names = sorted({PLATFORM_NAMES.get(a.platform, a.platform) for a in self.audit.accounts})
+        names = sorted({display_name(a.platform) for a in self.audit.accounts})
         return ", ".join(names) or formats.MISSING
 
     def collection_rows(self) -> list[dict[str, str]]:

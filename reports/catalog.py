@@ -16,14 +16,7 @@ from metrics.labels import metric_name, verdict_explanation, verdict_name
 from metrics.periods import Period
 from metrics.texts import N_, texts
 from reports.snapshot import AccountVerdict, Summary, VerdictChange
-
-PLATFORM_NAMES = {
-    "x": "X",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-}
+from storage.platforms import display_name
 
 # How an account's verdict moved against the week before.
 CHANGES = {
@@ -102,7 +95,7 @@ class Wording:
         return sentence + "."
 
     def platform(self, platform: str) -> str:
-        return PLATFORM_NAMES.get(platform, platform)
+        return display_name(platform)
 
     def verdict(self, account: AccountVerdict) -> str:
         return verdict_name(account.verdict, self.language)

@@ -37,7 +37,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.bluesky_sessions import ACCESS_SCOPE, REFRESH_SCOPE, SessionIssuer, TokenRejected
 from sandbox.bluesky_views import BlueskyViews
@@ -45,6 +45,13 @@ from sandbox.http import Request, Response
 from sandbox.rate_window import Budget, RateWindow
 from sandbox.world import Actor, Post, World
 from sandbox.world_server import WorldServer
+
+if TYPE_CHECKING:
+    from sandbox.generator.demo import DemoActivity
+
+# The demo collects months of history in one go and must not wait for the wall clock,
+# so a server it starts (for_activity) announces a generous budget.
+DEMO_CALLS = 100_000
 
 FEED_LIMIT = 50  # default page size of feeds, likes and notifications; at most 100
 MAX_LIMIT = 100
@@ -69,6 +76,11 @@ class BlueskyServer(WorldServer):
     """Renders a ``World("bluesky")`` as the XRPC methods the atproto client calls."""
 
     platform = "bluesky"
+
+    @classmethod
+    def for_activity(cls, activity: DemoActivity, host: str = "127.0.0.1") -> BlueskyServer:
+        # PDS and AppView in one.
+        return cls(activity.worlds["bluesky"], host=host, rate_limit=DEMO_CALLS)
 
     def __init__(
         self,

@@ -29,13 +29,19 @@ import math
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from sandbox.http import Request, Response, SandboxServer
 from sandbox.world import Actor, Managed, Post, World
 
+if TYPE_CHECKING:
+    from sandbox.generator.demo import DemoActivity
+
 DEFAULT_HOURLY_CALLS = 4_800  # per token and hour before code 32/4 throttling
+# The demo collects months of history in one go and must not wait for the wall clock,
+# so a server it starts (for_activity) announces a generous budget.
+DEMO_HOURLY_CALLS = 100_000
 USAGE_WINDOW = timedelta(hours=1)
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
@@ -137,6 +143,16 @@ class GraphApiServer(SandboxServer):
     """Facebook Page and Instagram business account reads over one or two worlds."""
 
     platform = "graph"
+
+    @classmethod
+    def for_activity(cls, activity: DemoActivity, host: str = "127.0.0.1") -> GraphApiServer:
+        # One server for both platforms, as graph.facebook.com is.
+        return cls(
+            facebook=activity.worlds.get("facebook"),
+            instagram=activity.worlds.get("instagram"),
+            host=host,
+            hourly_calls=DEMO_HOURLY_CALLS,
+        )
 
     def __init__(
         self,

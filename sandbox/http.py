@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from sandbox.clock import SandboxClock
+
+if TYPE_CHECKING:
+    from sandbox.generator.demo import DemoActivity
 
 
 @dataclass
@@ -97,6 +100,14 @@ class SandboxServer:
     """
 
     platform = "generic"
+
+    @classmethod
+    def for_activity(cls, activity: DemoActivity, host: str = "127.0.0.1") -> SandboxServer:
+        """A server rendering the generated worlds of ``activity`` that it speaks for, with
+        rate budgets generous enough to collect months of history in one go (the demo).
+        The platform registry names each platform's server class; the demo starts them
+        through here."""
+        raise NotImplementedError(f"{cls.__name__} cannot serve a generated activity")
 
     def __init__(
         self, host: str = "127.0.0.1", port: int = 0, *, clock: SandboxClock | None = None

@@ -39,7 +39,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 from sandbox.http import Request, Response
@@ -48,6 +48,12 @@ from sandbox.rate_window import Budget
 from sandbox.world import Actor, Like, Post, World
 from sandbox.world_server import WorldServer
 
+if TYPE_CHECKING:
+    from sandbox.generator.demo import DemoActivity
+
+# The demo collects months of history in one go and must not wait for the wall clock,
+# so a server it starts (for_activity) announces a generous budget.
+DEMO_CALLS = 100_000
 MASTODON_VERSION = "4.5.0"
 MASTODON_API_VERSION = 7
 
@@ -73,6 +79,19 @@ class MastodonServer(WorldServer):
     """Renders a ``World("mastodon")`` as a Mastodon 4.5 instance on 127.0.0.1."""
 
     platform = "mastodon"
+
+    @classmethod
+    def for_activity(cls, activity: DemoActivity, host: str = "127.0.0.1") -> MastodonServer:
+        # The instance the portfolio's handles name (@shop@mastodon.social).
+        domain = next(
+            (
+                account.handle.rsplit("@", 1)[-1]
+                for _, account in activity.portfolio.accounts()
+                if account.platform == "mastodon"
+            ),
+            None,
+        )
+        return cls(activity.worlds["mastodon"], domain=domain, host=host, rate_limit=DEMO_CALLS)
 
     def __init__(
         self,

@@ -20,7 +20,11 @@ from datetime import datetime, timedelta
 
 from sandbox.clock import SandboxClock
 
+# The sandbox imports nothing of replywatch, so it keeps its own list of the wire formats
+# it speaks; tests/test_generator.py checks its thread shapes against the registry.
 PLATFORMS = ("x", "facebook", "instagram", "mastodon", "bluesky")
+# Comments under a post, replies one level down (the Graph API); the others reply in trees.
+FLAT_PLATFORMS = frozenset({"facebook", "instagram"})
 
 # X ids are "snowflakes": milliseconds since this epoch shifted left by 22 bits, so they
 # sort by time, which is what since_id relies on.
@@ -237,7 +241,7 @@ class World:
             fields.pop("page_id", None)
             new_id = self.new_id(at, parent=parent, owner=owner)
             if kind is None:
-                flat = self.platform in ("facebook", "instagram")
+                flat = self.platform in FLAT_PLATFORMS
                 kind = "post" if parent is None else ("comment" if flat else "reply")
             return self.add_post(
                 Post(

@@ -27,10 +27,13 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.http import Request, Response, SandboxServer
 from sandbox.world import Actor, Post, World
+
+if TYPE_CHECKING:
+    from sandbox.generator.demo import DemoActivity
 
 # Per 15-minute window and token, as X publishes them for app (bearer) authentication.
 DEFAULT_LIMITS = {
@@ -103,6 +106,10 @@ class XApiServer(SandboxServer):
     """The X API v2 routes a collector needs, over one world."""
 
     platform = "x"
+
+    @classmethod
+    def for_activity(cls, activity: DemoActivity, host: str = "127.0.0.1") -> XApiServer:
+        return cls(activity.worlds["x"], host=host)
 
     def __init__(
         self,

@@ -48,14 +48,6 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
 
 
-class Platform(StrEnum):
-    X = "x"
-    FACEBOOK = "facebook"
-    INSTAGRAM = "instagram"
-    MASTODON = "mastodon"
-    BLUESKY = "bluesky"
-
-
 class ItemKind(StrEnum):
     """What an item is, structurally. Whether it counts as inbound is decided by metrics."""
 

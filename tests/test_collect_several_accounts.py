@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from collectors.run import RetryPolicy
+from collectors.contract import RetryPolicy
 from replywatch.collecting import collect_account
 from sandbox.graph_api import GraphApiServer
 from sandbox.world import Actor, World

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from collectors.run import RetryPolicy
+from collectors.contract import RetryPolicy
 from replywatch.collecting import UnreachableHosts, api_origins, collect_account
 from sandbox.graph_api import GraphApiServer
 from sandbox.x_api import XApiServer

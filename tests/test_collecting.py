@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from collectors.contract import Batch, RunContext
 from collectors.errors import PayloadProblem
-from collectors.run import Batch, RunContext, run_collection
+from collectors.runner import run_collection
 from replywatch.collecting import COLLECTORS, collect_account
 from sandbox.graph_api import GraphApiServer
 from sandbox.x_api import XApiServer

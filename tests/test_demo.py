@@ -366,8 +366,8 @@ def test_the_served_dashboard_takes_the_printed_logins(tmp_path):
 
 
 def test_a_replicated_portfolio_has_distinct_valid_handles_and_ids():
-    from collectors.handles import canonical_handle
     from sandbox.generator.replicas import replicated
+    from storage.platforms import canonical_handle
 
     assert replicated(DEMO_PORTFOLIO, 1) is DEMO_PORTFOLIO
     big = replicated(DEMO_PORTFOLIO, 120)

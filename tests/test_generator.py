@@ -23,7 +23,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench.fill import fill, stream_plan
-from collectors.handles import canonical_handle
 from metrics.schedule import parse_schedule
 from replywatch import validation
 from sandbox.generator import DEMO_PORTFOLIO, Story, generate_demo
@@ -39,6 +38,7 @@ from sandbox.generator.stream import (
 )
 from sandbox.world import Post, World
 from storage.models import Item, Like
+from storage.platforms import PLATFORMS, ThreadShape, canonical_handle
 
 NOW = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)  # a Wednesday morning
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,7 +70,7 @@ def _answers(demo, client, account) -> list[tuple[Post, Post | None]]:
     world = demo.worlds[account.platform]
     own = {account.actor_id, *(i.actor_id for i in client.identities_on(account.platform))}
     posts = [p for p in demo.activity_of(account) if p.created_at <= demo.now]
-    flat = account.platform in ("facebook", "instagram")
+    flat = PLATFORMS[account.platform].thread_shape is ThreadShape.FLAT
 
     def inbound(post: Post) -> bool:
         if post.author_id in own or post.kind == "repost":
@@ -568,9 +568,8 @@ def test_stream_is_in_time_order_and_shaped_like_threads(stream_events):
             parent = seen[(event.platform, event.parent_id)]
             assert parent.created_at < event.created_at and parent.root_id == event.root_id
             children[(event.platform, event.parent_id)] += 1
-            assert event.kind == (
-                "comment" if event.platform in ("facebook", "instagram") else "reply"
-            )
+            # The sandbox's thread shapes are the registry's.
+            assert event.kind == PLATFORMS[event.platform].reply_kind
         assert (event.platform, event.root_id) in seen or event.parent_id is None
         assert event.mentions_account == (event.kind == "mention")
         seen[(event.platform, event.platform_item_id)] = event

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -114,6 +115,10 @@ def _worker(database_url: str, folder: Path, *extra: str) -> subprocess.Popen:
 def _race(database_url: str, folder: Path, *extra: str) -> tuple[list[int], str]:
     folder.mkdir()
     workers = [_worker(database_url, folder, *extra) for _ in range(2)]
+    deadline = time.monotonic() + 120
+    while len(list(folder.glob("ready-*"))) < 2:  # both started, whatever the machine's load
+        assert time.monotonic() < deadline and all(w.poll() is None for w in workers)
+        time.sleep(0.02)
     (folder / "go").touch()
     for worker in workers:
         assert worker.wait(timeout=120) == 0

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from collectors.twcs import (
+from replywatch.importing.twcs import (
     Problem,
     TwcsConflict,
     TwcsFormatError,

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from collectors.twcs import import_twcs
 from metrics import api
 from metrics.labels import Verdict
 from metrics.periods import iso_week
+from replywatch.importing.twcs import import_twcs
 from storage.models import Account, Client, ItemFact
 from tests.conftest import FIXTURES
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from collectors.handles import HandleError, canonical_handle
 from metrics.schedule import ScheduleError, parse_schedule
 from replywatch import validation
 from replywatch.validation import InputError
+from storage.platforms import HandleError, canonical_handle
 
 
 def test_schedule_parsing_and_canonical_text():

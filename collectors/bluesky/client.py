@@ -33,6 +33,7 @@ from atproto_client.models.common import XrpcError
 from atproto_client.models.utils import get_or_create
 from atproto_client.request import Request
 
+from collectors.contract import RunContext
 from collectors.errors import (
     CollectionError,
     CredentialsRejected,
@@ -42,7 +43,6 @@ from collectors.errors import (
 )
 from collectors.http import unreachable
 from collectors.redact import install_log_filter, register_secret, scrub
-from collectors.run import RunContext
 
 # Bluesky's budgets are per five minutes; without a usable reset header, wait that long.
 FALLBACK_WAIT = timedelta(minutes=5)

@@ -42,9 +42,9 @@ from atproto import models
 from collectors import rereads, stored
 from collectors.bluesky import records
 from collectors.bluesky.client import BlueskyClient, NotFound
+from collectors.contract import Batch, RunContext, ThreadView
 from collectors.cursors import SinceCursor
 from collectors.errors import AccountNotFound, PayloadProblem
-from collectors.run import Batch, RunContext, ThreadView
 from storage.records import ItemRecord, LikeRecord
 
 DEFAULT_APPVIEW_URL = "https://public.api.bsky.app"
@@ -73,7 +73,7 @@ def endpoint(name: str) -> str:
 
 
 class BlueskyCollector:
-    platform = "bluesky"
+    platform = records.PLATFORM
 
     def __init__(
         self,

@@ -20,11 +20,12 @@ from atproto_client.exceptions import ModelError
 from atproto_client.models.utils import get_or_create
 
 from collectors.errors import MalformedResponse, PayloadProblem
-from storage.models import ItemKind, Platform
+from storage import platforms
+from storage.models import ItemKind
 from storage.own_side import OwnSide
 from storage.records import ItemRecord, LikeRecord
 
-PLATFORM = Platform.BLUESKY.value
+PLATFORM = platforms.BLUESKY.name
 Defs = models.AppBskyFeedDefs
 THREAD_VIEW = "app.bsky.feed.defs#threadViewPost"
 NOT_FOUND = "app.bsky.feed.defs#notFoundPost"
@@ -87,7 +88,7 @@ def _uri(payload: Any, *path: str) -> str | None:
 
 
 def permalink(handle: str | None, uri: str) -> str:
-    return f"https://bsky.app/profile/{handle or author_of(uri)}/post/{record_key(uri)}"
+    return platforms.BLUESKY.link(handle or author_of(uri), record_key(uri))
 
 
 def _mentions(record: models.AppBskyFeedPost.Record, did: str) -> bool:

@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlparse
 import facebook
 import requests
 
+from collectors.contract import RunContext
 from collectors.errors import (
     AccountNotFound,
     CollectionError,
@@ -38,7 +39,6 @@ from collectors.errors import (
 )
 from collectors.http import PlatformAdapter, describe, mount, unreachable
 from collectors.redact import install_log_filter, register_secret, scrub
-from collectors.run import RunContext
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_VERSION = "v24.0"

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from collectors.contract import Batch, RunContext
 from collectors.errors import AccountNotFound, PayloadProblem
 from collectors.graph import records
 from collectors.graph.client import GraphClient
 from collectors.graph.threads import GraphThreadsCollector, not_found
-from collectors.run import Batch, RunContext
 from storage.records import ItemRecord
 
 
 class FacebookCollector(GraphThreadsCollector):
-    platform = "facebook"
+    platform = records.FACEBOOK
     edge = "feed"  # the Page's own posts and visitors' posts
     post_fields = records.POST_FIELDS
     followers_fields = "followers_count,fan_count"

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from collectors.contract import RunContext
 from collectors.errors import AccountNotFound, PayloadProblem
 from collectors.graph import records
 from collectors.graph.client import GraphClient
 from collectors.graph.threads import GraphThreadsCollector, not_found
-from collectors.run import RunContext
 from storage.records import ItemRecord
 
 
 class InstagramCollector(GraphThreadsCollector):
-    platform = "instagram"
+    platform = records.INSTAGRAM
     edge = "media"
     post_fields = records.MEDIA_FIELDS
     followers_fields = "followers_count"

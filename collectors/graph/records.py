@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collectors.errors import PayloadProblem
-from storage.models import ItemKind, Platform
+from storage import platforms
+from storage.models import ItemKind
 from storage.own_side import OwnSide
 from storage.records import ItemRecord, LikeRecord
 
-FACEBOOK = Platform.FACEBOOK.value
-INSTAGRAM = Platform.INSTAGRAM.value
+FACEBOOK = platforms.FACEBOOK.name
+INSTAGRAM = platforms.INSTAGRAM.name
 
 # user_likes: whether the token's owner liked the comment; with a Page token, the Page.
 COMMENT_FIELDS = (

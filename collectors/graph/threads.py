@@ -19,10 +19,10 @@ from itertools import chain
 from typing import Any
 
 from collectors import stored
+from collectors.contract import Batch, RunContext, ThreadView
 from collectors.errors import AccountNotFound, PayloadProblem
 from collectors.graph.client import DEFAULT_BASE_URL, DEFAULT_VERSION, GraphClient, parse_next
 from collectors.graph.records import followers_from_payload
-from collectors.run import Batch, RunContext, ThreadView
 from storage.records import ItemRecord, LikeRecord
 
 POSTS_PER_PAGE = 25

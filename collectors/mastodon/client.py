@@ -29,6 +29,7 @@ from mastodon import (
     MastodonUnauthorizedError,
 )
 
+from collectors.contract import RunContext
 from collectors.errors import (
     CollectionError,
     CredentialsRejected,
@@ -38,7 +39,6 @@ from collectors.errors import (
 )
 from collectors.http import PlatformAdapter, mount, unreachable
 from collectors.redact import install_log_filter, register_secret, scrub
-from collectors.run import RunContext
 
 # Mastodon's budget window is five minutes; without a usable reset header, wait that long.
 FALLBACK_WAIT = timedelta(minutes=5)

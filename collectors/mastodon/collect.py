@@ -43,12 +43,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from collectors import rereads, stored
+from collectors.contract import Batch, RunContext, ThreadView
 from collectors.cursors import SinceCursor
 from collectors.errors import AccountNotFound, MalformedResponse, PayloadProblem
-from collectors.handles import mastodon_instance
 from collectors.mastodon import records
 from collectors.mastodon.client import MastodonClient, NotFound
-from collectors.run import Batch, RunContext, ThreadView
+from storage.handles import fediverse_instance
 from storage.records import ItemRecord, LikeRecord
 
 STATUSES_PAGE = 40  # Mastodon's maximum page sizes
@@ -73,7 +73,7 @@ ENDPOINTS = {
 
 
 class MastodonCollector:
-    platform = "mastodon"
+    platform = records.PLATFORM
 
     def __init__(
         self,
@@ -91,7 +91,7 @@ class MastodonCollector:
         self.thread_window = timedelta(days=thread_days)
 
     def collect(self, run: RunContext) -> None:
-        instance = mastodon_instance(run.account.handle)
+        instance = fediverse_instance(run.account.handle)
         client = MastodonClient(self.base_url or f"https://{instance}", self._token,
                                 self.timeout, on_request=run.count_call)  # fmt: skip
         _Collection(self, run, client, instance).collect()

@@ -23,11 +23,12 @@ from html.parser import HTMLParser
 from typing import Any
 
 from collectors.errors import MalformedResponse, PayloadProblem
-from storage.models import ItemKind, Platform
+from storage import platforms
+from storage.models import ItemKind
 from storage.own_side import OwnSide
 from storage.records import ItemRecord, LikeRecord
 
-PLATFORM = Platform.MASTODON.value
+PLATFORM = platforms.MASTODON.name
 
 
 def full_handle(acct: Any, instance: str) -> str | None:

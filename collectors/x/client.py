@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import requests
 import tweepy
 
+from collectors.contract import RunContext
 from collectors.errors import (
     CollectionError,
     CredentialsRejected,
@@ -24,7 +25,6 @@ from collectors.errors import (
 )
 from collectors.http import describe, mount, unreachable
 from collectors.redact import install_log_filter, register_secret, scrub
-from collectors.run import RunContext
 
 DEFAULT_BASE_URL = "https://api.twitter.com"
 # When X sends a 429 without a reset header (it should not), wait one rate-limit window.

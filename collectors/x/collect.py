@@ -38,9 +38,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collectors import stored
+from collectors.contract import Batch, RunContext
 from collectors.cursors import SinceCursor
 from collectors.errors import AccountNotFound, CredentialsRejected, PayloadProblem
-from collectors.run import Batch, RunContext
 from collectors.x import records
 from collectors.x.client import DEFAULT_BASE_URL, RequestRefused, XClient
 from storage.models import ItemKind
@@ -112,7 +112,7 @@ class LikedCursor:
 
 
 class XCollector:
-    platform = "x"
+    platform = records.PLATFORM
 
     def __init__(
         self,

@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collectors.errors import MalformedResponse, PayloadProblem
-from storage.models import ItemKind, Platform
+from storage import platforms
+from storage.models import ItemKind
 from storage.own_side import OwnSide
 from storage.records import ItemRecord, LikeRecord
 
-PLATFORM = Platform.X.value
+PLATFORM = platforms.X.name
 NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
 
 # Asked for on every tweet read; see PLATFORMS.md.
@@ -177,7 +178,7 @@ def item_from_payload(
         parent_id=parent_id,
         root_id=root_id,
         mentions_account=mentions_account,
-        permalink=f"https://x.com/{handle or 'i'}/status/{tweet_id}",
+        permalink=platforms.X.link(handle or "i", tweet_id),
         like_count=_count(metrics, "like_count"),
         reply_count=_count(metrics, "reply_count"),
         repost_count=_count(metrics, "retweet_count"),

@@ -5,36 +5,21 @@ from __future__ import annotations
 import click
 from sqlalchemy import delete, func, select
 
-from collectors.handles import PLATFORMS
 from metrics import formats
 from replywatch import validation
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, find_account, find_client, pass_app
 from replywatch.cli.formatting import table
-from replywatch.secrets import check_reference
+from replywatch.portfolio import (
+    add_account,
+    check_account,
+    credentials_reference,
+    interval_minutes,
+)
 from replywatch.validation import InputError
 from storage.models import Account, Client, CredentialStatus, Item
-
-# Shorter intervals would spend API quotas for little: replies rarely come faster.
-MIN_INTERVAL_MINUTES = 5
-
-
-def interval_minutes(text: str) -> int:
-    """The collection interval of ``--interval`` in whole minutes; InputError if unusable."""
-    minutes = validation.duration_minutes(text, "collection interval")
-    if minutes < MIN_INTERVAL_MINUTES:
-        raise InputError(
-            f"collection interval {text!r} is shorter than {MIN_INTERVAL_MINUTES} minutes"
-        )
-    return round(minutes)
-
-
-def credentials_reference(text: str) -> str:
-    """The *name* of a secret from ``--credentials``; InputError for anything else."""
-    try:
-        return check_reference(text)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+from storage.platforms import NAMES, PLATFORMS, REGISTRY
+from storage.platforms import platform as platform_spec
 
 
 @cli.group()
@@ -44,11 +29,13 @@ def account() -> None:
 
 @account.command("add")
 @click.option("--client", "client_name", required=True, help="The client the account belongs to.")
-@click.option("--platform", required=True, type=click.Choice(PLATFORMS, case_sensitive=False))
+@click.option("--platform", required=True, type=click.Choice(NAMES, case_sensitive=False))
 @click.option(
     "--handle",
     required=True,
-    help="@name on X/Instagram, @name@instance, name.bsky.social, Page id.",
+    help="The account's handle, e.g. "
+    + ", ".join(f"{spec.display_name} {spec.handle.example}" for spec in REGISTRY)
+    + ".",
 )
 @click.option("--account-id", help="Platform id, if known; otherwise resolved on first collection.")
 @click.option(
@@ -73,52 +60,32 @@ def account_add(
     interval: str,
 ) -> None:
     """Add an account to a client. The token itself is never stored, only its name."""
-    platform = platform.lower()
     try:
-        canonical = validation.handle(platform, handle)
-        if credentials_ref is not None:
-            credentials_ref = credentials_reference(credentials_ref)
-        minutes = interval_minutes(interval)
-        if display_name is not None:
-            display_name = validation.display_name(display_name)
-        if account_id is not None and not account_id.strip():
-            raise InputError("--account-id must not be empty")
+        new = check_account(
+            platform,
+            handle,
+            account_id=account_id,
+            credentials_ref=credentials_ref,
+            display_name=display_name,
+            interval=interval,
+        )
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
     with app.session() as session:
-        owner = find_client(session, client_name)
-        taken = session.scalar(
-            select(Account).where(Account.platform == platform, Account.handle == canonical)
-        )
-        if taken is not None and not taken.active:
-            # `account remove` only deactivates: the account and its history are still here.
-            raise InputError(
-                f"{platform} account {canonical} exists already, deactivated (account "
-                f"{taken.id}); to collect it again run: replywatch account edit {taken.id} --active"
-            )
-        if taken is not None:
-            raise InputError(f"{platform} account {canonical} exists already (account {taken.id})")
-        added = Account(
-            client_id=owner.id,
-            platform=platform,
-            handle=canonical,
-            platform_account_id=account_id.strip() if account_id else None,
-            credentials_ref=credentials_ref,
-            display_name=display_name,
-            collect_interval_minutes=minutes,
-        )
-        session.add(added)
-        session.flush()
-        number, client_shown = added.id, owner.name
+        added = add_account(session, client_name, new)
+        number, client_shown = added.id, added.client.name
+    platform, canonical, credentials_ref = new.platform, new.handle, new.credentials_ref
     app.console.print(
         f"Added {platform} account {canonical} to {client_shown!r} as account {number}."
     )
-    if credentials_ref is None and platform in ("x", "facebook", "instagram"):
+    credentials = platform_spec(platform).credentials
+    if credentials_ref is None and credentials.required:
         app.console.print(
-            f"Note: {platform} needs a token; set one with --credentials NAME when adding it."
+            f"Note: {platform} needs {credentials.secret}; set one with --credentials NAME "
+            "when adding it."
         )
     elif credentials_ref is None:
-        secret = "an access token" if platform == "mastodon" else "an app password"
+        secret = credentials.secret
         app.console.print(
             f"Note: without credentials only public {platform} data is read; {secret} "
             "(--credentials NAME) adds notifications and the account's own likes."
@@ -168,7 +135,9 @@ def account_list(app: AppContext, client_name: str | None) -> None:
 @click.option(
     "--no-credentials",
     is_flag=True,
-    help="Forget the credentials reference (Mastodon and Bluesky then read public data).",
+    help="Forget the credentials reference ("
+    + " and ".join(spec.display_name for spec in REGISTRY if not spec.credentials.required)
+    + " then read public data).",
 )
 @click.option(
     "--active/--inactive",
@@ -245,8 +214,10 @@ def account_edit(
         app.console.print("Already so: " + "; ".join(kept) + ".")
     if minutes is not None and still_inactive:
         app.console.print("Note: the account is inactive; --active collects it again.")
-    if active and not has_credentials and platform in ("x", "facebook", "instagram"):
-        app.console.print(f"Note: {platform} needs a token; set one with --credentials NAME.")
+    spec = PLATFORMS.get(platform)
+    if active and not has_credentials and spec is not None and spec.credentials.required:
+        secret = spec.credentials.secret
+        app.console.print(f"Note: {platform} needs {secret}; set one with --credentials NAME.")
     if changes and (minutes is not None or active is not None):
         seconds = app.settings.get("service.reconcile_seconds")
         app.console.print(

@@ -8,7 +8,7 @@ import click
 from sqlalchemy import func, select
 
 from metrics import formats
-from replywatch import validation
+from replywatch import portfolio, validation
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, find_client, pass_app
 from replywatch.cli.formatting import table
@@ -38,34 +38,7 @@ def _settings_options(command: Any) -> Any:
 
 def _validated_settings(values: dict[str, Any]) -> dict[str, Any]:
     """Turn the typed options into model fields, checking each one."""
-    fields: dict[str, Any] = {}
-    if values.get("time_zone") is not None:
-        fields["time_zone"] = validation.time_zone(values["time_zone"])
-    if values.get("hours") is not None:
-        fields["business_hours"] = validation.business_hours(values["hours"])
-    if values.get("holidays") is not None:
-        fields["holiday_region"] = validation.holiday_region(values["holidays"])
-    if values.get("answer_window") is not None:
-        minutes = validation.duration_minutes(values["answer_window"], "answer window")
-        fields["answer_window_hours"] = minutes / 60
-    if values.get("target") is not None:
-        minutes = validation.duration_minutes(values["target"], "response-time target")
-        fields["response_target_minutes"] = max(1, round(minutes))
-    if values.get("min_settled") is not None:
-        fields["min_settled"] = validation.positive_int(values["min_settled"], "--min-settled")
-    if values.get("responsive_ratio") is not None:
-        fields["responsive_ratio"] = validation.ratio(
-            values["responsive_ratio"], "--responsive-ratio"
-        )
-    if values.get("partly_ratio") is not None:
-        fields["partly_responsive_ratio"] = validation.ratio(
-            values["partly_ratio"], "--partly-ratio"
-        )
-    responsive = fields.get("responsive_ratio")
-    partly = fields.get("partly_responsive_ratio")
-    if responsive is not None and partly is not None and partly > responsive:
-        raise InputError("--partly-ratio must not be higher than --responsive-ratio")
-    return fields
+    return portfolio.client_fields(portfolio.ClientOptions(**values))
 
 
 @cli.group()
@@ -80,18 +53,13 @@ def client() -> None:
 def client_add(app: AppContext, name: str, **options: Any) -> None:
     """Add a client (a business). Settings not given take the METRICS.md defaults."""
     try:
-        fields = _validated_settings(options)
-        name = validation.client_name(name)
+        new = portfolio.check_client(name, portfolio.ClientOptions(**options))
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
     with app.session() as session:
-        if session.scalar(select(Client).where(func.lower(Client.name) == name.lower())):
-            raise InputError(
-                f"client {name!r} exists already; change it with `replywatch client edit`"
-            )
-        fields.setdefault("time_zone", "UTC")
-        session.add(Client(name=name, **fields))
-    app.console.print(f"Added client {name!r} ({fields['time_zone']}).")
+        added = portfolio.add_client(session, new)
+        name, time_zone = added.name, added.time_zone
+    app.console.print(f"Added client {name!r} ({time_zone}).")
 
 
 @client.command("edit")

@@ -19,7 +19,8 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import select
 
-from collectors.run import Progress, RunSummary
+from collectors.contract import Progress
+from collectors.runner import RunSummary
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, find_account, find_client, pass_app
 from replywatch.cli.formatting import table

@@ -13,10 +13,11 @@ from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session
 
 from replywatch.config import ConfigError, Settings, load_settings
+from replywatch.portfolio import find_client
 from replywatch.validation import InputError
 from storage.engine import make_engine, session_scope
 from storage.migrate import current_revision, head_revision
-from storage.models import Account, Client, User
+from storage.models import Account, User
 
 
 class BadInput(click.ClickException):
@@ -84,14 +85,7 @@ class AppContext:
 
 pass_app = click.make_pass_decorator(AppContext)
 
-
-def find_client(session: Session, name: str) -> Client:
-    client = session.scalar(select(Client).where(Client.name == " ".join(name.split())))
-    if client is None:
-        client = session.scalar(select(Client).where(Client.name.ilike(" ".join(name.split()))))
-    if client is None:
-        raise InputError(f"client {name!r} does not exist; `replywatch client list` shows them")
-    return client
+__all__ = ["AppContext", "BadInput", "find_account", "find_client", "find_user", "pass_app"]
 
 
 def find_account(session: Session, reference: str) -> Account:

@@ -1,11 +1,11 @@
 """``demo``: the whole product on simulated platforms, in about a minute, with no API keys.
 
-``replywatch demo`` makes a fresh demo database, sets up a consultant's three clients with
-replywatch's own commands, collects their accounts with the production collectors from
-simulated platforms on this machine, computes the metrics, prints what they say, and
-serves the dashboard with the demo's logins. ``--no-serve`` stops after the summary (for
-scripts and CI); ``--emails DIR`` also writes the weekly emails of the owners and the
-consultant into a folder.
+``replywatch demo`` makes a fresh demo database, sets up a consultant's three clients
+through the portfolio service behind replywatch's own commands, collects their accounts
+with the production collectors from simulated platforms on this machine, computes the
+metrics, prints what they say, and serves the dashboard with the demo's logins.
+``--no-serve`` stops after the summary (for scripts and CI); ``--emails DIR`` also writes
+the weekly emails of the owners and the consultant into a folder.
 """
 
 from __future__ import annotations
@@ -22,14 +22,10 @@ from rich.markup import escape
 from replywatch import validation
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, BadInput, pass_app
-from replywatch.cli.demo_output import (
-    PLATFORM_NAMES,
-    reporter,
-    show_logins,
-    show_summary,
-    show_timing,
-)
+from replywatch.cli.demo_output import reporter, show_logins, show_summary, show_timing
+from replywatch.cli.serve import serve_dashboard
 from replywatch.validation import InputError
+from storage.platforms import display_name
 
 if TYPE_CHECKING:
     from replywatch.demo.pipeline import DemoOptions, DemoResult
@@ -128,7 +124,6 @@ def demo(
     # are needed only when the demo runs.
     from replywatch.demo.database import check_demo_path, default_demo_path
     from replywatch.demo.pipeline import DemoOptions, run_pipeline
-    from replywatch.demo.setup import run_command
 
     database = database_file or default_demo_path()
     try:
@@ -174,7 +169,7 @@ def demo(
     serving = AppContext(
         database_url=result.database_url, console=console, _settings=result.settings
     )
-    run_command(serving, ["serve", "--host", address[0], "--port", str(address[1])])
+    serve_dashboard(serving, address[0], address[1])
 
 
 def _dashboard_url(
@@ -262,7 +257,7 @@ def _free_port(host: str) -> int:
 
 def _introduce(console: Console, options: DemoOptions) -> None:
     portfolio = options.portfolio
-    platforms = ", ".join(PLATFORM_NAMES[p] for p in sorted(portfolio.platforms))
+    platforms = ", ".join(display_name(p) for p in sorted(portfolio.platforms))
     moment = "now" if options.now is None else f"{options.now:%Y-%m-%d %H:%M} UTC"
     clients = len(portfolio.clients) * options.copies
     accounts = len(portfolio.accounts()) * options.copies

@@ -26,12 +26,14 @@ from rich.progress import (
 from rich.progress import Progress as ProgressDisplay
 from rich.table import Table
 
-from collectors.run import Progress, RunSummary
+from collectors.contract import Progress
+from collectors.runner import RunSummary
 from metrics import formats
 from metrics.labels import Verdict, verdict_name
 from replywatch.cli.collect import OUTCOME_STYLE, progress_text, summary_line
 from replywatch.cli.formatting import table
 from replywatch.demo.progress import CollectionRound, DemoAccount, DemoProgress
+from storage.platforms import display_name
 
 if TYPE_CHECKING:
     from metrics import api
@@ -40,13 +42,6 @@ if TYPE_CHECKING:
     from replywatch.demo.summary import ClientOutcome
     from sandbox.generator import Portfolio
 
-PLATFORM_NAMES = {
-    "x": "X",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-}
 _COPY_NUMBER = re.compile(r" \d+$")  # "Bäckerei Huber 7": copy 7 of "Bäckerei Huber"
 
 
@@ -97,7 +92,7 @@ class Report(DemoProgress):
         self.per_account = len(accounts) <= sum(len(spec.accounts) for spec in shown)
 
     def platforms_started(self, urls: dict[str, str]) -> None:
-        shown = ", ".join(f"{PLATFORM_NAMES[p]} {url}" for p, url in sorted(urls.items()))
+        shown = ", ".join(f"{display_name(p)} {url}" for p, url in sorted(urls.items()))
         self.line(f"  simulated platforms: {shown}")
 
     def round_started(self, round: CollectionRound, accounts: list[DemoAccount]) -> None:
@@ -281,7 +276,7 @@ def story(outcome: ClientOutcome) -> str:
     text = "; ".join(parts) + f". Last {len(outcome.trend)} weeks: {_trend_text(outcome)}."
     if outcome.removed:
         found = Counter(
-            f"{PLATFORM_NAMES[item.platform]} ({item.removed_reason})" for item in outcome.removed
+            f"{display_name(item.platform)} ({item.removed_reason})" for item in outcome.removed
         )
         listed = ", ".join(f"{count} on {where}" for where, count in sorted(found.items()))
         text += f" Customer comments hidden or deleted since the first day: {listed}."

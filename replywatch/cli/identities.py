@@ -5,14 +5,14 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from collectors.handles import PLATFORMS
-from replywatch import validation
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, find_client, pass_app
 from replywatch.cli.formatting import table
+from replywatch.portfolio import add_identity, check_identity
 from replywatch.validation import InputError
 from storage.models import Client, Identity
 from storage.own_side import refresh_own_flags
+from storage.platforms import NAMES
 
 
 @cli.group()
@@ -22,7 +22,7 @@ def identity() -> None:
 
 @identity.command("add")
 @click.option("--client", "client_name", required=True)
-@click.option("--platform", required=True, type=click.Choice(PLATFORMS, case_sensitive=False))
+@click.option("--platform", required=True, type=click.Choice(NAMES, case_sensitive=False))
 @click.option("--handle", required=True)
 @click.option("--user-id", help="Platform user id, if known (matches even after a rename).")
 @click.option("--label", help='Who this is, e.g. "agency: Jana".')
@@ -36,36 +36,16 @@ def identity_add(
     label: str | None,
 ) -> None:
     """Count this handle's replies as the client's answers, also in stored history."""
-    platform = platform.lower()
     try:
-        canonical = validation.handle(platform, handle)
+        new = check_identity(platform, handle, user_id, label)
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
     with app.session() as session:
-        owner = find_client(session, client_name)
-        exists = session.scalar(
-            select(Identity).where(
-                Identity.client_id == owner.id,
-                Identity.platform == platform,
-                Identity.handle == canonical,
-            )
-        )
-        if exists:
-            raise InputError(f"{canonical} on {platform} is already an identity of {owner.name!r}")
-        session.add(
-            Identity(
-                client_id=owner.id,
-                platform=platform,
-                handle=canonical,
-                platform_user_id=user_id,
-                label=label,
-            )
-        )
-        session.flush()
-        changed = refresh_own_flags(session, owner.id)
+        owner, changed = add_identity(session, client_name, new)
         shown = owner.name
     app.console.print(
-        f"{canonical} on {platform} now speaks for {shown!r}; {changed} stored items re-counted."
+        f"{new.handle} on {new.platform} now speaks for {shown!r}; {changed} stored items "
+        "re-counted."
     )
 
 

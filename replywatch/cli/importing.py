@@ -9,10 +9,10 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from collectors.twcs import Problem, TwcsConflict, TwcsFormatError, import_twcs
 from metrics import api
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, BadInput, find_client, pass_app
+from replywatch.importing.twcs import Problem, TwcsConflict, TwcsFormatError, import_twcs
 
 
 @cli.group("import")

@@ -11,8 +11,8 @@ import click
 from sqlalchemy import select
 
 from metrics import api, formats
+from metrics.compute import with_accounts
 from metrics.periods import Period, PeriodError, date_range, iso_week, parse_day
-from metrics.read import with_accounts
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, find_account, find_client, pass_app
 from replywatch.cli.formatting import table

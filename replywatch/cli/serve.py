@@ -57,6 +57,17 @@ def serve(
     app: AppContext, host: str | None, port: int | None, threads: int | None, debug: bool
 ) -> None:
     """Run the dashboard (login, portfolio, clients, accounts) until stopped."""
+    serve_dashboard(app, host, port, threads, debug)
+
+
+def serve_dashboard(
+    app: AppContext,
+    host: str | None = None,
+    port: int | None = None,
+    threads: int | None = None,
+    debug: bool = False,
+) -> None:
+    """What `serve` does (the demo serves its database through here); None: the setting."""
     settings = app.settings
     host = (host or settings.get("dashboard.host")).strip()
     port = settings.get("dashboard.port") if port is None else port

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Callable
 
 import click
 from sqlalchemy import select
 
-from replywatch import validation
 from replywatch.cli import cli
-from replywatch.cli.context import AppContext, find_client, find_user, pass_app
+from replywatch.cli.context import AppContext, find_user, pass_app
 from replywatch.cli.formatting import table
+from replywatch.portfolio import add_user, check_password, check_user, check_user_is_new
 from replywatch.validation import InputError
-from storage.models import Client, Role, User, UserClient
-from storage.passwords import MIN_PASSWORD_LENGTH, hash_password
+from storage.models import Client, Role, User
 
 
 def read_password(from_stdin: bool) -> str:
@@ -54,62 +52,20 @@ def user_add(
     password_stdin: bool,
 ) -> None:
     """Add a user. The password is asked for, or read from standard input."""
-    add_user(
-        app,
-        username,
-        role=role,
-        client_names=client_names,
-        email=email,
-        language=language,
-        password=lambda: read_password(password_stdin),
-    )
-
-
-def add_user(
-    app: AppContext,
-    username: str,
-    *,
-    role: str,
-    client_names: tuple[str, ...],
-    email: str | None,
-    language: str,
-    password: Callable[[], str],
-) -> None:
-    """What `user add` does once it knows where the password comes from: check everything,
-    ask ``password()`` only for a user that can be added, store the hash. The demo adds its
-    users through here with passwords it prints."""
     try:
-        username = validation.username(username)
-        language = validation.language(language)
-        email = validation.email(email) if email else None
-        if role == Role.OWNER and not client_names:
-            raise InputError("an owner needs at least one --client to see")
-        if role == Role.CONSULTANT and client_names:
-            raise InputError("a consultant sees every client; drop --client")
+        new = check_user(
+            username, role=role, client_names=client_names, email=email, language=language
+        )
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
     app.require_schema()
     with app.session() as session:
-        clients = [find_client(session, name) for name in client_names]
-        if session.scalar(select(User).where(User.username == username)):
-            raise InputError(f"user {username!r} exists already")
-    chosen = password()
-    if len(chosen) < MIN_PASSWORD_LENGTH:
-        raise InputError(
-            f"the password is too short; expected at least {MIN_PASSWORD_LENGTH} characters"
-        )
+        check_user_is_new(session, new)
+    password = check_password(read_password(password_stdin))
     with app.session() as session:
-        added = User(
-            username=username,
-            password_hash=hash_password(chosen),
-            role=role,
-            email=email,
-            language=language,
-        )
-        added.grants = [UserClient(client_id=found.id) for found in clients]
-        session.add(added)
-    granted = f" for {', '.join(c.name for c in clients)}" if clients else ""
-    app.console.print(f"Added {role} {username!r}{granted}.")
+        _, clients = add_user(session, new, password)
+        granted = f" for {', '.join(c.name for c in clients)}" if clients else ""
+    app.console.print(f"Added {role} {new.username!r}{granted}.")
 
 
 @user.command("list")

@@ -1,7 +1,8 @@
 """``replywatch demo``: the real pipeline on a simulated portfolio, with no API keys.
 
 - :mod:`replywatch.demo.database` — the demo's own SQLite file, marked, replaced per run;
-- :mod:`replywatch.demo.setup` — clients, accounts, identities, users via the commands;
+- :mod:`replywatch.demo.setup` — clients, accounts, identities, users via the portfolio
+  service the commands use;
 - :mod:`replywatch.demo.platforms` — the simulated platforms on free local ports;
 - :mod:`replywatch.demo.pipeline` — generate, set up, collect twice, compute;
 - :mod:`replywatch.demo.summary` — each client's verdicts read back from the metrics;

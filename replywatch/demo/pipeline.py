@@ -4,7 +4,7 @@
 
 1. generates the portfolio's activity for the chosen seed and moment (``sandbox.generator``);
 2. makes a fresh SQLite database (``demo.database``) and sets the portfolio up through the
-   operator's commands (``demo.setup``);
+   portfolio service behind the operator's commands (``demo.setup``);
 3. starts the simulated platforms on free local ports and points the settings at them; the
    accounts' tokens go into the environment the collectors read secrets from, under the
    accounts' credentials names (the database holds only the names);
@@ -27,21 +27,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from rich.console import Console
 from sqlalchemy import Engine, select
 
 from metrics.api import RefreshResult
-from replywatch.cli.context import AppContext
 from replywatch.collecting import collect_account
 from replywatch.config import Settings
 from replywatch.demo.database import fresh_demo_database
 from replywatch.demo.platforms import SimulatedPlatforms, simulated_platforms
 from replywatch.demo.progress import CollectionRound, DemoAccount, DemoProgress
-from replywatch.demo.setup import Login, run_command, set_up_portfolio
+from replywatch.demo.setup import Login, set_up_portfolio
 from replywatch.demo.summary import ClientOutcome, client_outcomes, refresh_metrics
 from sandbox.generator import DEMO_PORTFOLIO, DemoActivity, Portfolio, generate_demo
 from sandbox.generator.replicas import replicated
 from storage.engine import make_engine, session_scope
+from storage.migrate import upgrade
 from storage.models import Account, Client
 
 # The generator hides a critical Facebook comment 20 h and deletes an Instagram comment
@@ -187,12 +186,9 @@ def run_pipeline(
     )
     engine = make_engine(url)
     try:
-        app = AppContext(
-            database_url=url, console=Console(quiet=True), _settings=demo, _engine=engine
-        )
         progress.step("Setting up the portfolio with replywatch's commands")
-        run_command(app, ["init"])
-        logins = set_up_portfolio(app, portfolio)
+        upgrade(engine)  # what `replywatch init` does
+        logins = set_up_portfolio(engine, portfolio)
         accounts = _accounts(engine)
         seconds["set up"] = time.perf_counter() - mark
         progress.set_up(portfolio, accounts, logins)

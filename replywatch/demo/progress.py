@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from collectors.run import Progress, RunSummary
+from collectors.contract import Progress
+from collectors.runner import RunSummary
 
 if TYPE_CHECKING:
     from metrics.api import RefreshResult

@@ -1,10 +1,11 @@
-"""The demo portfolio entered the way an operator enters it: through replywatch's commands.
+"""The demo portfolio entered the way an operator enters it: through the portfolio service.
 
-Every client, account and identity is added by running the command line an operator would
-type (``replywatch client add …``, ``account add …``, ``identity add …``), parsed and
-checked by the same click commands; users are added by the function behind ``user add``
-with a password the demo chooses and prints. Nothing here writes a table directly, and
-no item is written at all: items only ever arrive through the collectors.
+Every client, account, identity and user is checked and stored by the functions behind
+``replywatch client add``, ``account add``, ``identity add`` and ``user add``
+(:mod:`replywatch.portfolio`), given what an operator would type: the same checks, the
+same stored form. Users get a password the demo chooses and prints. Nothing here writes a
+table directly, and no item is written at all: items only ever arrive through the
+collectors.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from replywatch.cli import cli
-from replywatch.cli.context import AppContext
-from replywatch.cli.users import add_user
+from sqlalchemy import Engine
+
+from replywatch import portfolio
 from sandbox.generator import AccountSpec, ClientSpec, IdentitySpec, Portfolio, UserSpec
+from storage.engine import session_scope
 
 
 @dataclass(frozen=True)
@@ -35,84 +37,70 @@ def demo_password(username: str) -> str:
     return f"{username}-demo-login"
 
 
-def client_command(client: ClientSpec) -> list[str]:
-    command = [
-        "client", "add", client.name,
-        "--time-zone", client.time_zone,
-        "--hours", client.business_hours,
-        "--target", client.target_text,
-        "--answer-window", client.answer_window_text,
-    ]  # fmt: skip
-    if client.holiday_region:
-        command += ["--holidays", client.holiday_region]
-    return command
+def new_client(client: ClientSpec) -> portfolio.NewClient:
+    return portfolio.check_client(
+        client.name,
+        portfolio.ClientOptions(
+            time_zone=client.time_zone,
+            hours=client.business_hours,
+            holidays=client.holiday_region or None,
+            answer_window=client.answer_window_text,
+            target=client.target_text,
+        ),
+    )
 
 
-def account_command(client: ClientSpec, account: AccountSpec) -> list[str]:
-    # No --account-id: like an operator who knows only the handle, the demo lets the first
+def new_account(account: AccountSpec) -> portfolio.NewAccount:
+    # No account id: like an operator who knows only the handle, the demo lets the first
     # collection look the account up on the platform.
-    return [
-        "account", "add",
-        "--client", client.name,
-        "--platform", account.platform,
-        "--handle", account.handle,
-        "--credentials", account.credentials_ref,
-        "--display-name", account.name,
-    ]  # fmt: skip
+    return portfolio.check_account(
+        account.platform,
+        account.handle,
+        credentials_ref=account.credentials_ref,
+        display_name=account.name,
+    )
 
 
-def identity_command(client: ClientSpec, identity: IdentitySpec) -> list[str]:
+def new_identity(identity: IdentitySpec) -> portfolio.NewIdentity:
     # The user id matters on Facebook, where comments show a person's name, not a handle.
-    return [
-        "identity", "add",
-        "--client", client.name,
-        "--platform", identity.platform,
-        "--handle", identity.handle,
-        "--user-id", identity.actor_id,
-        "--label", identity.label,
-    ]  # fmt: skip
+    return portfolio.check_identity(
+        identity.platform, identity.handle, identity.actor_id, identity.label
+    )
 
 
-def operator_commands(portfolio: Portfolio) -> list[list[str]]:
-    """The command lines (without the leading ``replywatch``) that set the portfolio up."""
-    commands: list[list[str]] = []
-    for client in portfolio.clients:
-        commands.append(client_command(client))
-        commands += [account_command(client, account) for account in client.accounts]
-        commands += [identity_command(client, identity) for identity in client.identities]
-    return commands
+def set_up_clients(engine: Engine, clients: Sequence[ClientSpec]) -> None:
+    """Each client with its accounts and identities, one transaction per step as typed."""
+    for client in clients:
+        with session_scope(engine) as session:
+            portfolio.add_client(session, new_client(client))
+        for account in client.accounts:
+            with session_scope(engine) as session:
+                portfolio.add_account(session, client.name, new_account(account))
+        for identity in client.identities:
+            with session_scope(engine) as session:
+                portfolio.add_identity(session, client.name, new_identity(identity))
 
 
-def run_command(app: AppContext, arguments: Sequence[str]) -> None:
-    """Run one ``replywatch`` command line in this process against ``app``'s database.
-
-    Parsing, validation and storing are the command's own; errors propagate (the demo's
-    portfolio is fixed, so an error here is a bug, not bad input).
-    """
-    cli.main(args=list(arguments), prog_name="replywatch", standalone_mode=False, obj=app)
-
-
-def add_users(app: AppContext, users: Sequence[UserSpec]) -> list[Login]:
+def add_users(engine: Engine, users: Sequence[UserSpec]) -> list[Login]:
     logins = []
     for spec in users:
         password = demo_password(spec.username)
-        add_user(
-            app,
+        new = portfolio.check_user(
             spec.username,
             role=spec.role,
             client_names=spec.clients,
             email=spec.email,
             language=spec.language,
-            password=lambda password=password: password,
         )
+        with session_scope(engine) as session:
+            portfolio.add_user(session, new, password)
         logins.append(
             Login(spec.username, password, spec.role, spec.name, spec.language, spec.clients)
         )
     return logins
 
 
-def set_up_portfolio(app: AppContext, portfolio: Portfolio) -> list[Login]:
-    """Clients, accounts, identities and users of ``portfolio``; returns the logins."""
-    for command in operator_commands(portfolio):
-        run_command(app, command)
-    return add_users(app, portfolio.users)
+def set_up_portfolio(engine: Engine, portfolio_spec: Portfolio) -> list[Login]:
+    """Clients, accounts, identities and users of ``portfolio_spec``; returns the logins."""
+    set_up_clients(engine, portfolio_spec.clients)
+    return add_users(engine, portfolio_spec.users)

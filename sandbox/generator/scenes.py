@@ -20,9 +20,8 @@ from datetime import date, datetime, timedelta
 from sandbox.generator.names import PeopleMaker, Person
 from sandbox.generator.portfolio import AccountSpec, ClientSpec
 from sandbox.generator.texts import TextLabel, TextMaker
-from sandbox.world import Actor, World
+from sandbox.world import FLAT_PLATFORMS, Actor, World
 
-FLAT_PLATFORMS = ("facebook", "instagram")
 # Replies on these platforms start with the handle they answer, as their clients write them.
 _ADDRESSING_PLATFORMS = ("x", "mastodon")
 MINUTE = timedelta(minutes=1)

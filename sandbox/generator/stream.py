@@ -33,10 +33,10 @@ from typing import NamedTuple
 
 from sandbox.generator import texts as t
 from sandbox.generator.names import FIRST_NAMES, LAST_NAMES, ascii_name
+from sandbox.world import FLAT_PLATFORMS
 
 PLATFORM_MIX = (("x", 0.3), ("facebook", 0.25), ("instagram", 0.2), ("mastodon", 0.15))
 PLATFORM_MIX += (("bluesky", 0.1),)
-FLAT = frozenset({"facebook", "instagram"})
 # Zones of the made-up businesses; local time uses the standard offset (no DST), which is
 # close enough for the shape of a benchmark.
 ZONES = (
@@ -418,7 +418,7 @@ class _AccountStream:
         self.rng = random.Random(spec.seed * 1_000_003 + account.index)
         self.start = spec.start.timestamp()
         self.end = spec.end.timestamp()
-        self.flat = account.platform in FLAT
+        self.flat = account.platform in FLAT_PLATFORMS
         self.customers = max(20, min(20_000, account.budget // 3))
         self.own_ids = (account.actor_id, *(s.actor_id for s in account.staff))
         staff_shown = tuple(s.handle.lstrip("@").split("@")[0] for s in account.staff)

@@ -30,11 +30,11 @@ from metrics import api
 from sandbox.generator.names import FIRST_NAMES
 from sandbox.generator.texts import ASKING, NUDGE, PRAISE, QUESTION, REQUEST, TextMaker
 from storage.models import Account
+from storage.platforms import PLATFORMS
 from storage.records import ItemRecord, LikeRecord
 from storage.upsert import upsert_items, upsert_likes
 
 WEEKS = 12
-FLAT = frozenset({"facebook", "instagram"})
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class Writer:
         if parent is None:
             kind = "post" if own else "mention"
         else:
-            kind = "comment" if self.account.platform in FLAT else "reply"
+            kind = PLATFORMS[self.account.platform].reply_kind.value
         record = ItemRecord(
             platform=self.account.platform,
             platform_item_id=item_id,

@@ -51,7 +51,9 @@ def main() -> int:
         time.sleep(600)
         return 0
 
-    # Both workers start together: wait for the go file so that they really overlap.
+    # Both workers start together: say we are ready (imports and the engine take seconds on
+    # a busy machine), then wait for the go file, so that the two really overlap.
+    (args.folder / f"ready-{os.getpid()}").touch()
     while not (args.folder / "go").exists():
         time.sleep(0.005)
     taken = 0

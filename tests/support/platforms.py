@@ -191,7 +191,7 @@ def settings_for(tmp_path, **values: object):
 
 
 def fast_retry(max_retries: int = 3):
-    from collectors.run import RetryPolicy
+    from collectors.contract import RetryPolicy
 
     return RetryPolicy(max_retries=max_retries, base_delay=FAST_RETRY_SECONDS)
 

@@ -62,8 +62,6 @@ from statistics import NormalDist  # noqa: E402
 from metrics.labels import Verdict  # noqa: E402
 from metrics.questions import is_question  # noqa: E402
 
-FLAT = ("facebook", "instagram")
-
 
 @dataclass
 class Item:
@@ -231,8 +229,11 @@ class World:
         return other is not None and other.is_own and other.client == client
 
     def top(self, item: Item) -> str | None:
-        """The top-level comment an item on a flat platform sits under (itself if it is one)."""
-        if item.platform not in FLAT or item.parent is None:
+        """The top-level comment a comment on a flat thread sits under (itself if it is one).
+
+        Flat threads are told by the stored kind: comments (Facebook, Instagram) are the
+        items of flat threads, replies those of reply trees."""
+        if item.kind != "comment" or item.parent is None:
             return None
         return item.id if item.parent == self.thread(item) else item.parent
 

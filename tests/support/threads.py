@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from storage.models import Account, Client
+from storage.platforms import PLATFORMS, ThreadShape
 from storage.records import ItemRecord, LikeRecord
 from storage.upsert import record_followers
 from tests.support.reference import Followers, Item, Like, Settings, World
@@ -23,7 +24,6 @@ from tests.support.reference import Followers, Item, Like, Settings, World
 # Sunday 25 October 2026, 20:00 UTC: Europe/Berlin fell back that morning, New York a week
 # later; threads spread two weeks around it.
 BASE = datetime(2026, 10, 25, 20, 0, tzinfo=UTC)
-FLAT = ("facebook", "instagram")
 TEXTS = (
     "Wann habt ihr offen?",
     "Bitte um Rückruf",
@@ -103,7 +103,7 @@ def worlds(draw: st.DrawFn) -> tuple[World, dict[int, tuple[str, str]]]:
             items.append(root)
             last = start
             for _ in range(draw(st.integers(0, 9))):
-                if platform in FLAT:
+                if PLATFORMS[platform].thread_shape is ThreadShape.FLAT:
                     tops = [i for i in thread if i.parent == root.id]
                     parent = draw(st.sampled_from([root, *tops]))
                 else:
@@ -129,7 +129,7 @@ def worlds(draw: st.DrawFn) -> tuple[World, dict[int, tuple[str, str]]]:
                     client=client,
                     author=speaker,
                     is_own=is_own,
-                    kind="comment" if platform in FLAT else "reply",
+                    kind=PLATFORMS[platform].reply_kind.value,
                     created_at=last,
                     parent=parent.id,
                     root=root.id,

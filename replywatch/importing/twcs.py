@@ -32,11 +32,13 @@ from typing import Any, BinaryIO
 from sqlalchemy import BindParameter, Connection, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from collectors.handles import HandleError, canonical_handle
 from storage.models import Account, Client
+from storage.platforms import HandleError, X, canonical_handle
 from storage.records import ItemRecord
 from storage.upsert import upsert_items
 
+# Every tweet of the data set is on X; each brand becomes an X account.
+PLATFORM = X.name
 REQUIRED = ("tweet_id", "author_id", "inbound", "created_at", "text", "in_response_to_tweet_id")
 OPTIONAL = ("response_tweet_id",)
 # A tweet has at most 280 characters; a "record" longer than this many lines is a quote
@@ -396,14 +398,14 @@ def _brand_accounts(
     handles: dict[str, str] = {}
     for brand in brands:
         try:
-            handles[brand] = canonical_handle("x", brand)
+            handles[brand] = canonical_handle(PLATFORM, brand)
         except HandleError as exc:
             raise TwcsFormatError(f"brand {brand!r}: {exc}") from None
     existing = {
         account.handle: account
         for account in session.scalars(
             select(Account).where(
-                Account.platform == "x", Account.handle.in_(list(handles.values()))
+                Account.platform == PLATFORM, Account.handle.in_(list(handles.values()))
             )
         )
     }
@@ -420,7 +422,11 @@ def _brand_accounts(
         account = existing.get(handle)
         if account is None:
             account = Account(
-                client_id=client.id, platform="x", handle=handle, display_name=brand, active=False
+                client_id=client.id,
+                platform=PLATFORM,
+                handle=handle,
+                display_name=brand,
+                active=False,
             )
             session.add(account)
             session.flush()
@@ -578,7 +584,7 @@ def _record(
 ) -> ItemRecord:
     brand = not inbound
     return ItemRecord(
-        platform="x",
+        platform=PLATFORM,
         platform_item_id=tweet_id,
         author_id=author,
         author_handle=author,
