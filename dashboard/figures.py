@@ -321,8 +321,9 @@ def hour_of_week_heatmap(grid: HourOfWeek, language: str) -> go.Figure:
     # The subplot titles are annotations too: add the notes to them, not in their place.
     for row, note in empty_heatmap_notes(grid, language).items():
         figure.add_annotation(_panel_note(note, row))
-    figure.update_yaxes(autorange="reversed", type="category", showgrid=False)
-    figure.update_xaxes(type="category", showgrid=False)
+    # Exactly the 7 x 24 cells: the grey between them is the grid, and nothing around it.
+    figure.update_yaxes(range=[6.5, -0.5], type="category", showgrid=False)
+    figure.update_xaxes(range=[-0.5, 23.5], type="category", showgrid=False)
     figure.update_xaxes(title_text=translate("Hour", language), row=2)
     return figure
 

@@ -203,9 +203,6 @@ def test_the_bakery_owner_sees_empty_charts_for_what_never_happened(served, demo
             "In diesen 12 Wochen wurde keine Kundennachricht beantwortet, daher gibt es keine "
             "Antwortzeit."
         ]
-        page.locator("#hours").scroll_into_view_if_needed()
-        page.wait_for_timeout(300)
-        page.locator("#hours").screenshot(path=str(SCREENSHOTS / "demo-empty-heatmap.png"))
     finally:
         context.close()
 
