@@ -24,7 +24,7 @@ from dashboard.i18n import translate
 from dashboard.navigation import target
 from dashboard.pages import account, client, portfolio
 from dashboard.pages.common import denied_panel
-from dashboard.runtime import EXTENSION, DashboardOptions, Runtime, utc_now
+from dashboard.runtime import EXTENSION, AuditPdf, DashboardOptions, Runtime, utc_now
 from dashboard.state import href, parse_location
 
 ASSETS = Path(__file__).parent / "assets"
@@ -45,11 +45,16 @@ class DashboardDash(Dash):
 
 
 def create_app(
-    engine: Engine, options: DashboardOptions, *, clock: Callable[[], datetime] = utc_now
+    engine: Engine,
+    options: DashboardOptions,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    audit_pdf: AuditPdf | None = None,
 ) -> Dash:
+    """``audit_pdf`` prints the client page's "PDF report"; without it there is no button."""
     server = Flask("replywatch_dashboard")
     server.secret_key = options.secret_key
-    server.extensions[EXTENSION] = Runtime(engine, options, clock)
+    server.extensions[EXTENSION] = Runtime(engine, options, clock, audit_pdf)
     # Our gate is registered before Dash's own hooks, so it runs first on every request.
     auth.install(server)
     downloads.install(server)

@@ -36,12 +36,15 @@ class Clock:
 
 @contextmanager
 def running_dashboard(
-    engine: Engine, clock: Clock | None = None, **options: object
+    engine: Engine, clock: Clock | None = None, audit_pdf: Any = None, **options: object
 ) -> Iterator[str]:
+    """``audit_pdf``: the report printer ``replywatch serve`` hands the app (none: no
+    "PDF report")."""
     app = create_app(
         engine,
         DashboardOptions(secret_key=TEST_KEY, **options),  # type: ignore[arg-type]
         clock=clock or (lambda: datetime.now(UTC)),
+        audit_pdf=audit_pdf,
     )
     server = waitress.create_server(app.server, host="127.0.0.1", port=0, threads=4)
     stop = threading.Event()
