@@ -24,7 +24,7 @@ from dashboard.i18n import translate
 from dashboard.navigation import picked_values, target
 from dashboard.pages import account, client, portfolio
 from dashboard.pages.common import denied_panel
-from dashboard.runtime import EXTENSION, DashboardOptions, Runtime, utc_now
+from dashboard.runtime import EXTENSION, AuditPdf, DashboardOptions, Runtime, utc_now
 from dashboard.state import href, parse_location
 
 ASSETS = Path(__file__).parent / "assets"
@@ -45,8 +45,13 @@ class DashboardDash(Dash):
 
 
 def create_app(
-    engine: Engine, options: DashboardOptions, *, clock: Callable[[], datetime] = utc_now
+    engine: Engine,
+    options: DashboardOptions,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    audit_pdf: AuditPdf | None = None,
 ) -> Dash:
+    """``audit_pdf`` prints the client page's "PDF report"; without it there is no button."""
     # No static folder: Flask's default would serve static/ from the working directory.
     # Our files are Dash's assets folder; root_path keeps Flask from looking anywhere else.
     server = Flask(
@@ -56,7 +61,7 @@ def create_app(
         template_folder=None,
     )
     server.secret_key = options.secret_key
-    server.extensions[EXTENSION] = Runtime(engine, options, clock)
+    server.extensions[EXTENSION] = Runtime(engine, options, clock, audit_pdf)
     # Our checks are registered before Dash's own hooks, so they run first on every request.
     edge.install(server)
     auth.install(server)

@@ -205,6 +205,24 @@ def recent_weeks(time_zone: str, now: datetime | None, count: int) -> list[Perio
     ]
 
 
+# The audit report's span (reports/audit.py), here because the dashboard's button, the
+# command line and the report all need it: four full weeks, the span of a monthly meeting.
+AUDIT_WEEKS = 4
+
+
+def audit_period(shown: Period) -> Period:
+    """The audit report for what a page shows: a week gives the ``AUDIT_WEEKS`` weeks
+    ending with it, a date range is itself."""
+    if shown.is_iso_week:
+        return Period(shown.end - timedelta(weeks=AUDIT_WEEKS), shown.end)
+    return shown
+
+
+def default_audit_period(time_zone: str, now: datetime | None = None) -> Period:
+    """The last ``AUDIT_WEEKS`` full ISO weeks in ``time_zone``."""
+    return audit_period(last_full_week(time_zone, now))
+
+
 def parse_period(text: str) -> Period:
     """A period as an address names it (``token``): ``2026-W47`` or ``A..B``, both days
     included, at most ``MAX_RANGE_DAYS`` long."""

@@ -11,6 +11,7 @@ import io
 import json
 import re
 import shutil
+import subprocess
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -27,11 +28,13 @@ from dashboard.guard import GUARD_MARK
 from dashboard.login_policy import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME
 from dashboard.runtime import DashboardOptions
 from metrics import api
-from metrics.periods import last_full_week
+from metrics.periods import default_audit_period, last_full_week
+from reports.audit_pdf import audit_pdf
 from storage.engine import make_engine, session_factory
 from storage.logins import record_login_attempt
 from storage.models import DashboardSession, LoginAttempt, User
 from tests.conftest import _admin
+from tests.support.chromium import chromium_installed
 from tests.support.dashboard_data import (
     FORMULA_ERROR,
     GLUTEN_TEXT,
@@ -410,11 +413,12 @@ def test_an_owner_forging_a_callback_for_another_client_gets_nothing(base, engin
             for secret in LINDNER_SECRETS:
                 assert secret not in text, (body["output"], pathname, search, secret)
     assert sent >= len(forged)
-    # The portfolio of an owner: the league table, chart and lists name only his client.
-    portfolio = text_of(page_callback(otto, base, "/", ""))
-    assert "Bäckerei Huber" in portfolio and "league-table" in portfolio
+    # The overview of an owner of one business is that business's page, naming only it.
+    landing = text_of(page_callback(otto, base, "/", ""))
+    assert "Bäckerei Huber" in landing and '"id": "verdict"' in landing
+    assert "league-table" not in landing
     for secret in LINDNER_SECRETS:
-        assert secret not in portfolio, secret
+        assert secret not in landing, secret
     # Downloads go through the same check.
     for path in (
         f"/export/unanswered.csv?client={world.lindner}",
@@ -591,7 +595,7 @@ def test_the_portfolio_download_has_the_metrics_api_numbers(base, engine, world)
     )
     sheet = load_workbook(io.BytesIO(german.content)).active
     header = [cell.value for cell in sheet[1]]
-    assert header[:3] == ["Kunde", "Konto", "Urteil"]
+    assert header[:3] == ["Betrieb", "Konto", "Urteil"]  # an owner's business, not a "Kunde"
     assert [row[0].value for row in sheet.iter_rows(min_row=2)] == ["Café Lindner"] * 3
 
 
@@ -701,3 +705,69 @@ def test_no_static_folder_is_served_from_the_working_directory(
         clara = login(base, "clara", PASSWORDS["clara"])
         answer = clara.get(f"{base}/static/notes.txt")
     assert b"stray private notes" not in answer.content
+
+
+# --- the owner's overview and the audit report -------------------------------------------
+
+
+@SQLITE_ONLY
+def test_an_owner_of_several_businesses_gets_their_league_in_their_words(base, world):
+    paula = login(base, "paula", PASSWORDS["paula"])
+    overview = text_of(page_callback(paula, base, "/", ""))
+    assert '"id": "league-table"' in overview and "Ihre Betriebe" in overview
+    assert "Bäckerei Huber" in overview and "Harbour Books" in overview
+    assert "Café Lindner" not in overview
+    # "Kunden" are the businesses' customers, never the businesses themselves.
+    for consultant_words in ("Kunden im Vergleich", "Ob Ihre Kunden", "Kunde / Konto"):
+        assert consultant_words not in overview
+    assert "Betrieb / Konto" in overview and "Ihre Betriebe im Vergleich" in overview
+    assert "Ob Ihre Betriebe ihren Kunden antworten, nebeneinander." in overview
+
+
+def _pdf_text(content: bytes, tmp_path) -> str:
+    path = tmp_path / "downloaded.pdf"
+    path.write_bytes(content)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+
+
+def test_the_audit_report_is_checked_like_the_client_page(engine, world, clock, tmp_path):
+    # The printer must not be reached for what the viewer may not see: it counts calls.
+    calls = []
+
+    def printer(session, client_id, period, language, now):
+        calls.append((client_id, period, language, now))
+        return audit_pdf(session, client_id, period, language, now)
+
+    with running_dashboard(engine, clock, audit_pdf=printer) as base:
+        anonymous = requests.get(f"{base}/report/audit.pdf?client={world.huber}",
+                                 allow_redirects=False)  # fmt: skip
+        assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+        otto = login(base, "otto", PASSWORDS["otto"])
+        for query in (f"client={world.lindner}", f"client={world.harbour}&period=2026-W40",
+                      "client=99999", "client=abc", ""):  # fmt: skip
+            refused = otto.get(f"{base}/report/audit.pdf?{query}")
+            assert refused.status_code == 404, query
+            assert b"Lindner" not in refused.content and b"Harbour" not in refused.content
+        unreadable = otto.get(f"{base}/report/audit.pdf?client={world.huber}&period=2026-W99")
+        assert unreadable.status_code == 400
+        assert calls == []
+        # Printed once, on SQLite: the numbers behind it are the same API on both engines.
+        printing = chromium_installed() and shutil.which("pdftotext")
+        if printing and engine.dialect.name == "sqlite":
+            answer = otto.get(f"{base}/report/audit.pdf?client={world.huber}")
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["Content-Type"] == "application/pdf"
+            default = default_audit_period("Europe/Berlin", NOW)
+            assert calls == [(world.huber, default, "en", NOW)]
+            expected = f"audit-Backerei-Huber-{default.start}_{default.last_day}.pdf"
+            assert f'filename="{expected}"' in answer.headers["Content-Disposition"]
+            text = _pdf_text(answer.content, tmp_path)
+            assert "Bäckerei Huber" in text and "AUDIT REPORT" in text
+            assert "Lindner" not in text and "Sachertorte" not in text
+
+
+def test_without_a_printer_there_is_no_report(base, world):
+    clara = login(base, "clara", PASSWORDS["clara"])
+    assert clara.get(f"{base}/report/audit.pdf?client={world.huber}").status_code == 404
+    page = text_of(page_callback(clara, base, "/client", f"?client={world.huber}"))
+    assert "audit-pdf" not in page

@@ -88,11 +88,11 @@ def test_the_demo_runs_the_pipeline_and_prints_what_it_found(first_run, demo_db)
     for step in ("Generating the simulated activity", "Setting up the portfolio",
                  "Collecting from the simulated platforms", "Computing the metrics"):  # fmt: skip
         assert step in out
-    # Two rounds over all eight accounts, every run ok, with counts.
+    # Two rounds over all nine accounts, every run ok, with counts.
     runs = re.findall(r"^    (\d+) (\w+) (\S+): (\w+) — (\d+) calls, (\d+) new", out, re.M)
-    assert len(runs) == 16 and {outcome for *_, outcome, _, _ in runs} == {"ok"}
+    assert len(runs) == 18 and {outcome for *_, outcome, _, _ in runs} == {"ok"}
     assert {platform for _, platform, *_ in runs} == {"x", "facebook", "instagram", "mastodon",
-                                                     "bluesky"}  # fmt: skip
+                                                     "bluesky", "youtube"}  # fmt: skip
     assert "as the platforms looked a day earlier (2026-11-17 09:30 UTC)" in out
     assert "as the platforms looked now (2026-11-18 09:30 UTC)" in out
     assert "The last full week (2026-W46) in replywatch's numbers" in out
@@ -190,7 +190,7 @@ def test_every_item_came_through_a_collector_and_no_token_is_stored(demo_engine,
             select(Item.platform, Item.removed_reason, Item.removed_at)
             .where(Item.removed_at.is_not(None))
         ).all()  # fmt: skip
-    assert len(runs) == 16 and {run.outcome for run in runs} == {"ok"}
+    assert len(runs) == 18 and {run.outcome for run in runs} == {"ok"}
     assert items == sum(run.items_new for run in runs) > 2000
     assert references == {account.credentials_ref for _, account in DEMO_PORTFOLIO.accounts()}
     assert all(user.password_hash.startswith("$argon2id$") for user in users)
@@ -386,7 +386,10 @@ def test_a_replicated_portfolio_has_distinct_valid_handles_and_ids():
     assert len({(s.platform, s.handle) for _, s in specs}) == len(specs)
     copy = big.client("Harbour Lane Books 120")
     assert [a.handle for a in copy.accounts] == [
-        "harbourlanebooks120", "@harbourlanebooks120", "harbourlanebooks120.bsky.social"]  # fmt: skip
+        "harbourlanebooks120", "@harbourlanebooks120", "harbourlanebooks120.bsky.social",
+        "@harbourlanebooks120"]  # fmt: skip
+    youtube = copy.accounts[3]  # a channel id of the real shape, the copy's own
+    assert youtube.actor_id != DEMO_PORTFOLIO.client("Harbour Lane Books").accounts[3].actor_id
     instagram = copy.accounts[1]
     assert instagram.page_id == copy.accounts[0].actor_id  # still the copy's own Page
     assert big.client("Bäckerei Huber 120").accounts[2].handle == "@baeckereihub120"  # X: 15
@@ -403,8 +406,8 @@ def test_a_bigger_portfolio_goes_the_same_way(tmp_path, capsys, monkeypatch):
     outcome = run_main(capsys, "demo", "--no-serve", "--copies", "2", "--db", str(database),
                        "--now", NOW_TEXT)  # fmt: skip
     assert outcome.code == 0, outcome.err
-    assert "a consultant's 6 clients with 16 accounts" in outcome.out
-    assert re.search(r"16 accounts \(16 ok\): \d+ calls, \d+ new", outcome.out)
+    assert "a consultant's 6 clients with 18 accounts" in outcome.out
+    assert re.search(r"18 accounts \(18 ok\): \d+ calls, \d+ new", outcome.out)
     assert ("All 6 clients, last full week: Bäckerei Huber: broadcast-only 2; Velo Lindner: "
             "partly responsive 2; Harbour Lane Books: responsive 2.") in outcome.out  # fmt: skip
     assert "Owners of the other copies: anna2 … olivia2 (3)" in outcome.out

@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+from functools import partial
 from types import FrameType
 
 import click
@@ -20,6 +21,7 @@ from replywatch.cli.context import AppContext, BadInput, pass_app
 from replywatch.config import ConfigError
 from replywatch.secrets import SecretError
 from replywatch.session_key import dashboard_secret_key
+from reports.audit_pdf import audit_pdf
 from storage.models import User
 
 LOOPBACK_NAMES = ("localhost",)
@@ -109,7 +111,9 @@ def serve_dashboard(
         session_idle_hours=settings.get("dashboard.session_hours"),
         debug=debug,
     )
-    dash_app = create_app(app.engine, options)
+    # The dashboard cannot import reports; it gets the audit report's printer from here.
+    printer = partial(audit_pdf, browser=settings.get("reports.browser"))
+    dash_app = create_app(app.engine, options, audit_pdf=printer)
     with app.session() as session:
         users = session.scalar(select(func.count()).select_from(User)) or 0
     level = getattr(logging, str(settings.get("log_level")).upper(), logging.INFO)

@@ -47,7 +47,9 @@ def distinct_items(engine: Engine) -> int:
         return session.scalar(select(func.count(func.distinct(Item.platform_item_id)))) or 0
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+def wait_for(condition: Callable[[], bool], seconds: float = 120.0) -> None:
+    # Generous: a collector process starting on a busy machine takes its time, and a
+    # condition met early returns at once.
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():

@@ -1,7 +1,7 @@
 """login counters; user names unique regardless of case
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-07 09:00:00
 
 ``login_counters`` rows are what simultaneous login attempts on one name or address wait
@@ -22,8 +22,8 @@ from alembic import op
 import storage.types
 from storage.migrate import MigrationRefused
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
