@@ -2,12 +2,15 @@
 database.
 
 Measures, per platform, the first collection of an account with a busy history (items per
-second, API calls) and the next run without new data (API calls, seconds). Run:
+second, API calls) and the next run without new data (API calls, seconds). For Facebook and
+Instagram it also counts what watching older posts for new comments costs: the calls of the
+quiet run that list older posts' summaries, and the calls of a run after one customer
+commented under a 60-day-old post. Run:
 
     .venv/bin/python bench/collect.py                     # SQLite in a temporary folder
     .venv/bin/python bench/collect.py --posts 2000 --database-url postgresql://...
 
-The figures in README.md ("Benchmarks") come from this script.
+The figures in docs/maintainers/benchmarks.md ("Collection") come from this script.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select
 
 from collectors.contract import RetryPolicy
+from collectors.graph.records import MEDIA_SUMMARY_FIELDS, POST_SUMMARY_FIELDS
 from collectors.stored import unrooted_replies
 from replywatch.collecting import collect_account
 from replywatch.config import load_settings
@@ -105,6 +109,7 @@ def main() -> None:
     worlds = {
         "x": ("100", "bench_shop", "@bench_shop"),
         "facebook": ("555", "bench.page", "bench.page"),
+        "instagram": ("17841400000000001", "bench_insta", "@bench_insta"),
         "mastodon": ("109000000000000001", "bench", "@bench@social.example"),
         "bluesky": ("did:plc:benchshop234567abcdefghi", "bench.bsky.social", "bench.bsky.social"),
     }
@@ -112,14 +117,16 @@ def main() -> None:
     for seed, (platform, (owner, handle, _)) in enumerate(worlds.items(), start=1):
         world = built[platform] = World(platform, now=now)
         world.add_actor(Actor(owner, handle, name="Bench", followers=1000))
-        world.manage(owner, TOKEN)
+        # The Instagram account is the one linked to the Page: the Page's token reads it.
+        world.manage(owner, TOKEN, page_id="555" if platform == "instagram" else None)
         fields = {"page_id": owner} if platform == "facebook" else {}
         _fill(world, owner, args.posts, args.replies, seed=seed, **fields)
 
     rows = []
+    older_rows = []
     with (
         XApiServer(built["x"], limits={"liking_users": 10**6}) as x,
-        GraphApiServer(facebook=built["facebook"]) as graph,
+        GraphApiServer(facebook=built["facebook"], instagram=built["instagram"]) as graph,
         MastodonServer(built["mastodon"], domain="social.example", rate_limit=10**6) as mastodon,
         BlueskyServer(built["bluesky"], rate_limit=10**6) as bluesky,
     ):
@@ -141,8 +148,10 @@ def main() -> None:
                 at += timedelta(minutes=10)
                 _measure(engine, settings, account_id, at)
                 backlog += 1
-            quiet_seconds, quiet = _measure(engine, settings, account_id,
-                                            at + timedelta(minutes=10))  # fmt: skip
+            if platform in ("facebook", "instagram"):
+                graph.reset_calls()
+            at += timedelta(minutes=10)
+            quiet_seconds, quiet = _measure(engine, settings, account_id, at)
             with session_factory(engine)() as session:
                 stored = session.scalar(
                     select(func.count()).select_from(Item).where(Item.account_id == account_id)
@@ -150,6 +159,9 @@ def main() -> None:
             rows.append((platform, made, stored, first.api_calls, seconds, stored / seconds,
                          backlog, quiet.api_calls, quiet_seconds))  # fmt: skip
             assert first.outcome == "ok" and quiet.outcome == "ok", (first, quiet)
+            if platform in ("facebook", "instagram"):
+                older_rows.append(_older_posts_cost(engine, settings, graph, world, account_id,
+                                                    at))  # fmt: skip
     engine.dispose()
 
     print(f"database: {engine.url.get_backend_name()}, {args.posts} posts per account")
@@ -160,6 +172,39 @@ def main() -> None:
          quiet_seconds) in rows:  # fmt: skip
         print(f"| {platform} | {made} | {stored} | {calls} | {seconds:.1f} | {rate:,.0f} |"
               f" {backlog} | {quiet_calls} | {quiet_seconds:.2f} |")  # fmt: skip
+    print()
+    print("| platform | posts older than the window | quiet run: calls | of which older "
+          "posts | one new comment under a 60-day-old post: calls |")  # fmt: skip
+    print("|---|---|---|---|---|")
+    for platform, older, quiet_calls, listing, after_comment in older_rows:
+        print(f"| {platform} | {older} | {quiet_calls} | {listing} | {after_comment} |")
+
+
+def _older_posts_cost(engine, settings, graph, world: World, account_id: int,
+                      at: datetime) -> tuple[str, int, int, int, int]:  # fmt: skip
+    """The quiet run's calls that listed older posts' summaries, and the calls of the next
+    run after one comment under a 60-day-old post (that post is read again, nothing else)."""
+    window = timedelta(days=14)
+    quiet_calls = len(graph.calls)
+    summaries = {POST_SUMMARY_FIELDS, MEDIA_SUMMARY_FIELDS}
+    listing = sum(1 for call in graph.calls if call.query.get("fields", [""])[0] in summaries)
+    older = sum(1 for post in world.posts.values()
+                if post.parent_id is None and post.created_at < at - window)  # fmt: skip
+    target = min(
+        (
+            p
+            for p in world.posts.values()
+            if p.parent_id is None and p.created_at < at - timedelta(days=60)
+        ),
+        key=lambda p: abs((p.created_at - (at - timedelta(days=60))).total_seconds()),
+    )
+    world.post(_customer(world.platform, 0).id, at + timedelta(minutes=5), "Gibt es das noch?",
+               reply_to=target.id)  # fmt: skip
+    world.now = at + timedelta(minutes=10)
+    graph.reset_calls()
+    _, summary = _measure(engine, settings, account_id, at + timedelta(minutes=10))
+    assert summary.outcome == "ok" and summary.items_new == 1, summary
+    return world.platform, older, quiet_calls, listing, summary.api_calls
 
 
 if __name__ == "__main__":

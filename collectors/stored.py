@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -101,6 +102,11 @@ def top_level_posts(
     return list(session.scalars(query))
 
 
+def reply_counts(session: Session, account_id: int, ids: Iterable[str]) -> dict[str, int]:
+    """The stored reply counts of those of ``ids`` that are the account's items."""
+    return _by_id(session, Item.reply_count, Item.account_id == account_id, ids)
+
+
 def last_follower_count_at(session: Session, account_id: int) -> datetime | None:
     return session.scalar(
         select(func.max(FollowerSnapshot.taken_at)).where(FollowerSnapshot.account_id == account_id)
@@ -109,14 +115,17 @@ def last_follower_count_at(session: Session, account_id: int) -> datetime | None
 
 def stored_roots(session: Session, platform: str, ids: Iterable[str]) -> dict[str, str | None]:
     """Stored items among ``ids`` with their root (None where it is not known yet)."""
+    return _by_id(session, Item.root_id, Item.platform == platform, ids)
+
+
+def _by_id(session: Session, column: Any, scope: Any, ids: Iterable[str]) -> dict[str, Any]:
+    """``column`` of the stored items in ``scope`` among ``ids``, 500 ids per query."""
     wanted = sorted(set(ids))
-    found: dict[str, str | None] = {}
+    found: dict[str, Any] = {}
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
-        query = select(Item.platform_item_id, Item.root_id).where(
-            Item.platform == platform, Item.platform_item_id.in_(chunk)
-        )
-        found.update({item_id: root for item_id, root in session.execute(query)})
+        query = select(Item.platform_item_id, column).where(scope, Item.platform_item_id.in_(chunk))
+        found.update(dict(session.execute(query).tuples().all()))
     return found
 
 

@@ -35,6 +35,7 @@ from metrics.api import (
     WeekPoint,
     week_of,
 )
+from metrics.evidence import verdict_evidence
 from metrics.schedule import ScheduleError, parse_schedule
 
 TREND_WEEKS = 12  # the trend charts show at least this many weeks ...
@@ -94,6 +95,7 @@ def verdict_view(metrics: Metrics, language: str, labels: Mapping[int, str]) -> 
         name=verdict.name(language),
         explanation=verdict.explanation(language),
         window_text=verdict.window_text(language),
+        evidence=verdict_evidence(verdict, metrics.settings, language),
         window_start=verdict.window.start,
         window_end=verdict.window.last_day,
         posts=inputs.posts,
@@ -218,18 +220,9 @@ def posts_replies_weeks(points: Sequence[WeekPoint]) -> list[PostsRepliesWeek]:
 def closed_hours(business_hours: str | None) -> frozenset[tuple[int, int]]:
     """(weekday, hour) cells with no open minute; empty for 24/7 or unreadable hours."""
     try:
-        schedule = parse_schedule(business_hours)
+        return parse_schedule(business_hours).closed_hours()
     except ScheduleError:
         return frozenset()  # validated when stored; never hide the chart over it
-    if schedule.always_open:
-        return frozenset()
-    closed = set()
-    for day, ranges in enumerate(schedule.days):
-        for hour in range(HOURS):
-            start, end = hour * 60, hour * 60 + 60
-            if not any(opens < end and closes > start for opens, closes in ranges):
-                closed.add((day, hour))
-    return frozenset(closed)
 
 
 def hour_of_week(coverage: Coverage, business_hours: str | None) -> HourOfWeek:
@@ -238,6 +231,8 @@ def hour_of_week(coverage: Coverage, business_hours: str | None) -> HourOfWeek:
         own_replies=tuple(tuple(row) for row in Coverage.grid(coverage.own_replies)),
         uncovered=frozenset((hour // HOURS, hour % HOURS) for hour in coverage.uncovered_hours),
         closed=closed_hours(business_hours),
+        reference_weeks=-(-coverage.reference.days // 7),
+        reference_replies=sum(coverage.reference_own_replies),
     )
 
 

@@ -80,6 +80,10 @@ class HourOfWeek:
     uncovered: frozenset[tuple[int, int]] = field(default_factory=frozenset)
     # (weekday, hour) outside business hours; empty when the client has none (24/7)
     closed: frozenset[tuple[int, int]] = field(default_factory=frozenset)
+    # The window the uncovered hours were judged over (the period, widened to 8 weeks),
+    # and how many own replies it holds: an empty chart says which emptiness it shows.
+    reference_weeks: int = 8
+    reference_replies: int = 0
 
     def __post_init__(self) -> None:
         _grid(self.inbound, "inbound")
@@ -184,6 +188,7 @@ class VerdictView:
     name: str
     explanation: str
     window_text: str | None  # "over the last 5 weeks" when the period was widened
+    evidence: str  # the counts behind it in one sentence (metrics.evidence)
     window_start: date
     window_end: date  # last day, included
     posts: int

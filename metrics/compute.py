@@ -78,6 +78,7 @@ class _Split:
             answered=self.figures.answered,
             missed=self.missed,
             business_median=_us(self.figures.business_median_us),
+            wall_median=_us(self.figures.response_median_us),
         )
 
 

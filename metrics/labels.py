@@ -14,9 +14,12 @@ from metrics.texts import LANGUAGES, N_, texts
 __all__ = [
     "LANGUAGES",
     "METRIC_NAMES",
+    "OUTCOME_NAMES",
     "QUALITY_QUALIFIER",
+    "REMOVAL_REASONS",
     "VERDICT_EXPLANATIONS",
     "VERDICT_NAMES",
+    "WEEKDAYS",
     "Verdict",
     "metric_name",
     "quality_qualifier",
@@ -90,6 +93,22 @@ METRIC_NAMES: dict[str, str] = {
     "uncovered_share": N_("messages arriving when nobody ever answers"),
     "verdict": N_("verdict"),
 }
+
+
+# How a collection run ended (``CollectionRun.outcome``), and why an item is gone: the
+# dashboard's collection status and the audit report's method section say the same.
+OUTCOME_NAMES: dict[str, str] = {
+    "running": N_("running"),
+    "ok": N_("ok"),
+    "partial": N_("partial"),
+    "rate_limited": N_("rate limited"),
+    "credentials": N_("credentials refused"),
+    "failed": N_("failed"),
+    "interrupted": N_("interrupted"),
+}
+REMOVAL_REASONS: dict[str, str] = {"deleted": N_("deleted"), "hidden": N_("hidden")}
+# Monday first, as ISO weeks and the hour-of-week charts count.
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 def verdict_name(verdict: Verdict | str, language: str = "en") -> str:

@@ -20,7 +20,17 @@ PATTERNS_FILE = Path(__file__).parent / "data" / "questions.toml"
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@[\w.@-]+")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-_SENTENCES = re.compile(r"[.!?;:\n]+")
+# Question marks of the scripts customers write in: ASCII "?", Spanish "¿", full-width
+# "？" and small "﹖" (Chinese, Japanese, Korean), Arabic "؟" (also Persian and Urdu),
+# the Greek question mark U+037E, Armenian "՞", Ethiopic "፧", the reversed "⸮" and the
+# interrobangs "‽ ⁇ ⁈ ⁉".
+QUESTION_MARKS = "?¿？﹖؟\u037e՞፧⸮‽⁇⁈⁉"
+_QUESTION_MARK = re.compile(f"[{re.escape(QUESTION_MARKS)}]")
+# Greek writes its question mark as ";" (U+037E is canonically the semicolon, and most
+# keyboards type the semicolon); Greek uses "·" for a semicolon. A ";" right after a Greek
+# word (closing quotes or brackets between them allowed) is therefore a question mark.
+_GREEK_QUESTION = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff][\"'»”’)\]]*\s*;")
+_SENTENCES = re.compile(r"[.!?;:\n。！？﹖؟¿¡\u037e]+")
 _LEADING_NOISE = re.compile(r"^[\W\d_]+")
 
 
@@ -104,8 +114,10 @@ def question_reason(text: str | None, patterns: QuestionPatterns | None = None) 
     """Why ``text`` counts as a question (for tests and explanations), or None."""
     patterns = patterns or default_patterns()
     cleaned = _clean(text or "")
-    if "?" in cleaned or "¿" in cleaned:
-        return '"?"'
+    if match := _QUESTION_MARK.search(cleaned):
+        return f'"{match.group(0)}"'
+    if _GREEK_QUESTION.search(cleaned):
+        return '";" (Greek)'
     words = [word.lower() for word in _WORD.findall(cleaned)]
     for lang in _languages_of(words, patterns):
         body = lang.exclude.sub(" ", cleaned) if lang.exclude else cleaned

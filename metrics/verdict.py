@@ -18,6 +18,9 @@ class VerdictInputs:
     answered: int
     missed: int
     business_median: timedelta | None
+    # The same answers on the wall clock: quoted beside the business-hours median, which
+    # is 0 when most answers came before the business opened.
+    wall_median: timedelta | None = None
 
     @property
     def settled(self) -> int:

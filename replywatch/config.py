@@ -180,6 +180,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("collect.thread_days", "REPLYWATCH_COLLECT_THREAD_DAYS", _integer(1, 365), 14,
             "posts this young have their threads re-read: on every run on "
             "Facebook/Instagram, on a schedule that slows as they age on Mastodon/Bluesky"),
+    Setting("collect.older_posts_days", "REPLYWATCH_COLLECT_OLDER_POSTS_DAYS",
+            _integer(0, 3650), 365,
+            "Facebook/Instagram: older posts up to this age are checked on every run for new "
+            "comments (one call per 100 posts); a post whose comments changed is read again. "
+            "`0` switches it off ([costs](collection-costs.md))"),
     Setting("dashboard.host", "REPLYWATCH_DASHBOARD_HOST", _text, "127.0.0.1",
             "address the dashboard listens on"),
     Setting("dashboard.port", "REPLYWATCH_DASHBOARD_PORT", _integer(1, 65535), 8050,
@@ -223,6 +228,8 @@ SETTINGS: tuple[Setting, ...] = (
             "sending attempts of one email before it is marked failed"),
     Setting("email.chart_browser", "REPLYWATCH_EMAIL_CHART_BROWSER", _path,
             "/usr/bin/chromium", "the Chromium that draws the email's chart image"),
+    Setting("reports.browser", "REPLYWATCH_REPORTS_BROWSER", _path, "/usr/bin/chromium",
+            "the Chromium that draws the audit report's charts and prints it to PDF"),
     Setting("service.lease_seconds", "REPLYWATCH_SERVICE_LEASE_SECONDS", _integer(3, 3600), 120,
             "lifetime of a lease, renewed every third of it; a crashed service's work is "
             "taken over after at most this long"),

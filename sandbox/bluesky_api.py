@@ -29,6 +29,10 @@ InvalidToken, 400 ExpiredToken, 501 MethodNotImplemented, 429 RateLimitExceeded.
 Every answer carries ``ratelimit-limit``, ``ratelimit-remaining``, ``ratelimit-reset`` (Unix
 seconds) and ``ratelimit-policy`` (``3000;w=300``; createSession has its own ``30;w=300``
 budget per account); ``enforce_rate_limit=True`` turns an empty budget into a 429.
+
+:meth:`BlueskyServer.replay` answers a query with a recorded body instead of the world: real
+AppView answers (tests/fixtures/bluesky) go through the same HTTP, headers, sessions and
+budget as simulated ones, so a collector meets real payloads the way it meets the service.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +67,25 @@ MAX_BATCH = 25  # getPosts / getProfiles
 REPLY_NOTIFICATION_DEPTH = 5
 
 Handler = Callable[[Request, BlueskyViews], Response]
+# Queries the AppView answers only with a session (as the account itself).
+SIGNED_ONLY = frozenset({"app.bsky.notification.listNotifications", "app.bsky.feed.getActorLikes"})
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A recorded answer to ``nsid`` for queries carrying ``params`` (see ``replay``)."""
+
+    nsid: str
+    params: tuple[tuple[str, str], ...]
+    body: Any
+
+    def matches(self, nsid: str, request: Request) -> bool:
+        if nsid != self.nsid:
+            return False
+        wanted = dict(self.params)
+        if "cursor" not in wanted and request.arg("cursor"):
+            return False  # a recording of the first page does not answer the next pages
+        return all(request.arg(name) == value for name, value in wanted.items())
 
 
 class XrpcError(Exception):
@@ -104,6 +128,7 @@ class BlueskyServer(WorldServer):
         self.session_window = self.new_rate_window(session_rate_limit, 300, enforce_rate_limit)
         self.sessions = SessionIssuer(f"did:web:{host}", access_lifetime=access_lifetime)
         self.blocks: set[tuple[str, str]] = set()
+        self.recorded: list[Recorded] = []
         self._queries: dict[str, Handler] = {
             "com.atproto.server.getSession": self._get_session,
             "com.atproto.identity.resolveHandle": self._resolve_handle,
@@ -120,6 +145,12 @@ class BlueskyServer(WorldServer):
             "com.atproto.server.createSession": self._create_session,
             "com.atproto.server.refreshSession": self._refresh_session,
         }
+
+    def replay(self, nsid: str, body: Any, **params: str) -> None:
+        """Answer queries to ``nsid`` that carry these ``params`` with ``body`` (recorded
+        output of the real AppView) instead of rendering the world. Without a ``cursor``
+        param it answers the first page only; the latest matching recording wins."""
+        self.recorded.append(Recorded(nsid, tuple(sorted(params.items())), body))
 
     def block(self, blocker_id: str, blocked_id: str) -> None:
         """``blocker_id`` blocks ``blocked_id``: seen by either of them, the other's posts
@@ -178,6 +209,11 @@ class BlueskyServer(WorldServer):
         # The session procedures read their own credentials (a password, a refresh token);
         # an old access token sent along with them does not matter.
         viewer = self._viewer(request) if table is self._queries else None
+        recorded = next((r for r in reversed(self.recorded) if r.matches(nsid, request)), None)
+        if recorded is not None and table is self._queries:
+            if nsid in SIGNED_ONLY and viewer is None:
+                raise XrpcError(401, "AuthMissing", "Authentication Required")
+            return Response(body=recorded.body)
         with self.world.lock:
             return handler(request, BlueskyViews(self.world, viewer, self.blocks))
 

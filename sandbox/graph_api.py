@@ -19,6 +19,13 @@ token's owner (with a page token: the page) liked the comment or post.
 A Facebook page's token also reads the Instagram business account linked to that page
 (the IG world's ``Managed.page_id``), as on the real platform. Time is the world's:
 usage windows are one hour of world time. :meth:`corrupt` drops fields from one object.
+
+A Page post's ``updated_time`` moves when it gets a comment, as Meta documents it ("the
+time the post was last updated, which occurs when the post was created, edited, or a user
+comments on a post"); ``comments.summary(true)`` counts every comment of the edge (with
+``filter(stream)`` the replies too), and ``comments_count`` of a media every comment and
+reply. With ``posts_without_from=True`` Page posts come without ``from`` (what real Page
+feeds answer to some tokens and apps); comments keep theirs.
 """
 
 from __future__ import annotations
@@ -162,6 +169,7 @@ class GraphApiServer(SandboxServer):
         host: str = "127.0.0.1",
         port: int = 0,
         hourly_calls: int = DEFAULT_HOURLY_CALLS,
+        posts_without_from: bool = False,
     ) -> None:
         if facebook is None and instagram is None:
             raise ValueError("GraphApiServer needs a facebook world, an instagram world, or both")
@@ -173,6 +181,7 @@ class GraphApiServer(SandboxServer):
         self.facebook = facebook
         self.instagram = instagram
         self.hourly_calls = hourly_calls
+        self.posts_without_from = posts_without_from
         self.corrupted: dict[str, set[str]] = {}
         self._usage: dict[str, _Usage] = {}
         self._usage_lock = threading.Lock()
@@ -432,14 +441,17 @@ class GraphApiServer(SandboxServer):
         world = self._world_of("facebook")
         page_id, _, number = post.id.partition("_")
         author = world.actors[post.author_id]
+        latest = max((c.created_at for c in world.descendants(post.id)), default=post.created_at)
         values = {
             "id": post.id,
             "message": post.text or None,
             "created_time": _graph_time(post.created_at),
-            "updated_time": _graph_time(post.created_at),
+            "updated_time": _graph_time(max(latest, post.created_at)),
             "permalink_url": f"https://www.facebook.com/{page_id}/posts/{number}/",
             "status_type": "mobile_status_update",
-            "from": {"name": author.name or author.handle, "id": author.id},
+            "from": None
+            if self.posts_without_from
+            else {"name": author.name or author.handle, "id": author.id},
             "shares": {"count": post.reposts} if post.reposts else None,
             "is_hidden": world.is_hidden(post),
         }

@@ -2,8 +2,10 @@
 
 A :class:`SandboxServer` listens on 127.0.0.1 (a free port by default), keeps a log of
 every call, and can be told to misbehave: answer a route with a status (429 with reset
-headers, 500, 401), with a malformed body, slowly (a timeout), or by dropping the
-connection. Platform servers subclass it and implement :meth:`SandboxServer.route`.
+headers, 500, 401), with a malformed body, slowly (a timeout), by dropping the connection,
+or with its normal answer under damaged headers (``kind="headers"``: a proxy that rewrites
+``Date`` or the rate-limit headers, or strips them; a header set to None is left out).
+Platform servers subclass it and implement :meth:`SandboxServer.route`.
 """
 
 from __future__ import annotations
@@ -82,11 +84,12 @@ class Fault:
     """One planned misbehaviour for requests whose path matches ``path`` (a regex)."""
 
     path: str
-    kind: str = "status"  # status, malformed, slow, drop
+    kind: str = "status"  # status, malformed, slow, drop, headers
     status: int = 500
     times: int = 1  # how many matching requests it affects; -1 = all
     body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
+    # status: headers added to the answer; headers: replace the answer's (None removes one)
+    headers: dict[str, str | None] = field(default_factory=dict)
     reset_in: float = 0.0  # for 429: seconds of the server's time until the window resets
     delay: float = 0.0  # for slow: seconds before answering
     skip: int = 0  # let this many matching requests through first
@@ -253,7 +256,10 @@ class SandboxServer:
             response = Response(
                 status=fault.status,
                 body=fault.body if fault.body is not None else self.error_body(fault.status),
-                headers={**self.rate_limit_headers(request, reset_at), **fault.headers},
+                headers={
+                    **self.rate_limit_headers(request, reset_at),
+                    **{k: v for k, v in fault.headers.items() if v is not None},
+                },
             )
         elif fault is not None and fault.kind == "malformed":
             response = Response(
@@ -270,8 +276,16 @@ class SandboxServer:
         self._log(request, response.status)
         payload = response.encoded()
         try:
-            handler.send_response(response.status)
-            headers = {"Content-Type": "application/json; charset=UTF-8", **response.headers}
+            # send_response() without its fixed Date header: a fault may damage or drop it.
+            handler.send_response_only(response.status)
+            headers = {
+                "Server": handler.version_string(),
+                "Date": handler.date_time_string(),
+                "Content-Type": "application/json; charset=UTF-8",
+                **response.headers,
+            }
+            if fault is not None and fault.kind == "headers":
+                headers = _damaged(headers, fault.headers)
             for name, value in headers.items():
                 handler.send_header(name, value)
             handler.send_header("Content-Length", str(len(payload)))
@@ -290,3 +304,11 @@ class SandboxServer:
             self.calls.append(
                 Call(request.method, request.path, request.query, status, self.now.timestamp())
             )
+
+
+def _damaged(headers: dict[str, str], changes: dict[str, str | None]) -> dict[str, str]:
+    """``headers`` with ``changes`` applied, names compared case-insensitively."""
+    lowered = {name.lower() for name in changes}
+    kept = {name: value for name, value in headers.items() if name.lower() not in lowered}
+    kept.update({name: value for name, value in changes.items() if value is not None})
+    return kept

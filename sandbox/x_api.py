@@ -5,7 +5,8 @@ only the requested ``tweet.fields``, ``includes`` for ``expansions``, ``errors``
 ``data`` for objects that are partly missing, ``meta`` with ``result_count``,
 ``newest_id``, ``oldest_id`` and ``next_token``. Every response carries
 ``x-rate-limit-limit``, ``-remaining`` and ``-reset``; a route whose window is used up
-answers 429 with the reset, as X does.
+answers 429 with the reset, as X does. Like X, a tweet's ``text`` is HTML-escaped: ``&``,
+``<`` and ``>`` go out as ``&amp;``, ``&lt;`` and ``&gt;`` (nothing else is escaped).
 
 Start one for a world and point tweepy at it (replywatch mounts a URL-rewriting adapter on
 ``tweepy.Client.session``)::
@@ -77,6 +78,11 @@ _CONVERSATION = re.compile(r"^conversation_id:(\d+)$")
 
 def _x_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def x_escaped(text: str) -> str:
+    """A text the way X v2 sends it: only &, < and > are escaped (& first)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _parse_time(text: str) -> datetime:
@@ -491,7 +497,7 @@ class XApiServer(SandboxServer):
                 text = f"RT @{author}: {original.text}"
         values: dict[str, Any] = {
             "id": post.id,
-            "text": text,
+            "text": x_escaped(text),
             "edit_history_tweet_ids": [post.id],
             "created_at": _x_time(post.created_at),
             "author_id": post.author_id,

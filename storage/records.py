@@ -2,6 +2,11 @@
 
 A collector's ``from_payload`` functions are the only code that knows a platform's JSON;
 they produce these records, and storage never sees a payload.
+
+``None`` in a field means "this sighting does not know": an answer without the author's
+handle, a lookup without counts, an object whose text was not asked for. Storage never lets
+an unknown value replace a known one (``storage.upsert``); a new item stores ``""`` for an
+unknown text and 0 for an unknown count.
 """
 
 from __future__ import annotations
@@ -19,14 +24,14 @@ class ItemRecord:
     is_own: bool
     kind: str
     created_at: datetime
-    text: str = ""
+    text: str | None = ""
     parent_id: str | None = None
     root_id: str | None = None
     mentions_account: bool = False
     permalink: str | None = None
-    like_count: int = 0
-    reply_count: int = 0
-    repost_count: int = 0
+    like_count: int | None = None
+    reply_count: int | None = None
+    repost_count: int | None = None
     # Set when the payload itself says the item is hidden (Graph API ``is_hidden``).
     hidden: bool = False
     # Where the account is mentioned (storage.models.Item.mention_place): MENTION_TEXT,

@@ -3,6 +3,11 @@
 The same batch written twice leaves the same rows: ``first_seen`` stays, ``last_seen``
 moves, counts and texts take the newest values. Both SQLite and PostgreSQL get a real
 ``INSERT ... ON CONFLICT DO UPDATE``, so two writers never race into duplicates.
+
+A later sighting never erases a known value with an unknown one (``None`` in a record,
+see ``storage.records``): an answer that lacks the author's handle, the counts or the text
+updates what it knows and keeps the rest. This is decided inside the ``ON CONFLICT``
+clause itself, so it holds when two writers race too.
 Every new or changed item marks its day dirty for the metrics rollups, in the same
 transaction.
 """
@@ -45,6 +50,14 @@ _MUTABLE_ITEM_FIELDS = (
     "reply_count",
     "repost_count",
 )
+# Columns that cannot be NULL: a record that does not know them inserts this value for a new
+# item, and leaves them out of the update of a known one.
+_FILLED_WHEN_UNKNOWN: dict[str, Any] = {
+    "text": "",
+    "like_count": 0,
+    "reply_count": 0,
+    "repost_count": 0,
+}
 
 
 @dataclass
@@ -63,7 +76,8 @@ class UpsertResult:
         return self
 
 
-def _insert_for(session: Session, table: Any) -> Any:
+def insert_for(session: Session, table: Any) -> Any:
+    """An INSERT that can take ON CONFLICT clauses, for the session's database."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table)
@@ -98,12 +112,26 @@ def mark_dirty(session: Session, marks: Iterable[tuple[int, date]]) -> None:
     """Record that these (account, UTC day) pairs need their rollups recomputed."""
     rows = [{"account_id": account_id, "day": day} for account_id, day in set(marks)]
     for chunk in _chunks(rows):
-        statement = _insert_for(session, RollupDirty).values(list(chunk))
+        statement = insert_for(session, RollupDirty).values(list(chunk))
         session.execute(statement.on_conflict_do_nothing(index_elements=["account_id", "day"]))
 
 
 def item_row(record: ItemRecord, account_id: int, seen_at: datetime) -> dict[str, Any]:
-    """The items-table row for a record first seen at ``seen_at``."""
+    """The items-table row for a record first seen at ``seen_at``; unknown values (None) of
+    columns that cannot be NULL are filled in (see :func:`unknown_fields`)."""
+    row = _raw_row(record, account_id, seen_at)
+    for name, filler in _FILLED_WHEN_UNKNOWN.items():
+        if row[name] is None:
+            row[name] = filler
+    return row
+
+
+def unknown_fields(record: ItemRecord) -> frozenset[str]:
+    """The mutable columns whose value this sighting does not know."""
+    return frozenset(name for name in _MUTABLE_ITEM_FIELDS if getattr(record, name) is None)
+
+
+def _raw_row(record: ItemRecord, account_id: int, seen_at: datetime) -> dict[str, Any]:
     return {
         "platform": record.platform,
         "platform_item_id": record.platform_item_id,
@@ -129,10 +157,10 @@ def item_row(record: ItemRecord, account_id: int, seen_at: datetime) -> dict[str
     }
 
 
-def _changed(existing: Any, row: dict[str, Any]) -> bool:
+def _changed(existing: Any, row: dict[str, Any], unknown: frozenset[str]) -> bool:
     for name in _MUTABLE_ITEM_FIELDS:
-        if name == "root_id" and row[name] is None:
-            continue  # a sighting that does not know the root keeps the stored one
+        if name in unknown:
+            continue  # a sighting that does not know a value keeps the stored one
         if getattr(existing, name) != row[name]:
             return True
     if row["mentions_account"] and not existing.mentions_account:
@@ -179,47 +207,30 @@ def _upsert_item_chunk(
         )
     }
     rows = [item_row(record, account_id, seen_at) for record in chunk]
+    unknowns = [unknown_fields(record) for record in chunk]
     result = UpsertResult()
     dirty: set[tuple[int, date]] = set()
-    for row in rows:
+    for row, unknown in zip(rows, unknowns, strict=True):
         known = existing.get((row["platform"], row["platform_item_id"]))
         if known is None:
             result.new += 1
             dirty.add((account_id, row["created_at"].date()))
-        elif _changed(known, row):
+        elif _changed(known, row, unknown):
             result.updated += 1
             dirty.add((known.account_id, known.created_at.date()))
         else:
             result.unchanged += 1
 
-    # Against the table, executed with a list of rows: compiled once and sent as batched
-    # multi-row INSERTs (SQLAlchemy "insertmanyvalues"), not one statement per chunk.
-    items = Item.__table__
-    statement = _insert_for(session, items)
-    excluded = statement.excluded
-    set_: dict[str, Any] = {name: getattr(excluded, name) for name in _MUTABLE_ITEM_FIELDS}
-    set_["last_seen"] = excluded.last_seen
-    # Some payloads name only the parent (Mastodon): their root is worked out later and
-    # must not be forgotten when the item is seen again without it.
-    set_["root_id"] = func.coalesce(excluded.root_id, Item.root_id)
-    # Once seen as a mention, an item stays one even when later seen only in a thread.
-    set_["mentions_account"] = or_(items.c.mentions_account, excluded.mentions_account)
-    # A sighting that cannot tell where the account is mentioned keeps what one that could
-    # found; one that can tell is the platform's current word (an edited text).
-    set_["mention_place"] = func.coalesce(excluded.mention_place, items.c.mention_place)
-    # Classifications of the text (metrics fill them in) are redone when the text changed.
-    same_text = items.c.text == excluded.text
-    for name in ("is_question", "is_ack_text", "is_redirect", "reply_key"):
-        set_[name] = case((same_text, items.c[name]), else_=None)
-    # A hidden item keeps the time it was first seen hidden; an item seen again in the
-    # open (unhidden, or a transient miss) is no longer removed.
-    set_["removed_at"] = func.coalesce(items.c.removed_at, excluded.removed_at)
-    set_["removed_reason"] = func.coalesce(items.c.removed_reason, excluded.removed_reason)
-    statement = statement.on_conflict_do_update(
-        index_elements=["platform", "platform_item_id"], set_=set_
-    ).returning(items.c.platform_item_id, items.c.id)
-    for platform_item_id, item_id in session.execute(statement, rows):
-        result.ids[platform_item_id] = item_id
+    # Rows that lack the same non-NULL columns share one statement whose update leaves those
+    # columns out (usually one group per chunk). Executed with a list of rows it is compiled
+    # once and sent as batched multi-row INSERTs (SQLAlchemy "insertmanyvalues").
+    groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row, unknown in zip(rows, unknowns, strict=True):
+        groups.setdefault(unknown & frozenset(_FILLED_WHEN_UNKNOWN), []).append(row)
+    for kept, group in groups.items():
+        statement = _item_upsert(session, kept)
+        for platform_item_id, item_id in session.execute(statement, group):
+            result.ids[platform_item_id] = item_id
     reappeared = [
         r["platform_item_id"]
         for r in rows
@@ -235,6 +246,41 @@ def _upsert_item_chunk(
         )
     mark_dirty(session, dirty)
     return result
+
+
+def _item_upsert(session: Session, kept: frozenset[str]) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE for items; the columns in ``kept`` are not updated."""
+    items = Item.__table__
+    statement = insert_for(session, items)
+    excluded = statement.excluded
+    set_: dict[str, Any] = {}
+    for name in _MUTABLE_ITEM_FIELDS:
+        if name in kept:
+            continue
+        if name in _FILLED_WHEN_UNKNOWN:
+            set_[name] = getattr(excluded, name)
+        else:
+            # NULL in a sighting means "not known": the stored value stays (the root of a
+            # Mastodon reply that names only its parent, the handle of a suspended author).
+            set_[name] = func.coalesce(getattr(excluded, name), getattr(items.c, name))
+    set_["last_seen"] = excluded.last_seen
+    # Once seen as a mention, an item stays one even when later seen only in a thread.
+    set_["mentions_account"] = or_(items.c.mentions_account, excluded.mentions_account)
+    # A sighting that cannot tell where the account is mentioned keeps what one that could
+    # found; one that can tell is the platform's current word (an edited text).
+    set_["mention_place"] = func.coalesce(excluded.mention_place, items.c.mention_place)
+    if "text" not in kept:
+        # Classifications of the text (metrics fill them in) are redone when it changed.
+        same_text = items.c.text == excluded.text
+        for name in ("is_question", "is_ack_text", "is_redirect", "reply_key"):
+            set_[name] = case((same_text, items.c[name]), else_=None)
+    # A hidden item keeps the time it was first seen hidden; an item seen again in the
+    # open (unhidden, or a transient miss) is no longer removed.
+    set_["removed_at"] = func.coalesce(items.c.removed_at, excluded.removed_at)
+    set_["removed_reason"] = func.coalesce(items.c.removed_reason, excluded.removed_reason)
+    return statement.on_conflict_do_update(
+        index_elements=["platform", "platform_item_id"], set_=set_
+    ).returning(items.c.platform_item_id, items.c.id)
 
 
 def mark_removed(
@@ -394,14 +440,14 @@ def upsert_likes(
         ]
         result.new += len(new_rows)
         result.known += len(rows) - len(new_rows)
-        statement = _insert_for(session, Like).values(rows)
+        statement = insert_for(session, Like).values(rows)
         excluded = statement.excluded
         session.execute(
             statement.on_conflict_do_update(
                 index_elements=["item_id", "liker_id"],
                 set_={
                     "last_seen": excluded.last_seen,
-                    "liker_handle": excluded.liker_handle,
+                    "liker_handle": func.coalesce(excluded.liker_handle, Like.liker_handle),
                     "is_own": excluded.is_own,
                     "liked_at": func.coalesce(Like.liked_at, excluded.liked_at),
                 },
@@ -434,7 +480,7 @@ def get_cursor(session: Session, account_id: int, endpoint: str) -> str | None:
 
 def set_cursor(session: Session, account_id: int, endpoint: str, value: str) -> None:
     """Advance a cursor. Call it in the transaction that commits the items it covers."""
-    statement = _insert_for(session, CollectionCursor).values(
+    statement = insert_for(session, CollectionCursor).values(
         account_id=account_id, endpoint=endpoint, value=value, updated_at=utcnow()
     )
     session.execute(

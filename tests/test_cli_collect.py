@@ -69,12 +69,14 @@ def test_collect_shows_each_account_and_a_summary(cli_env, platforms, capsys):
     assert outcome.code == 0, outcome.err
     lines = outcome.out.splitlines()
     assert lines[0].startswith("account 1 x @huber_shop: ok — ")
-    assert lines[1].startswith("account 2 facebook baeckerei.huber: ok — 2 calls, 8 new")
-    assert lines[2].startswith("account 3 instagram @baeckerei_huber: ok — 3 calls, 4 new")
+    # The Page: lookup, posts with comments, older posts' summaries; Instagram: the same and
+    # its follower count.
+    assert lines[1].startswith("account 2 facebook baeckerei.huber: ok — 3 calls, 8 new")
+    assert lines[2].startswith("account 3 instagram @baeckerei_huber: ok — 4 calls, 4 new")
     assert "Collection summary" in outcome.out
     row = next(line for line in lines if "│ 2 " in line)
     cells = [cell.strip() for cell in row.strip("│").split("│")]
-    assert cells[:10] == ["2", "Bäckerei Huber", "facebook", "baeckerei.huber", "ok", "2", "8",
+    assert cells[:10] == ["2", "Bäckerei Huber", "facebook", "baeckerei.huber", "ok", "3", "8",
                           "0", "0", "0"]  # fmt: skip
     assert outcome.err == ""
     status = run_main(capsys, "status")

@@ -63,11 +63,13 @@ def test_first_run_of_a_page_and_its_instagram_account(engine, server, scripted,
     now = scripted.facebook.now
     page = collect(engine, settings, facebook_id, now)
     assert page.outcome == "ok", page.error
-    assert _paths(server) == ["/v24.0/baeckerei.huber", "/v24.0/555/feed"]
+    # The window with its comments, then the older posts' summaries (none that old here).
+    assert _paths(server) == ["/v24.0/baeckerei.huber", "/v24.0/555/feed", "/v24.0/555/feed"]
     server.reset_calls()
     insta = collect(engine, settings, instagram_id, now)
     assert insta.outcome == "ok", insta.error
     assert _paths(server) == ["/v24.0/me", "/v24.0/17841400000000001/media",
+                              "/v24.0/17841400000000001/media",
                               "/v24.0/17841400000000001"]  # fmt: skip
     p = {name: post.id for name, post in scripted.posts.items()}
     items = stored_items(engine)
@@ -104,7 +106,7 @@ def test_first_run_of_a_page_and_its_instagram_account(engine, server, scripted,
     assert followers == {facebook_id: 310, instagram_id: 1200}
 
 
-def test_quiet_runs_cost_one_call_and_reread_only_the_thread_window(
+def test_quiet_runs_cost_two_calls_and_reread_only_the_thread_window(
     engine, server, scripted, settings, accounts
 ):
     facebook_id, instagram_id = accounts
@@ -115,11 +117,20 @@ def test_quiet_runs_cost_one_call_and_reread_only_the_thread_window(
     later = now + timedelta(minutes=30)
     quiet = [collect(engine, settings, account, later) for account in accounts]
     assert [(s.outcome, s.api_calls, s.items_new, s.items_updated) for s in quiet] == [
-        ("ok", 1, 0, 0), ("ok", 1, 0, 0)]  # fmt: skip
-    assert _paths(server) == ["/v24.0/555/feed", "/v24.0/17841400000000001/media"]
-    since = int(server.calls[0].query["since"][0])
+        ("ok", 2, 0, 0), ("ok", 2, 0, 0)]  # fmt: skip
+    assert _paths(server) == ["/v24.0/555/feed", "/v24.0/555/feed",
+                              "/v24.0/17841400000000001/media",
+                              "/v24.0/17841400000000001/media"]  # fmt: skip
+    window, older = server.calls[0].query, server.calls[1].query
+    since = int(window["since"][0])
     assert since == int((later - timedelta(days=14)).timestamp())
-    # The 30-day-old post is outside the window: not re-read, and not taken for removed.
+    # The older posts: summaries only, from a year back up to where the window starts.
+    assert older["fields"] == ["id,created_time,updated_time,from{id},"
+                               "comments.filter(stream).summary(true).limit(0)"]  # fmt: skip
+    assert int(older["until"][0]) == since
+    assert int(older["since"][0]) == int((later - timedelta(days=365)).timestamp())
+    # The 30-day-old post is outside the window: listed, unchanged, not re-read, and not
+    # taken for removed.
     assert stored_items(engine)[scripted.posts["old"].id].removed_at is None
 
 
@@ -233,7 +244,7 @@ def test_refused_token_transient_errors_and_a_missing_author(engine, server, scr
     server.corrupt(scripted.posts["ig_comment"].id, "from", "username")
     insta = collect(engine, settings, instagram_id, now)
     assert insta.outcome == "partial"
-    assert [c.status for c in server.calls_to(r"/media$")] == [500, 200]
+    assert [c.status for c in server.calls_to(r"/media$")] == [500, 200, 200]  # + older posts
     assert insta.problems == ({"id": scripted.posts["ig_comment"].id,
                                "endpoint": "GET /{media-id}/comments",
                                "problem": "the comment's author (from, username) is missing"},)  # fmt: skip
@@ -337,7 +348,7 @@ def test_the_pages_own_likes_come_with_the_posts_and_comments_it_reads(
     world.advance(timedelta(minutes=30))
     server.reset_calls()
     collect(engine, settings, facebook_id, world.now)
-    assert _paths(server) == ["/v24.0/555/feed"]
+    assert _paths(server) == ["/v24.0/555/feed", "/v24.0/555/feed"]  # window, older posts
     assert _page_likes(engine) == {
         (p["post"].id, "555", True), (p["complaint"].id, "555", True),
         (p["visitor"].id, "555", True), (p["thanks"].id, "555", True),
@@ -345,3 +356,131 @@ def test_the_pages_own_likes_come_with_the_posts_and_comments_it_reads(
     with session_factory(engine)() as session:
         handles = set(session.scalars(select(Like.liker_handle)))
     assert handles == {"baeckerei.huber"}
+
+
+# --- comments under older posts (issue 14.1) ------------------------------------------------
+
+
+def test_a_question_under_an_older_post_and_its_answer_are_read(
+    engine, server, scripted, settings, accounts
+):
+    """Issue 14.1: comments under posts older than the thread window were never read. The
+    older posts' summaries show the changed count; only that post is read again."""
+    facebook_id, instagram_id = accounts
+    fb, ig, p = scripted.facebook, scripted.instagram, scripted.posts
+    collect(engine, settings, facebook_id, fb.now)
+    old_media = ig.post("17841400000000001", T0 - timedelta(days=60), "Unser Sortiment")
+    collect(engine, settings, instagram_id, ig.now)
+    assert p["old"].id in stored_items(engine) and old_media.id in stored_items(engine)
+    quiet = collect(engine, settings, facebook_id, fb.now + timedelta(minutes=30))
+    assert quiet.api_calls == 2  # window and older summaries; nothing changed, nothing read
+    # A month after the first run nobody expects comments under these posts any more.
+    later = fb.now + timedelta(days=3)
+    question = fb.post("9002", later - timedelta(hours=2), "Gibt es das noch?",
+                       reply_to=p["old"].id)  # fmt: skip
+    answer = fb.post("555", later - timedelta(hours=1), "Ja, jeden Samstag.",
+                     reply_to=question.id)  # fmt: skip
+    ig_question = ig.post("17841400000000009", later - timedelta(hours=2), "Versand nach AT?",
+                          reply_to=old_media.id)  # fmt: skip
+    fb.now = ig.now = later
+    server.reset_calls()
+    page = collect(engine, settings, facebook_id, later)
+    insta = collect(engine, settings, instagram_id, later)
+    assert (page.outcome, page.items_new, insta.outcome, insta.items_new) == ("ok", 2, "ok", 1)
+    reread = [c.path for c in server.calls if "comments" in c.query.get("fields", [""])[0]
+              and c.path.count("/") == 2]  # fmt: skip
+    assert reread == [f"/v24.0/{p['old'].id}", f"/v24.0/{old_media.id}"]  # the changed only
+    items = stored_items(engine)
+    assert (items[question.id].parent_id, items[question.id].root_id) == (p["old"].id, p["old"].id)
+    assert (items[answer.id].is_own, items[answer.id].parent_id) == (True, question.id)
+    assert items[ig_question.id].root_id == old_media.id
+    assert items[p["old"].id].reply_count == 2 and items[old_media.id].reply_count == 1
+    # Seen, so the next quiet run reads nothing again.
+    server.reset_calls()
+    again = [collect(engine, settings, a, later + timedelta(minutes=30)) for a in accounts]
+    assert [s.api_calls for s in again] == [2, 2]
+    assert not server.calls_to(r"^/v24\.0/\d+_\d+$")
+
+
+def test_a_post_older_than_the_first_collection_is_read_once_it_gets_comments(
+    engine, server, scripted, settings, accounts
+):
+    """A post from before the first collection's reach is noted on the first run and read,
+    with its whole thread, when comments arrive later."""
+    facebook_id, _ = accounts
+    fb = scripted.facebook
+    ancient = fb.post("555", T0 - timedelta(days=200), "Sommerfest!")
+    earlier = fb.post("9001", T0 - timedelta(days=199), "Schön war's", reply_to=ancient.id)
+    collect(engine, settings, facebook_id, fb.now)
+    assert ancient.id not in stored_items(engine)  # older than collect.history_days
+    later = fb.advance(timedelta(days=1))
+    question = fb.post("9002", later - timedelta(minutes=5), "Wann ist das nächste?",
+                       reply_to=ancient.id)  # fmt: skip
+    summary = collect(engine, settings, facebook_id, later)
+    assert summary.outcome == "ok" and summary.items_new == 3
+    items = stored_items(engine)
+    assert items[ancient.id].kind == "post" and items[ancient.id].is_own
+    assert items[question.id].root_id == items[earlier.id].root_id == ancient.id
+
+
+def test_an_exchange_of_comments_that_keeps_the_count_is_seen_by_the_update_time(
+    engine, server, scripted, settings, accounts
+):
+    """One comment deleted and another written: the count stays, updated_time moves."""
+    facebook_id, _ = accounts
+    fb, p = scripted.facebook, scripted.posts
+    first = fb.post("9001", T0 - timedelta(days=29), "Offen am Feiertag?", reply_to=p["old"].id)
+    collect(engine, settings, facebook_id, fb.now)
+    collect(engine, settings, facebook_id, fb.now + timedelta(minutes=30))  # note the time
+    later = fb.advance(timedelta(hours=2))
+    first.deleted_at = later - timedelta(minutes=20)
+    second = fb.post("9002", later - timedelta(minutes=10), "Und Sonntag?", reply_to=p["old"].id)
+    summary = collect(engine, settings, facebook_id, later)
+    assert (summary.items_new, summary.items_removed) == (1, 1)
+    items = stored_items(engine)
+    assert items[first.id].removed_reason == "deleted" and second.id in items
+
+
+def test_watching_older_posts_can_be_bounded_or_switched_off(
+    engine, server, scripted, tmp_path, accounts
+):
+    facebook_id, _ = accounts
+    now = scripted.facebook.now
+    bounded = settings_for(tmp_path, REPLYWATCH_GRAPH_API_URL=server.url,
+                           REPLYWATCH_COLLECT_OLDER_POSTS_DAYS="200")  # fmt: skip
+    collect(engine, bounded, facebook_id, now)
+    older = server.calls[-1].query
+    assert int(older["since"][0]) == int((now - timedelta(days=200)).timestamp())
+    server.reset_calls()
+    off = settings_for(tmp_path, REPLYWATCH_GRAPH_API_URL=server.url,
+                       REPLYWATCH_COLLECT_OLDER_POSTS_DAYS="0")  # fmt: skip
+    summary = collect(engine, off, facebook_id, now + timedelta(minutes=30))
+    assert summary.outcome == "ok" and summary.api_calls == 1  # the window only
+
+
+# --- Page posts without `from` (issue 14.2) --------------------------------------------------
+
+
+def test_page_posts_without_from_are_the_pages_by_its_own_posts_endpoint(
+    engine, scripted, tmp_path, accounts
+):
+    """Issue 14.2: a Page post without `from` became a visitor post, its customers' comments
+    stopped counting. The Page's own posts endpoint decides, never the absence of `from`."""
+    facebook_id, _ = accounts
+    p = scripted.posts
+    with GraphApiServer(facebook=scripted.facebook, posts_without_from=True) as server:
+        settings = settings_for(tmp_path, REPLYWATCH_GRAPH_API_URL=server.url)
+        summary = collect(engine, settings, facebook_id, scripted.facebook.now)
+        own_posts = server.calls_to(r"^/v24\.0/555/posts$")
+    assert len(own_posts) == 1 and own_posts[0].query["fields"] == ["id"]
+    items = stored_items(engine)
+    assert {i: (items[i].kind, items[i].is_own, items[i].author_id) for i in
+            (p["post"].id, p["old"].id, p["visitor"].id)} == {
+        p["post"].id: ("post", True, "555"),
+        p["old"].id: ("post", True, "555"),
+        p["visitor"].id: ("visitor_post", False, None),
+    }  # fmt: skip
+    assert items[p["question"].id].is_own is False  # the customer's comment still counts
+    # Only the visitor's post is a problem: nothing tells who wrote it.
+    assert [(pr["id"], pr["problem"]) for pr in summary.problems] == [
+        (p["visitor"].id, "the post's author (from) is missing")]  # fmt: skip

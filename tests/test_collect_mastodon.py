@@ -472,3 +472,49 @@ def test_a_changed_reply_count_makes_a_thread_due_without_notifications(
     assert calls_by_route(server) == {"statuses": 1, "context": 1}
     assert summary.items_new == 1 and stored_items(engine)[direct.id].root_id == p["post"].id
     assert json.loads(stored_cursors(engine)[f"thread:{p['post'].id}"])["replies"] == 2
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"X-RateLimit-Reset": "in a minute"},  # not a time
+        {"X-RateLimit-Reset": ""},  # a proxy that blanks it
+        {"Date": "sometime on Tuesday"},  # makes Mastodon.py's clock adjustment fail
+        {"X-RateLimit-Limit": None, "X-RateLimit-Remaining": None, "X-RateLimit-Reset": None},
+    ],
+    ids=["bad-reset", "blank-reset", "bad-date", "missing"],
+)
+def test_a_200_with_unusable_rate_limit_headers_is_data(
+    engine, server, scripted, settings, account_id, caplog, damage
+):
+    """Issue 14.5: Mastodon.py raises MastodonRatelimitError on a normal 200 when Date or
+    X-RateLimit-Reset cannot be parsed; replywatch reported "HTTP 429", dropped the page and
+    ended the run. The answer is used, the bad header is logged once."""
+    server.inject(r"^/api/v1/", kind="headers", headers=damage, times=-1)
+    with caplog.at_level(logging.WARNING, logger="collectors.mastodon.client"):
+        summary = collect(engine, settings, account_id, scripted.world.now)
+    assert summary.outcome == "ok", summary.error
+    assert len(stored_items(engine)) == 9  # as without the damage
+    assert scripted.posts["mention"].id in stored_items(engine)  # mentions were read
+    warnings = [r.getMessage() for r in caplog.records if "rate-limit" in r.getMessage()]
+    if "X-RateLimit-Limit" in damage:
+        assert warnings == []  # nothing unusable: an instance may send no budget at all
+    else:
+        assert len(warnings) == 1, warnings  # once per run, not once per call
+        assert next(iter(damage)) in warnings[0] and server.url in warnings[0]
+
+
+def test_without_a_usable_reset_the_calls_are_counted_against_the_announced_budget(
+    engine, scripted, tmp_path, account_id
+):
+    """The instance announces 3 calls but no usable reset: replywatch counts its own calls
+    and stops before a fourth, instead of running into the 429."""
+    with MastodonServer(scripted.world, domain=MASTODON_DOMAIN, rate_limit=3) as server:
+        server.inject(r"^/api/v1/", kind="headers", headers={"X-RateLimit-Reset": "soon"},
+                      times=-1)  # fmt: skip
+        settings = settings_for(tmp_path, REPLYWATCH_MASTODON_API_URL=server.url)
+        limited = collect(engine, settings, account_id, scripted.world.now)
+        assert limited.outcome == "rate_limited", limited.error
+        assert len(server.calls) == 3 and all(call.status == 200 for call in server.calls)
+        assert "3 calls counted in 5 minutes" in limited.error
+        assert limited.resume_after is not None

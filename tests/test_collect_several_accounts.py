@@ -116,7 +116,7 @@ def test_a_rate_limited_and_a_failing_account_do_not_hold_up_the_others(
     assert lines[0].startswith("account 1 x @huber_shop: rate_limited — 3 calls, 3 new, ")
     assert "rate limited at GET /2/users/:id/mentions (HTTP 429" in lines[0]
     assert lines[1].startswith("account 2 facebook baeckerei.huber: failed — 1 calls, 0 new")
-    assert lines[2].startswith("account 3 instagram @baeckerei_huber: ok — 3 calls, 4 new")
+    assert lines[2].startswith("account 3 instagram @baeckerei_huber: ok — 4 calls, 4 new")
     assert first.err.splitlines() == [
         "replywatch collect: account 2 facebook baeckerei.huber failed: GET /{page}: Graph "
         "error 2: An unexpected error has occurred. Please retry your request later.; gave up "
@@ -150,7 +150,7 @@ def test_a_rate_limited_and_a_failing_account_do_not_hold_up_the_others(
         f"account 1 x @huber_shop: rate_limited — 0 calls, 0 new, 0 updated, 0 removed; "
         f"skipped: rate limited until {reset:%Y-%m-%d %H:%M:%S} UTC"
     )
-    assert "account 2 facebook baeckerei.huber: ok — 2 calls, 8 new" in second.out
+    assert "account 2 facebook baeckerei.huber: ok — 3 calls, 8 new" in second.out
     assert x_server.calls == [] and len(_runs(engine, X_ID)) == 1
 
     # After the reset, X continues where it stopped: posts from the stored since_id, the

@@ -105,8 +105,8 @@ def test_accounts_on_a_host_that_does_not_answer_are_skipped_after_the_first(
         f"GET /2/users/by/username/:username: {host} did not answer: ConnectionError" in (lines[0])
     )
     # The live platform, collected between and after, is not held up.
-    assert lines[1].startswith("account 2 facebook baeckerei.huber: ok — 2 calls, 8 new")
-    assert lines[2].startswith("account 3 instagram @baeckerei_huber: ok — 3 calls, 4 new")
+    assert lines[1].startswith("account 2 facebook baeckerei.huber: ok — 3 calls, 8 new")
+    assert lines[2].startswith("account 3 instagram @baeckerei_huber: ok — 4 calls, 4 new")
     skip = f"{host} did not answer for account 1 in this collect; collect again later"
     assert (
         lines[3]

@@ -435,3 +435,50 @@ def test_an_app_only_token_cannot_read_the_accounts_likes(engine, tmp_path, acco
         assert calls_by_route(server)["liked"] == 1
     with session_factory(engine)() as session:
         assert session.get(Account, account_id).credential_status == "ok"
+
+
+def test_texts_arrive_escaped_and_are_stored_as_written_once_unescaped(
+    engine, server, scripted, settings, account_id
+):
+    """Issue 14.3: X sends &, < and > as &amp;, &lt;, &gt;; a customer who writes "&amp;"
+    literally must keep it (one unescape, not two)."""
+    world = scripted.world
+    written = "Brot & Brezen <3 für 5€ > 4€? Und was heißt &amp; eigentlich?"
+    question = world.post("900", world.now - timedelta(minutes=30), f"@huber_shop {written}",
+                          reply_to=scripted.posts["post"].id)  # fmt: skip
+    body = server_json(server, f"/2/tweets?ids={question.id}&tweet.fields=text")
+    assert "&amp;amp; eigentlich" in body["data"][0]["text"]  # the sandbox escapes like X
+    assert collect(engine, settings, account_id, world.now).outcome == "ok"
+    assert stored_items(engine)[question.id].text == f"@huber_shop {written}"
+
+
+def test_a_refresh_without_the_author_keeps_the_stored_handle_and_permalink(
+    engine, server, scripted, settings, account_id
+):
+    """Issue 14.4: a lookup answer without the author in includes.users must not erase
+    the handle nor degrade the permalink to /i/status/…"""
+    world = scripted.world
+    question = scripted.posts["question"].id
+    assert collect(engine, settings, account_id, world.now).outcome == "ok"
+    before = stored_items(engine)[question]
+    assert (before.author_handle, before.permalink) == (
+        "anna_k", f"https://x.com/anna_k/status/{question}")  # fmt: skip
+    server.suspend("900")  # Anna vanishes from includes.users of every answer
+    world.like(question, "901", world.now + timedelta(minutes=1))
+    later = world.advance(timedelta(hours=7))  # the refresh of young items is due
+    server.reset_calls()
+    summary = collect(engine, settings, account_id, later)
+    assert server.calls_to(r"^/2/tweets$"), "the refresh ran"
+    after = stored_items(engine)[question]
+    assert (after.author_handle, after.permalink) == (before.author_handle, before.permalink)
+    assert after.like_count == before.like_count + 1  # what the answer knew is stored
+    assert any("author unavailable" in p["problem"] for p in summary.problems)
+
+
+def server_json(server: XApiServer, path: str) -> dict:
+    import requests
+
+    answer = requests.get(server.url + path, headers={"Authorization": f"Bearer {X_TOKEN}"},
+                          timeout=5)  # fmt: skip
+    answer.raise_for_status()
+    return answer.json()

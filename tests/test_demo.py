@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import sqlite3
+import stat
 import subprocess
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -87,9 +88,9 @@ def test_the_demo_runs_the_pipeline_and_prints_what_it_found(first_run, demo_db)
     for step in ("Generating the simulated activity", "Setting up the portfolio",
                  "Collecting from the simulated platforms", "Computing the metrics"):  # fmt: skip
         assert step in out
-    # Two rounds over all ten accounts, every run ok, with counts.
+    # Two rounds over all eleven accounts, every run ok, with counts.
     runs = re.findall(r"^    (\d+) (\w+) (\S+): (\w+) — (\d+) calls, (\d+) new", out, re.M)
-    assert len(runs) == 20 and {outcome for *_, outcome, _, _ in runs} == {"ok"}
+    assert len(runs) == 22 and {outcome for *_, outcome, _, _ in runs} == {"ok"}
     # The bike shop's customers who wrote privately: skipped, counted, never stored.
     skipped = re.findall(r"mastodon @velolindner@mastodon\.social: ok .*, (\d) private "
                          "messages? skipped", out)  # fmt: skip
@@ -97,7 +98,7 @@ def test_the_demo_runs_the_pipeline_and_prints_what_it_found(first_run, demo_db)
     # answers again among the account's newest statuses (mentions are read since the last).
     assert skipped == ["4", "2"]
     assert {platform for _, platform, *_ in runs} == {"x", "facebook", "instagram", "mastodon",
-                                                     "bluesky"}  # fmt: skip
+                                                     "bluesky", "youtube"}  # fmt: skip
     assert "as the platforms looked a day earlier (2026-11-17 09:30 UTC)" in out
     assert "as the platforms looked now (2026-11-18 09:30 UTC)" in out
     assert "The last full week (2026-W46) in replywatch's numbers" in out
@@ -214,7 +215,7 @@ def test_every_item_came_through_a_collector_and_no_token_is_stored(demo_engine,
             select(Item.platform, Item.removed_reason, Item.removed_at)
             .where(Item.removed_at.is_not(None))
         ).all()  # fmt: skip
-    assert len(runs) == 20 and {run.outcome for run in runs} == {"ok"}
+    assert len(runs) == 22 and {run.outcome for run in runs} == {"ok"}
     assert items == sum(run.items_new for run in runs) > 2000
     # the direct messages of the bike shop's Mastodon account: counted, not stored
     assert sum(run.private_skipped for run in runs) == 6  # 4, then the 2 answers again
@@ -244,6 +245,9 @@ def test_the_weekly_emails_are_written_as_the_service_would_send_them(home, firs
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         f"{stem}.{ext}" for stem in stems for ext in ("eml", "html", "png"))  # fmt: skip
     assert f"Weekly emails in {folder}:" in first_run.out
+    # They hold customers' messages: readable by their owner only, like the database.
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == {0o600}
     with session_scope(demo_engine) as session:
         weekly = {story: api.client_metrics(session, _client_id(session, story), now=NOW)
                   for story in Story}  # fmt: skip
@@ -340,6 +344,8 @@ def test_a_fresh_demo_database_is_marked_and_replaces_only_its_like(tmp_path):
     path = tmp_path / "sub" / "demo.db"
     url = fresh_demo_database(path)
     assert url == f"sqlite:///{path}" and is_demo_database(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA application_id").fetchone() == (DEMO_APPLICATION_ID,)
         connection.execute("CREATE TABLE leftover (x)")
@@ -418,7 +424,10 @@ def test_a_replicated_portfolio_has_distinct_valid_handles_and_ids():
     assert len({(s.platform, s.handle) for _, s in specs}) == len(specs)
     copy = big.client("Harbour Lane Books 120")
     assert [a.handle for a in copy.accounts] == [
-        "harbourlanebooks120", "@harbourlanebooks120", "harbourlanebooks120.bsky.social"]  # fmt: skip
+        "harbourlanebooks120", "@harbourlanebooks120", "harbourlanebooks120.bsky.social",
+        "@harbourlanebooks120"]  # fmt: skip
+    youtube = copy.accounts[3]  # a channel id of the real shape, the copy's own
+    assert youtube.actor_id != DEMO_PORTFOLIO.client("Harbour Lane Books").accounts[3].actor_id
     instagram = copy.accounts[1]
     assert instagram.page_id == copy.accounts[0].actor_id  # still the copy's own Page
     assert big.client("Bäckerei Huber 120").accounts[2].handle == "@baeckereihub120"  # X: 15
@@ -435,8 +444,8 @@ def test_a_bigger_portfolio_goes_the_same_way(tmp_path, capsys, monkeypatch):
     outcome = run_main(capsys, "demo", "--no-serve", "--copies", "2", "--db", str(database),
                        "--now", NOW_TEXT)  # fmt: skip
     assert outcome.code == 0, outcome.err
-    assert "a consultant's 8 clients with 20 accounts" in outcome.out
-    assert re.search(r"20 accounts \(20 ok\): \d+ calls, \d+ new", outcome.out)
+    assert "a consultant's 8 clients with 22 accounts" in outcome.out
+    assert re.search(r"22 accounts \(22 ok\): \d+ calls, \d+ new", outcome.out)
     assert ("All 8 clients, last full week: Bäckerei Huber: broadcast-only 2; Velo Lindner: "
             "partly responsive 2; Harbour Lane Books: responsive 2; Radhaus Sommer: "
             "responsive 2.") in outcome.out  # fmt: skip

@@ -129,10 +129,11 @@ def _settled_weeks(demo, client, account):
 
 def test_portfolio_is_what_replywatch_accepts():
     portfolio = DEMO_PORTFOLIO
-    assert set(portfolio.platforms) == {"x", "facebook", "instagram", "mastodon", "bluesky"}
+    assert set(portfolio.platforms) == {"x", "facebook", "instagram", "mastodon", "bluesky",
+                                        "youtube"}  # fmt: skip
     assert {client.story for client in portfolio.clients} == set(Story)
     for client in portfolio.clients:
-        assert 1 <= len(client.accounts) <= 3
+        assert 1 <= len(client.accounts) <= 4
         assert validation.time_zone(client.time_zone) == client.time_zone
         assert validation.holiday_region(client.holiday_region) == client.holiday_region
         assert parse_schedule(client.business_hours).canonical() == client.business_hours

@@ -162,3 +162,52 @@ def test_real_instagram_media_and_comments():
     bare = _load("graph-api/instagram/apidata/medias/comments_p1.json")["data"][0]
     record, problem = graph.ig_comment_from_payload(bare, "17846368219941692", own)
     assert record.text == "Beautiful!" and problem is not None
+
+
+def test_x_text_is_unescaped_exactly_once():
+    tweet = {"id": "9", "author_id": "100", "created_at": "2026-11-16T09:00:00.000Z",
+             "text": "Brot &amp; Brezen &lt;3 &gt; alles, und &amp;amp; heißt &amp;lt;"}  # fmt: skip
+    record = x.item_from_payload(tweet, {}, OwnSide(ids=frozenset({"100"})))
+    assert record.text == "Brot & Brezen <3 > alles, und &amp; heißt &lt;"
+    assert x.unescape("&quot;&#39;&copy;") == "&quot;&#39;&copy;"  # X escapes nothing else
+
+
+def test_x_tweet_without_its_author_or_metrics_leaves_them_unknown():
+    tweet = {"id": "9", "author_id": "900", "created_at": "2026-11-16T09:00:00.000Z",
+             "text": "hallo"}  # fmt: skip
+    record = x.item_from_payload(tweet, {}, OwnSide())
+    assert (record.author_handle, record.permalink) == (None, None)
+    assert (record.like_count, record.reply_count, record.repost_count) == (None, None, None)
+
+
+def test_a_page_post_without_from_is_the_pages_when_its_posts_endpoint_lists_it():
+    """Issue 14.2: decided by the endpoint and from.id, never by the absence of from."""
+    body = _load("graph-api/facebook/apidata/posts/feeds_default_fields_p1.json")
+    page_side = OwnSide(ids=frozenset({"19292868552"}))
+    anonymous = body["data"][1]
+    assert "from" not in anonymous
+    post, problem = graph.post_from_payload(anonymous, "19292868552", page_side,
+                                            posted_by_page=True)  # fmt: skip
+    assert problem is None
+    assert (post.kind, post.is_own, post.author_id, post.author_handle) == (
+        "post", True, "19292868552", None)  # fmt: skip
+    visitor, problem = graph.post_from_payload(anonymous, "19292868552", page_side,
+                                               posted_by_page=False)  # fmt: skip
+    assert (visitor.kind, visitor.is_own) == ("visitor_post", False) and problem is not None
+    # from.id decides when present, whatever the endpoint says.
+    signed = {**anonymous, "from": {"id": "4711", "name": "Kundin"}}
+    post, _ = graph.post_from_payload(signed, "19292868552", page_side, posted_by_page=True)
+    assert (post.kind, post.author_id) == ("visitor_post", "4711")
+
+
+def test_real_feed_and_media_summaries_for_older_posts():
+    body = _load("graph-api/facebook/apidata/posts/feeds_default_fields_p1.json")
+    summary = graph.post_summary(body["data"][0])
+    assert (summary.comments, summary.created_at, summary.updated_at) == (
+        13, datetime(2021, 7, 9, 19, 9, 52, tzinfo=UTC),
+        datetime(2021, 7, 12, 1, 3, 23, tzinfo=UTC))  # fmt: skip
+    media = _load("graph-api/instagram/apidata/users/medias_p1.json")["data"][1]
+    assert graph.media_summary(media).comments == 6
+    # A payload without counts leaves them unknown (never 0, which would look like a change).
+    assert graph.post_summary({"id": "1", "created_time": "2021-07-09T19:09:52+0000"}).comments \
+        is None  # fmt: skip

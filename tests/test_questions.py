@@ -173,3 +173,36 @@ def test_an_empty_pattern_list_matches_nothing(tmp_path: Path):
     patterns = load_patterns(sparse)
     assert not is_question("lovely bread", patterns)
     assert is_question("where is my refund", patterns)
+
+
+OTHER_SCRIPTS = [
+    # Issue 14.6: question marks that are not the ASCII "?"
+    ("你们今天开门吗？", True, '"？"'),  # full-width, Chinese
+    ("明日は営業していますか？", True, '"？"'),  # full-width, Japanese
+    ("내일 영업하세요﹖", True, '"﹖"'),  # small question mark
+    ("هل أنتم مفتوحون اليوم؟", True, '"؟"'),  # Arabic
+    ("آیا امروز باز هستید؟", True, '"؟"'),  # Persian
+    ("¿Tienen pan sin gluten", True, '"¿"'),  # only the opening mark
+    ("Είστε ανοιχτά σήμερα;", True, '";" (Greek)'),  # Greek, typed as a semicolon
+    ("Είστε ανοιχτά σήμερα\u037e", True, '"\u037e"'),  # the Greek question mark itself
+    ("Πότε ανοίγετε «αύριο»;", True, '";" (Greek)'),  # a closing quote before it
+    ("Դուք բաց եք՞", True, '"՞"'),  # Armenian
+    ("You did WHAT‽", True, '"‽"'),
+    # not questions
+    ("We loved the bread; thanks a lot", False, None),  # a semicolon in English
+    ("Ευχαριστούμε πολύ· τα λέμε αύριο.", False, None),  # Greek semicolon is "·"
+    ("谢谢！非常好吃。", False, None),
+    ("شكرا جزيلا", False, None),
+    ("look https://example.com/a？b", False, None),  # inside a link
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "reason"), OTHER_SCRIPTS)
+def test_question_marks_of_other_scripts(text, expected, reason):
+    assert is_question(text) is expected
+    assert question_reason(text) == reason
+
+
+def test_a_full_width_mark_ends_a_sentence_for_the_start_patterns():
+    # "！" and "？" split sentences like "!" and "?": the second one starts with "Wann".
+    assert question_reason("Danke！Wann habt ihr morgen offen") == "de: starts with 'Wann'"

@@ -77,3 +77,15 @@ def test_server_faults_and_call_log():
             requests.get(f"{server.url}/c")
         assert [c.status for c in server.calls_to("^/a$")] == [200, 200, 429]
         assert len(server.calls) == 5
+
+
+def test_a_headers_fault_damages_or_drops_headers_of_a_normal_answer():
+    with Echo(clock=SandboxClock(T0)) as server:
+        normal = requests.get(f"{server.url}/a?q=1")
+        assert "Date" in normal.headers and normal.headers["x-reset"] == "none"
+        server.inject(r"^/a$", kind="headers", headers={"Date": "sometime", "X-Reset": None},
+                      times=1)  # fmt: skip
+        damaged = requests.get(f"{server.url}/a?q=2")
+        assert damaged.status_code == 200 and damaged.json() == {"path": "/a", "q": "2"}
+        assert damaged.headers["Date"] == "sometime" and "x-reset" not in damaged.headers
+        assert "Date" in requests.get(f"{server.url}/a").headers  # only that one answer

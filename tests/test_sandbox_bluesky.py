@@ -508,3 +508,68 @@ def test_actor_likes_only_for_the_actor_itself(server: BlueskyServer, world: Wor
     with pytest.raises(BadRequestError) as other_actor:
         client.app.bsky.feed.get_actor_likes({"actor": ANNA})
     assert other_actor.value.response.content.message == "Profile not found"
+
+
+# --- real recorded answers (tests/fixtures/bluesky) ------------------------------------------
+
+
+def _real(path: str):
+    import json
+
+    from tests.conftest import FIXTURES
+
+    return json.loads((FIXTURES / "bluesky" / path).read_text(encoding="utf-8"))
+
+
+def test_recorded_answers_are_replayed_through_the_atproto_client(server: BlueskyServer):
+    likes = _real("feeds/data/find_likes.json")
+    notes = _real("notifications/data/find_notifications.json")
+    server.replay("app.bsky.feed.getLikes", likes, uri=likes["uri"])
+    server.replay("app.bsky.notification.listNotifications", notes)
+    client = public(server)
+    first = client.get_likes(likes["uri"])
+    assert [(like.actor.handle, like.created_at) for like in first.likes] == [
+        ("showv3.bsky.social", "2023-04-02T22:47:04.277Z")]  # fmt: skip
+    assert first.cursor == likes["cursor"]
+    # The recording answers the first page only; the next is the world's again, which
+    # refuses a cursor it never made.
+    with pytest.raises(BadRequestError):
+        client.get_likes(likes["uri"], cursor=likes["cursor"])
+    assert client.get_likes("at://did:plc:other/app.bsky.feed.post/3k").likes == []
+    # A recorded answer to a signed-in query still needs the session.
+    with pytest.raises(UnauthorizedError):
+        client.app.bsky.notification.list_notifications()
+    listed = signed_in(server).app.bsky.notification.list_notifications()
+    assert len(listed.notifications) == 50 and listed.notifications[0].reason == "like"
+    assert server.calls[-1].status == 200 and "ratelimit-limit" in _headers(server)
+
+
+def _headers(server: BlueskyServer) -> dict[str, str]:
+    return dict(httpx.get(f"{server.url}/xrpc/app.bsky.actor.getProfile",
+                          params={"actor": SHOP}).headers)  # fmt: skip
+
+
+def test_simulated_views_carry_what_real_answers_carry(server: BlueskyServer, world: World):
+    """Every key of the real recorded views is in the simulated ones too, except what the
+    simulated world has no such thing for (media: embed, avatar)."""
+    post = world.post(SHOP, minutes(0), "Wir haben offen")
+    world.post(ANNA, minutes(5), "Auch am Sonntag?", reply_to=post.id)
+    world.like(post.id, ANNA, minutes(6))
+    client = signed_in(server)
+    media = {"embed", "avatar"}
+
+    def keys(view) -> set[str]:
+        return set(view.model_dump(by_alias=True, exclude_none=True)) if hasattr(
+            view, "model_dump") else set(view)  # fmt: skip
+
+    real_feed = _real("services/suite/app/bsky/feed/getAuthorFeed.json")["feed"]
+    simulated = public(server).get_author_feed(ANNA).feed[0]
+    assert keys(real_feed[1]) <= keys(simulated) | media
+    assert keys(real_feed[1]["post"]) <= keys(simulated.post) | media
+    real_note = _real("notifications/data/find_notifications.json")["notifications"]
+    simulated_note = client.app.bsky.notification.list_notifications().notifications[0]
+    assert set().union(*(keys(n) for n in real_note)) <= keys(simulated_note) | {"reasonSubject"}
+    real_like = _real("feeds/data/find_likes.json")["likes"][0]
+    simulated_like = public(server).get_likes(post.id).likes[0]
+    assert keys(real_like) <= keys(simulated_like)
+    assert keys(real_like["actor"]) <= keys(simulated_like.actor) | media

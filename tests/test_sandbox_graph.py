@@ -232,3 +232,39 @@ def test_user_likes_and_viewer_reaction_as_the_page_sees_them(server, scripted):
     reactions = {post["id"]: post["reactions"]["summary"]["viewer_reaction"]
                  for post in posts["data"]}  # fmt: skip
     assert reactions[p["post"].id] == "LIKE" and reactions[p["visitor"].id] == "NONE"
+
+
+def test_older_posts_summaries_move_with_comments_like_real_feeds(server, scripted):
+    """Summaries carry what the real feed does (updated_time, comments.summary.total_count,
+    comments_count) and updated_time moves with a new comment."""
+    real = json.loads((REAL / "facebook/apidata/posts/feeds_default_fields_p1.json").read_text())
+    assert {"updated_time", "created_time"} <= set(real["data"][0])
+    assert "total_count" in real["data"][0]["comments"]["summary"]
+    graph = _graph(server)
+    fields = "id,created_time,updated_time,comments.filter(stream).summary(true).limit(0)"
+    old = scripted.posts["old"]
+    before = graph.get_object(old.id, fields=fields)
+    assert before["updated_time"] == before["created_time"]
+    assert before["comments"] == {"data": [], "summary": {"order": "chronological",
+                                                          "total_count": 0,
+                                                          "can_comment": True}}  # fmt: skip
+    world = scripted.facebook
+    world.post("9001", world.now - timedelta(minutes=1), "Noch da?", reply_to=old.id)
+    after = graph.get_object(old.id, fields=fields)
+    assert after["updated_time"] == (world.now - timedelta(minutes=1)).strftime(
+        "%Y-%m-%dT%H:%M:%S+0000")  # fmt: skip
+    assert after["comments"]["summary"]["total_count"] == 1
+    media = graph.get_object(scripted.posts["media"].id, fields="id,timestamp,comments_count")
+    assert media["comments_count"] == 3  # every comment and reply, as Instagram counts
+
+
+def test_page_posts_can_come_without_from_while_comments_keep_it(scripted):
+    with GraphApiServer(facebook=scripted.facebook, posts_without_from=True) as server:
+        graph = _graph(server)
+        feed = graph.get_connections("555", "feed", fields="id,from{id,name},comments{from}")
+        own = graph.get_connections("555", "posts", fields="id")
+    assert feed["data"] and all("from" not in post for post in feed["data"])
+    comments = [c for post in feed["data"] for c in post.get("comments", {}).get("data", [])]
+    assert comments and all("from" in comment for comment in comments)
+    post_ids = {scripted.posts[name].id for name in ("post", "old")}
+    assert {entry["id"] for entry in own["data"]} == post_ids  # the visitor's post is not there

@@ -253,3 +253,61 @@ def test_an_edited_text_is_classified_again_and_a_mention_place_is_kept(session)
     api.refresh(session, now=T0 + timedelta(days=1))
     session.commit()
     assert (_rows(session)["1"].is_question, _rows(session)["1"].is_ack_text) == (True, False)
+
+
+def test_a_sighting_without_the_author_keeps_the_known_handle_and_permalink(session):
+    """Issue 14.4: an X lookup without the author in includes.users erased the handle and
+    turned the permalink into /i/status/…; unknown (None) never replaces known."""
+    account = add_account(session, add_client(session))
+    first = item("7", handle="anna_k", permalink="https://x.com/anna_k/status/7", text="Hallo")
+    upsert_items(session, account.id, [first])
+    session.commit()
+    blind = changed(first, author_handle=None, permalink=None, like_count=3)
+    result = upsert_items(session, account.id, [blind])
+    session.commit()
+    assert (result.new, result.updated) == (0, 1)  # the count changed, nothing else
+    row = _rows(session)["7"]
+    assert (row.author_handle, row.permalink) == ("anna_k", "https://x.com/anna_k/status/7")
+    assert (row.author_id, row.like_count, row.text) == ("900", 3, "Hallo")
+    # Unknown everything: nothing changes, and it is not counted as an update.
+    unknown = changed(first, author_id=None, author_handle=None, permalink=None, text=None,
+                      like_count=None, reply_count=None, repost_count=None)  # fmt: skip
+    assert upsert_items(session, account.id, [unknown]).unchanged == 1
+    session.commit()
+    row = _rows(session)["7"]
+    assert (row.author_id, row.author_handle, row.text, row.like_count) == (
+        "900", "anna_k", "Hallo", 3)  # fmt: skip
+
+
+def test_unknown_counts_and_text_keep_the_stored_ones_but_known_zeros_replace_them(session):
+    account = add_account(session, add_client(session))
+    stored = item("8", text="Wann habt ihr offen?", like_count=7, reply_count=2, repost_count=1)
+    fresh = item("9", text=None, like_count=None, reply_count=None, repost_count=None)
+    upsert_items(session, account.id, [stored, fresh])
+    session.commit()
+    rows = _rows(session)
+    # A new item that does not know its counts or text stores 0 and "".
+    assert (rows["9"].text, rows["9"].like_count, rows["9"].reply_count) == ("", 0, 0)
+    # One batch mixing a record that knows nothing with one that knows the counts are 0.
+    batch = [
+        changed(stored, text=None, like_count=None, reply_count=None, repost_count=None),
+        changed(fresh, text="Danke", like_count=0, reply_count=0, repost_count=0),
+    ]
+    upsert_items(session, account.id, batch)
+    session.commit()
+    rows = _rows(session)
+    assert (rows["8"].text, rows["8"].like_count, rows["8"].reply_count,
+            rows["8"].repost_count) == ("Wann habt ihr offen?", 7, 2, 1)  # fmt: skip
+    assert (rows["9"].text, rows["9"].like_count) == ("Danke", 0)
+    upsert_items(session, account.id, [changed(stored, like_count=0, reply_count=0)])
+    session.commit()
+    assert (_rows(session)["8"].like_count, _rows(session)["8"].reply_count) == (0, 0)
+
+
+def test_a_like_seen_without_the_likers_handle_keeps_the_known_handle(session):
+    account = add_account(session, add_client(session))
+    upsert_items(session, account.id, [item("10")])
+    upsert_likes(session, [LikeRecord("x", "10", "900", "anna_k", False)])
+    upsert_likes(session, [LikeRecord("x", "10", "900", None, False)])
+    session.commit()
+    assert session.scalars(select(Like.liker_handle)).all() == ["anna_k"]

@@ -309,8 +309,9 @@ class _Collection:
             items.append(item)
         replies = walk.seen - {root}
         threads = [ThreadView(root, frozenset(replies))] if walk.complete else []
-        count = next((i.reply_count for i in items if i.platform_item_id == root),
-                     post.reply_count)  # fmt: skip
+        count = next((i.reply_count for i in items if i.platform_item_id == root), None)
+        if count is None:  # the root is not in the view, or its count is unknown
+            count = post.reply_count
         state = rereads.ThreadState(run.now, count)
         run.commit(Batch(items=items, threads=threads, cursors={name: state.to_text()}))
 

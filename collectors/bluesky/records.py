@@ -138,10 +138,17 @@ def item_from_view(
         # by the author.
         mention_place=MENTION_TEXT if _mentions(record, account_did) else None,
         permalink=permalink(author.handle, view.uri),
-        like_count=view.like_count or 0,
-        reply_count=view.reply_count or 0,
-        repost_count=(view.repost_count or 0) + (view.quote_count or 0),
+        like_count=view.like_count,
+        reply_count=view.reply_count,
+        repost_count=_reposts(view),
     )
+
+
+def _reposts(view: Defs.PostView) -> int | None:
+    """Reposts and quotes together; None when the view carries neither (older AppViews
+    and some embeds leave counts out: unknown, not zero)."""
+    counts = [c for c in (view.repost_count, view.quote_count) if c is not None]
+    return sum(counts) if counts else None
 
 
 def addressed_to(view: Defs.PostView, account_did: str) -> bool:

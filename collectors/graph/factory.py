@@ -16,6 +16,7 @@ def _options(settings: SettingsReader) -> dict[str, object]:
         "timeout": settings.get("collect.request_timeout"),
         "history_days": settings.get("collect.history_days"),
         "thread_days": settings.get("collect.thread_days"),
+        "older_posts_days": settings.get("collect.older_posts_days"),
     }
 
 

@@ -16,6 +16,7 @@ class InstagramCollector(GraphThreadsCollector):
     platform = records.INSTAGRAM
     edge = "media"
     post_fields = records.MEDIA_FIELDS
+    summary_fields = records.MEDIA_SUMMARY_FIELDS
     followers_fields = "followers_count"
 
     def resolve(self, run: RunContext, client: GraphClient) -> str:
@@ -43,6 +44,9 @@ class InstagramCollector(GraphThreadsCollector):
 
     def post_record(self, run: RunContext, payload: Any, owner_id: str) -> ItemRecord:
         return records.media_from_payload(payload, owner_id, run.own)
+
+    def summary(self, payload: Any) -> records.PostSummary:
+        return records.media_summary(payload)
 
     def thread_records(
         self,

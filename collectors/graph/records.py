@@ -43,6 +43,13 @@ MEDIA_FIELDS = (
     "id,caption,media_type,permalink,timestamp,like_count,comments_count,username,"
     "comments.limit(50){" + IG_COMMENT_FIELDS + "}"
 )
+# What tells cheaply, for many older posts per call, whether their comments changed: the
+# comment count (with the same filter as POST_FIELDS, so the numbers compare) and, on Page
+# posts, updated_time (moves with every new comment).
+POST_SUMMARY_FIELDS = (
+    "id,created_time,updated_time,from{id},comments.filter(stream).summary(true).limit(0)"
+)
+MEDIA_SUMMARY_FIELDS = "id,timestamp,comments_count"
 
 
 def parse_time(value: Any, item_id: str | None, name: str) -> datetime:
@@ -62,18 +69,20 @@ def _id(payload: Any, what: str) -> str:
     return str(payload["id"])
 
 
-def _summary_total(payload: Mapping[str, Any], edge: str) -> int:
+def _summary_total(payload: Mapping[str, Any], edge: str) -> int | None:
+    """``total_count`` of an edge's summary; None when the answer carries none (unknown)."""
     value = payload.get(edge)
     if isinstance(value, Mapping):
         summary = value.get("summary")
         if isinstance(summary, Mapping) and isinstance(summary.get("total_count"), int):
             return summary["total_count"]
-    return 0
+    return None
 
 
-def _int(payload: Mapping[str, Any], name: str) -> int:
+def _int(payload: Mapping[str, Any], name: str) -> int | None:
+    """A count field; None when the answer did not carry it (unknown, not zero)."""
     value = payload.get(name)
-    return value if isinstance(value, int) and value >= 0 else 0
+    return value if isinstance(value, int) and value >= 0 else None
 
 
 @dataclass(frozen=True)
@@ -96,18 +105,24 @@ def facebook_is_own(author: Author, own: OwnSide) -> bool:
 
 
 def post_from_payload(
-    payload: Any, page_id: str, own: OwnSide
+    payload: Any, page_id: str, own: OwnSide, posted_by_page: bool | None = None
 ) -> tuple[ItemRecord, PayloadProblem | None]:
     """A Page feed entry: the Page's own post, or a visitor's post on the Page.
 
-    Returns the record and, when the author is missing (a post by a deleted user, or a
-    token that is not the Page's), a problem to record; the post is kept as a visitor post.
+    Whose post it is follows ``from.id`` when the payload has it. Without ``from`` (some
+    tokens and apps get Page posts without it) ``posted_by_page`` decides: whether the
+    Page's own posts endpoint (``/{page-id}/posts``) lists the post. The absence of ``from``
+    alone never makes a post a visitor's. Only a post whose author nothing tells (no
+    ``from``, ``posted_by_page`` False or not known) is kept as a visitor post with a
+    problem to record (a post by a deleted user, or a token that is not the Page's).
     """
     post_id = _id(payload, "a post")
     created_at = parse_time(payload.get("created_time"), post_id, "created_time")
     author = facebook_author(payload)
     problem = None
-    if author.id is None:
+    if author.id is None and posted_by_page:
+        author = Author(page_id, None)  # the Page's name is not in the payload: unknown
+    elif author.id is None:
         problem = PayloadProblem("the post's author (from) is missing", post_id)
     shares = payload.get("shares")
     record = ItemRecord(
@@ -115,7 +130,7 @@ def post_from_payload(
         platform_item_id=post_id,
         author_id=author.id,
         author_handle=author.name,
-        is_own=facebook_is_own(author, own),
+        is_own=facebook_is_own(author, own) or (author.id == page_id),
         kind=(ItemKind.POST if author.id == page_id else ItemKind.VISITOR_POST).value,
         created_at=created_at,
         text=str(payload.get("message") or ""),
@@ -123,6 +138,7 @@ def post_from_payload(
         permalink=payload.get("permalink_url"),
         like_count=_summary_total(payload, "reactions"),
         reply_count=_summary_total(payload, "comments"),
+        # The Graph API leaves `shares` out of a post nobody shared: absent means 0 here.
         repost_count=_int(shares, "count") if isinstance(shares, Mapping) else 0,
         hidden=payload.get("is_hidden") is True,
     )
@@ -248,6 +264,40 @@ def ig_comment_from_payload(
         hidden=payload.get("hidden") is True,
     )
     return record, problem
+
+
+@dataclass(frozen=True)
+class PostSummary:
+    """What the older-posts listing tells about one post, without its comments."""
+
+    id: str
+    created_at: datetime
+    comments: int | None  # the comment count (None: the answer did not say)
+    updated_at: datetime | None = None  # Page posts only
+    author_id: str | None = None
+
+
+def post_summary(payload: Any) -> PostSummary:
+    """A Page post of a POST_SUMMARY_FIELDS listing."""
+    post_id = _id(payload, "a post")
+    updated = payload.get("updated_time")
+    return PostSummary(
+        id=post_id,
+        created_at=parse_time(payload.get("created_time"), post_id, "created_time"),
+        comments=_summary_total(payload, "comments"),
+        updated_at=parse_time(updated, post_id, "updated_time") if updated else None,
+        author_id=facebook_author(payload).id,
+    )
+
+
+def media_summary(payload: Any) -> PostSummary:
+    """A media object of a MEDIA_SUMMARY_FIELDS listing."""
+    media_id = _id(payload, "a media object")
+    return PostSummary(
+        id=media_id,
+        created_at=parse_time(payload.get("timestamp"), media_id, "timestamp"),
+        comments=_int(payload, "comments_count"),
+    )
 
 
 @dataclass(frozen=True)

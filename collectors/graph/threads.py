@@ -9,11 +9,23 @@ view of a thread, comments stored earlier and missing now are marked removed, an
 ones are stored hidden. Posts stored for the window and missing from a complete read of it
 are marked removed with their comments. A thread that could not be read completely (a
 malformed page) is stored as far as it was read, never used to mark anything removed.
+
+**Older posts** (older than the window, younger than ``older_posts_days``): a question under
+a three-month-old post must not be missed. Every run lists them without their comments,
+100 per call, with what tells cheaply that a thread changed: the comment count
+(``comments.summary``; ``comments_count`` on Instagram) and, on Page posts, ``updated_time``
+(which moves with every comment). A post whose count or time differs from what the last
+run saw (a cursor ``older:<id>`` per post; for a post seen for the first time, its stored
+count) is read again in full, like a post of the window. A post never stored (older than
+the first collection reached) is only noted on its first sighting; a change after that is
+read. So a quiet run costs one call per 100 older posts, plus one per changed post.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain
 from typing import Any
@@ -22,13 +34,49 @@ from collectors import stored
 from collectors.contract import Batch, RunContext, ThreadView
 from collectors.errors import AccountNotFound, PayloadProblem
 from collectors.graph.client import DEFAULT_BASE_URL, DEFAULT_VERSION, GraphClient, parse_next
-from collectors.graph.records import followers_from_payload
+from collectors.graph.records import PostSummary, followers_from_payload
 from storage.records import ItemRecord, LikeRecord
 
 POSTS_PER_PAGE = 25
+SUMMARIES_PER_PAGE = 100  # the Graph API's largest page
 FOLLOWERS_EVERY = timedelta(hours=24)
 # Our clock and the platform's may differ a little; re-read a margin before the last read.
 OVERLAP = timedelta(hours=1)
+OLDER = "older:"  # cursor prefix: what the last run saw of an older post
+
+
+@dataclass(frozen=True)
+class SeenSummary:
+    """An older post's comment count and update time as the last run saw them."""
+
+    comments: int | None
+    updated: str | None = None
+
+    @classmethod
+    def from_text(cls, text: str | None) -> SeenSummary | None:
+        if not text:
+            return None
+        try:
+            values = json.loads(text)
+            return cls(values.get("n"), values.get("u"))
+        except (ValueError, AttributeError):
+            return None  # unreadable: treated as never seen
+
+    @classmethod
+    def of(cls, summary: PostSummary) -> SeenSummary:
+        updated = summary.updated_at.isoformat() if summary.updated_at else None
+        return cls(summary.comments, updated)
+
+    def differs(self, other: SeenSummary) -> bool:
+        """Whether the thread changed between two sightings, by what both of them know."""
+        if None not in (self.comments, other.comments) and self.comments != other.comments:
+            return True
+        return None not in (self.updated, other.updated) and self.updated != other.updated
+
+    def to_text(self) -> str:
+        values = {"n": self.comments, "u": self.updated}
+        return json.dumps({k: v for k, v in values.items() if v is not None},
+                          separators=(",", ":"))  # fmt: skip
 
 
 class GraphThreadsCollector:
@@ -37,6 +85,7 @@ class GraphThreadsCollector:
     platform = ""
     edge = ""  # the posts edge of the account: "feed" or "media"
     post_fields = ""
+    summary_fields = ""  # the older-posts listing: id, time, comment count (and update time)
     followers_fields = "followers_count"
 
     def __init__(
@@ -48,6 +97,7 @@ class GraphThreadsCollector:
         timeout: float = 30.0,
         history_days: int = 90,
         thread_days: int = 14,
+        older_posts_days: int = 365,
     ) -> None:
         self._token = access_token
         self.version = version
@@ -55,6 +105,7 @@ class GraphThreadsCollector:
         self.timeout = timeout
         self.history = timedelta(days=history_days)
         self.thread_window = timedelta(days=thread_days)
+        self.older_posts = timedelta(days=older_posts_days)
         self._own_likes: list[LikeRecord] = []
 
     # --- what subclasses provide ----------------------------------------------------
@@ -64,6 +115,16 @@ class GraphThreadsCollector:
 
     def post_record(self, run: RunContext, payload: Any, owner_id: str) -> ItemRecord:
         raise NotImplementedError
+
+    def summary(self, payload: Any) -> PostSummary:
+        """An entry of the older-posts listing (``summary_fields``)."""
+        raise NotImplementedError
+
+    def prepare(
+        self, run: RunContext, client: GraphClient, owner_id: str, payloads: Sequence[Any]
+    ) -> None:
+        """Called with each page of posts before their records are made: whatever the
+        payloads alone do not tell may be asked here (Facebook: whose posts lack ``from``)."""
 
     def thread_records(
         self,
@@ -93,8 +154,11 @@ class GraphThreadsCollector:
             on_request=run.count_call,
         )
         owner_id = run.account.platform_account_id or self.resolve(run, client)
+        window_start = self.window_start(run)
         with run.section(self.edge):
-            self._posts(run, client, owner_id)
+            self._posts(run, client, owner_id, window_start)
+        with run.section("older posts"):
+            self._older_posts(run, client, owner_id, window_start)
         with run.section("followers"):
             self._followers(run, client, owner_id)
 
@@ -104,8 +168,7 @@ class GraphThreadsCollector:
             return run.now - self.history
         return min(run.now - self.thread_window, datetime.fromisoformat(last) - OVERLAP)
 
-    def _posts(self, run: RunContext, client: GraphClient, owner_id: str) -> None:
-        start = self.window_start(run)
+    def _posts(self, run: RunContext, client: GraphClient, owner_id: str, start: datetime) -> None:
         endpoint = f"GET /{{id}}/{self.edge}"
         seen: set[str] = set()
         for body in client.pages(run, owner_id, self.edge, endpoint=endpoint,
@@ -113,6 +176,7 @@ class GraphThreadsCollector:
                                  limit=POSTS_PER_PAGE):  # fmt: skip
             items: list[ItemRecord] = []
             threads: list[ThreadView] = []
+            self.prepare(run, client, owner_id, body["data"])
             for payload in body["data"]:
                 try:
                     post = self.post_record(run, payload, owner_id)
@@ -137,6 +201,79 @@ class GraphThreadsCollector:
                 cursors={"threads": run.now.isoformat()},
             )
         )
+
+    # --- older posts --------------------------------------------------------------------
+
+    def _older_posts(
+        self, run: RunContext, client: GraphClient, owner_id: str, window_start: datetime
+    ) -> None:
+        oldest = run.now - self.older_posts
+        if oldest >= window_start:
+            run.keep_cursors(OLDER, set())  # watching older posts is switched off
+            return
+        endpoint = f"GET /{{id}}/{self.edge}"
+        seen_before = run.cursors_with_prefix(OLDER)
+        listed: set[str] = set()
+        for body in client.pages(run, owner_id, self.edge, endpoint=endpoint,
+                                 fields=self.summary_fields, since=int(oldest.timestamp()),
+                                 until=int(window_start.timestamp()),
+                                 limit=SUMMARIES_PER_PAGE):  # fmt: skip
+            summaries: list[PostSummary] = []
+            for payload in body["data"]:
+                try:
+                    summaries.append(self.summary(payload))
+                except PayloadProblem as problem:
+                    run.problem(problem, endpoint)
+            listed.update(OLDER + s.id for s in summaries)
+            with run.read() as session:
+                counts = stored.reply_counts(session, run.account.id, [s.id for s in summaries])
+            noted: dict[str, str | None] = {}
+            for summary in summaries:
+                key = OLDER + summary.id
+                now_seen = SeenSummary.of(summary)
+                before = SeenSummary.from_text(seen_before.get(key))
+                if before is None and summary.id in counts:
+                    before = SeenSummary(counts[summary.id])  # first seen as an older post
+                if before is not None and before.differs(now_seen):
+                    self._reread(run, client, owner_id, summary, key, now_seen)
+                elif seen_before.get(key) != now_seen.to_text():
+                    noted[key] = now_seen.to_text()
+            if noted:
+                run.commit(Batch(cursors=noted))
+        # Only reached when every page of the listing was read: forget the posts that left
+        # the range (or the platform).
+        run.keep_cursors(OLDER, listed)
+
+    def _reread(
+        self,
+        run: RunContext,
+        client: GraphClient,
+        owner_id: str,
+        summary: PostSummary,
+        key: str,
+        seen: SeenSummary,
+    ) -> None:
+        """An older post whose comments changed, read again in full like one of the window."""
+        endpoint = "GET /{post-id}"
+        with run.section(f"older post {summary.id}"):
+            try:
+                payload = client.get(run, summary.id, fields=self.post_fields, endpoint=endpoint)
+            except AccountNotFound:
+                # Gone between the listing and now: the next listing will not show it.
+                return
+            self.prepare(run, client, owner_id, [payload])
+            try:
+                post = self.post_record(run, payload, owner_id)
+            except PayloadProblem as problem:
+                run.problem(problem, endpoint)
+                return
+            comments, complete = self._thread(run, client, payload, post)
+            threads = []
+            if complete:
+                threads = [ThreadView(post.platform_item_id,
+                                      frozenset(c.platform_item_id for c in comments))]  # fmt: skip
+            run.commit(Batch(items=[post, *comments], threads=threads, likes=self.take_likes(),
+                             cursors={key: seen.to_text()}))  # fmt: skip
 
     def _thread(
         self, run: RunContext, client: GraphClient, payload: Any, post: ItemRecord

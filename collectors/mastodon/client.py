@@ -9,13 +9,23 @@ status. Two habits of the library shape this module:
   the reset; the reset is in ``ratelimit_reset`` (the ``X-RateLimit-Reset`` header, moved to
   our clock). When the headers say the budget is used up, the next call is not even sent.
 - on calls that return a list it loses the server's error message; the status code is kept.
+- it parses ``X-RateLimit-Reset`` (and ``Date``, to correct for clock skew) of every answer
+  and raises ``MastodonRatelimitError`` ("Rate limit time calculations failed") when either
+  cannot be parsed, even on a 200 with data. Instances behind proxies send such headers.
+  A response hook on the session (ours) checks them first: an unusable one is logged once
+  per run and removed before Mastodon.py sees it, so the answer is used. The calls are then
+  counted here, against the budget the instance announced (``X-RateLimit-Limit``, or
+  Mastodon's 300 per 5 minutes), so that a run still stops before the budget runs out.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from collections import deque
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import requests
@@ -42,7 +52,10 @@ from collectors.redact import install_log_filter, register_secret, scrub
 
 # Mastodon's budget window is five minutes; without a usable reset header, wait that long.
 FALLBACK_WAIT = timedelta(minutes=5)
+WINDOW_SECONDS = 300.0
+DEFAULT_BUDGET = 300  # Mastodon's calls per window and token when no header says otherwise
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class NotFound(CollectionError):
@@ -61,9 +74,17 @@ class MastodonClient:
         install_log_filter()
         self.base_url = base_url.rstrip("/")
         self.signed_in = bool(access_token)
+        self._on_request = on_request
+        # Monotonic times of the calls of the last window, counted while the instance's
+        # rate-limit headers are missing or unusable.
+        self._sent: deque[float] = deque()
+        self._announced_limit: int | None = None
+        self._reset_known = True  # whether the last answer had a usable X-RateLimit-Reset
+        self.unusable_headers: str | None = None  # what the instance sent, once seen
         session = requests.Session()
+        session.hooks["response"].append(self._check_rate_headers)
         self.adapter: PlatformAdapter = mount(
-            session, self.base_url, self.base_url, timeout, on_request
+            session, self.base_url, self.base_url, timeout, self._count
         )
         self.api = Mastodon(
             access_token=access_token or None,
@@ -89,11 +110,57 @@ class MastodonClient:
             endpoint=endpoint,
         )
 
+    def _count(self) -> None:
+        now = time.monotonic()
+        self._sent.append(now)
+        while self._sent and now - self._sent[0] >= WINDOW_SECONDS:
+            self._sent.popleft()
+        if self._on_request is not None:
+            self._on_request()
+
+    def _check_rate_headers(self, response: requests.Response, *args: Any, **kwargs: Any) -> Any:
+        """Remove rate-limit headers Mastodon.py could not parse (it would raise on them)."""
+        headers = response.headers
+        unusable = []
+        reset = headers.get("X-RateLimit-Reset")
+        if reset is not None and _reset_time(reset) is None:
+            unusable.append(f"X-RateLimit-Reset {reset!r}")
+            del headers["X-RateLimit-Reset"]
+        date = headers.get("Date")
+        if date is not None and "X-RateLimit-Reset" in headers and _http_date(date) is None:
+            unusable.append(f"Date {date!r}")
+            del headers["Date"]
+        for name in ("X-RateLimit-Limit", "X-RateLimit-Remaining"):
+            value = headers.get(name)
+            if value is not None and not value.strip().isdigit():
+                unusable.append(f"{name} {value!r}")
+                del headers[name]
+        limit = headers.get("X-RateLimit-Limit")
+        if limit is not None:
+            self._announced_limit = int(limit)
+        self._reset_known = "X-RateLimit-Reset" in headers
+        if unusable and self.unusable_headers is None:
+            self.unusable_headers = ", ".join(unusable)
+            log.warning(
+                "%s sent unusable rate-limit headers (%s, HTTP %s); its answers are used and "
+                "replywatch counts the calls against the budget itself",
+                self.base_url, scrub(self.unusable_headers)[:300], response.status_code,
+            )  # fmt: skip
+        return response
+
     def _translate(self, fetch: Callable[[], T], endpoint: str, run: RunContext) -> T:
         self._refuse_when_spent(run, endpoint)
         try:
             return fetch()
-        except MastodonRatelimitError:
+        except MastodonRatelimitError as exc:
+            status = self.adapter.last_status
+            if status is not None and status != 429:
+                # Mastodon.py refused an answer for its headers alone (the hook above removes
+                # the ones it is known to choke on): say what happened, not "429".
+                raise CollectionError(
+                    f"HTTP {status}: Mastodon.py refused the answer: {scrub(str(exc))[:200]}",
+                    endpoint,
+                ) from None
             raise RateLimited(
                 f"HTTP 429 (budget of {self.api.ratelimit_limit} calls used up)",
                 endpoint,
@@ -128,6 +195,21 @@ class MastodonClient:
                 f"the budget of {self.api.ratelimit_limit} calls is used up", endpoint,
                 self._reset_at(run),
             )  # fmt: skip
+        if self._reset_known:
+            return
+        # The instance's account of the budget is missing or unusable: count the calls.
+        now = time.monotonic()
+        while self._sent and now - self._sent[0] >= WINDOW_SECONDS:
+            self._sent.popleft()
+        limit = self._announced_limit or DEFAULT_BUDGET
+        if len(self._sent) >= limit:
+            left = timedelta(seconds=WINDOW_SECONDS - (now - self._sent[0]))
+            why = f"unusable: {self.unusable_headers}" if self.unusable_headers else "missing"
+            raise RateLimited(
+                f"{len(self._sent)} calls counted in 5 minutes, the budget of {limit} (the "
+                f"instance's rate-limit headers are {why})",
+                endpoint, run.current_time() + left,
+            )  # fmt: skip
 
     def _wait(self) -> timedelta | None:
         """How long until the budget resets, if the instance said so and it is still ahead.
@@ -142,6 +224,24 @@ class MastodonClient:
     def _reset_at(self, run: RunContext) -> datetime:
         """The reset on the run's clock, which is what the run's record compares with."""
         return run.current_time() + (self._wait() or FALLBACK_WAIT)
+
+
+def _reset_time(value: str) -> datetime | None:
+    """``X-RateLimit-Reset``: Unix seconds (GoToSocial) or an ISO 8601 time (Mastodon)."""
+    text = value.strip()
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text), UTC)
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    except ValueError:
+        return None
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def _status(exc: MastodonAPIError) -> int | None:

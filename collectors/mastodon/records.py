@@ -115,9 +115,10 @@ def account_from_payload(payload: Any, instance: str, endpoint: str) -> AccountI
     )
 
 
-def _count(payload: Mapping[str, Any], name: str) -> int:
+def _count(payload: Mapping[str, Any], name: str) -> int | None:
+    """A count of the status; None when the answer did not carry it (unknown, not zero)."""
     value = payload.get(name)
-    return value if isinstance(value, int) and value >= 0 else 0
+    return value if isinstance(value, int) and value >= 0 else None
 
 
 def _author(payload: Mapping[str, Any], status_id: str, instance: str) -> tuple[str, str | None]:

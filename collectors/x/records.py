@@ -3,6 +3,11 @@
 tweepy is used with ``return_type=dict`` so that one damaged tweet does not take its whole
 page down (``tweepy.Tweet(data)`` raises KeyError on a tweet without ``text``); each object
 is checked here and an unusable one becomes a :class:`PayloadProblem` naming its id.
+
+X sends ``text`` HTML-escaped: ``&``, ``<`` and ``>`` arrive as ``&amp;``, ``&lt;`` and
+``&gt;``, and nothing else is escaped. :func:`unescape` undoes exactly that, once, here at the
+record boundary (a customer who writes ``&amp;`` literally arrives as ``&amp;amp;`` and is
+stored as ``&amp;``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from storage.records import MENTION_PREFIX, MENTION_TEXT, ItemRecord, LikeRecord
 
 PLATFORM = platforms.X.name
 NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
+_ESCAPED = re.compile(r"&(amp|lt|gt);")
+_UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
 
 # Asked for on every tweet read; see PLATFORMS.md.
 TWEET_FIELDS = [
@@ -121,6 +128,11 @@ def _text_or_none(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
+def unescape(text: str) -> str:
+    """A tweet's text as written: X's three HTML escapes undone in one pass."""
+    return _ESCAPED.sub(lambda match: _UNESCAPED[match.group(1)], text)
+
+
 def parse_time(value: Any, item_id: str | None, name: str = "created_at") -> datetime:
     if not isinstance(value, str):
         raise PayloadProblem(f"{name} is missing", item_id)
@@ -218,7 +230,8 @@ def item_from_payload(
     root_id = str(tweet.get("conversation_id") or parent_id or tweet_id)
     if kind == ItemKind.REPOST:
         root_id = tweet_id
-    metrics = tweet.get("public_metrics") or {}
+    metrics = tweet.get("public_metrics")
+    text = tweet.get("text")
     place = None
     if kind != ItemKind.REPOST and (account_id or account_handle):
         place = mention_place(tweet, account_id, account_handle, kind == ItemKind.REPLY)
@@ -230,21 +243,24 @@ def item_from_payload(
         is_own=is_own,
         kind=kind.value,
         created_at=created_at,
-        text=str(tweet.get("text") or ""),
+        text=unescape(text) if isinstance(text, str) else None,
         parent_id=parent_id,
         root_id=root_id,
         mentions_account=mentions_account or place is not None,
         mention_place=place,
-        permalink=platforms.X.link(handle or "i", tweet_id),
+        # Without the author (missing from includes.users) the handle, and with it the
+        # permalink, are unknown: storage keeps the ones it has.
+        permalink=platforms.X.link(handle, tweet_id) if handle else None,
         like_count=_count(metrics, "like_count"),
         reply_count=_count(metrics, "reply_count"),
         repost_count=_count(metrics, "retweet_count"),
     )
 
 
-def _count(metrics: Any, name: str) -> int:
-    value = metrics.get(name, 0) if isinstance(metrics, Mapping) else 0
-    return value if isinstance(value, int) and value >= 0 else 0
+def _count(metrics: Any, name: str) -> int | None:
+    """A public metric; None when the answer did not carry it (unknown, not zero)."""
+    value = metrics.get(name) if isinstance(metrics, Mapping) else None
+    return value if isinstance(value, int) and value >= 0 else None
 
 
 def like_from_payload(user: Any, tweet_id: str, own: OwnSide) -> LikeRecord:

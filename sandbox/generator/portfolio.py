@@ -3,7 +3,7 @@
 The demo creates these clients, accounts, identities and users in replywatch through its
 normal commands, points the collectors at the simulated platforms, and lets them collect
 what :func:`sandbox.generator.demo.generate_demo` put into the worlds. Tests use the same
-data. Handles are given in the canonical form replywatch stores (X and Instagram
+data. Handles are given in the canonical form replywatch stores (X, Instagram and YouTube
 ``@name``, Mastodon ``@name@instance``, Bluesky ``name.bsky.social``, Facebook a Page
 username); ``world_handle`` is the same handle as the simulated platform shows it.
 """
@@ -325,6 +325,18 @@ HARBOUR_LANE = ClientSpec(
             credentials_ref="DEMO_HARBOUR_BLUESKY_APP_PASSWORD",
             followers=1436,
         ),
+        # Book talk videos; Tidewater answers the comments, read with the channel's OAuth
+        # token (which also shows the channel's own likes of comments).
+        AccountSpec(
+            platform="youtube",
+            handle="@harbourlanebooks",
+            actor_id="UCq7HbLnB0oks4rbRlaNe2Yt",
+            world_handle="harbourlanebooks",
+            name="Harbour Lane Books",
+            token="ya29.sandbox-youtube-harbourlanebooks",
+            credentials_ref="DEMO_HARBOUR_YOUTUBE_TOKEN",
+            followers=2140,
+        ),
     ),
     identities=(
         IdentitySpec(
@@ -357,6 +369,14 @@ HARBOUR_LANE = ClientSpec(
             actor_id="did:plc:u3qk5rj2w7e4tpxzm6hb4ayc",
             world_handle="sam-tidewater.bsky.social",
             name="Sam (Tidewater Social)",
+            label="agency: Sam (Tidewater)",
+        ),
+        IdentitySpec(
+            platform="youtube",
+            handle="@sam.tidewater",
+            actor_id="UCs4mOkafoRT1dewaterSoc1",
+            world_handle="sam.tidewater",
+            name="Sam | Tidewater Social",
             label="agency: Sam (Tidewater)",
         ),
     ),

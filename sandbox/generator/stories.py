@@ -618,6 +618,20 @@ class ResponsivePlayer(StoryPlayer):
             if message is not None:
                 answered_at, _, _ = self.answer(message, message, scripted=True)
                 scene.reply(staff or account, answered_at, message, "", self.answer_words(message))
+        elif scene.platform == "youtube":
+            # A customer asks one thing after the other under a video; the agency answers
+            # each within minutes, from Sam's channel: a thread longer than YouTube shows
+            # with it, so the replies are paged for.
+            at = self.on(2, "18:40")
+            post = scene.latest_own_post(at, within=timedelta(days=6))
+            if post is not None:
+                self.dialogue(
+                    scene.pick_customer(exclude=scene.voices_in(post)),
+                    at,
+                    (t.QUESTION, t.QUESTION, t.UNMARKED, t.THANKS),
+                    parent=post,
+                    responder=staff,
+                )
         elif scene.platform == "instagram":
             at = self.on(4, "16:00")
             post = scene.latest_own_post(at, within=timedelta(days=6))
