@@ -149,3 +149,42 @@ def test_the_x_wire_format_reaches_the_metrics(engine, conversation, tmp_path):
     assert found[posts["chat"].id] == ("prefix", "conversation")
     assert found[posts["asks"].id] == ("text", "inbound")
     assert found[posts["question"].id][1] == "inbound"  # a reply to the shop's post
+
+
+def test_youtube_replies_are_addressed_by_the_handle_the_app_puts_in_front(engine, tmp_path):
+    """YouTube threads are flat: every reply's parentId is the top-level comment, so a
+    customer's second question after the channel's answer hangs under the customer's own
+    comment. Only the "@handle " the app puts in front tells whom it answers."""
+    from sandbox.youtube_api import YouTubeServer
+    from tests.support.platforms import Y_ANNA, Y_BEN, YT_OAUTH, add_youtube_account, youtube_world
+
+    scripted = youtube_world()
+    world, posts = scripted.world, scripted.posts
+    after = posts["thanks"].created_at
+    again = world.post(Y_ANNA, after + timedelta(minutes=30),
+                       "@baeckereihuber und morgen, am Feiertag?",
+                       reply_to=posts["answer"].id)  # fmt: skip
+    chat = world.post(Y_BEN, after + timedelta(minutes=40), "@anna-k morgen ist zu, leider",
+                      reply_to=again.id)  # fmt: skip
+    named = world.post(Y_BEN, after + timedelta(minutes=45),
+                       "@anna-k stimmt das, @baeckereihuber?", reply_to=again.id)  # fmt: skip
+    with YouTubeServer(world) as server:
+        with session_factory(engine).begin() as session:
+            account_id = add_youtube_account(session).id
+        settings = settings_for(tmp_path, REPLYWATCH_YOUTUBE_API_URL=server.url)
+        summary = collect_account(engine, settings, account_id, now=world.now,
+                                  env={"HUBER_YOUTUBE_TOKEN": YT_OAUTH},
+                                  retry=fast_retry())  # fmt: skip
+        assert summary.outcome == "ok", summary.error
+    with session_factory(engine).begin() as session:
+        api.refresh(session, now=world.now)
+        rows = session.execute(
+            select(Item.platform_item_id, Item.parent_id, Item.mention_place, ItemFact.role)
+            .join(ItemFact, ItemFact.item_id == Item.id)
+        ).all()  # fmt: skip
+    found = {item: (parent, place, role) for item, parent, place, role in rows}
+    question = posts["question"].id
+    # All three hang under Anna's top-level comment, as YouTube sends them.
+    assert found[again.id] == (question, "leading", "inbound")
+    assert found[chat.id] == (question, None, "conversation")
+    assert found[named.id] == (question, "text", "inbound")
