@@ -25,8 +25,6 @@ from sandbox.world import FLAT_PLATFORMS, Actor, World
 # Replies on these platforms start with the @handles of the thread's participants (the one
 # answered and whom that one named), as their clients write them: the automatic prefix.
 _PREFIX_PLATFORMS = ("x", "mastodon")
-# Replies on these start with the @handle of the one answered, prefix or not.
-_HANDLE_IN_FRONT_PLATFORMS = ("instagram", "youtube")
 MINUTE = timedelta(minutes=1)
 
 
@@ -302,8 +300,8 @@ class Scene:
         """The text of a reply as the platform's client starts it, and whom it names.
 
         X and Mastodon put the participants' @handles in front (the automatic prefix);
-        Instagram and YouTube the @handle of the one answered; Facebook tags the one
-        answered by name; Bluesky names nobody.
+        Instagram the @handle of the one answered; Facebook tags the one answered by
+        name; Bluesky names nobody.
         """
         if self.platform in _PREFIX_PLATFORMS:
             named = self._participants(parent, speaker)
@@ -311,7 +309,7 @@ class Scene:
             return (f"{handles} {text}" if handles else text), tuple(named)
         if parent.author_id == speaker or self.platform == "bluesky":
             return text, ()
-        if self.platform in _HANDLE_IN_FRONT_PLATFORMS:
+        if self.platform == "instagram":
             return f"@{self.handle_of(parent.author_id)} {text}", (parent.author_id,)
         actor = self.plan.world.actors[parent.author_id]
         return f"{actor.name or actor.handle} {text}", (parent.author_id,)
