@@ -15,6 +15,7 @@ import os
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
@@ -368,6 +369,7 @@ def _periods(world: World, time_zone: str) -> list[Period]:
     return [*weeks, Period(days[0] + timedelta(days=2), days[-1])] if len(days) > 3 else weeks
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 @PROPERTY
 @given(data=worlds(), later=st.sampled_from([0, 5, 30, 60 * 30, 60 * 60 * 24 * 4]))
 def test_sql_agrees_with_the_reference(session, data, later):

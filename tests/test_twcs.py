@@ -216,6 +216,7 @@ def test_a_leading_run_of_handles_is_the_reply_prefix(engine, session):
     assert places["119238"] is None  # a brand tweet names no brand of its own
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 def test_memory_does_not_grow_with_the_file(tmp_path: Path):
     """Rows are staged in the database: Python holds one batch, whatever the file size.
 
