@@ -114,7 +114,7 @@ def test_the_consultant_sees_the_three_stories_and_the_broadcast_only_bakery(pag
         engine.dispose()
     page.goto(f"{page.base}/client?client={bakery_id}&period={week.iso_week}")
     page.wait_for_selector("#verdict-unanswered li")
-    assert page.inner_text("#verdict-name") == "broadcast-only"
+    assert page.inner_text("#verdict-name .verdict-badge") == "broadcast-only"
     assert page.inner_text("#verdict-explanation") == (
         "The account only posts: customers wrote, and none of them got an answer."
     )
@@ -204,7 +204,7 @@ def test_each_demo_user_lands_where_their_question_is_answered(
         page.wait_for_selector("#verdict-name")
         assert page.locator("#league-table").count() == 0
         if verdict is not None:
-            assert page.inner_text("#verdict-name") == verdict
+            assert page.inner_text("#verdict-name .verdict-badge") == verdict
         assert page.locator("#trends").count() == 1 and page.locator("#hours").count() == 1
         main = page.inner_text("main")
         assert user.clients == (title,)
