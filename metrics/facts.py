@@ -297,11 +297,16 @@ def classify_questions(
     patterns: QuestionPatterns | None = None,
     reclassify: bool = False,
 ) -> int:
-    """Set ``items.is_question`` on items from outside the own side; returns how many."""
+    """Set ``items.is_question`` on items from outside the own side; returns how many.
+
+    Purged items (storage/privacy.py) are never classified again: their text is gone, and
+    the flag stored while it was there is what their weeks were counted with.
+    """
     patterns = patterns or default_patterns()
     unclassified = "" if reclassify else "AND i.is_question IS NULL"
     query = f"""
-SELECT i.id, i.text FROM {scope.item_pages()} AND NOT i.is_own {unclassified}
+SELECT i.id, i.text FROM {scope.item_pages()} AND NOT i.is_own AND i.purged_at IS NULL
+  {unclassified}
 ORDER BY i.id LIMIT :limit"""
     done = 0
     for rows in _keyset(session, query, {}):

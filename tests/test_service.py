@@ -78,10 +78,14 @@ def test_desired_jobs_follow_accounts_and_time_zones(two_clients):
     now = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
     specs = {spec.id: spec for spec in desired_jobs(two_clients, settings, now)}
     assert sorted(specs) == [
-        "collect:1", "collect:2", "deliver-emails", "reconcile", "refresh-metrics",
-        "weekly-email:America/New_York", "weekly-email:Europe/Berlin",
+        "collect:1", "collect:2", "deliver-emails", "privacy-purge", "reconcile",
+        "refresh-metrics", "weekly-email:America/New_York", "weekly-email:Europe/Berlin",
     ]  # fmt: skip
     assert specs["refresh-metrics"].func is jobs.sweep_metrics
+    # Issue 22.1: the retention purge runs daily, first a few minutes after a start.
+    assert specs["privacy-purge"].func is jobs.privacy_purge
+    assert trigger_fingerprint(specs["privacy-purge"].trigger) == ("interval", 86400.0, None)
+    assert specs["privacy-purge"].first_run == now + timedelta(minutes=10)
     assert trigger_fingerprint(specs["refresh-metrics"].trigger) == ("interval", 300.0, None)
     assert trigger_fingerprint(specs["collect:1"].trigger) == ("interval", 3600.0, 90)
     assert trigger_fingerprint(specs["collect:2"].trigger) == ("interval", 1800.0, 90)
