@@ -418,7 +418,8 @@ def find_author(
     """Everything ``author`` (a handle or an id, as typed) is stored under on ``platform``."""
     typed = author.strip()
     handle = typed.lstrip("@")
-    ids = {typed} if not is_pseudonym(typed) else set()
+    # "@name" is a handle; anything else may be an id as well as a handle.
+    ids = {typed} if not (is_pseudonym(typed) or typed.startswith("@")) else set()
     by_handle = (
         select(Item.author_id)
         .where(Item.platform == platform, Item.is_own.is_(False))
