@@ -103,7 +103,9 @@ def by_id(session):
 
 
 def test_months_before_keeps_the_day_or_takes_the_months_last():
-    assert months_before(datetime(2028, 1, 16, tzinfo=UTC), 13) == datetime(2026, 12, 16, tzinfo=UTC)
+    assert months_before(datetime(2028, 1, 16, tzinfo=UTC), 13) == datetime(
+        2026, 12, 16, tzinfo=UTC
+    )
     assert months_before(datetime(2027, 3, 31, tzinfo=UTC), 1) == datetime(2027, 2, 28, tzinfo=UTC)
     assert months_before(datetime(2028, 3, 31, tzinfo=UTC), 13) == datetime(2027, 2, 28, tzinfo=UTC)
 
