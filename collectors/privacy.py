@@ -108,16 +108,6 @@ class PrivacyBoundary:
             ],
         )
 
-    def records(self, session: Session, items: Sequence[ItemRecord]) -> list[ItemRecord]:
-        """Item records alone, for writers that are not collection runs (an import)."""
-        if not pseudonyms_in_use(session):
-            return list(items)
-        pseudonyms = self._load(session)
-        erased = erased_digests(session, self.platform, self.client_id)
-        rewrite = self._id_rewriter(pseudonyms, erased)
-        mapped = [self._item(pseudonyms, erased, rewrite, record) for record in items]
-        return self._thread_pseudonyms(session, pseudonyms, mapped)
-
     # --- ids ---------------------------------------------------------------------------
 
     def _id_rewriter(self, pseudonyms: Pseudonyms, erased: frozenset[str]) -> Callable[..., str]:
