@@ -45,6 +45,16 @@ VERDICT_COLOURS = {
 }
 
 
+def plotly_text(text: str) -> str:
+    """A user's text (client name, handle, display name) as Plotly should show it.
+
+    Plotly reads ``<b>``, ``<a href>``, ``<br>`` and the like in labels, titles and hover
+    text as markup, and ``&lt;`` as ``<``. Escaped, a client named ``<b>Huber</b>`` is shown
+    exactly so, and a link in a name is no link.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def base_layout(language: str, **extra: object) -> dict[str, object]:
     layout: dict[str, object] = {
         "separators": formats.plotly_separators(language),
@@ -386,7 +396,8 @@ def client_comparison(rows: Sequence[LeagueRow], language: str) -> go.Figure:
 
 
 def _row_label(row: LeagueRow) -> str:
-    return f"{row.client_name} · {row.account_label}" if row.account_label else row.client_name
+    label = f"{row.client_name} · {row.account_label}" if row.account_label else row.client_name
+    return plotly_text(label)
 
 
 def _above(row: LeagueRow) -> float:

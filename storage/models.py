@@ -26,9 +26,10 @@ from sqlalchemy import (
     Unicode,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from storage.types import UTCDateTime, utcnow
+from storage.usernames import USERNAME_LENGTH, canonical_username
 
 # Stable constraint names so that Alembic migrations are identical on every database.
 NAMING_CONVENTION = {
@@ -314,7 +315,11 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_LENGTH), unique=True)
+    # The name in its canonical form (storage.usernames), kept in step with ``username``
+    # by ``_keep_username_key``. Unique, so that names differing only in case cannot both
+    # exist, and the column logins look up.
+    username_key: Mapped[str] = mapped_column(String(USERNAME_LENGTH), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -324,6 +329,11 @@ class User(Base):
     grants: Mapped[list[UserClient]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @validates("username")
+    def _keep_username_key(self, _field: str, value: str) -> str:
+        self.username_key = canonical_username(value)
+        return value
 
 
 class UserClient(Base):
@@ -378,8 +388,8 @@ class RollupDirty(Base):
 class LoginAttempt(Base):
     """One try to log in to the dashboard: kept so that rate limits survive restarts.
 
-    ``username`` is what was typed (lower-cased, cut to 64 characters), whether or not such
-    a user exists, so that guessing names is limited like guessing passwords.
+    ``username`` is what was typed in its canonical form (storage.usernames), whether or not
+    such a user exists, so that guessing names is limited like guessing passwords.
     """
 
     __tablename__ = "login_attempts"
@@ -393,8 +403,27 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(String(64))
     # The client's IP address as the web server saw it (after a trusted proxy, if any).
     address: Mapped[str] = mapped_column(String(64))
+    # checking (the password is being checked; counts as a failure until it is known),
     # ok, failed (wrong name or password), refused (rate limit: the password was not checked)
     outcome: Mapped[str] = mapped_column(String(16))
+
+
+class LoginCounter(Base):
+    """The login attempts of one user name or one address, counted before any password
+    is checked.
+
+    Counting an attempt writes its row, and the row stays locked until the transaction that
+    decides on the attempt ends (PostgreSQL locks the row, SQLite the database for writing).
+    So attempts on the same name or from the same address are decided one after another,
+    each seeing all attempts before it, also those whose password is still being checked.
+    """
+
+    __tablename__ = "login_counters"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # username | address
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(BigInteger)
+    last_attempt_at: Mapped[datetime] = mapped_column()
 
 
 class DashboardSession(Base):

@@ -83,7 +83,8 @@ class UpsertResult:
         return self
 
 
-def _insert_for(session: Session, table: Any) -> Any:
+def insert_for(session: Session, table: Any) -> Any:
+    """An INSERT that can take ON CONFLICT clauses, for the session's database."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table)
@@ -118,7 +119,7 @@ def mark_dirty(session: Session, marks: Iterable[tuple[int, date]]) -> None:
     """Record that these (account, UTC day) pairs need their rollups recomputed."""
     rows = [{"account_id": account_id, "day": day} for account_id, day in set(marks)]
     for chunk in _chunks(rows):
-        statement = _insert_for(session, RollupDirty).values(list(chunk))
+        statement = insert_for(session, RollupDirty).values(list(chunk))
         session.execute(statement.on_conflict_do_nothing(index_elements=["account_id", "day"]))
 
 
@@ -266,7 +267,7 @@ def _upsert_item_chunk(
 def _item_upsert(session: Session, kept: frozenset[str]) -> Any:
     """INSERT ... ON CONFLICT DO UPDATE for items; the columns in ``kept`` are not updated."""
     items = Item.__table__
-    statement = _insert_for(session, items)
+    statement = insert_for(session, items)
     excluded = statement.excluded
     set_: dict[str, Any] = {}
     purged = items.c.purged_at.is_not(None)
@@ -429,7 +430,7 @@ def upsert_likes(
         ]
         result.new += len(new_rows)
         result.known += len(rows) - len(new_rows)
-        statement = _insert_for(session, Like).values(rows)
+        statement = insert_for(session, Like).values(rows)
         excluded = statement.excluded
         session.execute(
             statement.on_conflict_do_update(
@@ -469,7 +470,7 @@ def get_cursor(session: Session, account_id: int, endpoint: str) -> str | None:
 
 def set_cursor(session: Session, account_id: int, endpoint: str, value: str) -> None:
     """Advance a cursor. Call it in the transaction that commits the items it covers."""
-    statement = _insert_for(session, CollectionCursor).values(
+    statement = insert_for(session, CollectionCursor).values(
         account_id=account_id, endpoint=endpoint, value=value, updated_at=utcnow()
     )
     session.execute(

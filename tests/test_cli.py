@@ -174,6 +174,29 @@ def test_passwords_come_from_stdin_and_are_checked(cli_env, capsys):
     assert "boss" in listed.out and "all" in listed.out
 
 
+@pytest.mark.slow
+def test_user_names_are_one_name_whatever_their_case(cli_env, database_url, capsys):
+    run_main(capsys, "client", "add", "Huber")
+    for name in ("Boss", "clerk"):
+        added = run_process(
+            "user", "add", name, "--role", "consultant", input="a long passphrase\n", env=cli_env
+        )
+        assert added.code == 0, added.err
+    twin = run_process(
+        "user", "add", "boss", "--role", "consultant", input="a long passphrase\n", env=cli_env
+    )
+    assert twin.code == 2 and "exists already as 'Boss'" in twin.err
+    taken = run_main(capsys, "user", "rename", "clerk", "BOSS")
+    assert taken.code == 2 and "exists already as 'Boss'" in taken.err
+    assert run_main(capsys, "user", "rename", "boss", "BOSS").code == 0  # only the case
+    assert run_main(capsys, "user", "remove", "CLERK").code == 0
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        stored = connection.execute(select(User.username, User.username_key)).all()
+    engine.dispose()
+    assert stored == [("BOSS", "boss")]
+
+
 def test_uninitialised_database_is_refused(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("REPLYWATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
     outcome = run_main(capsys, "client", "list")

@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import sqlite3
+import stat
 import subprocess
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -210,6 +211,9 @@ def test_the_weekly_emails_are_written_as_the_service_would_send_them(home, firs
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         f"{stem}.{ext}" for stem in stems for ext in ("eml", "html", "png"))  # fmt: skip
     assert f"Weekly emails in {folder}:" in first_run.out
+    # They hold customers' messages: readable by their owner only, like the database.
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == {0o600}
     with session_scope(demo_engine) as session:
         weekly = {story: api.client_metrics(session, _client_id(session, story), now=NOW)
                   for story in Story}  # fmt: skip
@@ -302,6 +306,8 @@ def test_a_fresh_demo_database_is_marked_and_replaces_only_its_like(tmp_path):
     path = tmp_path / "sub" / "demo.db"
     url = fresh_demo_database(path)
     assert url == f"sqlite:///{path}" and is_demo_database(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA application_id").fetchone() == (DEMO_APPLICATION_ID,)
         connection.execute("CREATE TABLE leftover (x)")

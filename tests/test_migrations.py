@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -10,6 +13,8 @@ from sqlalchemy import inspect
 from storage.engine import make_engine
 from storage.migrate import current_revision, head_revision, is_up_to_date, upgrade
 from storage.models import Base
+from storage.types import UTCDateTime
+from tests.support.cli import run_main
 
 
 def _differences(engine) -> list:
@@ -130,4 +135,54 @@ def test_x_texts_are_unescaped_once_and_only_for_collected_x_items(empty_url):
     assert texts() == {item_id: text for item_id, (_, _, text) in stored.items()}
     upgrade(engine)
     assert texts() == unescaped
+
+
+def _add_user_before_0006(connection: sa.Connection, username: str) -> None:
+    users = sa.table(
+        "users", sa.column("username"), sa.column("password_hash"), sa.column("role"),
+        sa.column("language"), sa.column("created_at", UTCDateTime()),
+    )  # fmt: skip
+    connection.execute(
+        users.insert().values(
+            username=username, password_hash="x", role="owner", language="en",
+            created_at=datetime(2026, 11, 1, tzinfo=UTC),
+        )
+    )  # fmt: skip
+
+
+def test_names_differing_only_in_case_stop_the_upgrade_until_one_is_renamed(
+    empty_url, monkeypatch, tmp_path, capsys
+):
+    engine = make_engine(empty_url)
+    upgrade(engine, "0005")
+    with engine.begin() as connection:
+        for name in ("Anna", "anna", "bob"):
+            _add_user_before_0006(connection, name)
+    monkeypatch.setenv("REPLYWATCH_DATABASE_URL", empty_url)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("REPLYWATCH_CONFIG", raising=False)
+
+    refused = run_main(capsys, "db", "upgrade")
+    assert refused.code == 2
+    assert "differ only in case: 'Anna' and 'anna'. Nothing was changed." in refused.err
+    assert "replywatch user rename OLD NEW" in refused.err
+    assert current_revision(engine) == "0005"
+    assert "login_counters" not in inspect(engine).get_table_names()
+    assert "username_key" not in {c["name"] for c in inspect(engine).get_columns("users")}
+
+    # The commands the message names work on the database waiting for the upgrade.
+    ambiguous = run_main(capsys, "user", "rename", "ANNA", "anna.berger")
+    assert ambiguous.code == 2 and "could be 'Anna' and 'anna'" in ambiguous.err
+    assert run_main(capsys, "user", "rename", "anna", "anna.berger").code == 0
+    upgraded = run_main(capsys, "db", "upgrade")
+    assert upgraded.code == 0, upgraded.err
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        stored = connection.execute(
+            sa.text("SELECT username, username_key FROM users ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in stored] == [
+        ("Anna", "anna"), ("anna.berger", "anna.berger"), ("bob", "bob"),
+    ]  # fmt: skip
+    assert _differences(engine) == []
     engine.dispose()

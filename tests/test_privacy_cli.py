@@ -91,6 +91,8 @@ def test_purge_dry_run_then_purge(huber, capsys):
 
 def test_export_forget_and_the_log(huber, capsys, tmp_path):
     target = tmp_path / "ben.json"
+    target.write_text("old")
+    target.chmod(0o644)  # an existing file becomes private too
     exported = run_main(capsys, "privacy", "export", "--platform", "x", "--author", "@ben_b",
                         "--output", str(target))  # fmt: skip
     assert exported.code == 0, exported.err

@@ -8,7 +8,6 @@ outsider, except the JSON an export writes, which is that person's data by reque
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
@@ -21,6 +20,7 @@ from replywatch.cli.formatting import table, when
 from storage.clock import SYSTEM_CLOCK
 from storage.models import PrivacyEvent
 from storage.platforms import NAMES
+from storage.private_files import write_private_text
 
 
 @cli.group("privacy")
@@ -151,11 +151,10 @@ def export(app: AppContext, platform_name: str, author: str, output: Path | None
         click.echo(f"Exported {summary}.", err=True)
         return
     try:
-        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # 0600 also when the file existed: it is one person's data.
+        write_private_text(output, text)
     except OSError as exc:
         raise BadInput(f"--output {output}: {exc.strerror}") from None
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
     app.console.print(f"Wrote {summary} to {output}.")
 
 

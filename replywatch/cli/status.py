@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+import stat
+from pathlib import Path
+
+from sqlalchemy import URL, func, or_, select
 from sqlalchemy.orm import Session
 
 from replywatch.cli import cli
@@ -12,6 +15,7 @@ from replywatch.service import SCHEDULER_LEASE
 from reports.delivery import DeliveryStatus
 from storage import leases
 from storage.clock import SYSTEM_CLOCK
+from storage.engine import sqlite_file
 from storage.models import (
     Account,
     Client,
@@ -21,8 +25,11 @@ from storage.models import (
     Item,
     User,
 )
+from storage.private_files import open_to_others
 
 STATUS_ORDER = ("sent", "pending", "sending", "submitting", "uncertain", "failed")
+# Read or write permission for the group or for everybody.
+OTHERS_READ_WRITE = 0o066
 
 
 @cli.command()
@@ -54,7 +61,7 @@ def status(app: AppContext) -> None:
         app.console.print(f"Database: {app.engine.url.render_as_string(hide_password=True)}")
         app.console.print(f"{clients} clients, {len(rows)} accounts, {users} users.")
         app.console.print(service_line(session), markup=False)
-        email_attention = emails_part(session, app)
+        email_attention = file_warnings(app.engine.url) + emails_part(session, app)
         if not rows:
             app.console.print("No accounts yet: replywatch account add --help")
             _print_attention(app, email_attention)
@@ -88,6 +95,23 @@ def status(app: AppContext) -> None:
             )
         app.console.print(out)
         _print_attention(app, attention + email_attention)
+
+
+def file_warnings(url: URL) -> list[str]:
+    """An SQLite database (or its -wal and -shm files) that other users may read."""
+    path = sqlite_file(url)
+    if path is None:
+        return []
+    warnings = []
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if open_to_others(file) & OTHERS_READ_WRITE:
+            mode = stat.S_IMODE(file.stat().st_mode)
+            warnings.append(
+                f"database file {file} is open to other users (permissions {mode:04o}); it "
+                f"holds password hashes, email addresses and customers' messages: "
+                f"chmod 600 {file}"
+            )
+    return warnings
 
 
 def _print_attention(app: AppContext, attention: list[str]) -> None:

@@ -1,7 +1,7 @@
 """privacy: retention per client, purged items, the erasure list, the pseudonym key check
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01 09:00:00
 
 - ``clients.retention_months`` (13 for every existing client): after it, outsiders'
@@ -21,8 +21,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
