@@ -13,7 +13,15 @@ from sqlalchemy import inspect, select
 
 from metrics import api
 from metrics.periods import iso_week
-from storage.models import AccountWeek, ClientWeek, ErasedAuthor, Item, Like, PurgeReason
+from storage.models import (
+    AccountWeek,
+    ClientWeek,
+    ErasedAuthor,
+    Item,
+    ItemFact,
+    Like,
+    PurgeReason,
+)
 from storage.platforms import platform
 from storage.privacy import (
     KeyMismatch,
@@ -32,6 +40,7 @@ from tests.support.factories import T0, add_account, add_client, item
 KEY = Pseudonyms(b"k" * 40)
 W47 = iso_week("2026-W47")
 YOUNG = 40 * 1440  # minutes after T0: 2026-12-26, inside the retention at NOW
+CUTOFF = 30 * 1440 + 180  # minutes after T0: 2026-12-16 12:00 UTC, 13 months before NOW
 # 14 months after T0: with 13 months' retention everything before 2026-12-16 is due.
 NOW = datetime(2028, 1, 16, 12, tzinfo=UTC)
 
@@ -54,6 +63,14 @@ def records():
         item("c3", author="902", handle="ben", parent="p1", minutes=YOUNG,
              text="Hallo? Glutenfrei?", permalink="https://x.com/ben/status/c3"),
         own("a3", parent="c3", root="p1", minutes=YOUNG + 30, text="@ben leider nein"),
+        # Around the cutoff (2026-12-16 12:00): Emil's first message is due, his second,
+        # two hours later, is not; the answer to the second answers both (rule 2).
+        own("p3", kind="post", minutes=CUTOFF - 120, text="Lebkuchen"),
+        item("c5", author="905", handle="emil", parent="p3", minutes=CUTOFF - 60,
+             text="Mit Nüssen?"),
+        item("c6", author="905", handle="emil", parent="p3", minutes=CUTOFF + 60,
+             text="Ohne Nüsse?"),
+        own("a6", parent="c6", root="p3", minutes=CUTOFF + 90, text="@emil beides"),
         own("p2", kind="post", minutes=YOUNG + 60, text="Weihnachtsstollen"),
         item("c4", author="903", handle="cleo", parent="p2", minutes=YOUNG + 70,
              text="Reserviert ihr einen?", permalink="https://x.com/cleo/status/c4"),
@@ -74,7 +91,7 @@ def figures(session):
 
 def verdicts(session, account_id):
     found = {}
-    for week in (W47, iso_week("2026-W52")):
+    for week in (W47, iso_week("2026-W51"), iso_week("2026-W52")):
         metrics = api.account_metrics(session, account_id, week, now=NOW)
         found[week.label] = (metrics.verdict.verdict, metrics.verdict.inputs, metrics.inbound)
     return found
@@ -98,6 +115,19 @@ def stocked(session):
     return account
 
 
+def rule(session, item_id):
+    """Whether the metrics count an item answered, and by which rule (METRICS.md)."""
+    return (
+        session.execute(
+            select(ItemFact.answered, ItemFact.answer_rule)
+            .join(Item, Item.id == ItemFact.item_id)
+            .where(Item.platform_item_id == item_id)
+        )
+        .one()
+        ._tuple()
+    )
+
+
 def by_id(session):
     return {i.platform_item_id: i for i in session.scalars(select(Item))}
 
@@ -116,12 +146,12 @@ def test_purge_removes_old_texts_and_keeps_every_figure(session, stocked):
 
     dry = purge_expired(session, None, NOW, dry_run=True)
     session.rollback()
-    assert (dry[0].items, dry[0].likes, dry[0].waiting) == (2, 1, 0)
+    assert (dry[0].items, dry[0].likes, dry[0].waiting) == (3, 1, 0)
     assert by_id(session)["c1"].text == "Wann habt ihr offen?"  # a dry run changes nothing
 
     [result] = purge_expired(session, KEY, NOW)
     session.commit()
-    assert (result.items, result.likes, result.related, result.waiting) == (2, 1, 1, 0)
+    assert (result.items, result.likes, result.related, result.waiting) == (3, 1, 2, 0)
     assert result.cutoff == datetime(2026, 12, 16, 12, tzinfo=UTC)
 
     items = by_id(session)
@@ -136,6 +166,8 @@ def test_purge_removes_old_texts_and_keeps_every_figure(session, stocked):
     assert (items["c3"].text, items["c3"].author_handle) == ("Hallo? Glutenfrei?", "ben")
     assert items["c3"].purged_at is None
     assert items["c4"].author_id == "903" and items["c4"].text == "Reserviert ihr einen?"
+    assert items["c6"].author_id == items["c5"].author_id != "905"
+    assert rule(session, "c5") == (True, 2)  # answered through Emil's later message
     assert items["a1"].text == "@anna ab 6 Uhr" and items["p1"].author_handle == "huber"
     likes = {like.liked_at: like for like in session.scalars(select(Like))}
     old, young = likes[T0 + timedelta(minutes=9)], likes[T0 + timedelta(minutes=YOUNG + 80)]
@@ -150,9 +182,14 @@ def test_purge_removes_old_texts_and_keeps_every_figure(session, stocked):
     session.commit()
     assert figures(session) == before
     assert verdicts(session, stocked.id) == verdicts_before
+    assert rule(session, "c5") == (True, 2)
 
-    [again] = purge_expired(session, KEY, NOW + timedelta(days=1))
+    [again] = purge_expired(session, KEY, NOW)
     assert (again.items, again.likes, again.related) == (0, 0, 0)
+    [next_day] = purge_expired(session, KEY, NOW + timedelta(days=1))
+    assert (next_day.items, next_day.related) == (1, 0)  # Emil's second message; same pseudonym
+    session.commit()
+    assert by_id(session)["c6"].author_id == by_id(session)["c5"].author_id
 
 
 def test_items_without_computed_facts_wait_for_the_metrics(session):
