@@ -107,6 +107,16 @@ def test_a_forgotten_x_author_stays_forgotten_and_their_likes_too(engine, tmp_pa
                    reply_to=posts["post"].id)  # fmt: skip
         world.clock.advance(timedelta(hours=1))
         _collect(engine, settings, account_id, world.now, env)
+        # Another key (the key file lost, a second machine without privacy.key_ref) would
+        # make pseudonyms that match nothing: the run stops before it stores anything.
+        stranger = {**env, "XDG_DATA_HOME": str(tmp_path / "elsewhere")}
+        world.post("900", world.now + timedelta(minutes=1), "@huber_shop hallo?",
+                   reply_to=posts["post"].id)  # fmt: skip
+        world.clock.advance(timedelta(hours=1))
+        refused = collect_account(engine, settings, account_id, now=world.now, env=stranger,
+                                  retry=fast_retry())  # fmt: skip
+    assert refused.outcome == "failed" and "privacy key is not the one" in refused.error
+    assert refused.items_new == 0
     annas = [i for i in _items(engine) if i.purge_reason == "erasure"]
     assert len(annas) == 3 and {(i.text, i.author_handle) for i in annas} == {("", None)}
     assert len({i.author_id for i in annas}) == 1 and annas[0].author_id.startswith("anon:")
