@@ -16,12 +16,14 @@ __all__ = [
     "METRIC_NAMES",
     "OUTCOME_NAMES",
     "PURGE_NOTES",
+    "QUALITY_QUALIFIER",
     "REMOVAL_REASONS",
     "VERDICT_EXPLANATIONS",
     "VERDICT_NAMES",
     "WEEKDAYS",
     "Verdict",
     "metric_name",
+    "quality_qualifier",
     "shown_text",
     "verdict_explanation",
     "verdict_name",
@@ -84,6 +86,12 @@ METRIC_NAMES: dict[str, str] = {
     "self_likes": N_("self-likes"),
     "liked_not_answered": N_("liked but not answered"),
     "removed_inbound": N_("removed customer messages"),
+    "acknowledgments": N_("acknowledgments"),
+    "customer_conversation": N_("customers among themselves"),
+    "answering_replies": N_("answers"),
+    "redirect_share": N_("redirects"),
+    "template_share": N_("templates"),
+    "substantive_ratio": N_("substantively answered"),
     "uncovered_share": N_("messages arriving when nobody ever answers"),
     "verdict": N_("verdict"),
 }
@@ -128,6 +136,14 @@ def shown_text(text: str, purge_reason: str | None, language: str = "en") -> str
         return text
     note = PURGE_NOTES.get(purge_reason, PURGE_NOTES["erasure"])
     return texts(language).gettext(note)
+
+
+# Beside the verdict when most answers send the customer elsewhere or repeat one text.
+QUALITY_QUALIFIER = N_("mostly redirects and templates")
+
+
+def quality_qualifier(language: str = "en") -> str:
+    return texts(language).gettext(QUALITY_QUALIFIER)
 
 
 def weeks_judged(weeks: int, language: str = "en") -> str:

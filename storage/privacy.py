@@ -167,18 +167,42 @@ def _handle_is(column: Any, handle: str) -> ColumnElement[bool]:
 
 
 def _set_author_ids(session: Session, changes: dict[int, str]) -> None:
-    """Give items a pseudonym as author id, in items and in their stored facts."""
+    """Give items a pseudonym as author id, in items and in their stored facts.
+
+    The metrics' facts know the author by the same key twice: as ``author_key`` of their
+    items, and as ``customer_key`` of the own replies in the thread that answer them; both
+    change together, so that a later incremental refresh finds them agreeing.
+    """
     rows = sorted(changes.items())
     for chunk in _chunks(rows):
+        pseudonyms = dict(chunk)
+        facts = session.execute(
+            select(
+                ItemFact.item_id, ItemFact.platform, ItemFact.thread_key, ItemFact.author_key
+            ).where(ItemFact.item_id.in_(list(pseudonyms)))
+        ).all()
         session.execute(update(Item), [{"id": i, "author_id": a} for i, a in chunk])
-        known = set(
-            session.scalars(
-                select(ItemFact.item_id).where(ItemFact.item_id.in_([i for i, _ in chunk]))
-            )
+        if not facts:
+            continue
+        session.execute(
+            update(ItemFact),
+            [{"item_id": f.item_id, "author_key": pseudonyms[f.item_id]} for f in facts],
         )
-        facts = [{"item_id": i, "author_key": a} for i, a in chunk if i in known]
-        if facts:
-            session.execute(update(ItemFact), facts)
+        renamed = {
+            (f.platform, f.thread_key, f.author_key): pseudonyms[f.item_id]
+            for f in facts
+            if f.author_key is not None and f.author_key != pseudonyms[f.item_id]
+        }
+        for (platform, thread, old), pseudonym in sorted(renamed.items()):
+            session.execute(
+                update(ItemFact)
+                .where(
+                    ItemFact.platform == platform,
+                    ItemFact.thread_key == thread,
+                    ItemFact.customer_key == old,
+                )
+                .values(customer_key=pseudonym)
+            )
 
 
 def _pseudonymise_threads(session: Session, groups: dict[tuple[str, str, str], str]) -> int:
@@ -671,7 +695,10 @@ def stored_about(
             "permalink": item.permalink,
             "parent_id": item.parent_id,
             "root_id": item.root_id,
+            "mentions_account": item.mentions_account,
+            "mention_place": item.mention_place,
             "is_question": item.is_question,
+            "is_ack_text": item.is_ack_text,
             "like_count": item.like_count,
             "reply_count": item.reply_count,
             "repost_count": item.repost_count,

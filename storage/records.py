@@ -37,6 +37,16 @@ class ItemRecord:
     # Set by the collectors' privacy boundary for an author on the erasure list: the record
     # arrives without text, handle and link, and is stored as purged (storage/privacy.py).
     purged: str | None = None
+    # Where the account is mentioned (storage.models.Item.mention_place): MENTION_TEXT,
+    # MENTION_PREFIX, MENTION_LEADING, or None when the payload does not tell.
+    mention_place: str | None = None
+
+
+# The values of ``ItemRecord.mention_place`` (docs/metrics.md, "Who is addressed").
+MENTION_TEXT = "text"  # in the author's own words
+MENTION_PREFIX = "prefix"  # only in the reply prefix the platform marks as such
+MENTION_LEADING = "leading"  # only in the leading @handles of a reply (prefix unmarked)
+MENTION_PLACES = (MENTION_TEXT, MENTION_PREFIX, MENTION_LEADING)
 
 
 @dataclass(frozen=True, slots=True)

@@ -148,6 +148,7 @@ def _raw_row(record: ItemRecord, account_id: int, seen_at: datetime) -> dict[str
         "is_own": record.is_own,
         "kind": record.kind,
         "mentions_account": record.mentions_account,
+        "mention_place": record.mention_place,
         "parent_id": record.parent_id,
         "root_id": record.root_id,
         "created_at": record.created_at,
@@ -183,6 +184,8 @@ def _changed(existing: Any, row: dict[str, Any], unknown: frozenset[str]) -> boo
             return True
     if row["mentions_account"] and not existing.mentions_account:
         return True
+    if row["mention_place"] is not None and row["mention_place"] != existing.mention_place:
+        return True
     return (existing.removed_at is None) != (row["removed_at"] is None)
 
 
@@ -216,6 +219,7 @@ def _upsert_item_chunk(
                 Item.account_id,
                 Item.created_at,
                 Item.mentions_account,
+                Item.mention_place,
                 Item.removed_at,
                 Item.purged_at,
                 *(getattr(Item, name) for name in _MUTABLE_ITEM_FIELDS),
@@ -291,6 +295,15 @@ def _item_upsert(session: Session, kept: frozenset[str]) -> Any:
     set_["last_seen"] = excluded.last_seen
     # Once seen as a mention, an item stays one even when later seen only in a thread.
     set_["mentions_account"] = or_(items.c.mentions_account, excluded.mentions_account)
+    # A sighting that cannot tell where the account is mentioned keeps what one that could
+    # found; one that can tell is the platform's current word (an edited text).
+    set_["mention_place"] = func.coalesce(excluded.mention_place, items.c.mention_place)
+    if "text" not in kept:
+        # Classifications of the text (metrics fill them in) are redone when it changed;
+        # a purged item's are final (its text is gone, metrics never classify it again).
+        same_text = purged | (items.c.text == excluded.text)
+        for name in ("is_question", "is_ack_text", "is_redirect", "reply_key"):
+            set_[name] = case((same_text, items.c[name]), else_=None)
     # A hidden item keeps the time it was first seen hidden; an item seen again in the
     # open (unhidden, or a transient miss) is no longer removed.
     set_["removed_at"] = func.coalesce(items.c.removed_at, excluded.removed_at)
@@ -324,6 +337,33 @@ def mark_removed(
         mark_dirty(session, {(row.account_id, row.created_at.date()) for row in touched})
         marked += len(touched)
     return marked
+
+
+def forget_items(session: Session, platform: str, platform_item_ids: Iterable[str]) -> int:
+    """Delete stored items (with their likes and facts) that must not be kept at all.
+
+    For private messages found stored from before replywatch dropped them. The days of
+    every item in their threads are marked dirty, so that the refresh recomputes the
+    threads they were part of (an answer to a deleted message answers nothing now).
+    Returns how many were deleted.
+    """
+    deleted = 0
+    for chunk in _chunks(sorted(set(platform_item_ids))):
+        condition = and_(Item.platform == platform, Item.platform_item_id.in_(chunk))
+        found = session.execute(select(Item.platform_item_id, Item.root_id).where(condition)).all()
+        if not found:
+            continue
+        threads = sorted({row.root_id or row.platform_item_id for row in found})
+        touched = session.execute(
+            select(Item.account_id, Item.created_at).where(
+                Item.platform == platform,
+                or_(Item.root_id.in_(threads), Item.platform_item_id.in_(threads)),
+            )
+        ).all()
+        mark_dirty(session, {(row.account_id, row.created_at.date()) for row in touched})
+        session.execute(Item.__table__.delete().where(condition))
+        deleted += len(found)
+    return deleted
 
 
 def set_roots(session: Session, platform: str, roots: dict[str, str]) -> int:

@@ -22,6 +22,7 @@ def cli_env(database_url, monkeypatch, tmp_path):
     return {"REPLYWATCH_DATABASE_URL": database_url, "XDG_CONFIG_HOME": str(tmp_path / "config")}
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 def test_version_and_help_through_the_console_script():
     from replywatch import __version__
 
@@ -37,6 +38,7 @@ def test_version_and_help_through_the_console_script():
     assert module.returncode == 0 and __version__ in module.stdout
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 def test_first_use_flow(cli_env, database_url, capsys):
     assert run_main(capsys, "init").code == 0
     steps = [
@@ -160,6 +162,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     assert _snapshot(database_url) == before
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 def test_passwords_come_from_stdin_and_are_checked(cli_env, capsys):
     run_main(capsys, "client", "add", "Huber")
     short = run_process("user", "add", "boss", "--role", "consultant", input="short\n", env=cli_env)

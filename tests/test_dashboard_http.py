@@ -573,6 +573,14 @@ def test_the_portfolio_download_has_the_metrics_api_numbers(base, engine, world)
         assert int(row["Waiting"]) == metrics.waiting
         assert row["Verdict"] == metrics.verdict.name("en")
         assert int(row["Verdict over weeks"]) == metrics.verdict.weeks
+        # what the answers say, as the metrics API computed it
+        for column, value in (("Substantively answered", metrics.substantive_ratio),
+                              ("Redirects", metrics.redirect_share),
+                              ("Templates", metrics.template_share)):  # fmt: skip
+            got = float(row[column]) if row[column] else None
+            assert got == (None if value is None else pytest.approx(value, abs=1e-5))
+        hollow = metrics.verdict.quality.hollow
+        assert row["Qualifier"] == ("mostly redirects and templates" if hollow else "")
         median = row["Median response time (minutes)"]
         if metrics.response_time.median is None:
             assert median == ""

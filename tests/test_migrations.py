@@ -65,6 +65,53 @@ def test_upgrade_twice_changes_nothing(empty_url):
     engine.dispose()
 
 
+def test_version_2_of_the_metrics_recomputes_all_history_after_the_upgrade(empty_url):
+    """0007 empties the derived tables (their columns changed) and marks every day with
+    items dirty; 0008 adds the run's private-message count. Items survive; the next
+    refresh computes every fact by the version 2 rules."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from metrics import api
+
+    engine = make_engine(empty_url)
+    upgrade(engine, "0004")
+    created = "2026-11-16 09:00:00"
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO clients (id, name, time_zone, answer_window_hours, "
+                                "response_target_minutes, min_settled, responsive_ratio, "
+                                "partly_responsive_ratio, no_conversation_min_posts, "
+                                "widen_max_weeks, created_at) VALUES (1, 'Huber', 'UTC', 72, "
+                                "240, 5, 0.9, 0.65, 3, 8, :at)"), {"at": created})  # fmt: skip
+        connection.execute(text("INSERT INTO accounts (id, client_id, platform, handle, active, "
+                                "credential_status, collect_interval_minutes, created_at) VALUES "
+                                "(1, 1, 'x', '@huber', TRUE, 'ok', 60, :at)"), {"at": created})  # fmt: skip
+        for number, (author, own, parent) in enumerate(
+            (("100", True, None), ("901", False, "1"), ("100", True, "2")), start=1
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO items (platform, platform_item_id, account_id, author_id, "
+                    "author_handle, is_own, kind, mentions_account, parent_id, root_id, "
+                    "created_at, text, like_count, reply_count, repost_count, first_seen, "
+                    "last_seen) VALUES ('x', :id, 1, :author, :author, :own, :kind, FALSE, "
+                    ":parent, '1', :at, 'Danke!', 0, 0, 0, :at, :at)"
+                ),
+                {"id": str(number), "author": author, "own": own, "parent": parent, "at": created,
+                 "kind": "post" if parent is None else "reply"},
+            )  # fmt: skip
+    upgrade(engine)
+    with Session(engine) as session:
+        dirty = session.execute(text("SELECT COUNT(*) FROM rollup_dirty")).scalar_one()
+        assert dirty == 1  # one account, one day
+        assert session.execute(text("SELECT private_skipped FROM collection_runs")).all() == []
+        result = api.refresh(session, now=datetime(2026, 12, 1, tzinfo=UTC))
+        session.commit()
+        assert result.items == 3 and result.answered == 1
+
+
 def test_x_texts_are_unescaped_once_and_only_for_collected_x_items(empty_url):
     """Issue 14.3: migration 0005 unescapes what collectors stored HTML-escaped from X;
     TWCS imports (already unescaped) and other platforms stay; downgrade + upgrade is a

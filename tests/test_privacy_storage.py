@@ -168,6 +168,12 @@ def test_purge_removes_old_texts_and_keeps_every_figure(session, stocked):
     assert items["c4"].author_id == "903" and items["c4"].text == "Reserviert ihr einen?"
     assert items["c6"].author_id == items["c5"].author_id != "905"
     assert rule(session, "c5") == (True, 2)  # answered through Emil's later message
+    # The metrics' facts keep no raw id of the purged authors, also not as the customer an
+    # own reply answers; the pseudonyms agree with the items'.
+    keys = session.execute(select(ItemFact.author_key, ItemFact.customer_key)).all()
+    assert not {"901", "902", "905"} & {key for pair in keys for key in pair}
+    assert (items["c1"].author_id, None) in {tuple(pair) for pair in keys}
+    assert ("100", items["c1"].author_id) in {tuple(pair) for pair in keys}  # a1 answers c1
     assert items["a1"].text == "@anna ab 6 Uhr" and items["p1"].author_handle == "huber"
     likes = {like.liked_at: like for like in session.scalars(select(Like))}
     old, young = likes[T0 + timedelta(minutes=9)], likes[T0 + timedelta(minutes=YOUNG + 80)]
@@ -213,6 +219,7 @@ def test_later_sightings_do_not_bring_purged_data_back(session, stocked):
     again = by_id(session)["c1"]
     assert (again.text, again.author_handle, again.permalink) == ("", None, None)
     assert again.author_id == pseudonym
+    assert again.is_question is True  # the text's classification stays with the facts
 
 
 def test_forget_removes_one_author_everywhere_and_lists_only_a_digest(session, stocked):

@@ -15,6 +15,7 @@ from tests.support.cli import run_process
 from tests.support.serve_process import serve_process
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 def test_serve_runs_the_dashboard_and_stops_on_sigterm(tmp_path, sqlite_template):
     database = tmp_path / "rw.db"
     database.write_bytes(sqlite_template.read_bytes())
@@ -86,6 +87,7 @@ def test_debug_needs_the_environment_switch_and_warns(tmp_path, sqlite_template,
         assert requests.get(f"{served.url}/login", timeout=10).status_code == 200
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 def test_serve_refuses_bad_options(tmp_path, sqlite_template):
     database = tmp_path / "rw.db"
     database.write_bytes(sqlite_template.read_bytes())

@@ -9,6 +9,7 @@ from sqlalchemy import URL, func, or_, select
 from sqlalchemy.orm import Session
 
 from replywatch.cli import cli
+from replywatch.cli.collect import private_text
 from replywatch.cli.context import AppContext, pass_app
 from replywatch.cli.formatting import table, when
 from replywatch.service import SCHEDULER_LEASE
@@ -73,10 +74,12 @@ def status(app: AppContext) -> None:
         attention: list[str] = []
         for account, client_name, run, item_count in rows:
             outcome = run.outcome if run else "-"
+            if run and run.private_skipped:
+                outcome = f"{outcome}, {private_text(run.private_skipped)}"
             if run and run.outcome not in ("ok", "running"):
                 detail = f": {run.error}" if run.error else ""
                 attention.append(
-                    f"account {account.id} {account.handle}: last run {outcome}{detail}"
+                    f"account {account.id} {account.handle}: last run {run.outcome}{detail}"
                 )
             if account.credential_status == CredentialStatus.NEEDS_RENEWAL:
                 reason = f" ({account.credential_error})" if account.credential_error else ""

@@ -1,7 +1,7 @@
 """privacy: retention per client, purged items, the erasure list, the pseudonym key check
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 09:00:00
 
 - ``clients.retention_months`` (13 for every existing client): after it, outsiders'
@@ -21,8 +21,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0007"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
