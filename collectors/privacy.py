@@ -9,9 +9,9 @@ unless it may be kept (storage/privacy.py explains the rules):
   and without a handle. Item ids that contain a forgotten author's id (Bluesky's
   ``at://DID/…``) carry the pseudonym instead, wherever the batch names them: items,
   parents, roots, likes, removals, thread views.
-- **Pseudonyms already given.** An author whose items in a thread carry a pseudonym (a
-  retention purge gave it to them) gets it for their new items in that thread too, so that
-  the thread's author keys agree; a liker whose like on an item was pseudonymised keeps it.
+- **Pseudonyms already given.** An author whose items carry a pseudonym (a retention
+  purge gave it to them) gets it for their new items too, so that their author keys
+  agree; a liker whose like on an item was pseudonymised keeps it.
 
 While the database holds no pseudonym at all (nothing purged or forgotten yet) the batch
 passes unchanged and the installation's key is never asked for.
@@ -24,7 +24,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collectors.errors import CollectionError
@@ -90,7 +90,7 @@ class PrivacyBoundary:
         erased = erased_digests(session, self.platform, self.client_id)
         rewrite = self._id_rewriter(pseudonyms, erased)
         items = [self._item(pseudonyms, erased, rewrite, record) for record in batch.items]
-        items = self._thread_pseudonyms(session, pseudonyms, items)
+        items = self._given_pseudonyms(session, pseudonyms, items)
         likes = self._likes(session, pseudonyms, erased, rewrite, batch.likes)
         return replace(
             batch,
@@ -153,38 +153,31 @@ class PrivacyBoundary:
             purged=PurgeReason.ERASURE,
         )
 
-    def _thread_pseudonyms(
+    def _given_pseudonyms(
         self, session: Session, pseudonyms: Pseudonyms, items: list[ItemRecord]
     ) -> list[ItemRecord]:
-        """New items of authors who carry a pseudonym in their thread get it too."""
-        wanted: dict[int, tuple[str, str]] = {}  # index -> (thread, pseudonym)
+        """New items of authors who carry a pseudonym already get it too."""
+        wanted: dict[int, str] = {}  # index -> pseudonym
         for index, record in enumerate(items):
             if record.is_own or is_pseudonym(record.author_id):
                 continue
             pseudonym = pseudonyms.author(self.platform, record.author_id, record.author_handle)
             if pseudonym is not None:
-                thread = record.root_id or record.platform_item_id
-                wanted[index] = (thread, pseudonym)
+                wanted[index] = pseudonym
         if not wanted:
             return items
-        threads = sorted({thread for thread, _ in wanted.values()})
-        names = sorted({pseudonym for _, pseudonym in wanted.values()})
-        given: set[tuple[str, str]] = set()
-        for chunk in _chunks(threads):
-            rows = session.execute(
-                select(Item.platform_item_id, Item.root_id, Item.author_id).where(
-                    Item.platform == self.platform,
-                    Item.author_id.in_(names),
-                    or_(
-                        Item.root_id.in_(chunk),
-                        and_(Item.root_id.is_(None), Item.platform_item_id.in_(chunk)),
-                    ),
+        given: set[str] = set()
+        for chunk in _chunks(sorted(set(wanted.values()))):
+            given |= set(
+                session.scalars(
+                    select(Item.author_id)
+                    .where(Item.platform == self.platform, Item.author_id.in_(chunk))
+                    .distinct()
                 )
             )
-            given |= {(row.root_id or row.platform_item_id, row.author_id) for row in rows}
         mapped = list(items)
-        for index, (thread, pseudonym) in wanted.items():
-            if (thread, pseudonym) in given:
+        for index, pseudonym in wanted.items():
+            if pseudonym in given:
                 mapped[index] = replace(items[index], author_id=pseudonym)
         return mapped
 

@@ -166,6 +166,8 @@ class Item(Base):
         Index("ix_items_account_created", "account_id", "created_at"),
         Index("ix_items_platform_parent", "platform", "parent_id"),
         Index("ix_items_platform_root", "platform", "root_id"),
+        # An author's items: privacy gives them one pseudonym at once (storage/privacy.py).
+        Index("ix_items_platform_author", "platform", "author_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -22,9 +22,10 @@ it is. The key lives outside the database (replywatch/privacy_key.py); its finge
 stored, so that a different key is refused instead of silently making pseudonyms that
 match nothing.
 
-A pseudonym is given to all of an author's items in a thread at once (the young ones keep
-their text and handle until their own time comes): a thread whose author keys disagreed
-would break rule 2 when the facts are computed again.
+A pseudonym is given to all of an author's items on the platform at once (the young ones
+keep their text and handle until their own time comes), and the collectors give it to
+their later items too: author keys that disagreed would break rule 2 in a thread and count
+one customer as two in the template rule when the facts are computed again.
 
 Purged items keep ``purged_at``; no later sighting fills their text, handle, link or
 author id in again (storage/upsert.py), and metrics never classify them again.
@@ -154,10 +155,6 @@ def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
         yield values[start : start + size]
 
 
-def _thread(platform_item_id: str, root_id: str | None) -> str:
-    return root_id if root_id is not None else platform_item_id
-
-
 def _handle_is(column: Any, handle: str) -> ColumnElement[bool]:
     # The same function on both sides: SQLite's LOWER folds ASCII only.
     return func.lower(func.ltrim(column, "@")) == func.lower(handle.strip().lstrip("@"))
@@ -205,29 +202,29 @@ def _set_author_ids(session: Session, changes: dict[int, str]) -> None:
             )
 
 
-def _pseudonymise_threads(session: Session, groups: dict[tuple[str, str, str], str]) -> int:
-    """Give the pseudonym of (platform, thread, author key) to that author's other items in
-    the thread; returns how many got it."""
-    by_platform: dict[str, set[str]] = {}
-    for platform, thread, _ in groups:
-        by_platform.setdefault(platform, set()).add(thread)
+def _pseudonymise_authors(session: Session, groups: dict[tuple[str, str], str]) -> int:
+    """Give the pseudonym of (platform, author key) to that author's other items; returns
+    how many got it. The younger ones keep their text and handle until their own time."""
     changes: dict[int, str] = {}
-    for platform, threads in sorted(by_platform.items()):
-        for chunk in _chunks(sorted(threads)):
-            in_thread = or_(
-                Item.root_id.in_(chunk),
-                and_(Item.root_id.is_(None), Item.platform_item_id.in_(chunk)),
+    for platform in sorted({platform for platform, _ in groups}):
+        keys = sorted(key for p, key in groups if p == platform)
+        ids = [key for key in keys if not key.startswith("handle:")]
+        handles = [key.removeprefix("handle:") for key in keys if key.startswith("handle:")]
+        for chunk in _chunks(ids):
+            query = select(Item.id, Item.author_id).where(
+                Item.platform == platform, Item.is_own.is_(False), Item.author_id.in_(chunk)
             )
-            query = select(
-                Item.id, Item.platform_item_id, Item.root_id, Item.author_id, Item.author_handle
-            ).where(Item.platform == platform, Item.is_own.is_(False), in_thread)
             for row in session.execute(query):
-                key = author_key(row.author_id, row.author_handle)
-                if key is None or is_pseudonym(key):
-                    continue
-                pseudonym = groups.get((platform, _thread(row.platform_item_id, row.root_id), key))
-                if pseudonym is not None:
-                    changes[row.id] = pseudonym
+                changes[row.id] = groups[(platform, row.author_id)]
+        for handle in handles:  # authors known by handle only: rare, one query each
+            query = select(Item.id).where(
+                Item.platform == platform,
+                Item.is_own.is_(False),
+                Item.author_id.is_(None),
+                _handle_is(Item.author_handle, handle),
+            )
+            for item_id in session.scalars(query):
+                changes[item_id] = groups[(platform, "handle:" + handle)]
     _set_author_ids(session, changes)
     return len(changes)
 
@@ -337,17 +334,17 @@ def _purge_client(
         if not rows:
             break
         after = rows[-1].id
-        groups: dict[tuple[str, str, str], str] = {}
+        groups: dict[tuple[str, str], str] = {}
         updates = []
         for row in rows:
             key = author_key(row.author_id, row.author_handle)
             pseudonym = None if key is None else pseudonyms.of(row.platform, key)
             if key is not None and pseudonym is not None and not is_pseudonym(key):
-                groups[(row.platform, _thread(row.platform_item_id, row.root_id), key)] = pseudonym
+                groups[(row.platform, key)] = pseudonym
             updates.append((row.id, pseudonym))
         _erase_items(session, updates, now, PurgeReason.RETENTION)
         result.items += len(rows)
-        result.related += _pseudonymise_threads(session, groups)
+        result.related += _pseudonymise_authors(session, groups)
     result.likes = _pseudonymise_likes(session, pseudonyms, _due_likes(accounts, result.cutoff))
 
 

@@ -126,3 +126,29 @@ def test_a_forgotten_x_author_stays_forgotten_and_their_likes_too(engine, tmp_pa
         events = session.scalars(select(PrivacyEvent)).all()
     assert not {liker for liker in likers if liker[0] == "900" or liker[1] == "anna_k"}
     assert [(e.action, e.platform, e.counts["items"]) for e in events] == [("forget", "x", 2)]
+
+
+def test_an_author_pseudonymised_by_the_retention_purge_keeps_the_pseudonym(engine, tmp_path):
+    scripted = x_world()
+    world, posts = scripted.world, scripted.posts
+    env = {"HUBER_X_TOKEN": X_TOKEN, "XDG_DATA_HOME": str(tmp_path)}
+    with session_factory(engine).begin() as session:
+        account_id = add_x_account(session).id
+    with XApiServer(world) as server:
+        settings = settings_for(tmp_path, REPLYWATCH_X_API_URL=server.url)
+        _collect(engine, settings, account_id, world.now, env)
+        # Fourteen months on (the purge's own "now"), everything collected so far is due.
+        later = world.now + timedelta(days=430)
+        [purged] = privacy.purge_expired_data(engine, settings, now=later, env=env)
+        assert purged.items == 4 and purged.waiting == 0
+        world.post("900", world.now + timedelta(minutes=1), "@huber_shop noch offen?",
+                   reply_to=posts["post"].id)  # fmt: skip
+        world.clock.advance(timedelta(hours=1))
+        _collect(engine, settings, account_id, world.now, env)
+    items = _items(engine)
+    annas = {i.author_id for i in items if i.purge_reason == "retention" and i.kind == "reply"}
+    [new] = [i for i in items if i.text == "@huber_shop noch offen?"]
+    # Her new message keeps its words and her handle until its own time, under her pseudonym.
+    assert new.author_handle == "anna_k" and new.purged_at is None
+    assert new.author_id.startswith("anon:") and new.author_id in annas
+    assert not [i for i in items if i.author_id in {"900", "901"}]

@@ -6,7 +6,8 @@ Create Date: 2026-12-01 09:00:00
 
 - ``clients.retention_months`` (13 for every existing client): after it, outsiders'
   texts, names and handles are removed (``replywatch privacy purge``, daily in the service).
-- ``items.purged_at`` / ``items.purge_reason``: which items that happened to, and why.
+- ``items.purged_at`` / ``items.purge_reason``: which items that happened to, and why;
+  an index on (platform, author_id) to find an author's items.
 - ``erased_authors``: keyed hashes of the authors who asked to be forgotten.
 - ``pseudonym_keys``: the fingerprint of the key that made the pseudonyms.
 - ``privacy_events``: what each purge, erasure and export did (counts, never whose data).
@@ -37,6 +38,7 @@ def upgrade() -> None:
             sa.Column("purged_at", storage.types.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(sa.Column("purge_reason", sa.String(length=16), nullable=True))
+        batch_op.create_index("ix_items_platform_author", ["platform", "author_id"], unique=False)
     op.create_table(
         "erased_authors",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -101,6 +103,7 @@ def downgrade() -> None:
     # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not batch mode: batch mode copies
     # and drops the table, and with foreign keys on, dropping ``clients`` deletes every
     # account and item through ON DELETE CASCADE.
+    op.drop_index("ix_items_platform_author", table_name="items")
     op.drop_column("items", "purge_reason")
     op.drop_column("items", "purged_at")
     op.drop_column("clients", "retention_months")
