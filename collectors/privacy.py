@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collectors.errors import CollectionError
-from storage.models import Item, Like, PurgeReason
+from storage.models import Account, Item, Like, PurgeReason
 from storage.platforms import PLATFORMS
 from storage.privacy import (
     KeyMismatch,
@@ -97,6 +97,7 @@ class PrivacyBoundary:
             items=items,
             likes=likes,
             removed=[rewrite(value) for value in batch.removed],
+            private=[rewrite(value) for value in batch.private],
             roots={rewrite(key): rewrite(value) for key, value in batch.roots.items()},
             threads=[
                 replace(
@@ -156,7 +157,8 @@ class PrivacyBoundary:
     def _given_pseudonyms(
         self, session: Session, pseudonyms: Pseudonyms, items: list[ItemRecord]
     ) -> list[ItemRecord]:
-        """New items of authors who carry a pseudonym already get it too."""
+        """New items of authors who carry a pseudonym in this client already get it too
+        (metrics compare authors within a client; ``forget --client`` names one)."""
         wanted: dict[int, str] = {}  # index -> pseudonym
         for index, record in enumerate(items):
             if record.is_own or is_pseudonym(record.author_id):
@@ -171,7 +173,12 @@ class PrivacyBoundary:
             given |= set(
                 session.scalars(
                     select(Item.author_id)
-                    .where(Item.platform == self.platform, Item.author_id.in_(chunk))
+                    .join(Account, Account.id == Item.account_id)
+                    .where(
+                        Item.platform == self.platform,
+                        Item.author_id.in_(chunk),
+                        Account.client_id == self.client_id,
+                    )
                     .distinct()
                 )
             )

@@ -202,9 +202,12 @@ def _set_author_ids(session: Session, changes: dict[int, str]) -> None:
             )
 
 
-def _pseudonymise_authors(session: Session, groups: dict[tuple[str, str], str]) -> int:
-    """Give the pseudonym of (platform, author key) to that author's other items; returns
-    how many got it. The younger ones keep their text and handle until their own time."""
+def _pseudonymise_authors(
+    session: Session, groups: dict[tuple[str, str], str], accounts: Sequence[int]
+) -> int:
+    """Give the pseudonym of (platform, author key) to that author's other items in these
+    accounts (one client's: metrics compare authors within a client); returns how many got
+    it. The younger ones keep their text and handle until their own time."""
     changes: dict[int, str] = {}
     for platform in sorted({platform for platform, _ in groups}):
         keys = sorted(key for p, key in groups if p == platform)
@@ -212,7 +215,10 @@ def _pseudonymise_authors(session: Session, groups: dict[tuple[str, str], str]) 
         handles = [key.removeprefix("handle:") for key in keys if key.startswith("handle:")]
         for chunk in _chunks(ids):
             query = select(Item.id, Item.author_id).where(
-                Item.platform == platform, Item.is_own.is_(False), Item.author_id.in_(chunk)
+                Item.platform == platform,
+                Item.is_own.is_(False),
+                Item.author_id.in_(chunk),
+                Item.account_id.in_(accounts),
             )
             for row in session.execute(query):
                 changes[row.id] = groups[(platform, row.author_id)]
@@ -221,6 +227,7 @@ def _pseudonymise_authors(session: Session, groups: dict[tuple[str, str], str]) 
                 Item.platform == platform,
                 Item.is_own.is_(False),
                 Item.author_id.is_(None),
+                Item.account_id.in_(accounts),
                 _handle_is(Item.author_handle, handle),
             )
             for item_id in session.scalars(query):
@@ -344,7 +351,7 @@ def _purge_client(
             updates.append((row.id, pseudonym))
         _erase_items(session, updates, now, PurgeReason.RETENTION)
         result.items += len(rows)
-        result.related += _pseudonymise_authors(session, groups)
+        result.related += _pseudonymise_authors(session, groups, accounts)
     result.likes = _pseudonymise_likes(session, pseudonyms, _due_likes(accounts, result.cutoff))
 
 

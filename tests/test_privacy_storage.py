@@ -269,3 +269,36 @@ def test_another_key_is_refused_once_pseudonyms_exist(session, stocked):
     with pytest.raises(KeyMismatch, match="privacy key"):
         check_key(session, Pseudonyms(b"x" * 40), NOW)
     check_key(session, KEY, NOW)  # the same key passes
+
+
+def test_forgetting_in_one_client_leaves_the_others_alone(session):
+    from collectors.contract import Batch
+    from collectors.privacy import PrivacyBoundary
+
+    huber, lindner = add_client(session, "Huber"), add_client(session, "Lindner")
+    for client, prefix in ((huber, "h"), (lindner, "l")):
+        account = add_account(session, client, "x", f"@{prefix}shop", f"10{prefix}")
+        upsert_items(session, account.id, [
+            item(f"{prefix}1", author="100", own=True, kind="post"),
+            item(f"{prefix}2", author="901", handle="anna_k", parent=f"{prefix}1",
+                 text=f"Hallo {prefix}"),
+        ], seen_at=NOW)  # fmt: skip
+    session.commit()
+    result = forget_author(session, KEY, platform("x"), "@anna_k", NOW, client=huber)
+    session.commit()
+    assert (result.items, result.client) == (1, "Huber")
+    items = by_id(session)
+    assert (items["h2"].text, items["h2"].purge_reason) == ("", "erasure")
+    assert (items["l2"].text, items["l2"].author_id) == ("Hallo l", "901")
+    assert erased_digests(session, "x", lindner.id) == frozenset()
+    assert len(erased_digests(session, "x", huber.id)) == 2
+
+    # What a collection of each client would store of Anna's next message.
+    def seen_by(client):
+        boundary = PrivacyBoundary("x", client.id, NOW, lambda: KEY.key)
+        record = item("n1", author="901", handle="anna_k", parent="h1", text="Und?")
+        [stored] = boundary.apply(session, Batch(items=[record])).items
+        return stored.author_id, stored.author_handle, stored.text, stored.purged
+
+    assert seen_by(huber) == (items["h2"].author_id, None, "", "erasure")
+    assert seen_by(lindner) == ("901", "anna_k", "Und?", None)
