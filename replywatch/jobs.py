@@ -48,7 +48,8 @@ class Work:
     ``f(session, request)`` (see reports/delivery.py); ``reconcile`` as
     ``f(scheduler, engine, settings)``: the service's planning, which schedules these jobs,
     named here rather than imported so that the jobs do not depend on the service;
-    ``purge`` as ``f(engine, settings, now=...)``: every client's retention period.
+    ``purge`` as ``f(engine, settings, now=..., refresh=False)``: every client's retention
+    period.
     """
 
     collect: str = "replywatch.collecting:collect_account"
@@ -330,7 +331,10 @@ def privacy_purge() -> None:
             if not taken:
                 log.info("%s skipped: another process is purging", what)
                 return
-            resolve(runtime.work.purge)(runtime.engine, runtime.settings, now=runtime.clock.now())
+            # The metrics are refreshed by their own jobs, under their lease: items without
+            # facts yet wait for tomorrow's purge.
+            purge = resolve(runtime.work.purge)
+            purge(runtime.engine, runtime.settings, now=runtime.clock.now(), refresh=False)
             log.info("%s finished", what)
 
 

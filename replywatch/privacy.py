@@ -79,15 +79,18 @@ def purge_expired_data(
     dry_run: bool = False,
     client_name: str | None = None,
     env: Mapping[str, str] = os.environ,
+    refresh: bool = True,
 ) -> list[ClientPurge]:
     """Apply every client's retention period (or one client's): see storage/privacy.py.
 
-    The metrics are brought up to date first, so that every item past its time has its
-    question flag and answer stored before its text goes. A dry run changes nothing.
+    With ``refresh`` the metrics are brought up to date first, so that every item past its
+    time has its facts stored before its text goes; the service's job leaves that to its
+    own refresh jobs (one refresh at a time, under their lease) and purges what has facts,
+    the rest on a later day. A dry run changes nothing.
     """
     with session_scope(engine) as session:
         client_ids = [find_client(session, client_name).id] if client_name else None
-    if not dry_run:
+    if refresh and not dry_run:
         with session_scope(engine) as session:
             api.refresh(session, now=now)
     keys = None if dry_run else pseudonyms(settings, env)

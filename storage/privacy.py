@@ -326,6 +326,13 @@ def _purge_client(
         )
         return
     assert pseudonyms is not None, "a purge that writes needs the privacy key"
+    likes_due = _due_likes(accounts, result.cutoff)
+    nothing = select(Item.id).where(due, computed).limit(1)
+    if (
+        session.scalar(nothing) is None
+        and session.scalar(select(Like.id).where(likes_due).limit(1)) is None
+    ):
+        return  # no key is used (nor its fingerprint stored) before there is work for it
     check_key(session, pseudonyms, now)
     after = -1
     while True:
@@ -352,7 +359,7 @@ def _purge_client(
         _erase_items(session, updates, now, PurgeReason.RETENTION)
         result.items += len(rows)
         result.related += _pseudonymise_authors(session, groups, accounts)
-    result.likes = _pseudonymise_likes(session, pseudonyms, _due_likes(accounts, result.cutoff))
+    result.likes = _pseudonymise_likes(session, pseudonyms, likes_due)
 
 
 def _erase_items(

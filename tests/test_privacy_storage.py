@@ -30,6 +30,7 @@ from storage.privacy import (
     erased_digests,
     forget_author,
     months_before,
+    pseudonyms_in_use,
     purge_expired,
     stored_about,
 )
@@ -205,6 +206,8 @@ def test_items_without_computed_facts_wait_for_the_metrics(session):
     [result] = purge_expired(session, KEY, NOW)
     assert (result.items, result.waiting) == (0, 1)
     assert by_id(session)["c9"].text == "Hallo"
+    # Nothing done, no key used: collections do not need one yet.
+    assert not pseudonyms_in_use(session)
 
 
 def test_later_sightings_do_not_bring_purged_data_back(session, stocked):

@@ -247,6 +247,10 @@ def test_privacy_purge_job_purges_under_its_lease(runtime, monkeypatch, tmp_path
             changed(item("c1", parent="p1", handle="anna_k", text="Wann?"), created_at=old),
             changed(item("c2", parent="p1", handle="ben_b", text="Heute?"), created_at=now),
         ], seen_at=now)  # fmt: skip
+    jobs.privacy_purge()  # the metrics have not seen them yet: nothing is purged
+    with session_scope(engine) as session:
+        assert session.scalar(select(Item.text).where(Item.platform_item_id == "c1")) == "Wann?"
+    refresh_metrics(engine, now=now)  # as the service's refresh jobs do
     other = LeaseKeeper(engine, timedelta(seconds=60), owner="other-process", clock=runtime.clock)
     assert other.try_acquire(jobs.PRIVACY_LEASE)
     jobs.privacy_purge()
