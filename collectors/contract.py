@@ -29,7 +29,9 @@ It talks to its platform and hands everything to ``run``:
 ``run.commit(Batch(...))``
     Writes items, likes, follower counts, removals and cursors in ONE transaction, and the
     run's counters with them. A cursor is only ever given in the batch that commits the
-    items it covers: that is what makes killing the process at any point safe.
+    items it covers: that is what makes killing the process at any point safe. Every
+    batch passes the privacy boundary first (``collectors.privacy``): authors on the
+    erasure list arrive there without their texts, names and handles.
 ``run.section(name)``
     Scopes a part of the work (a timeline, one post's comments). A ``MalformedResponse``
     inside is recorded as a problem with the endpoint, the section is abandoned (its cursor
@@ -61,6 +63,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from collectors.errors import MalformedResponse, PayloadProblem, TransientError
+from collectors.privacy import KeySource, PrivacyBoundary
 from collectors.redact import scrub
 from storage.engine import session_factory
 from storage.models import Account, CollectionCursor, CollectionRun
@@ -199,6 +202,7 @@ class RunContext:
         now: datetime,
         retry: RetryPolicy,
         progress: Callable[[Progress], None] | None,
+        privacy_key: KeySource | None = None,
     ) -> None:
         self.engine = engine
         self._sessions = session_factory(engine)
@@ -218,6 +222,7 @@ class RunContext:
         self.problems: list[dict[str, Any]] = []
         self.abandoned: list[str] = []
         self._sections: list[str] = []
+        self._privacy = PrivacyBoundary(account.platform, account.client_id, now, privacy_key)
 
     # --- requests -----------------------------------------------------------------
 
@@ -353,6 +358,8 @@ class RunContext:
         """Write one batch and the run's counters in one transaction."""
         result = CommitResult()
         with self._sessions.begin() as session:
+            # The erasure list and the pseudonyms given, for every platform (one place).
+            batch = self._privacy.apply(session, batch)
             if batch.items:
                 upserted = upsert_items(session, self.account.id, batch.items, seen_at=self.now)
                 result.new, result.updated, result.ids = (

@@ -45,6 +45,7 @@ from collectors.errors import (
     TransientError,
 )
 from collectors.http import host_name
+from collectors.privacy import KeySource
 from collectors.redact import scrub
 from storage.engine import session_factory
 from storage.models import Account, CollectionRun, CredentialStatus
@@ -183,12 +184,17 @@ def run_collection(
     now: datetime | None = None,
     retry: RetryPolicy | None = None,
     progress: Callable[[Progress], None] | None = None,
+    privacy_key: KeySource | None = None,
 ) -> RunSummary:
     """Collect one account once with ``collector`` and record the run. Never raises for
-    platform faults; see the module docstring for what each outcome means."""
+    platform faults; see the module docstring for what each outcome means.
+    ``privacy_key``: where the installation's privacy key comes from, asked only once the
+    database holds pseudonyms (collectors.privacy); without it such a run fails."""
     now = now or datetime.now(UTC)
     run_id, account, own = _start_run(engine, account_id, now)
-    run = RunContext(engine, run_id, account, own, now, retry or RetryPolicy(), progress)
+    run = RunContext(
+        engine, run_id, account, own, now, retry or RetryPolicy(), progress, privacy_key
+    )
     outcome, error, resume_after, unreachable = "ok", None, None, None
     credential: tuple[str, str | None] | None = None
     try:

@@ -70,6 +70,7 @@ def listed_item(reference: ItemRef, labels: Mapping[int, str]) -> ListedItem:
         settles_at=reference.settles_at,
         removed_at=reference.removed_at,
         removed_reason=reference.removed_reason,
+        purge_reason=reference.purge_reason,
     )
 
 

@@ -161,6 +161,7 @@ class ListedItem:
     settles_at: datetime | None = None  # waiting items: when they count as missed
     removed_at: datetime | None = None
     removed_reason: str | None = None
+    purge_reason: str | None = None  # text removed for privacy (metrics.labels.shown_text)
 
 
 @dataclass(frozen=True)

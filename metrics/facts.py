@@ -413,7 +413,11 @@ def classify_texts(
 ) -> int:
     """Classify texts of items not classified yet (all with ``reclassify``): questions and
     acknowledgments of outsiders' items, redirects and text keys of own replies. Returns
-    how many items were classified."""
+    how many items were classified.
+
+    Purged items (storage/privacy.py) are never classified again: their text is gone, and
+    the flags stored while it was there are what their weeks were counted with.
+    """
     classified = _Classifier(default_text_patterns(patterns))
     unclassified = (
         ""
@@ -422,7 +426,8 @@ def classify_texts(
         "OR (i.is_own AND i.is_redirect IS NULL))"
     )
     query = f"""
-SELECT i.id, i.text, i.is_own, i.parent_id FROM {scope.item_pages()} {unclassified}
+SELECT i.id, i.text, i.is_own, i.parent_id FROM {scope.item_pages()} AND i.purged_at IS NULL
+  {unclassified}
 ORDER BY i.id LIMIT :limit"""
     done = 0
     for rows in _keyset(session, query, {}):

@@ -15,6 +15,7 @@ __all__ = [
     "LANGUAGES",
     "METRIC_NAMES",
     "OUTCOME_NAMES",
+    "PURGE_NOTES",
     "QUALITY_QUALIFIER",
     "REMOVAL_REASONS",
     "VERDICT_EXPLANATIONS",
@@ -23,6 +24,7 @@ __all__ = [
     "Verdict",
     "metric_name",
     "quality_qualifier",
+    "shown_text",
     "verdict_explanation",
     "verdict_name",
     "weeks_judged",
@@ -107,6 +109,11 @@ OUTCOME_NAMES: dict[str, str] = {
     "interrupted": N_("interrupted"),
 }
 REMOVAL_REASONS: dict[str, str] = {"deleted": N_("deleted"), "hidden": N_("hidden")}
+# What stands where a text was removed for privacy (Item.purge_reason, storage/privacy.py).
+PURGE_NOTES: dict[str, str] = {
+    "retention": N_("[text removed after the retention period]"),
+    "erasure": N_("[removed at the author's request]"),
+}
 # Monday first, as ISO weeks and the hour-of-week charts count.
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
@@ -121,6 +128,14 @@ def verdict_explanation(verdict: Verdict | str, language: str = "en") -> str:
 
 def metric_name(key: str, language: str = "en") -> str:
     return texts(language).gettext(METRIC_NAMES[key])
+
+
+def shown_text(text: str, purge_reason: str | None, language: str = "en") -> str:
+    """An item's text, or what says why it is gone when privacy removed it."""
+    if purge_reason is None:
+        return text
+    note = PURGE_NOTES.get(purge_reason, PURGE_NOTES["erasure"])
+    return texts(language).gettext(note)
 
 
 # Beside the verdict when most answers send the customer elsewhere or repeat one text.

@@ -231,7 +231,7 @@ WHERE f.account_id IN :account_ids AND f.local_week BETWEEN :w0 AND :w1
             f"""
 SELECT x.subject_id, x.total, x.item_id, x.settles_us, x.first_response_us, x.liked_by_own,
   i.account_id, i.platform, i.platform_item_id, i.author_handle, i.text, i.permalink,
-  i.created_at, i.is_question, i.removed_at, i.removed_reason
+  i.created_at, i.is_question, i.removed_at, i.removed_reason, i.purge_reason
 FROM (
   SELECT f.{key} AS subject_id, f.item_id, f.settles_us, f.first_response_us, f.liked_by_own,
     ROW_NUMBER() OVER (PARTITION BY f.{key} ORDER BY {order}) AS rn,
@@ -277,6 +277,7 @@ ORDER BY x.subject_id, x.rn"""
                 liked_by_own=bool(row["liked_by_own"]),
                 removed_at=removed,
                 removed_reason=row["removed_reason"],
+                purge_reason=row["purge_reason"],
                 settles_at=from_us(row["settles_us"]) if row["settles_us"] is not None else None,
                 answered_at=(
                     from_us(row["first_response_us"])

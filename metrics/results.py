@@ -66,6 +66,8 @@ class ItemRef:
     removed_reason: str | None = None
     settles_at: datetime | None = None  # end of its answer window
     answered_at: datetime | None = None
+    # Its text, handle and link were removed (storage/privacy.py): "retention", "erasure".
+    purge_reason: str | None = None
 
     def as_row(self) -> dict[str, Any]:
         return {
@@ -82,6 +84,7 @@ class ItemRef:
             "liked_by_own": self.liked_by_own,
             "removed_at": self.removed_at.isoformat() if self.removed_at else None,
             "removed_reason": self.removed_reason,
+            "purge_reason": self.purge_reason,
         }
 
 

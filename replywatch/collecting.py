@@ -33,6 +33,7 @@ from collectors.contract import Collector, CollectorFactory, Progress, RetryPoli
 from collectors.http import host_name, origin
 from collectors.runner import RunSummary, record_failure, resume_time, run_collection
 from replywatch.config import Settings
+from replywatch.privacy_key import key_source
 from replywatch.references import load
 from replywatch.secrets import SecretError, resolve_secret
 from storage.engine import session_factory
@@ -169,6 +170,8 @@ def collect_account(
         now=now,
         retry=retry or retry_policy(settings),
         progress=progress,
+        # Asked for only once the database holds pseudonyms (collectors/privacy.py).
+        privacy_key=key_source(settings, env),
     )
     if unreachable is not None:
         unreachable.note(summary)

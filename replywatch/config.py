@@ -206,6 +206,11 @@ SETTINGS: tuple[Setting, ...] = (
             "believed"),
     Setting("dashboard.threads", "REPLYWATCH_DASHBOARD_THREADS", _integer(1, 64), 8,
             "worker threads of the dashboard's web server"),
+    Setting("privacy.key_ref", "REPLYWATCH_PRIVACY_KEY_REF", _text, None,
+            "name of the secret (at least 32 characters) that makes the pseudonyms of "
+            "purged and forgotten authors; set it when the service and the command line run "
+            "on several machines ([privacy](privacy.md))",
+            "generated, kept in `privacy-key` in the data folder (mode 600)"),
     Setting("smtp.host", "REPLYWATCH_SMTP_HOST", _text, None, "SMTP server for weekly emails"),
     Setting("smtp.port", "REPLYWATCH_SMTP_PORT", _integer(1, 65535), 587, "SMTP port"),
     Setting("smtp.security", "REPLYWATCH_SMTP_SECURITY", _choice("starttls", "ssl", "none"),

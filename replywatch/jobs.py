@@ -47,17 +47,20 @@ class Work:
     refresh covers every account's changes either way; ``build_snapshot`` as
     ``f(session, request)`` (see reports/delivery.py); ``reconcile`` as
     ``f(scheduler, engine, settings)``: the service's planning, which schedules these jobs,
-    named here rather than imported so that the jobs do not depend on the service.
+    named here rather than imported so that the jobs do not depend on the service;
+    ``purge`` as ``f(engine, settings, now=..., refresh=False)``: every client's retention
+    period.
     """
 
     collect: str = "replywatch.collecting:collect_account"
     refresh_rollups: str = "replywatch.refreshing:refresh_metrics"
     build_snapshot: str = "reports.builder:build_snapshot"
     reconcile: str = "replywatch.service:reconcile_jobs"
+    purge: str = "replywatch.privacy:purge_expired_data"
 
     def check(self) -> None:
         """Import every function now; raises :class:`WorkMissing` naming one that is missing."""
-        for name in ("collect", "refresh_rollups", "build_snapshot", "reconcile"):
+        for name in ("collect", "refresh_rollups", "build_snapshot", "reconcile", "purge"):
             reference = getattr(self, name)
             try:
                 resolve(reference)
@@ -167,6 +170,7 @@ def collect_lease_key(account_id: int) -> str:
 EMAIL_REFRESH_WAIT = 30.0
 # One lease for every refresh: a refresh covers all accounts' changes (replywatch/refreshing.py).
 METRICS_LEASE = "metrics:refresh"
+PRIVACY_LEASE = "privacy:purge"
 
 
 def _active(runtime: Runtime, account_id: int) -> bool:
@@ -315,6 +319,23 @@ def _send_emails(runtime: Runtime) -> None:
         should_stop=runtime.stopping.is_set,
         before_building=refresh_first,
     )
+
+
+def privacy_purge() -> None:
+    """Daily: remove outsiders' texts, names and handles past each client's retention."""
+    what = "privacy purge"
+    with _job(what) as runtime:
+        if runtime is None:
+            return
+        with runtime.leases.hold(PRIVACY_LEASE) as taken:
+            if not taken:
+                log.info("%s skipped: another process is purging", what)
+                return
+            # The metrics are refreshed by their own jobs, under their lease: items without
+            # facts yet wait for tomorrow's purge.
+            purge = resolve(runtime.work.purge)
+            purge(runtime.engine, runtime.settings, now=runtime.clock.now(), refresh=False)
+            log.info("%s finished", what)
 
 
 def reconcile() -> None:

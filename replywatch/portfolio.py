@@ -26,6 +26,8 @@ from storage.own_side import refresh_own_flags
 from storage.passwords import MIN_PASSWORD_LENGTH, hash_password
 from storage.usernames import canonical_username
 
+# Ten years: beyond that "retention" no longer limits anything.
+MAX_RETENTION_MONTHS = 120
 # Shorter intervals would spend API quotas for little: replies rarely come faster.
 MIN_INTERVAL_MINUTES = 5
 
@@ -54,6 +56,7 @@ class ClientOptions:
     min_settled: int | None = None
     responsive_ratio: str | None = None
     partly_ratio: str | None = None
+    retention: int | None = None  # months
 
 
 def client_fields(options: ClientOptions) -> dict[str, Any]:
@@ -79,6 +82,10 @@ def client_fields(options: ClientOptions) -> dict[str, Any]:
         )
     if options.partly_ratio is not None:
         fields["partly_responsive_ratio"] = validation.ratio(options.partly_ratio, "--partly-ratio")
+    if options.retention is not None:
+        fields["retention_months"] = validation.positive_int(
+            options.retention, "--retention (months)", MAX_RETENTION_MONTHS
+        )
     responsive = fields.get("responsive_ratio")
     partly = fields.get("partly_responsive_ratio")
     if responsive is not None and partly is not None and partly > responsive:

@@ -20,11 +20,14 @@ job id                    trigger                                     function
 ``weekly-email:<zone>``   Mondays at email.send_time in that zone     ``jobs.weekly_emails``
 ``deliver-emails``        every 5 minutes (retries, catch-up)         ``jobs.deliver_emails``
 ``reconcile``             every service.reconcile_seconds             ``jobs.reconcile``
+``privacy-purge``         every 24 hours                              ``jobs.privacy_purge``
 ========================  ==========================================  ====================
 
 The work those jobs do is in ``replywatch.collecting`` (collect_account),
 ``replywatch.refreshing`` (refresh_metrics: one global incremental refresh of the metrics,
-under the lease ``metrics:refresh``) and ``reports.builder`` (build_snapshot).
+under the lease ``metrics:refresh``), ``reports.builder`` (build_snapshot) and
+``replywatch.privacy`` (purge_expired_data: each client's retention period, under the
+lease ``privacy:purge``).
 """
 
 from __future__ import annotations
@@ -66,7 +69,8 @@ JOB_TABLE = ScheduledJob.__tablename__
 DELIVERY_INTERVAL = timedelta(minutes=5)
 METRICS_SWEEP_INTERVAL = timedelta(minutes=5)
 MANAGED_PREFIXES = ("collect:", "weekly-email:")
-FIXED_JOBS = ("reconcile", "deliver-emails", "refresh-metrics")
+FIXED_JOBS = ("reconcile", "deliver-emails", "refresh-metrics", "privacy-purge")
+PRIVACY_PURGE_INTERVAL = timedelta(hours=24)
 RELEASE_WAIT_SECONDS = 5.0
 
 
@@ -148,6 +152,16 @@ def desired_jobs(
             trigger=IntervalTrigger(seconds=METRICS_SWEEP_INTERVAL.total_seconds(), timezone=UTC),
             # Soon after a start: catches up with what changed while nothing ran.
             first_run=now + timedelta(seconds=30),
+        ),
+        JobSpec(
+            id="privacy-purge",
+            name="remove outsiders' texts, names and handles past each client's retention",
+            func=jobs.privacy_purge,
+            args=(),
+            trigger=IntervalTrigger(seconds=PRIVACY_PURGE_INTERVAL.total_seconds(), timezone=UTC),
+            # Not in the rush of a start (collections, the metrics catching up); once the
+            # job is stored, restarts keep its next run time.
+            first_run=now + timedelta(minutes=10),
         ),
     ]
     for account_id, handle, interval in accounts:

@@ -42,7 +42,7 @@ def dashboard_secret_key(settings: Settings, env: Mapping[str, str] = os.environ
 
 def read_or_create_key_file(path: Path) -> bytes:
     if not path.exists():
-        _create(path)
+        create_key_file(path)
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(
@@ -57,7 +57,8 @@ def read_or_create_key_file(path: Path) -> bytes:
     return value.encode("utf-8")
 
 
-def _create(path: Path) -> None:
+def create_key_file(path: Path) -> None:
+    """A new random key in ``path`` (mode 600); a key another process made first wins."""
     make_private_folder(path.parent)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -217,6 +217,7 @@ def oldest_unanswered(
             text=item.text,
             created_at=item.created_at,
             permalink=item.permalink,
+            purge_reason=item.purge_reason,
         )
         for item in found[:limit]
     )

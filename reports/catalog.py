@@ -12,7 +12,13 @@ import re
 from datetime import datetime, timedelta
 
 from metrics import formats
-from metrics.labels import metric_name, quality_qualifier, verdict_explanation, verdict_name
+from metrics.labels import (
+    metric_name,
+    quality_qualifier,
+    shown_text,
+    verdict_explanation,
+    verdict_name,
+)
 from metrics.periods import Period
 from metrics.texts import N_, texts
 from reports.snapshot import AccountVerdict, Summary, VerdictChange
@@ -67,6 +73,12 @@ class Wording:
 
     def week_label(self, week: Period) -> str:
         return formats.week_short(week.label, self.language)
+
+    def quoted(self, text: str, purge_reason: str | None = None) -> str:
+        """A customer's words in quotes, or why they are gone (removed for privacy)."""
+        if purge_reason is not None:
+            return shown_text(text, purge_reason, self.language)
+        return self.gettext("“{text}”", text=clean_text(text))
 
     # -- sentences ----------------------------------------------------------------------
 

@@ -119,6 +119,7 @@ class UnansweredItem:
     text: str  # as the customer wrote it; the renderer escapes and shortens it
     created_at: datetime
     permalink: str | None
+    purge_reason: str | None = None  # text removed for privacy (metrics.labels.shown_text)
 
 
 @dataclass(frozen=True)

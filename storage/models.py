@@ -67,6 +67,16 @@ class CredentialStatus(StrEnum):
     NEEDS_RENEWAL = "needs_renewal"
 
 
+class PurgeReason(StrEnum):
+    """Why an item's personal data was removed (``Item.purge_reason``)."""
+
+    RETENTION = "retention"  # older than its client's retention period
+    ERASURE = "erasure"  # its author asked to be forgotten (privacy forget)
+
+
+DEFAULT_RETENTION_MONTHS = 13
+
+
 class Role(StrEnum):
     CONSULTANT = "consultant"
     OWNER = "owner"
@@ -91,6 +101,11 @@ class Client(Base):
     partly_responsive_ratio: Mapped[float] = mapped_column(Float, default=0.65)
     no_conversation_min_posts: Mapped[int] = mapped_column(Integer, default=3)
     widen_max_weeks: Mapped[int] = mapped_column(Integer, default=8)
+    # After this many months outsiders' texts, names and handles are removed (storage/
+    # privacy.py); 13 so that a week can still be compared with the same week a year ago.
+    retention_months: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_RETENTION_MONTHS, server_default=str(DEFAULT_RETENTION_MONTHS)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     accounts: Mapped[list[Account]] = relationship(
@@ -151,6 +166,8 @@ class Item(Base):
         Index("ix_items_account_created", "account_id", "created_at"),
         Index("ix_items_platform_parent", "platform", "parent_id"),
         Index("ix_items_platform_root", "platform", "root_id"),
+        # An author's items: privacy gives them one pseudonym at once (storage/privacy.py).
+        Index("ix_items_platform_author", "platform", "author_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -191,6 +208,11 @@ class Item(Base):
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column()
     removed_reason: Mapped[str | None] = mapped_column(String(16))
+    # Set when the text, handle and link of an outsider's item were removed and the author
+    # id replaced by a pseudonym (storage/privacy.py); the stored flags derived from the
+    # text (is_question) are final from then on, and no later sighting fills them in again.
+    purged_at: Mapped[datetime | None] = mapped_column()
+    purge_reason: Mapped[str | None] = mapped_column(String(16))
 
 
 class Like(Base):
@@ -207,6 +229,57 @@ class Like(Base):
     liked_at: Mapped[datetime | None] = mapped_column()
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ErasedAuthor(Base):
+    """An outsider who asked to be forgotten (``replywatch privacy forget``).
+
+    Only a keyed hash of the id or handle is kept (``storage.privacy.Pseudonyms``), never
+    the id or handle itself: the list says "this person is forgotten" to whoever holds the
+    installation's key and nothing to anybody else. ``client_id`` None: for every client.
+    """
+
+    __tablename__ = "erased_authors"
+    __table_args__ = (Index("ix_erased_authors_platform_digest", "platform", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(String(64))
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PseudonymKey(Base):
+    """The fingerprint of the key that made this database's pseudonyms: one row, id 1.
+
+    The key itself lives outside the database (storage/privacy.py); a different key would
+    make new pseudonyms that do not match the stored ones and no longer recognise the
+    forgotten authors, so every use compares its fingerprint with this one first.
+    """
+
+    __tablename__ = "pseudonym_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    first_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PrivacyEvent(Base):
+    """One privacy action (a purge, an erasure, an export): the record an operator shows
+    the data-protection officer. Counts and scope only, never whose data it was."""
+
+    __tablename__ = "privacy_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    happened_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(16))  # purge, forget, export
+    platform: Mapped[str | None] = mapped_column(String(16))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"))
+    # The client's name then: the event stays readable after the client is deleted.
+    client_name: Mapped[str | None] = mapped_column(String(200))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class FollowerSnapshot(Base):

@@ -34,6 +34,9 @@ class ItemRecord:
     repost_count: int | None = None
     # Set when the payload itself says the item is hidden (Graph API ``is_hidden``).
     hidden: bool = False
+    # Set by the collectors' privacy boundary for an author on the erasure list: the record
+    # arrives without text, handle and link, and is stored as purged (storage/privacy.py).
+    purged: str | None = None
     # Where the account is mentioned (storage.models.Item.mention_place): MENTION_TEXT,
     # MENTION_PREFIX, MENTION_LEADING, or None when the payload does not tell.
     mention_place: str | None = None

@@ -10,6 +10,9 @@ updates what it knows and keeps the rest. This is decided inside the ``ON CONFLI
 clause itself, so it holds when two writers race too.
 Every new or changed item marks its day dirty for the metrics rollups, in the same
 transaction.
+
+Nor does a later sighting bring back what privacy removed (storage/privacy.py): a purged
+item keeps its empty text, handle and link, and an author id that is a pseudonym stays one.
 """
 
 from __future__ import annotations
@@ -30,8 +33,12 @@ from storage.models import (
     Like,
     RollupDirty,
 )
+from storage.privacy import PSEUDONYM_PREFIX
 from storage.records import ItemRecord, LikeRecord
 from storage.types import utcnow
+
+# What privacy removed from a purged item and no later sighting may fill in again.
+_PURGED_FIELDS = frozenset({"author_id", "author_handle", "text", "permalink"})
 
 BATCH_SIZE = 500
 
@@ -154,12 +161,24 @@ def _raw_row(record: ItemRecord, account_id: int, seen_at: datetime) -> dict[str
         "last_seen": seen_at,
         "removed_at": seen_at if record.hidden else None,
         "removed_reason": "hidden" if record.hidden else None,
+        "purged_at": seen_at if record.purged else None,
+        "purge_reason": record.purged,
     }
 
 
+def _kept(existing: Any) -> frozenset[str]:
+    """The columns of a stored item that privacy has settled (see the module docstring)."""
+    if existing.purged_at is not None:
+        return _PURGED_FIELDS
+    if existing.author_id is not None and existing.author_id.startswith(PSEUDONYM_PREFIX):
+        return frozenset({"author_id"})
+    return frozenset()
+
+
 def _changed(existing: Any, row: dict[str, Any], unknown: frozenset[str]) -> bool:
+    kept = _kept(existing)
     for name in _MUTABLE_ITEM_FIELDS:
-        if name in unknown:
+        if name in unknown or name in kept:
             continue  # a sighting that does not know a value keeps the stored one
         if getattr(existing, name) != row[name]:
             return True
@@ -202,6 +221,7 @@ def _upsert_item_chunk(
                 Item.mentions_account,
                 Item.mention_place,
                 Item.removed_at,
+                Item.purged_at,
                 *(getattr(Item, name) for name in _MUTABLE_ITEM_FIELDS),
             ).where(_keys_condition(keys))
         )
@@ -254,15 +274,24 @@ def _item_upsert(session: Session, kept: frozenset[str]) -> Any:
     statement = insert_for(session, items)
     excluded = statement.excluded
     set_: dict[str, Any] = {}
+    purged = items.c.purged_at.is_not(None)
     for name in _MUTABLE_ITEM_FIELDS:
         if name in kept:
             continue
         if name in _FILLED_WHEN_UNKNOWN:
-            set_[name] = getattr(excluded, name)
+            value = getattr(excluded, name)
         else:
             # NULL in a sighting means "not known": the stored value stays (the root of a
             # Mastodon reply that names only its parent, the handle of a suspended author).
-            set_[name] = func.coalesce(getattr(excluded, name), getattr(items.c, name))
+            value = func.coalesce(getattr(excluded, name), getattr(items.c, name))
+        if name == "author_id":
+            settled = purged | items.c.author_id.startswith(PSEUDONYM_PREFIX)
+            value = case((settled, items.c.author_id), else_=value)
+        elif name in _PURGED_FIELDS:
+            value = case((purged, getattr(items.c, name)), else_=value)
+        set_[name] = value
+    set_["purged_at"] = func.coalesce(items.c.purged_at, excluded.purged_at)
+    set_["purge_reason"] = func.coalesce(items.c.purge_reason, excluded.purge_reason)
     set_["last_seen"] = excluded.last_seen
     # Once seen as a mention, an item stays one even when later seen only in a thread.
     set_["mentions_account"] = or_(items.c.mentions_account, excluded.mentions_account)
@@ -270,8 +299,9 @@ def _item_upsert(session: Session, kept: frozenset[str]) -> Any:
     # found; one that can tell is the platform's current word (an edited text).
     set_["mention_place"] = func.coalesce(excluded.mention_place, items.c.mention_place)
     if "text" not in kept:
-        # Classifications of the text (metrics fill them in) are redone when it changed.
-        same_text = items.c.text == excluded.text
+        # Classifications of the text (metrics fill them in) are redone when it changed;
+        # a purged item's are final (its text is gone, metrics never classify it again).
+        same_text = purged | (items.c.text == excluded.text)
         for name in ("is_question", "is_ack_text", "is_redirect", "reply_key"):
             set_[name] = case((same_text, items.c[name]), else_=None)
     # A hidden item keeps the time it was first seen hidden; an item seen again in the

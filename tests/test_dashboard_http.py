@@ -33,6 +33,8 @@ from reports.audit_pdf import audit_pdf
 from storage.engine import make_engine, session_factory
 from storage.logins import record_login_attempt
 from storage.models import DashboardSession, LoginAttempt, User
+from storage.platforms import platform
+from storage.privacy import Pseudonyms, forget_author
 from tests.conftest import _admin
 from tests.support.chromium import chromium_installed
 from tests.support.dashboard_data import (
@@ -637,6 +639,31 @@ def test_unanswered_downloads_list_every_missed_and_waiting_message(base, engine
     secret = next(row for row in rows if row["Text"] == SECRET_TEXT)
     assert secret["Status"] == "wartend" and secret["Gilt als verpasst ab (Europe/Vienna)"]
     assert secret["Konto"] == "Instagram @cafelindner"
+
+
+def test_a_forgotten_authors_words_are_in_no_download(base, engine, world):
+    # Issue 22.4: after ``privacy forget`` the CSV and the Excel file say why the text is
+    # gone, and name neither the author nor the link; the counts stay.
+    with session_factory(engine)() as session:
+        forget_author(session, Pseudonyms(b"d" * 40), platform("x"), "@lena", NOW)
+        session.commit()
+    clara = login(base, "clara", PASSWORDS["clara"])
+    answer = clara.get(f"{base}/export/unanswered.csv?client={world.huber}&period={_week()}")
+    assert answer.status_code == 200
+    content = answer.content.decode("utf-8-sig")
+    assert "glutenfrei" not in content and "lena" not in content
+    rows = list(csv.DictReader(io.StringIO(content)))
+    assert len(rows) == 14
+    [forgotten] = [row for row in rows if row["Text"] == "[removed at the author's request]"]
+    assert (forgotten["Author"], forgotten["Link"], forgotten["Question"]) == ("", "", "true")
+    excel = clara.get(f"{base}/export/unanswered.xlsx?client={world.huber}&period={_week()}")
+    cells = [
+        str(cell.value)
+        for row in load_workbook(io.BytesIO(excel.content)).active.iter_rows()
+        for cell in row
+    ]
+    assert "[removed at the author's request]" in cells
+    assert not [cell for cell in cells if "glutenfrei" in cell or "lena" in cell]
 
 
 # --- language and headers ------------------------------------------------------------

@@ -263,3 +263,31 @@ def test_xlsx_export_keeps_types_and_defuses_formulas():
     assert sheet["H3"].value == "'=cmd|' /C calc'!A0"
     assert sheet["H3"].data_type == "s"
     assert sheet.max_row == 4
+
+
+@pytest.mark.parametrize(
+    ("reason", "language", "shown"),
+    [
+        (None, "de", "Habt ihr offen?"),
+        ("retention", "en", "[text removed after the retention period]"),
+        ("retention", "de", "[Text nach Ablauf der Aufbewahrungsfrist entfernt]"),
+        ("erasure", "de", "[auf Wunsch der Verfasserin oder des Verfassers entfernt]"),
+    ],
+)
+def test_a_listed_message_says_why_its_text_is_gone(reason, language, shown):
+    # Issue 22: a purged or forgotten item has no text, handle or link any more.
+    from dashboard.pages.message_lists import item_entry
+    from dashboard.viewmodels import ListedItem
+
+    purged = reason is not None
+    item = ListedItem(
+        item_id=1, account_id=1, account_label="X @huber",
+        author_handle=None if purged else "anna_k", text="" if purged else "Habt ihr offen?",
+        permalink=None if purged else "https://x.com/anna_k/status/1",
+        created_at=datetime(2026, 11, 16, 9, tzinfo=UTC), age_minutes=60.0,
+        is_question=True, liked_by_own=False, purge_reason=reason,
+    )  # fmt: skip
+    entry = item_entry(item, "Europe/Berlin", language)
+    meta, text = entry.children
+    assert text.children == shown
+    assert meta.children[1].children == ("anna_k" if not purged else formats.MISSING)

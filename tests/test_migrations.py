@@ -119,7 +119,8 @@ def test_x_texts_are_unescaped_once_and_only_for_collected_x_items(empty_url):
     from datetime import UTC, datetime
 
     from alembic import command
-    from sqlalchemy import insert, select
+    from sqlalchemy import column, select, table
+    from sqlalchemy import insert as sa_insert
 
     from storage.migrate import alembic_config
     from storage.models import Account, Client, Item
@@ -133,23 +134,31 @@ def test_x_texts_are_unescaped_once_and_only_for_collected_x_items(empty_url):
         "4": ("mastodon", "https://social.example/@a/4", "Toot &amp; more"),
         "5": ("x", "https://x.com/ben/status/5", "nichts zu tun"),
     }
+
+    def insert(model: type, **values: object):
+        # The table as revision 0004 has it: only the columns given, without the Python
+        # defaults of columns that later revisions add.
+        columns = (column(name) for name in values)
+        statement = sa_insert(table(model.__tablename__, *columns)).values(**values)
+        return statement.returning(column("id"))
+
     with engine.begin() as connection:
         client_id = connection.execute(
-            insert(Client.__table__).values(name="C", time_zone="UTC", answer_window_hours=72,
+            insert(Client, name="C", time_zone="UTC", answer_window_hours=72,
                                             response_target_minutes=240, min_settled=5,
                                             responsive_ratio=0.9, partly_responsive_ratio=0.65,
                                             no_conversation_min_posts=3, widen_max_weeks=8,
                                             created_at=datetime(2026, 1, 1, tzinfo=UTC))
-        ).inserted_primary_key[0]  # fmt: skip
+        ).scalar_one()  # fmt: skip
         account_id = connection.execute(
-            insert(Account.__table__).values(client_id=client_id, platform="x", handle="@c",
+            insert(Account, client_id=client_id, platform="x", handle="@c",
                                              active=True, credential_status="unchecked",
                                              collect_interval_minutes=60,
                                              created_at=datetime(2026, 1, 1, tzinfo=UTC))
-        ).inserted_primary_key[0]  # fmt: skip
+        ).scalar_one()  # fmt: skip
         moment = datetime(2026, 11, 16, 9, tzinfo=UTC)
         for item_id, (platform, permalink, text) in stored.items():
-            connection.execute(insert(Item.__table__).values(
+            connection.execute(insert(Item,
                 platform=platform, platform_item_id=item_id, account_id=account_id,
                 author_id="9", is_own=False, kind="reply", mentions_account=False,
                 created_at=moment, text=text, permalink=permalink, like_count=0,

@@ -11,6 +11,7 @@ from dashboard.components import external_link, section
 from dashboard.i18n import translate
 from dashboard.viewmodels import VerdictView
 from metrics import formats
+from metrics.labels import shown_text
 
 EVIDENCE_TEXT = 140  # characters of a message quoted in the verdict's evidence
 
@@ -67,7 +68,12 @@ def verdict_section(
                             if name_accounts
                             else "",
                             ": ",
-                            html.Q(_quote(item.text)),
+                            html.Q(_quote(item.text))
+                            if item.purge_reason is None
+                            else html.Span(
+                                shown_text(item.text, item.purge_reason, language),
+                                className="muted",
+                            ),
                             " ",
                             external_link(translate("open", language), item.permalink),
                         ]

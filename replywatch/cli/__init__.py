@@ -54,6 +54,7 @@ def _register() -> None:
         identities,
         importing,
         metrics,
+        privacy,
         report,
         serve,
         service,
