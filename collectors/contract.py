@@ -210,6 +210,9 @@ class RunContext:
         self.problems: list[dict[str, Any]] = []
         self.abandoned: list[str] = []
         self._sections: list[str] = []
+        # The part of the run an error left (the sections are gone once it reaches the
+        # runner): what its message names.
+        self.failed_in: str | None = None
 
     # --- requests -----------------------------------------------------------------
 
@@ -261,6 +264,11 @@ class RunContext:
     def where(self) -> str:
         return " > ".join(self._sections) if self._sections else "start"
 
+    @property
+    def failure_place(self) -> str:
+        """Where the error that ends the run happened: the innermost part it left."""
+        return self.failed_in or self.where
+
     @contextmanager
     def section(self, name: str) -> Iterator[None]:
         """A part of the run that a malformed response abandons without ending the run."""
@@ -271,6 +279,10 @@ class RunContext:
         except MalformedResponse as exc:
             self._record_problem(exc.endpoint, None, f"{exc.detail}; skipped {self.where}")
             self.abandoned.append(self.where)
+        except BaseException:
+            if self.failed_in is None:
+                self.failed_in = self.where
+            raise
         finally:
             self._sections.pop()
 

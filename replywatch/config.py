@@ -165,9 +165,13 @@ SETTINGS: tuple[Setting, ...] = (
             "info", "debug, info, warning, error"),
     *_platform_settings(),
     Setting("collect.request_timeout", "REPLYWATCH_REQUEST_TIMEOUT", _integer(1, 600), 30,
-            "seconds before an API request counts as timed out"),
+            "seconds one API request may take in all (connecting, waiting, reading the whole "
+            "answer) before it counts as timed out"),
+    Setting("collect.max_response_mb", "REPLYWATCH_MAX_RESPONSE_MB", _integer(1, 1024), 32,
+            "largest answer (MB) one API request may bring; reading a larger one stops there "
+            "and the call fails"),
     Setting("collect.max_retries", "REPLYWATCH_MAX_RETRIES", _integer(0, 10), 3,
-            "retries of a failed request (5xx, timeout)"),
+            "retries of a failed request (timeout, refused, cut off, 5xx)"),
     Setting("collect.retry_budget_seconds", "REPLYWATCH_RETRY_BUDGET", _integer(0, 3600), 60,
             "seconds one account's run may lose to failed requests and retry pauses before "
             "it gives up (`failed`), so that a failing platform does not hold up the other "
