@@ -61,7 +61,7 @@ from collectors.redact import scrub
 from storage.engine import session_factory
 from storage.models import Account, CollectionCursor, CollectionRun
 from storage.own_side import OwnSide, own_side_for
-from storage.records import ItemRecord, LikeRecord
+from storage.records import ItemRecord, LikeRecord, without_nul
 from storage.upsert import (
     get_cursor,
     mark_missing_from_thread,
@@ -334,6 +334,8 @@ class RunContext:
             account = session.get(Account, self.account.id)
             assert account is not None
             account.platform_account_id = value
+            if display_name:
+                display_name = without_nul(display_name)  # PostgreSQL refuses NUL in text
             if display_name and not account.display_name:
                 account.display_name = display_name
             session.flush()

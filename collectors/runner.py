@@ -49,6 +49,7 @@ from collectors.redact import scrub
 from storage.engine import session_factory
 from storage.models import Account, CollectionRun, CredentialStatus
 from storage.own_side import OwnSide, own_side_for
+from storage.records import without_nul
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +238,8 @@ def _finish(
     credential: tuple[str, str | None] | None,
 ) -> RunSummary:
     finished_at = run.current_time()
-    message = scrub(error) if error else None
+    # An error may quote what the platform sent; PostgreSQL refuses NUL in text.
+    message = without_nul(scrub(error)) if error else None
     with session_factory(run.engine).begin() as session:
         session.execute(
             update(CollectionRun)

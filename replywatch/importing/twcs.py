@@ -7,8 +7,9 @@ customer tweet belongs to the brand it is addressed to.
 
 Reading is streaming and copes with what real copies of the file contain: ids written as
 floats (``3.0``), quoted id lists, an extra unnamed index column, a bare carriage return
-inside an unquoted text, quotes that never close, bytes that are not UTF-8, and replies to
-tweets that are not in the file. Every row that cannot be read is reported with its line
+inside an unquoted text, quotes that never close, bytes that are not UTF-8, NUL bytes
+(removed: PostgreSQL refuses them in text, and they are invisible), and replies to tweets
+that are not in the file. Every row that cannot be read is reported with its line
 number (the physical line where it starts, the header being line 1).
 
 Linking is done by SQL in temporary tables, so memory stays constant however large the
@@ -44,6 +45,8 @@ OPTIONAL = ("response_tweet_id",)
 # A tweet has at most 280 characters; a "record" longer than this many lines is a quote
 # that never closed, swallowing the rows after it.
 MAX_RECORD_LINES = 100
+NOT_UTF8 = "bytes that are not UTF-8 were replaced"
+NUL_REMOVED = "NUL bytes were removed"
 _CR = "\ue000"  # stands in for a bare carriage return while the csv module parses
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
@@ -132,17 +135,17 @@ def parse_inbound(value: str) -> bool:
 class _Lines:
     """Physical lines of a binary file (split on LF only), with line numbers and pushback.
 
-    Each line comes as (number, text, repaired): ``repaired`` when bytes that are not
-    UTF-8 had to be replaced.
+    Each line comes as (number, text, repairs): ``repairs`` names what had to be mended
+    (bytes that are not UTF-8 replaced, NUL bytes removed).
     """
 
     handle: BinaryIO
     number: int = 0
     bytes_read: int = 0
     bare_returns: int = 0
-    pending: deque[tuple[int, str, bool]] = field(default_factory=deque)
+    pending: deque[tuple[int, str, tuple[str, ...]]] = field(default_factory=deque)
 
-    def next_line(self) -> tuple[int, str, bool] | None:
+    def next_line(self) -> tuple[int, str, tuple[str, ...]] | None:
         if self.pending:
             return self.pending.popleft()
         raw = self.handle.readline()
@@ -150,19 +153,22 @@ class _Lines:
             return None
         self.bytes_read += len(raw)
         self.number += 1
-        repaired = False
+        repairs: tuple[str, ...] = ()
+        if b"\x00" in raw:
+            raw = raw.replace(b"\x00", b"")
+            repairs += (NUL_REMOVED,)
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
             line = raw.decode("utf-8", errors="replace")
-            repaired = True
+            repairs = (NOT_UTF8, *repairs)
         if line.endswith("\r\n"):
             line = line[:-2] + "\n"
         if "\r" in line:
             # Inside an unquoted text, the csv module would end the row at a bare CR.
             line = line.replace("\r", _CR)
             self.bare_returns += 1
-        return self.number, line, repaired
+        return self.number, line, repairs
 
 
 def read_rows(
@@ -191,7 +197,7 @@ def read_rows(
         position = {name: columns.index(name) for name in REQUIRED}
         width = len(columns)
 
-        record: list[tuple[int, str, bool]] = []
+        record: list[tuple[int, str, tuple[str, ...]]] = []
         runaway = False
 
         def feed() -> Iterator[str]:
@@ -217,15 +223,16 @@ def read_rows(
                 record.clear()
                 runaway = False
                 continue
-            repaired = any(entry[2] for entry in record)
+            repairs = [repair for entry in record for repair in entry[2]]
             record.clear()
             if progress is not None:
                 progress(lines.bytes_read, total)
             if not any(value.strip() for value in fields):
                 continue  # a blank line
             row = _row(start, end, fields, position, width)
-            if repaired and isinstance(row, TweetRow):
-                yield Problem(start, "bytes that are not UTF-8 were replaced", skipped=False)
+            if repairs and isinstance(row, TweetRow):
+                for repair in dict.fromkeys(repairs):
+                    yield Problem(start, repair, skipped=False)
             yield row
 
 
