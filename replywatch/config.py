@@ -298,6 +298,13 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"configuration file {path} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        # TOML is UTF-8; a file saved in Latin-1 or UTF-16 fails before any parsing.
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"configuration file {path} is not UTF-8 text: byte 0x{exc.object[exc.start]:02x} "
+            f"on line {line}; save it as UTF-8"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"configuration file {path} cannot be read: {exc.strerror}") from None
     flat = _flatten(table)
