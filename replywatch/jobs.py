@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -163,6 +163,10 @@ def collect_lease_key(account_id: int) -> str:
     return f"collect:account:{account_id}"
 
 
+# The job that sends due emails (scheduled by replywatch.service), and how soon at the
+# earliest it is run again for a retry.
+DELIVERY_JOB = "deliver-emails"
+RETRY_WAKE_MIN = timedelta(seconds=10)
 # A refresh running when emails are due is usually one collection's, done in seconds.
 EMAIL_REFRESH_WAIT = 30.0
 # One lease for every refresh: a refresh covers all accounts' changes (replywatch/refreshing.py).
@@ -307,14 +311,40 @@ def _send_emails(runtime: Runtime) -> None:
             log.exception("metrics refresh before sending emails failed; sending with the "
                           "numbers stored so far")  # fmt: skip
 
-    send_due_emails(
-        runtime.engine,
-        runtime.settings,
-        build_snapshot=resolve(runtime.work.build_snapshot),
-        clock=runtime.clock,
-        should_stop=runtime.stopping.is_set,
-        before_building=refresh_first,
-    )
+    try:
+        send_due_emails(
+            runtime.engine,
+            runtime.settings,
+            build_snapshot=resolve(runtime.work.build_snapshot),
+            clock=runtime.clock,
+            should_stop=runtime.stopping.is_set,
+            before_building=refresh_first,
+        )
+    finally:
+        _wake_for_retries(runtime)
+
+
+def _wake_for_retries(runtime: Runtime) -> None:
+    """Run the delivery job when the next retry is due, not at the tick after it.
+
+    A failed email is due again after its backoff (5 min first), counted from the failure;
+    the every-5-minutes delivery job would find it only at the tick after that, up to a
+    whole interval late. So every sending job brings that job forward to the earliest due
+    email (the job's interval goes on as before afterwards).
+    """
+    from reports.delivery import next_due
+
+    if runtime.scheduler is None or runtime.stopping.is_set():
+        return
+    due = next_due(runtime.engine)
+    job = runtime.scheduler.get_job(DELIVERY_JOB)
+    if due is None or job is None or job.next_run_time is None:
+        return
+    # Not sooner than a moment from now: an email left due (a stop, a skipped claim) must
+    # not make the job run back to back.
+    wake = max(due, runtime.clock.now() + RETRY_WAKE_MIN)
+    if wake < job.next_run_time:
+        runtime.scheduler.modify_job(DELIVERY_JOB, next_run_time=wake)
 
 
 def reconcile() -> None:

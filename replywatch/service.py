@@ -66,7 +66,7 @@ JOB_TABLE = ScheduledJob.__tablename__
 DELIVERY_INTERVAL = timedelta(minutes=5)
 METRICS_SWEEP_INTERVAL = timedelta(minutes=5)
 MANAGED_PREFIXES = ("collect:", "weekly-email:")
-FIXED_JOBS = ("reconcile", "deliver-emails", "refresh-metrics")
+FIXED_JOBS = ("reconcile", jobs.DELIVERY_JOB, "refresh-metrics")
 RELEASE_WAIT_SECONDS = 5.0
 
 
@@ -133,7 +133,7 @@ def desired_jobs(
             ),
         ),
         JobSpec(
-            id="deliver-emails",
+            id=jobs.DELIVERY_JOB,
             name="send due emails",
             func=jobs.deliver_emails,
             args=(),
