@@ -31,7 +31,7 @@ from replywatch.config import Settings
 from replywatch.references import load
 from storage.clock import SYSTEM_CLOCK, Clock
 from storage.engine import session_scope
-from storage.leases import LeaseKeeper
+from storage.leases import LeaseKeeper, collection_key
 from storage.models import Account
 
 log = logging.getLogger("replywatch.service")
@@ -160,7 +160,8 @@ def _job(what: str) -> Iterator[Runtime | None]:
 
 
 def collect_lease_key(account_id: int) -> str:
-    return f"collect:account:{account_id}"
+    # The same claim `replywatch collect` takes by hand.
+    return collection_key(account_id)
 
 
 # The job that sends due emails (scheduled by replywatch.service), and how soon at the

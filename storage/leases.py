@@ -35,6 +35,15 @@ from storage.models import Lease
 log = logging.getLogger(__name__)
 
 
+COLLECTION_PREFIX = "collect:account:"
+
+
+def collection_key(account_id: int) -> str:
+    """The claim on collecting one account: held by whoever collects it (the service's job
+    or ``replywatch collect``), so that an account is never collected twice at once."""
+    return f"{COLLECTION_PREFIX}{account_id}"
+
+
 def new_owner(label: str = "") -> str:
     """A name for one holder: host, process and a random part (pids are reused)."""
     prefix = f"{label}@" if label else ""
