@@ -58,6 +58,7 @@ from storage.clock import SYSTEM_CLOCK, Clock
 from storage.engine import session_scope
 from storage.leases import LeaseKeeper, new_owner
 from storage.models import Account, Client, ScheduledJob
+from storage.running import running_runs
 
 log = logging.getLogger("replywatch.service")
 
@@ -251,6 +252,36 @@ def reconcile_jobs(
     return report
 
 
+def resume_interrupted(
+    scheduler: BaseScheduler, engine: Engine, now: datetime, own_owner: str
+) -> dict[int, datetime]:
+    """Bring forward the collections a previous leader left running; returns them.
+
+    The old leader had moved each job it started to its next interval. A run it left
+    ``running`` whose process is gone (storage.running) is collected now; one whose
+    claim a live process still holds (a stalled ex-leader still at work) when that claim
+    runs out, so the account is not left waiting a full interval either way.
+    """
+    with engine.connect() as connection:
+        found = running_runs(connection, now)
+    due: dict[int, datetime] = {}
+    for run in found:
+        claim = run.claim
+        if claim is not None and claim.owner == own_owner:
+            continue
+        at = now if run.orphaned or claim is None else claim.expires_at
+        job = scheduler.get_job(f"collect:{run.account_id}")
+        if job is None or job.next_run_time is None:
+            continue  # inactive or removed: nothing to collect
+        if at < job.next_run_time:
+            scheduler.modify_job(job.id, next_run_time=at)
+        due[run.account_id] = min(at, job.next_run_time)
+    if due:
+        log.info("collections the previous leader left unfinished are due again: %s",
+                 ", ".join(f"account {number}" for number in sorted(due)))  # fmt: skip
+    return due
+
+
 def stop_scheduler(scheduler: BaseScheduler) -> None:
     """Shut the scheduler down without touching the job store.
 
@@ -393,6 +424,7 @@ class Service:
         scheduler.start(paused=True)
         try:
             reconcile_jobs(scheduler, self.engine, self.settings)
+            resume_interrupted(scheduler, self.engine, self.runtime.clock.now(), self.owner)
         except SQLAlchemyError as exc:
             log.warning("first reconcile failed (the next one retries): %s", exc)
         scheduler.resume()

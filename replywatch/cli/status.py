@@ -21,6 +21,7 @@ from storage.models import (
     Item,
     User,
 )
+from storage.running import running_runs
 
 STATUS_ORDER = ("sent", "pending", "sending", "submitting", "uncertain", "failed")
 
@@ -64,9 +65,24 @@ def status(app: AppContext) -> None:
             "credentials",
         )  # fmt: skip
         attention: list[str] = []
+        # A run still "running" whose process is gone (the account's claim tells).
+        orphaned = {
+            found.run_id: found
+            for found in running_runs(session.connection(), SYSTEM_CLOCK.now())
+            if found.orphaned
+        }
         for account, client_name, run, item_count in rows:
             outcome = run.outcome if run else "-"
-            if run and run.outcome not in ("ok", "running"):
+            if run and run.id in orphaned:
+                outcome = "interrupted"
+                claim = orphaned[run.id].claim
+                process = f" ({claim.owner})" if claim is not None else ""
+                attention.append(
+                    f"account {account.id} {account.handle}: last run interrupted: started "
+                    f"{when(run.started_at)}, its process{process} is gone (nothing stored is "
+                    "lost; the next collection continues)"
+                )
+            elif run and run.outcome not in ("ok", "running"):
                 detail = f": {run.error}" if run.error else ""
                 attention.append(
                     f"account {account.id} {account.handle}: last run {outcome}{detail}"
