@@ -36,6 +36,10 @@ It talks to its platform and hands everything to ``run``:
     not advanced, so the next run retries it) and the run goes on.
 ``run.problem(PayloadProblem)``
     Records one unusable object (missing fields, a deleted author) and goes on.
+``run.skip_private(platform_ids)``
+    Private messages the platform showed (Mastodon ``visibility: direct``): their records
+    are never made (the records module refuses them before reading anything else), the
+    run counts them (``private_skipped``), and a copy stored before is deleted.
 ``run.account``, ``run.own``, ``run.now``, ``run.cursor(endpoint)``, ``run.read()``
     The account as stored, its own side (``storage.own_side``), the run's clock, stored
     cursors, and a read-only session for anything else the collector must know.
@@ -63,6 +67,7 @@ from storage.models import Account, CollectionCursor, CollectionRun
 from storage.own_side import OwnSide, own_side_for
 from storage.records import ItemRecord, LikeRecord, without_nul
 from storage.upsert import (
+    forget_items,
     get_cursor,
     mark_missing_from_thread,
     mark_removed,
@@ -156,6 +161,8 @@ class Batch:
     followers: int | None = None
     # Roots worked out for stored replies that had none (see storage.upsert.set_roots).
     roots: Mapping[str, str] = field(default_factory=dict)
+    # Private messages seen: nothing of them is written; stored copies are deleted.
+    private: Sequence[str] = ()
 
 
 @dataclass
@@ -206,6 +213,7 @@ class RunContext:
         self.items_new = 0
         self.items_updated = 0
         self.items_removed = 0
+        self.private_ids: set[str] = set()  # private messages seen (counted once each)
         self.fault_seconds = 0.0  # lost to transient faults so far (see RetryPolicy)
         self.problems: list[dict[str, Any]] = []
         self.abandoned: list[str] = []
@@ -285,6 +293,10 @@ class RunContext:
             raise
         finally:
             self._sections.pop()
+
+    def skip_private(self, platform_item_ids: Sequence[str]) -> None:
+        """Private messages seen: counted on the run; any copy stored earlier is deleted."""
+        self.commit(Batch(private=list(platform_item_ids)))
 
     def problem(self, problem: PayloadProblem, endpoint: str | None = None) -> None:
         """Record an unusable object and go on."""
@@ -371,6 +383,9 @@ class RunContext:
                 result.removed += mark_removed(session, platform, batch.removed, at=self.now)
             if batch.roots:
                 set_roots(session, platform, dict(batch.roots))
+            if batch.private:
+                forget_items(session, platform, batch.private)
+                self.private_ids.update(batch.private)
             for thread in batch.threads:
                 result.removed += mark_missing_from_thread(
                     session, platform, thread.root_id, thread.seen_ids, at=self.now
@@ -404,6 +419,7 @@ class RunContext:
             "items_new": self.items_new,
             "items_updated": self.items_updated + self.items_removed,
             "problems": list(self.problems),
+            "private_skipped": len(self.private_ids),
         }
 
     def report_progress(self, finished: bool = False, outcome: str = "running") -> None:

@@ -70,6 +70,7 @@ class RunSummary:
     items_new: int = 0
     items_updated: int = 0
     items_removed: int = 0
+    private_skipped: int = 0  # private messages the platform showed and the run dropped
     problems: tuple[dict[str, Any], ...] = ()
     error: str | None = None
     resume_after: datetime | None = None
@@ -270,6 +271,7 @@ def _finish(
         items_new=run.items_new,
         items_updated=run.items_updated,
         items_removed=run.items_removed,
+        private_skipped=len(run.private_ids),
         problems=tuple(run.problems),
         error=message,
         resume_after=resume_after,

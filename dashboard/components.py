@@ -109,16 +109,20 @@ def graph(graph_id: str, figure: Any) -> Any:
     return dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG)
 
 
-def client_picker(options: Sequence[tuple[int, str]], selected: int | None, language: str) -> Any:
+def client_picker(
+    options: Sequence[tuple[int, str]], selected: int | None, language: str, owner: bool = False
+) -> Any:
+    """The client (for an ``owner``: the business) to look at."""
+    label = translate("Business", language) if owner else translate("Client", language)
     return _labelled(
-        translate("Client", language),
+        label,
         dcc.Dropdown(
             id={"picker": "client"},
             options=[{"label": name, "value": client_id} for client_id, name in options],
             value=selected,
             clearable=False,
             searchable=len(options) > 8,
-            placeholder=translate("Client", language),
+            placeholder=label,
         ),
     )
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.i18n import translate
+from dashboard.i18n import translate, translate_plural
 from dashboard.states import WEEKDAYS as DAY_NAMES
 from dashboard.tables import Column, Table, make_table
 from dashboard.viewmodels import (
@@ -26,7 +26,7 @@ from dashboard.viewmodels import (
     RatioWeek,
 )
 from metrics import formats
-from metrics.labels import Verdict, metric_name, verdict_name
+from metrics.labels import Verdict, metric_name, quality_qualifier, verdict_name
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif"
 INK = "#1f2933"
@@ -43,6 +43,16 @@ VERDICT_COLOURS = {
     Verdict.NO_CONVERSATION: "#718096",
     Verdict.INSUFFICIENT_DATA: "#a0aec0",
 }
+
+
+def plotly_text(text: str) -> str:
+    """A user's text (client name, handle, display name) as Plotly should show it.
+
+    Plotly reads ``<b>``, ``<a href>``, ``<br>`` and the like in labels, titles and hover
+    text as markup, and ``&lt;`` as ``<``. Escaped, a client named ``<b>Huber</b>`` is shown
+    exactly so, and a link in a name is no link.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def base_layout(language: str, **extra: object) -> dict[str, object]:
@@ -153,7 +163,32 @@ def response_time_trend(weeks: Sequence[DurationWeek], language: str) -> go.Figu
         yaxis={"rangemode": "tozero", "ticksuffix": f" {unit}"},
         xaxis={"type": "category"},  # the ticks name the weeks; a title hit the legend
     )
+    if all(week.median_minutes is None for week in weeks):
+        # Empty axes would read as "no data collected"; say what is true instead.
+        figure.update_layout(
+            showlegend=False,
+            xaxis={"visible": False},
+            yaxis={"visible": False},
+            annotations=[
+                {
+                    "text": no_answer_note(len(weeks), language),
+                    "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+                    "showarrow": False, "font": {"size": 14, "color": INK},
+                }
+            ],
+        )  # fmt: skip
     return figure
+
+
+def no_answer_note(weeks: int, language: str) -> str:
+    """The response-time chart's sentence when no week has an answered message."""
+    return translate_plural(
+        "No customer message was answered this week, so there is no response time.",
+        "No customer message was answered in these {count} weeks, so there is no response time.",
+        weeks,
+        language,
+        count=formats.number(weeks, language),
+    )
 
 
 def _hours(minutes: float | None) -> float | None:
@@ -187,9 +222,51 @@ def posts_vs_replies(weeks: Sequence[PostsRepliesWeek], language: str) -> go.Fig
     return figure
 
 
+# Empty hours are white, whatever the colour of the counts: a grid of zeros must read as
+# "nothing", never as a block of colour (a solid green "own replies" panel read as good).
+# Any count above zero starts at a visible tint.
+INBOUND_SCALE = [[0.0, "#ffffff"], [0.001, "#d6e6f4"], [1.0, "#08306b"]]
+REPLIES_SCALE = [[0.0, "#ffffff"], [0.001, "#d5efcf"], [1.0, "#00441b"]]
+GRID_LINES = "#d9dee4"
+
+
+def _panel_note(text: str, row: int) -> dict[str, object]:
+    """A sentence in the middle of an empty heatmap panel (row 1 or 2)."""
+    return {
+        "text": text,
+        "xref": "x domain" if row == 1 else "x2 domain",
+        "yref": "y domain" if row == 1 else "y2 domain",
+        "x": 0.5,
+        "y": 0.5,
+        "showarrow": False,
+        "font": {"size": 14, "color": INK},
+        "bgcolor": "rgba(255, 255, 255, 0.9)",
+    }
+
+
+def empty_heatmap_notes(grid: HourOfWeek, language: str) -> dict[int, str]:
+    """What the empty panels of the heatmap say, by panel (1 inbound, 2 own replies)."""
+    notes = {}
+    if not any(any(day) for day in grid.inbound):
+        notes[1] = translate("No customer message in this period.", language)
+    if not any(any(day) for day in grid.own_replies):
+        if grid.reference_replies == 0:
+            notes[2] = translate_plural(
+                "No own reply in this week.",
+                "No own reply in these {count} weeks.",
+                grid.reference_weeks,
+                language,
+                count=formats.number(grid.reference_weeks, language),
+            )
+        else:
+            notes[2] = translate("No own reply in this period.", language)
+    return notes
+
+
 def hour_of_week_heatmap(grid: HourOfWeek, language: str) -> go.Figure:
     """Two panels, inbound and own replies, by weekday and hour. Hours in which the own
-    side never replies are crossed out on the inbound panel; closed hours are dotted."""
+    side never replies are crossed out on the inbound panel; closed hours are dotted.
+    An empty panel is an empty grid with a sentence saying what is missing."""
     days = [translate(name, language) for name in DAY_NAMES]
     hours = [f"{hour:02d}" for hour in range(HOURS)]
     inbound_name = metric_name("inbound", language)
@@ -198,32 +275,29 @@ def hour_of_week_heatmap(grid: HourOfWeek, language: str) -> go.Figure:
         rows=2, cols=1, shared_xaxes=True, subplot_titles=(inbound_name, replies_name),
         vertical_spacing=0.12,
     )  # fmt: skip
-    figure.add_trace(
-        go.Heatmap(
-            z=[list(row) for row in grid.inbound],
-            x=hours,
-            y=days,
-            colorscale="Blues",
-            name=inbound_name,
-            showscale=False,
-            hovertemplate="%{y} %{x}:00 – %{z}<extra>" + inbound_name + "</extra>",
-        ),
-        row=1,
-        col=1,
+    panels = (
+        (1, grid.inbound, INBOUND_SCALE, inbound_name),
+        (2, grid.own_replies, REPLIES_SCALE, replies_name),
     )
-    figure.add_trace(
-        go.Heatmap(
-            z=[list(row) for row in grid.own_replies],
-            x=hours,
-            y=days,
-            colorscale="Greens",
-            name=replies_name,
-            showscale=False,
-            hovertemplate="%{y} %{x}:00 – %{z}<extra>" + replies_name + "</extra>",
-        ),
-        row=2,
-        col=1,
-    )
+    for row, values, scale, name in panels:
+        highest = max(max(day) for day in values)
+        figure.add_trace(
+            go.Heatmap(
+                z=[list(day) for day in values],
+                x=hours,
+                y=days,
+                colorscale=scale,
+                zmin=0,
+                zmax=max(1, highest),
+                xgap=1,
+                ygap=1,
+                name=name,
+                showscale=False,
+                hovertemplate="%{y} %{x}:00 – %{z}<extra>" + name + "</extra>",
+            ),
+            row=row,
+            col=1,
+        )
     uncovered = sorted(grid.uncovered)
     figure.add_trace(
         go.Scatter(
@@ -251,9 +325,16 @@ def hour_of_week_heatmap(grid: HourOfWeek, language: str) -> go.Figure:
             row=2,
             col=1,
         )
-    figure.update_layout(base_layout(language, height=460, hovermode="closest"))
-    figure.update_yaxes(autorange="reversed", type="category")
-    figure.update_xaxes(type="category", title_text=translate("Hour", language), row=2)
+    figure.update_layout(
+        base_layout(language, height=460, hovermode="closest", plot_bgcolor=GRID_LINES)
+    )
+    # The subplot titles are annotations too: add the notes to them, not in their place.
+    for row, note in empty_heatmap_notes(grid, language).items():
+        figure.add_annotation(_panel_note(note, row))
+    # Exactly the 7 x 24 cells: the grey between them is the grid, and nothing around it.
+    figure.update_yaxes(range=[6.5, -0.5], type="category", showgrid=False)
+    figure.update_xaxes(range=[-0.5, 23.5], type="category", showgrid=False)
+    figure.update_xaxes(title_text=translate("Hour", language), row=2)
     return figure
 
 
@@ -315,7 +396,8 @@ def client_comparison(rows: Sequence[LeagueRow], language: str) -> go.Figure:
 
 
 def _row_label(row: LeagueRow) -> str:
-    return f"{row.client_name} · {row.account_label}" if row.account_label else row.client_name
+    label = f"{row.client_name} · {row.account_label}" if row.account_label else row.client_name
+    return plotly_text(label)
 
 
 def _above(row: LeagueRow) -> float:
@@ -330,9 +412,12 @@ def _below(row: LeagueRow) -> float:
     return row.response_ratio - row.ratio_low
 
 
-def league_table(rows: Sequence[LeagueRow], language: str, *, export: bool = False) -> Table:
+def league_table(
+    rows: Sequence[LeagueRow], language: str, *, export: bool = False, owner: bool = False
+) -> Table:
     """The portfolio's league table in the given order: for the page, or (``export``) for
-    CSV and Excel, where the interval is two numbers and durations are minutes."""
+    CSV and Excel, where the interval is two numbers and durations are minutes. An
+    ``owner`` reads "business" where a consultant reads "client"."""
 
     def label(key: str) -> str:
         return formats.heading(metric_name(key, language))
@@ -352,15 +437,23 @@ def league_table(rows: Sequence[LeagueRow], language: str, *, export: bool = Fal
         )
         verdict_columns += (
             Column("verdict_weeks", translate("Verdict over weeks", language), "integer"),
+            Column("qualifier", translate("Qualifier", language)),
         )
     # On the page a client's accounts sit under it in the same column; a file gets both.
-    names = (
-        (
-            Column("client", translate("Client", language)),
-            Column("account", translate("Account", language)),
+    if owner:
+        client, client_account = (
+            translate("Business", language),
+            translate("Business / account", language),
         )
+    else:
+        client, client_account = (
+            translate("Client", language),
+            translate("Client / account", language),
+        )
+    names = (
+        (Column("client", client), Column("account", translate("Account", language)))
         if export
-        else (Column("client", translate("Client / account", language)),)
+        else (Column("client", client_account),)
     )
     columns = (
         *names,
@@ -369,6 +462,15 @@ def league_table(rows: Sequence[LeagueRow], language: str, *, export: bool = Fal
         *interval,
         median,
         Column("dialogue_share", label("dialogue_share"), "percent"),
+        Column("substantive_ratio", label("substantive_ratio"), "percent"),
+        *(
+            (
+                Column("redirect_share", label("redirect_share"), "percent"),
+                Column("template_share", label("template_share"), "percent"),
+            )
+            if export
+            else ()
+        ),
         Column("waiting", label("waiting"), "integer"),
         Column("ratio_change", translate("Change", language), "percent"),
     )
@@ -391,6 +493,11 @@ def league_table(rows: Sequence[LeagueRow], language: str, *, export: bool = Fal
             "ratio_high": row.ratio_high,
             "response_time_median": row.response_time_median_minutes,
             "dialogue_share": row.dialogue_share,
+            "substantive_ratio": row.substantive_ratio,
+            "redirect_share": row.redirect_share,
+            "template_share": row.template_share,
+            "hollow": row.hollow,
+            "qualifier": quality_qualifier(language) if row.hollow else None,
             "waiting": row.waiting,
             "ratio_change": row.ratio_change,
         }

@@ -63,6 +63,7 @@ def resolve_scope(db: Session, viewer: Viewer, state: PageState, now: datetime) 
     """Check what the URL names; raises AccessDenied for anything the viewer may not see."""
     if state.malformed or state.page == "unknown":
         raise AccessDenied("unreadable address")
+    state = landing(viewer, state)
     client: Client | None = None
     account: Account | None = None
     if state.page == "account":
@@ -84,6 +85,15 @@ def resolve_scope(db: Session, viewer: Viewer, state: PageState, now: datetime) 
     else:
         period = last_full_week(zone, now)
     return Scope(viewer, db, state, client, account, period, problem, now)
+
+
+def landing(viewer: Viewer, state: PageState) -> PageState:
+    """The portfolio for whoever has one; an owner of a single business has none, so the
+    overview address shows that business's page (verdict, evidence, trends) instead."""
+    if state.page != "portfolio" or viewer.is_consultant or len(viewer.granted_client_ids) != 1:
+        return state
+    (client_id,) = viewer.granted_client_ids
+    return PageState(page="client", client_id=client_id, period=state.period)
 
 
 def data_callback(

@@ -20,6 +20,7 @@ from dashboard.viewmodels import (
     ListedItem,
     PostsRepliesWeek,
     RatioWeek,
+    RepeatedReplyView,
     SelfLikeRow,
     VerdictView,
 )
@@ -34,6 +35,7 @@ from metrics.api import (
     WeekPoint,
     week_of,
 )
+from metrics.evidence import verdict_evidence
 from metrics.schedule import ScheduleError, parse_schedule
 
 TREND_WEEKS = 12  # the trend charts show at least this many weeks ...
@@ -93,6 +95,7 @@ def verdict_view(metrics: Metrics, language: str, labels: Mapping[int, str]) -> 
         name=verdict.name(language),
         explanation=verdict.explanation(language),
         window_text=verdict.window_text(language),
+        evidence=verdict_evidence(verdict, metrics.settings, language),
         window_start=verdict.window.start,
         window_end=verdict.window.last_day,
         posts=inputs.posts,
@@ -109,6 +112,15 @@ def verdict_view(metrics: Metrics, language: str, labels: Mapping[int, str]) -> 
         self_likes=verdict.self_likes,
         unanswered=tuple(listed_items(verdict.unanswered, labels)),
         unanswered_total=verdict.unanswered_total,
+        answering=verdict.quality.answering,
+        redirects=verdict.quality.redirects,
+        templates=verdict.quality.templates,
+        qualifier=verdict.quality.qualifier(language),
+        repeated=tuple(
+            RepeatedReplyView(r.count, listed_item(r.latest, labels))
+            for r in verdict.quality.repeated
+        ),
+        redirect_examples=tuple(listed_items(verdict.quality.redirect_examples, labels)),
     )
 
 
@@ -147,6 +159,12 @@ def key_figures(comparison: Comparison) -> KeyFigures:
         previous_dialogue_share=before.dialogue_share,
         ratio_change=comparison.change("response_ratio"),
         dialogue_change=comparison.change("dialogue_share"),
+        answering_replies=now.answering_replies,
+        redirect_share=now.redirect_share,
+        template_share=now.template_share,
+        substantive_ratio=now.substantive_ratio,
+        acknowledgments=now.acknowledgments,
+        customer_conversation=now.customer_conversation,
     )
 
 
@@ -202,18 +220,9 @@ def posts_replies_weeks(points: Sequence[WeekPoint]) -> list[PostsRepliesWeek]:
 def closed_hours(business_hours: str | None) -> frozenset[tuple[int, int]]:
     """(weekday, hour) cells with no open minute; empty for 24/7 or unreadable hours."""
     try:
-        schedule = parse_schedule(business_hours)
+        return parse_schedule(business_hours).closed_hours()
     except ScheduleError:
         return frozenset()  # validated when stored; never hide the chart over it
-    if schedule.always_open:
-        return frozenset()
-    closed = set()
-    for day, ranges in enumerate(schedule.days):
-        for hour in range(HOURS):
-            start, end = hour * 60, hour * 60 + 60
-            if not any(opens < end and closes > start for opens, closes in ranges):
-                closed.add((day, hour))
-    return frozenset(closed)
 
 
 def hour_of_week(coverage: Coverage, business_hours: str | None) -> HourOfWeek:
@@ -222,6 +231,8 @@ def hour_of_week(coverage: Coverage, business_hours: str | None) -> HourOfWeek:
         own_replies=tuple(tuple(row) for row in Coverage.grid(coverage.own_replies)),
         uncovered=frozenset((hour // HOURS, hour % HOURS) for hour in coverage.uncovered_hours),
         closed=closed_hours(business_hours),
+        reference_weeks=-(-coverage.reference.days // 7),
+        reference_replies=sum(coverage.reference_own_replies),
     )
 
 
@@ -248,6 +259,10 @@ def _league_row(metrics: Metrics, previous: Metrics | None) -> LeagueRow:
         waiting=metrics.waiting,
         ratio_change=(Comparison(metrics, previous).change("response_ratio") if previous else None),
         verdict_weeks=metrics.verdict.weeks,
+        substantive_ratio=metrics.substantive_ratio,
+        redirect_share=metrics.redirect_share,
+        template_share=metrics.template_share,
+        hollow=metrics.verdict.quality.hollow,
     )
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from flask import current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.access import NotLoggedIn, Viewer
+from metrics.periods import Period
 
 EXTENSION = "replywatch"
 SECURE_COOKIE_MODES = ("auto", "always", "never")
@@ -44,11 +46,22 @@ class DashboardOptions:
         )
 
 
+class AuditPdf(Protocol):
+    """Prints a client's audit report; the command line hands the dashboard one
+    (``reports.audit_pdf.audit_pdf``: the dashboard layer does not import reports)."""
+
+    def __call__(
+        self, session: Session, client_id: int, period: Period, language: str, now: datetime
+    ) -> bytes: ...
+
+
 @dataclass
 class Runtime:
     engine: Engine
     options: DashboardOptions
     clock: Callable[[], datetime] = utc_now
+    # None: no "PDF report" button (a dashboard started without a report printer).
+    audit_pdf: AuditPdf | None = None
     sessions: sessionmaker[Session] = field(init=False)
 
     def __post_init__(self) -> None:

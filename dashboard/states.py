@@ -8,16 +8,18 @@ value this table does not know is shown as stored.
 from __future__ import annotations
 
 from dashboard.i18n import N_, translate
+from metrics.labels import OUTCOME_NAMES as OUTCOMES
+from metrics.labels import REMOVAL_REASONS, WEEKDAYS
 
-OUTCOMES = {
-    "running": N_("running"),
-    "ok": N_("ok"),
-    "partial": N_("partial"),
-    "rate_limited": N_("rate limited"),
-    "credentials": N_("credentials refused"),
-    "failed": N_("failed"),
-    "interrupted": N_("interrupted"),
-}
+__all__ = [
+    "CREDENTIAL_STATES",
+    "ITEM_KINDS",
+    "OUTCOMES",
+    "REMOVAL_REASONS",
+    "WEEKDAYS",
+    "state_text",
+]
+
 CREDENTIAL_STATES = {
     "unchecked": N_("not checked yet"),
     "ok": N_("ok"),
@@ -31,9 +33,6 @@ ITEM_KINDS = {
     "visitor_post": N_("visitor post"),
     "repost": N_("repost"),
 }
-REMOVAL_REASONS = {"deleted": N_("deleted"), "hidden": N_("hidden")}
-# Monday first, as ISO weeks and the hour-of-week chart count.
-WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 def state_text(table: dict[str, str], value: str | None, language: str) -> str:

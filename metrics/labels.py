@@ -14,10 +14,15 @@ from metrics.texts import LANGUAGES, N_, texts
 __all__ = [
     "LANGUAGES",
     "METRIC_NAMES",
+    "OUTCOME_NAMES",
+    "QUALITY_QUALIFIER",
+    "REMOVAL_REASONS",
     "VERDICT_EXPLANATIONS",
     "VERDICT_NAMES",
+    "WEEKDAYS",
     "Verdict",
     "metric_name",
+    "quality_qualifier",
     "verdict_explanation",
     "verdict_name",
     "weeks_judged",
@@ -79,9 +84,31 @@ METRIC_NAMES: dict[str, str] = {
     "self_likes": N_("self-likes"),
     "liked_not_answered": N_("liked but not answered"),
     "removed_inbound": N_("removed customer messages"),
+    "acknowledgments": N_("acknowledgments"),
+    "customer_conversation": N_("customers among themselves"),
+    "answering_replies": N_("answers"),
+    "redirect_share": N_("redirects"),
+    "template_share": N_("templates"),
+    "substantive_ratio": N_("substantively answered"),
     "uncovered_share": N_("messages arriving when nobody ever answers"),
     "verdict": N_("verdict"),
 }
+
+
+# How a collection run ended (``CollectionRun.outcome``), and why an item is gone: the
+# dashboard's collection status and the audit report's method section say the same.
+OUTCOME_NAMES: dict[str, str] = {
+    "running": N_("running"),
+    "ok": N_("ok"),
+    "partial": N_("partial"),
+    "rate_limited": N_("rate limited"),
+    "credentials": N_("credentials refused"),
+    "failed": N_("failed"),
+    "interrupted": N_("interrupted"),
+}
+REMOVAL_REASONS: dict[str, str] = {"deleted": N_("deleted"), "hidden": N_("hidden")}
+# Monday first, as ISO weeks and the hour-of-week charts count.
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 def verdict_name(verdict: Verdict | str, language: str = "en") -> str:
@@ -94,6 +121,14 @@ def verdict_explanation(verdict: Verdict | str, language: str = "en") -> str:
 
 def metric_name(key: str, language: str = "en") -> str:
     return texts(language).gettext(METRIC_NAMES[key])
+
+
+# Beside the verdict when most answers send the customer elsewhere or repeat one text.
+QUALITY_QUALIFIER = N_("mostly redirects and templates")
+
+
+def quality_qualifier(language: str = "en") -> str:
+    return texts(language).gettext(QUALITY_QUALIFIER)
 
 
 def weeks_judged(weeks: int, language: str = "en") -> str:

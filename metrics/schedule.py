@@ -55,6 +55,15 @@ class WeeklySchedule:
             parts.append(days + " " + " ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in ranges))
         return ", ".join(parts) if parts else "closed"
 
+    def closed_hours(self) -> frozenset[tuple[int, int]]:
+        """(weekday, hour) of the week without a single open minute (charts dot them)."""
+        return frozenset(
+            (day, hour)
+            for day, ranges in enumerate(self.days)
+            for hour in range(24)
+            if not any(opens < hour * 60 + 60 and closes > hour * 60 for opens, closes in ranges)
+        )
+
     def open_minutes_per_week(self) -> int:
         return sum(end - start for ranges in self.days for start, end in ranges)
 

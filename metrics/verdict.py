@@ -18,6 +18,9 @@ class VerdictInputs:
     answered: int
     missed: int
     business_median: timedelta | None
+    # The same answers on the wall clock: quoted beside the business-hours median, which
+    # is 0 when most answers came before the business opened.
+    wall_median: timedelta | None = None
 
     @property
     def settled(self) -> int:
@@ -43,6 +46,20 @@ def decide(inputs: VerdictInputs, settings: SettingsInForce) -> Verdict:
     if response_ratio >= settings.partly_responsive_ratio:
         return Verdict.PARTLY_RESPONSIVE
     return Verdict.UNRESPONSIVE
+
+
+# "mostly redirects and templates" (docs/metrics.md, "Answer quality"): at least this many
+# answering replies in the verdict's window, and at least this share of them redirects or
+# templates.
+QUALITY_MIN_ANSWERS = 5
+QUALITY_HOLLOW_SHARE = 0.5
+
+
+def mostly_redirects_and_templates(answering: int, redirects: int, templates: int) -> bool:
+    """The qualifier beside the verdict; ``templates`` excludes redirects."""
+    return answering >= QUALITY_MIN_ANSWERS and (redirects + templates) >= (
+        QUALITY_HOLLOW_SHARE * answering
+    )
 
 
 def extra_weeks_allowed(period_days: int, settings: SettingsInForce) -> int:

@@ -232,6 +232,8 @@ SETTINGS: tuple[Setting, ...] = (
             "sending attempts of one email before it is marked failed"),
     Setting("email.chart_browser", "REPLYWATCH_EMAIL_CHART_BROWSER", _path,
             "/usr/bin/chromium", "the Chromium that draws the email's chart image"),
+    Setting("reports.browser", "REPLYWATCH_REPORTS_BROWSER", _path, "/usr/bin/chromium",
+            "the Chromium that draws the audit report's charts and prints it to PDF"),
     Setting("service.lease_seconds", "REPLYWATCH_SERVICE_LEASE_SECONDS", _integer(3, 3600), 120,
             "lifetime of a lease, renewed every third of it; a crashed service's work is "
             "taken over after at most this long"),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from replywatch.config import ConfigError, Settings, default_data_dir
 from replywatch.secrets import resolve_secret
+from storage.private_files import make_private_folder
 
 KEY_FILE_NAME = "dashboard-secret-key"
 MIN_KEY_LENGTH = 32
@@ -57,7 +58,7 @@ def read_or_create_key_file(path: Path) -> bytes:
 
 
 def _create(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(path.parent)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:

@@ -33,16 +33,16 @@ class ChartError(RuntimeError):
     """The chart image could not be drawn (no browser, browser crashed, timed out)."""
 
 
-def check_browser(path: str) -> None:
-    """ChartError unless ``path`` is a program this user may run.
+def check_browser(path: str, setting: str = "email.chart_browser") -> None:
+    """ChartError unless ``path`` (the value of ``setting``) is a program this user may run.
 
     kaleido starts its browser in a thread of its own: when the browser is missing that
     thread dies and every later image request waits forever, so the path is checked first.
     """
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         raise ChartError(
-            f"no browser to draw the chart at {path} (email.chart_browser); install Chromium "
-            "(Debian: apt-get install chromium) or set email.chart_browser to its path"
+            f"no browser to draw the chart at {path} ({setting}); install Chromium "
+            f"(Debian: apt-get install chromium) or set {setting} to its path"
         )
 
 
@@ -87,16 +87,23 @@ def chart_figure(snapshot: Snapshot) -> go.Figure:
 
 
 class ChartRenderer:
-    """``with ChartRenderer(browser) as charts: charts.png(snapshot)``."""
+    """``with ChartRenderer(browser) as charts: charts.png(snapshot)``; ``charts.svg(figure)``
+    for the vector charts of a printed report."""
 
-    def __init__(self, browser_path: str = "/usr/bin/chromium", timeout: float = 60) -> None:
+    def __init__(
+        self,
+        browser_path: str = "/usr/bin/chromium",
+        timeout: float = 60,
+        setting: str = "email.chart_browser",
+    ) -> None:
         self.browser_path = browser_path
         self.timeout = timeout
+        self.setting = setting  # where the browser's path was configured, for messages
         self._entered = False
 
     def __enter__(self) -> ChartRenderer:
         global _open_batches
-        check_browser(self.browser_path)
+        check_browser(self.browser_path, self.setting)
         with _server_lock:
             if _open_batches == 0:
                 kaleido.start_sync_server(
@@ -123,10 +130,23 @@ class ChartRenderer:
                 kaleido.stop_sync_server(silence_warnings=True)
 
     def png(self, snapshot: Snapshot) -> bytes:
+        options = {"format": "png", "width": WIDTH, "height": HEIGHT, "scale": SCALE}
+        image = self._draw(chart_figure(snapshot), options)
+        if not image.startswith(b"\x89PNG"):
+            raise ChartError("the chart renderer returned no PNG image")
+        return image
+
+    def svg(self, figure: go.Figure, width: int, height: int) -> str:
+        """``figure`` as an SVG document (vector: lines, bars and text stay sharp in print)."""
+        image = self._draw(figure, {"format": "svg", "width": width, "height": height})
+        text = image.decode("utf-8")
+        if not text.lstrip().startswith("<svg"):
+            raise ChartError("the chart renderer returned no SVG image")
+        return text
+
+    def _draw(self, figure: go.Figure, options: dict[str, object]) -> bytes:
         if not self._entered:
             raise RuntimeError("use ChartRenderer as a context manager (one browser per batch)")
-        figure = chart_figure(snapshot)
-        options = {"format": "png", "width": WIDTH, "height": HEIGHT, "scale": SCALE}
         try:
             with _call_lock:
                 image = kaleido.calc_fig_sync(figure, opts=options)
@@ -135,6 +155,6 @@ class ChartRenderer:
                 f"the chart could not be drawn with the browser {self.browser_path}: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
-        if not isinstance(image, bytes) or not image.startswith(b"\x89PNG"):
-            raise ChartError("the chart renderer returned no PNG image")
+        if not isinstance(image, bytes):
+            raise ChartError("the chart renderer returned no image")
         return image

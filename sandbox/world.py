@@ -12,6 +12,8 @@ Nothing here knows replywatch: the sandbox imports nothing of ours.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import threading
 from collections.abc import Iterable, Iterator
@@ -22,9 +24,10 @@ from sandbox.clock import SandboxClock
 
 # The sandbox imports nothing of replywatch, so it keeps its own list of the wire formats
 # it speaks; tests/test_generator.py checks its thread shapes against the registry.
-PLATFORMS = ("x", "facebook", "instagram", "mastodon", "bluesky")
-# Comments under a post, replies one level down (the Graph API); the others reply in trees.
-FLAT_PLATFORMS = frozenset({"facebook", "instagram"})
+PLATFORMS = ("x", "facebook", "instagram", "mastodon", "bluesky", "youtube")
+# Comments under a post, replies one level down (the Graph API, YouTube); the others reply
+# in trees.
+FLAT_PLATFORMS = frozenset({"facebook", "instagram", "youtube"})
 
 # X ids are "snowflakes": milliseconds since this epoch shifted left by 22 bits, so they
 # sort by time, which is what since_id relies on.
@@ -69,6 +72,12 @@ class Post:
     kind: str = "post"  # post, reply, comment, visitor_post, repost
     reposted_id: str | None = None
     mentions: list[str] = field(default_factory=list)  # actor ids mentioned in the text
+    # Characters at the start of ``text`` that the platform's client put there: the
+    # @handles of a reply's participants (X shows it as ``display_text_range``).
+    prefix: int = 0
+    # "public", or "direct" / "limited": only the author and the people named can read it
+    # (Mastodon's private messages).
+    visibility: str = "public"
     likes: list[Like] = field(default_factory=list)
     # Likes from accounts the platform does not list (liker lists are capped): they count
     # in like_count only.
@@ -104,7 +113,7 @@ class IdMaker:
 
     # How many ids one millisecond holds in each platform's shape.
     SPACE = {"x": 1 << 22, "mastodon": 1 << _MASTODON_SEQUENCE_BITS, "facebook": 10,
-             "instagram": 100, "bluesky": 1000}  # fmt: skip
+             "instagram": 100, "bluesky": 1000, "youtube": 1 << 22}  # fmt: skip
 
     def __init__(self, platform: str, seed: int = 0) -> None:
         if platform not in self.SPACE:
@@ -142,7 +151,26 @@ class IdMaker:
             return f"{parent.id.split('_')[-1]}_{number}"
         if self.platform == "instagram":
             return str(17_000_000_000_000_000 + millis * 100 + sequence % 100)
+        if self.platform == "youtube":
+            return _youtube_id(millis, sequence, parent)
         return f"at://{owner}/app.bsky.feed.post/{_tid(millis * 1000 + sequence % 1000)}"
+
+
+def _youtube_id(millis: int, sequence: int, parent: Post | None) -> str:
+    """YouTube's shapes: a video id of 11 URL-safe characters, a top-level comment
+    ``Ug…4AaABAg`` (26 characters), a reply ``{top-level comment}.{22 characters}``. They
+    do not sort by time (YouTube's do not either); a hash of the moment keeps them unique."""
+    digest = hashlib.sha256(f"{millis}:{sequence}".encode()).digest()
+    if parent is None:
+        return base64.urlsafe_b64encode(digest[:8]).decode()[:11]
+    if parent.parent_id is None:  # a comment on a video: the top of its thread
+        return "Ug" + "wxyz"[digest[0] % 4] + _b64(digest[1:13]) + "4AaABAg"
+    top = parent.id.split(".", 1)[0]  # a reply to a reply hangs under the same top
+    return f"{top}.{_b64(digest[13:29])}"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # What the test suite needs from the system: PostgreSQL server binaries (the tests start a
-# throwaway cluster themselves) and Debian's Chromium for the browser tests. Installs what
-# is missing when it may (root, or password-less sudo); otherwise says what to install.
+# throwaway cluster themselves), Debian's Chromium for the browser tests and the PDF audit
+# report, and poppler-utils (pdftotext, pdftoppm) with which the tests read that PDF back
+# and draw its pages. Installs what is missing when it may (root, or password-less sudo);
+# otherwise says what to install.
 set -euo pipefail
 
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -26,9 +26,11 @@ from sqlalchemy import (
     Unicode,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from storage.types import UTCDateTime, utcnow
+from storage.usernames import USERNAME_LENGTH, canonical_username
 
 # Stable constraint names so that Alembic migrations are identical on every database.
 NAMING_CONVENTION = {
@@ -160,6 +162,13 @@ class Item(Base):
     is_own: Mapped[bool] = mapped_column(Boolean, default=False)
     kind: Mapped[str] = mapped_column(String(16))
     mentions_account: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where the account's handle appears (docs/metrics.md, "Who is addressed"): "text" in
+    # the author's own words, "prefix" only in the reply prefix the platform marks (X's
+    # display_text_range, the leading @handles of a TWCS reply), "leading" only in the
+    # leading @handles of a reply on a platform that does not mark its prefix (Mastodon):
+    # own words unless the account took part in the thread above. None: not mentioned,
+    # or stored before the place was known (then ``mentions_account`` counts as "text").
+    mention_place: Mapped[str | None] = mapped_column(String(8))
     # Platform ids of what this item replies to and of the top of its conversation.
     parent_id: Mapped[str | None] = mapped_column(String(300))
     root_id: Mapped[str | None] = mapped_column(String(300))
@@ -171,6 +180,13 @@ class Item(Base):
     repost_count: Mapped[int] = mapped_column(Integer, default=0)
     # Filled by metrics from the question patterns; None until classified.
     is_question: Mapped[bool | None] = mapped_column(Boolean)
+    # Filled by metrics from metrics/data/acknowledgments.toml (items from outside the own
+    # side: "thanks", "passt") and metrics/data/replies.toml (own replies: a redirect to
+    # DM / mail / phone, and the key of the normalised text that finds templates); None
+    # until classified. A changed text is classified again.
+    is_ack_text: Mapped[bool | None] = mapped_column(Boolean)
+    is_redirect: Mapped[bool | None] = mapped_column(Boolean)
+    reply_key: Mapped[int | None] = mapped_column(BigInteger)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column()
@@ -234,6 +250,9 @@ class CollectionRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     # Payload problems that did not stop the run: [{"id": ..., "endpoint": ..., "problem": ...}]
     problems: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Private messages (Mastodon ``visibility: direct``) the platform showed and the run
+    # dropped unread: replywatch audits the public dialogue only.
+    private_skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     resume_after: Mapped[datetime | None] = mapped_column()
 
 
@@ -243,7 +262,11 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_LENGTH), unique=True)
+    # The name in its canonical form (storage.usernames), kept in step with ``username``
+    # by ``_keep_username_key``. Unique, so that names differing only in case cannot both
+    # exist, and the column logins look up.
+    username_key: Mapped[str] = mapped_column(String(USERNAME_LENGTH), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -253,6 +276,11 @@ class User(Base):
     grants: Mapped[list[UserClient]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @validates("username")
+    def _keep_username_key(self, _field: str, value: str) -> str:
+        self.username_key = canonical_username(value)
+        return value
 
 
 class UserClient(Base):
@@ -307,8 +335,8 @@ class RollupDirty(Base):
 class LoginAttempt(Base):
     """One try to log in to the dashboard: kept so that rate limits survive restarts.
 
-    ``username`` is what was typed (lower-cased, cut to 64 characters), whether or not such
-    a user exists, so that guessing names is limited like guessing passwords.
+    ``username`` is what was typed in its canonical form (storage.usernames), whether or not
+    such a user exists, so that guessing names is limited like guessing passwords.
     """
 
     __tablename__ = "login_attempts"
@@ -322,8 +350,27 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(String(64))
     # The client's IP address as the web server saw it (after a trusted proxy, if any).
     address: Mapped[str] = mapped_column(String(64))
+    # checking (the password is being checked; counts as a failure until it is known),
     # ok, failed (wrong name or password), refused (rate limit: the password was not checked)
     outcome: Mapped[str] = mapped_column(String(16))
+
+
+class LoginCounter(Base):
+    """The login attempts of one user name or one address, counted before any password
+    is checked.
+
+    Counting an attempt writes its row, and the row stays locked until the transaction that
+    decides on the attempt ends (PostgreSQL locks the row, SQLite the database for writing).
+    So attempts on the same name or from the same address are decided one after another,
+    each seeing all attempts before it, also those whose password is still being checked.
+    """
+
+    __tablename__ = "login_counters"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # username | address
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(BigInteger)
+    last_attempt_at: Mapped[datetime] = mapped_column()
 
 
 class DashboardSession(Base):
@@ -412,6 +459,15 @@ class ItemFact(Base):
         Index("ix_item_facts_parent_item", "parent_item"),
         Index("ix_item_facts_thread_author", "platform", "thread_key", "author_key", "created_us"),
         Index("ix_item_facts_top", "platform", "top_key"),
+        # Own replies by their normalised text: the template rule looks 28 days around.
+        Index(
+            "ix_item_facts_reply_key",
+            "client_id",
+            "reply_key",
+            "created_us",
+            sqlite_where=sql_text("reply_key IS NOT NULL"),
+            postgresql_where=sql_text("reply_key IS NOT NULL"),
+        ),
     )
 
     item_id: Mapped[int] = mapped_column(
@@ -428,9 +484,19 @@ class ItemFact(Base):
     created_us: Mapped[int] = mapped_column(BigInteger)
     local_week: Mapped[int] = mapped_column(Integer)
     hour_of_week: Mapped[int] = mapped_column(Integer)
-    # post, own_reply, own_thread, own_repost, inbound, other
-    role: Mapped[str] = mapped_column(String(12))
+    # post, own_reply, own_thread, own_repost, inbound, acknowledgment, conversation, other
+    role: Mapped[str] = mapped_column(String(16))
     is_question: Mapped[bool | None] = mapped_column(Boolean)
+    # outsiders: the text matches the acknowledgment list and is no question
+    ack_text: Mapped[bool] = mapped_column(Boolean)
+    # own replies: the normalised text's key, the customer answered (the parent's author),
+    # a redirect by its text, the same text sent to two other customers within 28 days
+    reply_key: Mapped[int | None] = mapped_column(BigInteger)
+    customer_key: Mapped[str | None] = mapped_column(String(300))
+    redirect: Mapped[bool] = mapped_column(Boolean)
+    template: Mapped[bool] = mapped_column(Boolean)
+    # own replies that cover at least one inbound item within its answer window
+    answering: Mapped[bool] = mapped_column(Boolean)
     liked_by_own: Mapped[bool] = mapped_column(Boolean)
     own_likes: Mapped[int] = mapped_column(Integer)
     removed: Mapped[bool] = mapped_column(Boolean)
@@ -440,6 +506,9 @@ class ItemFact(Base):
     answered: Mapped[bool] = mapped_column(Boolean)
     # 1 direct reply, 2 reply to a later message of the author, 3 same top-level comment
     answer_rule: Mapped[int | None] = mapped_column(Integer)
+    # inbound: covered within the window by at least one reply that is neither a redirect
+    # nor a template
+    substantive: Mapped[bool] = mapped_column(Boolean)
     first_response_us: Mapped[int | None] = mapped_column(BigInteger)
     response_us: Mapped[int | None] = mapped_column(BigInteger)
     business_us: Mapped[int | None] = mapped_column(BigInteger)
@@ -465,6 +534,15 @@ class _WeekFigures:
     interactions: Mapped[int] = mapped_column(Integer)
     self_likes: Mapped[int] = mapped_column(Integer)
     removed_inbound: Mapped[int] = mapped_column(Integer)
+    # addressed items that expect no answer, and outsiders talking among themselves
+    acknowledgments: Mapped[int] = mapped_column(Integer)
+    customer_conversation: Mapped[int] = mapped_column(Integer)
+    # own replies of the week that answer an inbound item, by quality (redirect first)
+    answering_replies: Mapped[int] = mapped_column(Integer)
+    redirect_replies: Mapped[int] = mapped_column(Integer)
+    template_replies: Mapped[int] = mapped_column(Integer)
+    # inbound items of the week answered by a substantive reply within their window
+    substantive_answered: Mapped[int] = mapped_column(Integer)
     response_median_us: Mapped[int | None] = mapped_column(BigInteger)
     response_p90_us: Mapped[int | None] = mapped_column(BigInteger)
     business_median_us: Mapped[int | None] = mapped_column(BigInteger)

@@ -25,6 +25,7 @@ from storage.handles import (
     instagram_handle,
     page_handle,
     x_handle,
+    youtube_handle,
 )
 from storage.models import ItemKind
 
@@ -224,7 +225,42 @@ BLUESKY = PlatformSpec(
     simulated_server="sandbox.bluesky_api:BlueskyServer",
 )
 
-REGISTRY: tuple[PlatformSpec, ...] = (X, FACEBOOK, INSTAGRAM, MASTODON, BLUESKY)
+YOUTUBE = PlatformSpec(
+    name="youtube",
+    display_name="YouTube",
+    handle=HandleRule(
+        youtube_handle,
+        "a YouTube channel handle like @shopname (3-30 letters, digits, _ - .) or a channel "
+        "id like UC…",
+        "@shopname",
+    ),
+    # Comments under a video, replies one level down under the top-level comment.
+    thread_shape=ThreadShape.FLAT,
+    credentials=Credentials(required=True, secret="an API key or an OAuth access token"),
+    permalink=None,  # a comment's link needs its video: the collector builds each link
+    # googleapiclient logs request URLs (with the API key) at debug level; its HTTP stack
+    # is httplib2, or google-auth's wrapper of it for OAuth tokens.
+    log_names=(
+        "googleapiclient",
+        "googleapiclient.discovery",
+        "googleapiclient.http",
+        "googleapiclient.model",
+        "google_auth_httplib2",
+        "httplib2",
+    ),
+    api_settings=(
+        ApiSetting(
+            "platforms.youtube.api_url",
+            "REPLYWATCH_YOUTUBE_API_URL",
+            "https://youtube.googleapis.com",
+            "root URL of the YouTube Data API v3 (the discovery document's `rootUrl`)",
+        ),
+    ),
+    collector="collectors.youtube.factory:FACTORY",
+    simulated_server="sandbox.youtube_api:YouTubeServer",
+)
+
+REGISTRY: tuple[PlatformSpec, ...] = (X, FACEBOOK, INSTAGRAM, MASTODON, BLUESKY, YOUTUBE)
 PLATFORMS: Mapping[str, PlatformSpec] = {spec.name: spec for spec in REGISTRY}
 NAMES: tuple[str, ...] = tuple(PLATFORMS)
 

@@ -54,9 +54,19 @@ class ItemRecord:
     repost_count: int | None = None
     # Set when the payload itself says the item is hidden (Graph API ``is_hidden``).
     hidden: bool = False
+    # Where the account is mentioned (storage.models.Item.mention_place): MENTION_TEXT,
+    # MENTION_PREFIX, MENTION_LEADING, or None when the payload does not tell.
+    mention_place: str | None = None
 
     def __post_init__(self) -> None:
         _remove_nul(self)
+
+
+# The values of ``ItemRecord.mention_place`` (docs/metrics.md, "Who is addressed").
+MENTION_TEXT = "text"  # in the author's own words
+MENTION_PREFIX = "prefix"  # only in the reply prefix the platform marks as such
+MENTION_LEADING = "leading"  # only in the leading @handles of a reply (prefix unmarked)
+MENTION_PLACES = (MENTION_TEXT, MENTION_PREFIX, MENTION_LEADING)
 
 
 @dataclass(frozen=True, slots=True)

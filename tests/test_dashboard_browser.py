@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from metrics import api
-from metrics.periods import last_full_week
+from metrics.periods import default_audit_period, last_full_week
 from storage.engine import make_engine, session_factory
 from tests.support.chromium import SCREENSHOTS, chromium, chromium_installed
 from tests.support.dashboard_data import (
@@ -382,7 +382,12 @@ def test_customer_text_is_shown_as_text(page, served):
 def test_an_owner_sees_only_the_granted_client(page, served):
     base, world = served
     log_in(page, base, "otto")
-    assert league_clients(page) == ["Bäckerei Huber"]
+    # An owner of one business lands on its page: the verdict first, no league of one.
+    page.wait_for_selector("#verdict-name")
+    assert page.inner_text("#page-title") == "Bäckerei Huber"
+    assert page.locator("#league-table").count() == 0
+    assert page.locator(".breadcrumbs a", has_text="Portfolio").count() == 0
+    assert page.locator("#audit-pdf").inner_text() == "PDF report"
     assert "Lindner" not in page.inner_text("main")
     page.click("#" + _picker_id("client"))
     options = page.get_by_role("option").all_inner_texts()
@@ -399,11 +404,10 @@ def test_an_owner_sees_only_the_granted_client(page, served):
 def test_german_interface_and_the_language_switch(page, served):
     base, world = served
     log_in(page, base, "dora")
-    assert page.inner_text("#page-title") == "Übersicht"
+    page.wait_for_selector("#accounts-table")
+    assert page.inner_text("#page-title") == "Café Lindner"  # her one business
     assert page.inner_text("#logout") == "Abmelden"
     assert page.get_attribute("html", "lang") == "de"
-    page.click("#league-table >> text=Café Lindner")
-    page.wait_for_selector("#accounts-table")
     choose(page, "account", "Instagram @cafelindner")
     page.wait_for_selector("#collection-chart")
     period = page.inner_text("#period")
@@ -450,7 +454,13 @@ def test_phone_width(browser, served):
     assert "Started" in label
     page.locator("#verdict").scroll_into_view_if_needed()
     shot(page, "phone", full_page=False)
-    page.goto(f"{base}/?period={WEEK.iso_week}")
+    context.close()
+    assert console.problems == []
+    # The consultant's league table at the same width.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    console = Console(page)
+    log_in(page, base, "clara", f"/?period={WEEK.iso_week}")
     page.wait_for_selector("#league-table")
     widths = page.evaluate(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
@@ -467,3 +477,90 @@ def test_period_shown_in_the_clients_zone(page, served):
     assert f"Week {week.start.isocalendar()[1]}," in page.inner_text("#period")
     today = NOW.astimezone(ZoneInfo("Europe/London")).date()
     assert week.last_day < today
+
+
+def _last_column_fits(page) -> None:
+    """The league table's last column ends inside the window and is not scrolled away."""
+    edges = page.evaluate(
+        """() => {
+            const cell = document.querySelector('#league-table th:last-child');
+            const wrap = document.querySelector('#league-table').parentElement;
+            return {right: cell.getBoundingClientRect().right, window: window.innerWidth,
+                    wrapRight: wrap.getBoundingClientRect().right,
+                    scroll: wrap.scrollWidth, visible: wrap.clientWidth};
+        }"""
+    )
+    assert edges["right"] <= edges["wrapRight"] <= edges["window"], edges
+    assert edges["scroll"] <= edges["visible"], edges
+
+
+def test_an_owner_of_several_businesses_reads_about_her_businesses(page, served):
+    base, _ = served
+    log_in(page, base, "paula", f"/?period={WEEK.iso_week}")
+    page.wait_for_selector("#league-table tr.league-client")
+    assert page.inner_text("#page-title") == "Ihre Betriebe"
+    assert sorted(league_clients(page)) == ["Bäckerei Huber", "Harbour Books"]
+    main = page.inner_text("main")
+    # "Kunden" only ever for the businesses' customers.
+    assert "Ob Ihre Betriebe ihren Kunden antworten, nebeneinander." in main
+    assert "Ihre Betriebe im Vergleich" in main
+    for consultant_words in ("Kunden im Vergleich", "Ob Ihre Kunden", "Kunde / Konto", "Kunde\n"):
+        assert consultant_words not in main, consultant_words
+    assert page.locator("#league-table th").first.inner_text().startswith("Betrieb / Konto")
+    # Huber's Mastodon credentials need renewal: the collection section names it.
+    assert "Ihre Betriebe, deren Zugangsdaten erneuert werden müssen" in main
+    _last_column_fits(page)
+    page.click("#league-table >> text=Harbour Books")
+    page.wait_for_selector("#accounts-table")
+    crumbs = page.locator(".breadcrumbs li").all_inner_texts()
+    assert crumbs == ["Ihre Betriebe", "Harbour Books"]
+
+
+def test_the_league_table_fits_a_1280_pixel_window(page, served):
+    # The consultant's table in English (paula's test above checks it in German).
+    base, _ = served
+    log_in(page, base, "clara", f"/?period={WEEK.iso_week}")
+    page.wait_for_selector("#league-table tr.league-client")
+    assert page.viewport_size["width"] == 1280
+    _last_column_fits(page)
+
+
+def test_empty_charts_say_what_is_missing(page, served):
+    base, world = served
+    # Huber's Mastodon account only posts: no own reply in twelve weeks.
+    log_in(page, base, "clara", f"/account?account={world.huber_mastodon}&period={WEEK.iso_week}")
+    page.wait_for_selector("#hour-heatmap .main-svg")
+    notes = page.locator("#hour-heatmap .annotation-text").all_text_contents()
+    assert "No own reply in these 8 weeks." in notes
+    replies = page.evaluate(
+        "() => { const t = document.querySelector('#hour-heatmap .js-plotly-plot').data[1];"
+        " return {z: t.z.flat(), zmin: t.zmin, zmax: t.zmax, scale: t.colorscale}; }"
+    )
+    assert set(replies["z"]) == {0} and (replies["zmin"], replies["zmax"]) == (0, 1)
+    assert replies["scale"][0] == [0, "#ffffff"]  # white: nothing, never a green block
+    median = page.locator("#trend-time .annotation-text").all_text_contents()
+    assert median == [
+        "No customer message was answered in these 12 weeks, so there is no response time."
+    ]
+    page.locator("#hours").screenshot(path=str(SCREENSHOTS / "empty-heatmap.png"))
+
+
+def test_the_pdf_report_button_downloads_the_clients_report(page, served, tmp_path):
+    base, world = served
+    log_in(page, base, "otto", f"/client?client={world.huber}&period={WEEK.iso_week}")
+    page.wait_for_selector("#audit-pdf")
+    href = page.get_attribute("#audit-pdf", "href")
+    four_weeks = default_audit_period("Europe/Berlin", NOW)
+    assert href == f"/report/audit.pdf?client={world.huber}&period={four_weeks.token}"
+    with page.expect_download(timeout=90_000) as caught:
+        page.click("#audit-pdf")
+    download = caught.value
+    assert download.suggested_filename == (
+        f"audit-Backerei-Huber-{four_weeks.start}_{four_weeks.last_day}.pdf"
+    )
+    path = tmp_path / "report.pdf"
+    download.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF-")
+    # Not for another owner's business, even with the address typed in.
+    refused = page.request.get(f"{base}/report/audit.pdf?client={world.lindner}")
+    assert refused.status == 404

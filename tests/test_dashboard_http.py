@@ -9,8 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
+import subprocess
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,11 +28,13 @@ from dashboard.guard import GUARD_MARK
 from dashboard.login_policy import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME
 from dashboard.runtime import DashboardOptions
 from metrics import api
-from metrics.periods import last_full_week
+from metrics.periods import default_audit_period, last_full_week
+from reports.audit_pdf import audit_pdf
 from storage.engine import make_engine, session_factory
 from storage.logins import record_login_attempt
 from storage.models import DashboardSession, LoginAttempt, User
 from tests.conftest import _admin
+from tests.support.chromium import chromium_installed
 from tests.support.dashboard_data import (
     FORMULA_ERROR,
     GLUTEN_TEXT,
@@ -195,6 +201,14 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(base):
     assert "Wrong user name or password." in unknown.text
 
 
+def test_a_user_name_logs_in_and_is_counted_whatever_its_case(base, engine):
+    assert try_login(base, "OTTO", "wrong-password").status_code == 200
+    assert try_login(base, " Otto ", PASSWORDS["otto"]).status_code == 302
+    with session_factory(engine)() as session:
+        attempts = session.execute(select(LoginAttempt.username, LoginAttempt.outcome)).all()
+    assert [tuple(row) for row in attempts] == [("otto", "failed"), ("otto", "ok")]
+
+
 @SQLITE_ONLY
 def test_login_form_needs_its_csrf_token_and_our_origin(base):
     browser = requests.Session()
@@ -260,6 +274,55 @@ def test_locks_survive_a_restart(engine, world, clock):
             try_login(first, "dora", "wrong-password")
     with running_dashboard(engine, clock) as second:
         assert try_login(second, "dora", PASSWORDS["dora"]).status_code == 429
+
+
+SIMULTANEOUS = 30
+
+
+def _fire_together(base: str, names: list[str], password: str) -> list[int]:
+    """One login per name, all sent at the same moment from browsers that have already
+    fetched the form; the status codes in the order of ``names``."""
+    prepared = []
+    for name in names:
+        browser = requests.Session()
+        token = form_token(browser.get(f"{base}/login").text)
+        prepared.append((browser, {"csrf": token, "username": name, "password": password}))
+    start = threading.Barrier(len(prepared))
+
+    def send(attempt: tuple[requests.Session, dict[str, str]]) -> int:
+        browser, form = attempt
+        start.wait()
+        return browser.post(f"{base}/login", data=form, allow_redirects=False).status_code
+
+    with ThreadPoolExecutor(max_workers=len(prepared)) as pool:
+        return list(pool.map(send, prepared))
+
+
+def _outcomes(engine) -> list[str]:
+    with session_factory(engine)() as session:
+        return list(session.scalars(select(LoginAttempt.outcome)))
+
+
+def test_simultaneous_wrong_logins_check_one_name_at_most_five_times(engine, world, clock):
+    # As many server threads as attempts: every attempt is in the server at the same time.
+    with running_dashboard(engine, clock, threads=SIMULTANEOUS) as base:
+        answers = _fire_together(base, ["otto"] * SIMULTANEOUS, "wrong-password")
+    outcomes = _outcomes(engine)
+    # A "failed" attempt is one whose password was checked; a "refused" one was not.
+    assert outcomes.count("failed") == MAX_FAILURES_PER_USERNAME
+    assert outcomes.count("refused") == SIMULTANEOUS - MAX_FAILURES_PER_USERNAME
+    assert answers.count(200) == MAX_FAILURES_PER_USERNAME  # "wrong user name or password"
+    assert answers.count(429) == SIMULTANEOUS - MAX_FAILURES_PER_USERNAME
+
+
+def test_simultaneous_wrong_logins_from_one_address_stop_at_twenty(engine, world, clock):
+    names = [f"guess{number:02d}" for number in range(SIMULTANEOUS)]
+    with running_dashboard(engine, clock, threads=SIMULTANEOUS) as base:
+        answers = _fire_together(base, names, "wrong-password")
+    outcomes = _outcomes(engine)
+    assert outcomes.count("failed") == MAX_FAILURES_PER_ADDRESS
+    assert outcomes.count("refused") == SIMULTANEOUS - MAX_FAILURES_PER_ADDRESS
+    assert answers.count(429) == SIMULTANEOUS - MAX_FAILURES_PER_ADDRESS
 
 
 # --- sessions --------------------------------------------------------------------------
@@ -350,11 +413,12 @@ def test_an_owner_forging_a_callback_for_another_client_gets_nothing(base, engin
             for secret in LINDNER_SECRETS:
                 assert secret not in text, (body["output"], pathname, search, secret)
     assert sent >= len(forged)
-    # The portfolio of an owner: the league table, chart and lists name only his client.
-    portfolio = text_of(page_callback(otto, base, "/", ""))
-    assert "Bäckerei Huber" in portfolio and "league-table" in portfolio
+    # The overview of an owner of one business is that business's page, naming only it.
+    landing = text_of(page_callback(otto, base, "/", ""))
+    assert "Bäckerei Huber" in landing and '"id": "verdict"' in landing
+    assert "league-table" not in landing
     for secret in LINDNER_SECRETS:
-        assert secret not in portfolio, secret
+        assert secret not in landing, secret
     # Downloads go through the same check.
     for path in (
         f"/export/unanswered.csv?client={world.lindner}",
@@ -390,6 +454,32 @@ def test_a_revoked_grant_takes_effect_at_the_next_request(base, engine, world):
     assert '"id": "denied"' in text_of(
         page_callback(otto, base, "/client", f"?client={world.huber}")
     )
+
+
+def test_the_bad_parameters_of_the_review_get_400_or_an_empty_view(base, world):
+    clara = login(base, "clara", PASSWORDS["clara"])
+    # A year the calendar arithmetic cannot go back from: the default week, and why.
+    shown = text_of(page_callback(clara, base, "/client", f"?client={world.huber}&period=0001-W01"))
+    assert "could not be read ('0001-W01' lies outside the years 2000 to 2999)" in shown
+    assert '"id": "denied"' not in shown
+    download = clara.get(f"{base}/export/unanswered.csv?client={world.huber}&period=0001-W01")
+    assert download.status_code == 400 and "outside the years 2000 to 2999" in download.text
+    # An id of 4,301 digits (more than int() reads) names nothing: denied, not found.
+    huge = "1" * 4301
+    assert '"id": "denied"' in text_of(page_callback(clara, base, "/client", f"?client={huge}"))
+    assert clara.get(f"{base}/export/unanswered.csv?client={huge}").status_code == 404
+    # A forged callback whose pathname is no text: the empty view.
+    for pathname in (["/client"], 5, {"a": 1}):
+        forged = page_callback(clara, base, pathname, f"?client={world.huber}")
+        assert forged.status_code == 200 and '"id": "denied"' in text_of(forged)
+    # A request that is no callback request: 400, and Dash never sees it.
+    headers = {"X-CSRFToken": clara.cookies["_csrf_token"]}
+    for body in ({"output": "nothere.children"}, [1, 2], {"output": "page.children"}):
+        refused = clara.post(f"{base}/_dash-update-component", json=body, headers=headers)
+        assert refused.status_code == 400 and refused.text.startswith("not a callback request")
+    # A NUL byte (PostgreSQL cannot store or compare one) in a form or a query: 400.
+    assert try_login(base, "clara\x00", PASSWORDS["clara"]).status_code == 400
+    assert clara.get(f"{base}/export/portfolio.csv?sort=%00").status_code == 400
 
 
 @SQLITE_ONLY
@@ -481,6 +571,14 @@ def test_the_portfolio_download_has_the_metrics_api_numbers(base, engine, world)
         assert int(row["Waiting"]) == metrics.waiting
         assert row["Verdict"] == metrics.verdict.name("en")
         assert int(row["Verdict over weeks"]) == metrics.verdict.weeks
+        # what the answers say, as the metrics API computed it
+        for column, value in (("Substantively answered", metrics.substantive_ratio),
+                              ("Redirects", metrics.redirect_share),
+                              ("Templates", metrics.template_share)):  # fmt: skip
+            got = float(row[column]) if row[column] else None
+            assert got == (None if value is None else pytest.approx(value, abs=1e-5))
+        hollow = metrics.verdict.quality.hollow
+        assert row["Qualifier"] == ("mostly redirects and templates" if hollow else "")
         median = row["Median response time (minutes)"]
         if metrics.response_time.median is None:
             assert median == ""
@@ -505,7 +603,7 @@ def test_the_portfolio_download_has_the_metrics_api_numbers(base, engine, world)
     )
     sheet = load_workbook(io.BytesIO(german.content)).active
     header = [cell.value for cell in sheet[1]]
-    assert header[:3] == ["Kunde", "Konto", "Urteil"]
+    assert header[:3] == ["Betrieb", "Konto", "Urteil"]  # an owner's business, not a "Kunde"
     assert [row[0].value for row in sheet.iter_rows(min_row=2)] == ["Café Lindner"] * 3
 
 
@@ -570,3 +668,114 @@ def test_pages_are_offline_and_locked_down(base):
     sources = [line for line in index.text.splitlines() if "src=" in line or "href=" in line]
     assert sources, "the page loads scripts"
     assert not any("http://" in line or "https://" in line or "//cdn" in line for line in sources)
+
+
+# --- static files ----------------------------------------------------------------------
+
+UNKNOWN_STATIC_PATHS = (
+    "/_dash-component-suites/",
+    "/_dash-component-suites/foo",
+    "/_dash-component-suites/dash/nothere.js",
+    "/_dash-component-suites/dash/deps/nothere@1.0.0.min.js",
+    "/_dash-component-suites/no_such_package/x.js",
+    "/_dash-component-suites/dash/%2e%2e/__init__.py",
+    "/_dash-component-suites/plotly/package_data/",
+    "/assets/",
+    "/assets/nothere.css",
+    "/assets/%2e%2e/app.py",
+)
+
+
+@SQLITE_ONLY
+def test_unknown_static_paths_answer_404_without_content_logged_in_or_not(base):
+    clara = login(base, "clara", PASSWORDS["clara"])
+    scripts = re.findall(r'src="(/_dash-component-suites/[^"]+)"', clara.get(f"{base}/").text)
+    assert len(scripts) >= 3
+    anonymous = requests.Session()
+    for browser in (anonymous, clara):
+        for path in [*scripts, "/assets/replywatch.css"]:
+            assert browser.get(f"{base}{path}").status_code == 200, path
+        for path in UNKNOWN_STATIC_PATHS:
+            answer = browser.get(f"{base}{path}", allow_redirects=False)
+            assert (answer.status_code, answer.content) == (404, b""), path
+
+
+@SQLITE_ONLY
+def test_no_static_folder_is_served_from_the_working_directory(
+    engine, world, tmp_path, monkeypatch
+):
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "notes.txt").write_text("stray private notes")
+    monkeypatch.chdir(tmp_path)
+    app = create_app(engine, DashboardOptions(secret_key=TEST_KEY))
+    assert "static" not in {rule.endpoint for rule in app.server.url_map.iter_rules()}
+    with running_dashboard(engine) as base:
+        clara = login(base, "clara", PASSWORDS["clara"])
+        answer = clara.get(f"{base}/static/notes.txt")
+    assert b"stray private notes" not in answer.content
+
+
+# --- the owner's overview and the audit report -------------------------------------------
+
+
+@SQLITE_ONLY
+def test_an_owner_of_several_businesses_gets_their_league_in_their_words(base, world):
+    paula = login(base, "paula", PASSWORDS["paula"])
+    overview = text_of(page_callback(paula, base, "/", ""))
+    assert '"id": "league-table"' in overview and "Ihre Betriebe" in overview
+    assert "Bäckerei Huber" in overview and "Harbour Books" in overview
+    assert "Café Lindner" not in overview
+    # "Kunden" are the businesses' customers, never the businesses themselves.
+    for consultant_words in ("Kunden im Vergleich", "Ob Ihre Kunden", "Kunde / Konto"):
+        assert consultant_words not in overview
+    assert "Betrieb / Konto" in overview and "Ihre Betriebe im Vergleich" in overview
+    assert "Ob Ihre Betriebe ihren Kunden antworten, nebeneinander." in overview
+
+
+def _pdf_text(content: bytes, tmp_path) -> str:
+    path = tmp_path / "downloaded.pdf"
+    path.write_bytes(content)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+
+
+def test_the_audit_report_is_checked_like_the_client_page(engine, world, clock, tmp_path):
+    # The printer must not be reached for what the viewer may not see: it counts calls.
+    calls = []
+
+    def printer(session, client_id, period, language, now):
+        calls.append((client_id, period, language, now))
+        return audit_pdf(session, client_id, period, language, now)
+
+    with running_dashboard(engine, clock, audit_pdf=printer) as base:
+        anonymous = requests.get(f"{base}/report/audit.pdf?client={world.huber}",
+                                 allow_redirects=False)  # fmt: skip
+        assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+        otto = login(base, "otto", PASSWORDS["otto"])
+        for query in (f"client={world.lindner}", f"client={world.harbour}&period=2026-W40",
+                      "client=99999", "client=abc", ""):  # fmt: skip
+            refused = otto.get(f"{base}/report/audit.pdf?{query}")
+            assert refused.status_code == 404, query
+            assert b"Lindner" not in refused.content and b"Harbour" not in refused.content
+        unreadable = otto.get(f"{base}/report/audit.pdf?client={world.huber}&period=2026-W99")
+        assert unreadable.status_code == 400
+        assert calls == []
+        # Printed once, on SQLite: the numbers behind it are the same API on both engines.
+        printing = chromium_installed() and shutil.which("pdftotext")
+        if printing and engine.dialect.name == "sqlite":
+            answer = otto.get(f"{base}/report/audit.pdf?client={world.huber}")
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["Content-Type"] == "application/pdf"
+            default = default_audit_period("Europe/Berlin", NOW)
+            assert calls == [(world.huber, default, "en", NOW)]
+            expected = f"audit-Backerei-Huber-{default.start}_{default.last_day}.pdf"
+            assert f'filename="{expected}"' in answer.headers["Content-Disposition"]
+            text = _pdf_text(answer.content, tmp_path)
+            assert "Bäckerei Huber" in text and "AUDIT REPORT" in text
+            assert "Lindner" not in text and "Sachertorte" not in text
+
+
+def test_without_a_printer_there_is_no_report(base, world):
+    clara = login(base, "clara", PASSWORDS["clara"])
+    assert clara.get(f"{base}/report/audit.pdf?client={world.huber}").status_code == 404
+    page = text_of(page_callback(clara, base, "/client", f"?client={world.huber}"))
+    assert "audit-pdf" not in page

@@ -105,6 +105,56 @@ def test_heatmap_places_counts_and_marks_uncovered_and_closed_hours():
     assert uncovered.name == "never answered in this hour"
 
 
+def _colour_at(trace, value):
+    """The colour Plotly gives ``value`` on a heatmap trace: its colour scale between
+    ``zmin`` and ``zmax`` (where a scale's first stop is the colour of the lowest)."""
+    share = (value - trace.zmin) / (trace.zmax - trace.zmin)
+    stops = [stop for stop in trace.colorscale if stop[0] <= share]
+    return stops[-1][1]
+
+
+def test_an_hour_with_nothing_is_white_and_an_empty_panel_says_so():
+    # Before: a panel of zeros had zmin == zmax and Plotly painted it all in the scale's
+    # middle, a solid green block of "own replies" for an account that never replied.
+    grid = HourOfWeek(
+        inbound=_grid(lambda d, h: 2 if (d, h) == (2, 12) else 0),
+        own_replies=_grid(lambda d, h: 0),
+        reference_weeks=8,
+        reference_replies=0,
+    )
+    figure = hour_of_week_heatmap(grid, "en")
+    inbound, replies = figure.data[:2]
+    assert (replies.zmin, replies.zmax) == (0, 1)
+    assert _colour_at(replies, 0) == "#ffffff"
+    assert _colour_at(inbound, 0) == "#ffffff" and _colour_at(inbound, 2) != "#ffffff"
+    notes = [a.text for a in figure.layout.annotations]
+    assert "No own reply in these 8 weeks." in notes
+    assert "No customer message in this period." not in notes
+
+    german = hour_of_week_heatmap(grid, "de")
+    assert "Keine eigene Antwort in diesen 8 Wochen." in [a.text for a in german.layout.annotations]
+
+
+def test_an_empty_period_with_replies_before_it_says_only_the_period_is_empty():
+    grid = HourOfWeek(
+        inbound=_grid(lambda d, h: 0), own_replies=_grid(lambda d, h: 0), reference_replies=4
+    )
+    notes = [a.text for a in hour_of_week_heatmap(grid, "en").layout.annotations]
+    assert "No own reply in this period." in notes
+    assert "No customer message in this period." in notes
+
+
+def test_a_median_chart_without_answers_says_so_instead_of_empty_axes():
+    weeks = [DurationWeek(f"2026-W{n}", None, None, 0) for n in range(40, 48)]
+    figure = response_time_trend(weeks, "en")
+    assert figure.layout.xaxis.visible is False and figure.layout.yaxis.visible is False
+    assert [a.text for a in figure.layout.annotations] == [
+        "No customer message was answered in these 8 weeks, so there is no response time."
+    ]
+    answered = [DurationWeek("2026-W47", 30.0, 60.0, 3)]
+    assert not response_time_trend(answered, "en").layout.annotations
+
+
 def test_heatmap_rejects_a_wrong_shape():
     with pytest.raises(ValueError, match="7 rows"):
         HourOfWeek(inbound=((0,) * 24,) * 6, own_replies=_grid(lambda d, h: 0))
@@ -192,3 +242,23 @@ def test_collection_activity_shows_new_items_and_failed_runs():
     assert failures.showlegend is True
     quiet = collection_activity([CollectionDay(date(2026, 11, 16), 4, 0, 12)], "en")
     assert quiet.data[1].showlegend is False and quiet.layout.yaxis2.visible is False
+
+
+MARKUP_NAME = '<b>Bold</b> & <a href="https://evil.example/">click</a>'
+
+
+def test_names_in_the_comparison_are_text_not_plotly_markup():
+    rows = [
+        LeagueRow(1, MARKUP_NAME, None, None, Verdict.RESPONSIVE, 0.9, 0.8, 0.95, 30, 0.5, 0, None),
+        LeagueRow(1, MARKUP_NAME, 7, "X @<i>shop</i>", None, 0.5, 0.3, 0.7, 30, 0.5, 0, None),
+        LeagueRow(2, "Tom & <br>Jerry", None, None, None, None, None, None, None, None, 0, None),
+    ]
+    figure = client_comparison(rows, "en")
+    escaped = '&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;a href="https://evil.example/"&gt;click&lt;/a&gt;'
+    assert list(figure.data[0].y) == [f"{escaped} · X @&lt;i&gt;shop&lt;/i&gt;", escaped]
+    (note,) = figure.layout.annotations
+    assert note.text.endswith(": Tom &amp; &lt;br&gt;Jerry")
+    # Nothing that Plotly would read as markup is left anywhere in the figure.
+    serialised = figure.to_json()
+    for tag in ("<b>", "<a ", "<i>", "<br>"):
+        assert tag not in serialised

@@ -129,10 +129,11 @@ def _settled_weeks(demo, client, account):
 
 def test_portfolio_is_what_replywatch_accepts():
     portfolio = DEMO_PORTFOLIO
-    assert set(portfolio.platforms) == {"x", "facebook", "instagram", "mastodon", "bluesky"}
+    assert set(portfolio.platforms) == {"x", "facebook", "instagram", "mastodon", "bluesky",
+                                        "youtube"}  # fmt: skip
     assert {client.story for client in portfolio.clients} == set(Story)
     for client in portfolio.clients:
-        assert 1 <= len(client.accounts) <= 3
+        assert 1 <= len(client.accounts) <= 4
         assert validation.time_zone(client.time_zone) == client.time_zone
         assert validation.holiday_region(client.holiday_region) == client.holiday_region
         assert parse_schedule(client.business_hours).canonical() == client.business_hours
@@ -148,7 +149,7 @@ def test_portfolio_is_what_replywatch_accepts():
             assert canonical_handle(identity.platform, identity.handle) == identity.handle
     assert DEMO_PORTFOLIO.client("Velo Lindner").business_hours == "mon-fri 09:00-18:00"
     roles = Counter(user.role for user in portfolio.users)
-    assert roles == {"consultant": 1, "owner": 3}
+    assert roles == {"consultant": 1, "owner": 4}
     owned = [name for user in portfolio.users for name in user.clients]
     assert sorted(owned) == sorted(client.name for client in portfolio.clients)
     for user in portfolio.users:

@@ -50,6 +50,7 @@ RECORDED_RESPONSES = {
     "facebook": ("graph-api/facebook",),
     "instagram": ("graph-api/instagram",),
     "mastodon": ("mastodon-cassettes",),
+    "youtube": ("youtube",),
 }
 # Known gap, kept visible: the simulated Bluesky is checked through atproto's lexicon
 # models (tests/test_sandbox_bluesky.py), not against recorded responses.
@@ -99,21 +100,21 @@ def test_every_registered_platform_has_its_parts(spec: PlatformSpec):
 
 def test_a_platform_registered_without_its_parts_is_caught():
     bare = PlatformSpec(
-        name="youtube",
+        name="tiktok",
         display_name="",
-        handle=HandleRule(lambda text: None, "a channel handle like @shop", "@shop"),
+        handle=HandleRule(lambda text: None, "a TikTok handle like @shop", "@shop"),
         thread_shape=ThreadShape.FLAT,
-        credentials=Credentials(required=True, secret="an API key"),
+        credentials=Credentials(required=True, secret="an access token"),
         permalink=None,
         log_names=(),
         api_settings=(),
-        collector="collectors.youtube.factory:FACTORY",
-        simulated_server="sandbox.youtube_api:YouTubeServer",
+        collector="collectors.tiktok.factory:FACTORY",
+        simulated_server="sandbox.tiktok_api:TikTokServer",
     )
     assert missing_parts(bare) == [
         "display name",
-        "collector factory collectors.youtube.factory:FACTORY",
-        "simulated server sandbox.youtube_api:YouTubeServer (with for_activity)",
+        "collector factory collectors.tiktok.factory:FACTORY",
+        "simulated server sandbox.tiktok_api:TikTokServer (with for_activity)",
         "recorded responses in tests/fixtures",
         "loggers to redact",
         "handle rule accepting its own example '@shop'",

@@ -162,15 +162,19 @@ class _Collection:
         root_id: str | None = None,
         mentions: bool = False,
     ) -> list[ItemRecord]:
-        found = []
+        found, private = [], []
         for status in statuses:
             try:
                 found.append(records.status_from_payload(
                     status, self.run.own, self.instance, self.account_id, root_id=root_id,
                     mentions_account=mentions,
                 ))  # fmt: skip
+            except records.PrivateMessage as message:
+                private.append(message.item_id)
             except PayloadProblem as problem:
                 self.run.problem(problem, endpoint)
+        if private:
+            self.run.skip_private(private)
         return found
 
     def _rooted(self, items: Sequence[ItemRecord]) -> list[ItemRecord]:

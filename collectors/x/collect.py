@@ -224,7 +224,12 @@ class XCollector:
         for tweet in page.tweets:
             try:
                 item = records.item_from_payload(
-                    tweet, page.users, run.own, mentions_account=mentions
+                    tweet,
+                    page.users,
+                    run.own,
+                    mentions_account=mentions,
+                    account_id=run.account.platform_account_id,
+                    account_handle=run.account.handle,
                 )
             except PayloadProblem as problem:
                 run.problem(problem, endpoint)

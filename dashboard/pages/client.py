@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from dash import dcc, html
 
@@ -13,14 +14,23 @@ from dashboard.collection import outcome_text
 from dashboard.components import account_picker, client_picker, data_table, notice, pickers, section
 from dashboard.guard import Scope
 from dashboard.i18n import N_, translate
-from dashboard.pages.common import account_label, heading, link_to, platform_name, verdict_cell
+from dashboard.pages.common import (
+    account_label,
+    for_owner,
+    heading,
+    link_to,
+    platform_name,
+    verdict_cell,
+)
 from dashboard.pages.conversation import read, sections
 from dashboard.pages.period_pickers import period_pickers
 from dashboard.queries import AccountSummary, account_summaries
+from dashboard.runtime import runtime
 from dashboard.states import CREDENTIAL_STATES, state_text
 from dashboard.tables import Column, Table, make_table
 from metrics import api, formats
 from metrics.labels import metric_name
+from metrics.periods import audit_period
 from storage.models import Client
 
 
@@ -31,7 +41,9 @@ def scope_pickers(scope: Scope) -> Any:
     clients = visible_clients(scope.db, scope.viewer)
     accounts = visible_accounts(scope.db, scope.viewer, scope.client.id)
     return pickers(
-        client_picker([(c.id, c.name) for c in clients], scope.client.id, language),
+        client_picker(
+            [(c.id, c.name) for c in clients], scope.client.id, language, owner=for_owner(scope)
+        ),
         account_picker(
             [(a.id, account_label(a.platform, a.handle)) for a in accounts],
             scope.account.id if scope.account is not None else None,
@@ -112,12 +124,48 @@ def _settings(client: Client, language: str) -> html.Dl:
     )
 
 
+def audit_href(scope: Scope) -> str:
+    """The audit report for the period shown: four weeks up to a week, or the dates."""
+    assert scope.client is not None
+    period = audit_period(scope.period)
+    return "/report/audit.pdf?" + urlencode({"client": scope.client.id, "period": period.token})
+
+
+def report_button(scope: Scope) -> html.P:
+    language = scope.language
+    period = audit_period(scope.period)
+    span = formats.date_span(period.start, period.last_day, language)
+    return html.P(
+        [
+            html.A(
+                translate("PDF report", language),
+                href=audit_href(scope),
+                className="button",
+                id="audit-pdf",
+                download="",
+            ),
+            html.Span(
+                translate(
+                    "The audit report of {span} to take to a meeting: verdict, figures "
+                    "against the contract, trends, hours and every unanswered message.",
+                    language,
+                    span=span,
+                ),
+                className="muted",
+            ),
+        ],
+        className="exports report",
+    )
+
+
 def render(scope: Scope) -> list[Any]:
     assert scope.client is not None
     language = scope.language
     client = scope.client
     parts = heading(scope, client.name)
     parts.append(scope_pickers(scope))
+    if runtime().audit_pdf is not None:
+        parts.append(report_button(scope))
     accounts = visible_accounts(scope.db, scope.viewer, client.id)
     labels = {account.id: account_label(account.platform, account.handle) for account in accounts}
     conversation = read(scope, labels)
@@ -149,7 +197,11 @@ def render(scope: Scope) -> list[Any]:
             },
         )
         if summaries
-        else notice(translate("This client has no accounts yet.", language))
+        else notice(
+            translate("This business has no accounts yet.", language)
+            if for_owner(scope)
+            else translate("This client has no accounts yet.", language)
+        )
     )
     parts.append(section(translate("Accounts", language), listing, section_id="accounts"))
     parts += details

@@ -12,13 +12,16 @@ from dashboard.i18n import translate
 from dashboard.names import account_label, platform_name
 from dashboard.state import PageState, href
 from metrics import formats
+from metrics.labels import quality_qualifier
 
 __all__ = [
     "account_label",
     "breadcrumbs",
     "denied_panel",
+    "for_owner",
     "heading",
     "link_to",
+    "overview_title",
     "platform_name",
     "verdict_cell",
 ]
@@ -28,11 +31,23 @@ def link_to(scope: Scope, page: str, **ids: int | None) -> str:
     return href(PageState(page=page, period=scope.period.token, **ids))  # type: ignore[arg-type]
 
 
+def for_owner(scope: Scope) -> bool:
+    """Whether the page speaks to an owner about their own businesses. In German an
+    owner's businesses are "Betriebe": "Kunden" are always the business's customers."""
+    return not scope.viewer.is_consultant
+
+
+def overview_title(scope: Scope) -> str:
+    if for_owner(scope):
+        return translate("Your businesses", scope.language)
+    return translate("Portfolio", scope.language)
+
+
 def breadcrumbs(scope: Scope) -> html.Nav:
-    language = scope.language
-    trail: list[Any] = [
-        dcc.Link(translate("Portfolio", language), href=link_to(scope, "portfolio"))
-    ]
+    trail: list[Any] = []
+    # An owner of a single business has no overview: "/" is that business's page.
+    if not (for_owner(scope) and len(scope.viewer.granted_client_ids) == 1):
+        trail.append(dcc.Link(overview_title(scope), href=link_to(scope, "portfolio")))
     if scope.client is not None:
         trail.append(
             dcc.Link(scope.client.name, href=link_to(scope, "client", client_id=scope.client.id))
@@ -51,7 +66,7 @@ def breadcrumbs(scope: Scope) -> html.Nav:
     return html.Nav(
         html.Ol(items),
         className="breadcrumbs",
-        **{"aria-label": translate("Where you are", language)},
+        **{"aria-label": translate("Where you are", scope.language)},
     )
 
 
@@ -107,4 +122,8 @@ def verdict_cell(row: dict[str, Any], language: str) -> Any:
     if row["verdict_weeks"] > 1:
         weeks = translate("{weeks} wk", language, weeks=row["verdict_weeks"])
         parts.append(html.Span(f" ({weeks})", className="muted"))
+    if row.get("hollow"):
+        # beside the verdict: most answers send customers elsewhere or repeat one text
+        parts.append(" ")
+        parts.append(html.Span(quality_qualifier(language), className="quality-badge"))
     return parts

@@ -1,5 +1,9 @@
 """Portfolio: the clients the viewer may see side by side (a league table), a chart
-comparing them, and the clients whose collection needs attention."""
+comparing them, and the clients whose collection needs attention.
+
+A consultant reads about clients; an owner of several businesses gets the same page about
+"your businesses" (an owner of one lands on its page instead: ``dashboard.guard.landing``).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,14 @@ from dashboard.guard import Scope
 from dashboard.i18n import translate, translate_plural
 from dashboard.league import LeagueGroup, LeaguePage, group, page_of, sort_groups, valid_sort
 from dashboard.metrics_adapter import league_rows
-from dashboard.pages.common import heading, link_to, platform_name, verdict_cell
+from dashboard.pages.common import (
+    for_owner,
+    heading,
+    link_to,
+    overview_title,
+    platform_name,
+    verdict_cell,
+)
 from dashboard.pages.period_pickers import period_pickers
 from dashboard.queries import ClientSummary, client_summaries
 from dashboard.state import href
@@ -38,9 +49,12 @@ def league(scope: Scope, clients: list[Client]) -> list[LeagueGroup]:
     return sort_groups(group(league_rows(current, previous)), scope.state.sort)
 
 
-def attention_table(summaries: list[ClientSummary], language: str) -> Table:
+def attention_table(summaries: list[ClientSummary], language: str, owner: bool = False) -> Table:
     columns = (
-        Column("client", translate("Client", language)),
+        Column(
+            "client",
+            translate("Business", language) if owner else translate("Client", language),
+        ),
         Column("accounts", translate("Accounts", language), "integer"),
         Column("platforms", translate("Platforms", language)),
         Column("last_collection", translate("Last collection", language), "datetime"),
@@ -82,7 +96,8 @@ def export_href(scope: Scope, file_format: str) -> str:
 def league_section(scope: Scope, page: LeaguePage) -> html.Section:
     language = scope.language
     sort = valid_sort(scope.state.sort)
-    table = league_table(page.rows, language)
+    owner = for_owner(scope)
+    table = league_table(page.rows, language, owner=owner)
 
     def sort_href(key: str) -> str:
         return href(scope.state.with_changes(sort=key, table_page=None, period=scope.period.token))
@@ -96,6 +111,12 @@ def league_section(scope: Scope, page: LeaguePage) -> html.Section:
     parts: list[Any] = [
         html.P(
             translate(
+                "Each of your businesses with its accounts, each in its own time zone; "
+                "the change is against the period before. Click a column to sort.",
+                language,
+            )
+            if owner
+            else translate(
                 "Each client with its accounts, every client in its own time zone; "
                 "the change is against the period before. Click a column to sort.",
                 language,
@@ -141,15 +162,16 @@ def _pager(scope: Scope, page: LeaguePage) -> html.Nav:
     links: list[Any] = []
     if page.number > 1:
         links.append(dcc.Link(translate("‹ Previous", language), href=to(page.number - 1)))
+    numbers = {
+        "first": formats.number(page.first, language),
+        "last": formats.number(page.last, language),
+        "total": formats.number(page.clients, language),
+    }
     links.append(
         html.Span(
-            translate(
-                "Clients {first}–{last} of {total}",
-                language,
-                first=formats.number(page.first, language),
-                last=formats.number(page.last, language),
-                total=formats.number(page.clients, language),
-            ),
+            translate("Businesses {first}–{last} of {total}", language, **numbers)
+            if for_owner(scope)
+            else translate("Clients {first}–{last} of {total}", language, **numbers),
             className="muted",
         )
     )
@@ -165,11 +187,12 @@ def _pager(scope: Scope, page: LeaguePage) -> html.Nav:
 
 def render(scope: Scope) -> list[Any]:
     language = scope.language
+    owner = for_owner(scope)
     clients = visible_clients(scope.db, scope.viewer)
-    parts = heading(scope, translate("Portfolio", language))
+    parts = heading(scope, overview_title(scope))
     parts.append(
         pickers(
-            client_picker([(c.id, c.name) for c in clients], None, language),
+            client_picker([(c.id, c.name) for c in clients], None, language, owner=owner),
             *period_pickers(scope),
         )
     )
@@ -177,6 +200,12 @@ def render(scope: Scope) -> list[Any]:
         parts.append(
             notice(
                 translate(
+                    "No business is shared with your login yet; ask whoever runs "
+                    "replywatch for you to grant it.",
+                    language,
+                )
+                if owner
+                else translate(
                     "No clients yet. An operator adds them with: replywatch client add", language
                 )
             )
@@ -185,16 +214,26 @@ def render(scope: Scope) -> list[Any]:
     page = page_of(league(scope, clients), scope.state.table_page)
     parts.append(
         html.P(
-            translate("Whether your clients answer their customers, side by side.", language),
+            translate("Whether your businesses answer their customers, side by side.", language)
+            if owner
+            else translate("Whether your clients answer their customers, side by side.", language),
             className="muted",
         )
     )
     parts.append(league_section(scope, page))
     parts.append(
         section(
-            translate("Clients compared", language),
+            translate("Your businesses compared", language)
+            if owner
+            else translate("Clients compared", language),
             html.P(
                 translate(
+                    "Response ratio of your businesses, with its 95% interval; the colour "
+                    "shows the verdict.",
+                    language,
+                )
+                if owner
+                else translate(
                     "Response ratio of the clients on this page of the table, with its "
                     "95% interval; the colour shows the verdict.",
                     language,
@@ -211,30 +250,46 @@ def render(scope: Scope) -> list[Any]:
 
 def collection_section(scope: Scope, clients: list[Client]) -> html.Section:
     language = scope.language
+    owner = for_owner(scope)
     summaries = client_summaries(scope.db, clients)
     needing = [s for s in summaries if s.credentials_to_renew or s.failing_accounts]
     content: Any
+    count = formats.number(len(summaries), language)
     if not needing:
         content = notice(
             translate_plural(
+                "Your business is collected without problems.",
+                "All {count} of your businesses are collected without problems.",
+                len(summaries),
+                language,
+                count=count,
+            )
+            if owner
+            else translate_plural(
                 "The client is collected without problems.",
                 "All {count} clients are collected without problems.",
                 len(summaries),
                 language,
-                count=formats.number(len(summaries), language),
+                count=count,
             )
         )
     else:
         content = [
             html.P(
                 translate(
+                    "Your businesses whose credentials need renewal or whose last "
+                    "collection failed.",
+                    language,
+                )
+                if owner
+                else translate(
                     "Clients whose credentials need renewal or whose last collection failed.",
                     language,
                 ),
                 className="muted",
             ),
             data_table(
-                attention_table(needing, language),
+                attention_table(needing, language, owner),
                 language,
                 table_id="clients-table",
                 cells={

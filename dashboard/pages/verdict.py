@@ -8,63 +8,15 @@ from typing import Any
 from dash import html
 
 from dashboard.components import external_link, section
-from dashboard.i18n import translate, translate_plural
+from dashboard.i18n import translate
 from dashboard.viewmodels import VerdictView
 from metrics import formats
-from metrics.labels import Verdict
 
 EVIDENCE_TEXT = 140  # characters of a message quoted in the verdict's evidence
 
 
 def _n(value: int | float | None, language: str) -> str:
     return formats.number(value, language)
-
-
-def evidence_text(view: VerdictView, language: str) -> str:
-    """The counts behind the verdict, in one sentence."""
-    match view.verdict:
-        case Verdict.NO_CONVERSATION:
-            return translate(
-                "{posts} posts and not a single customer message. Interactions per "
-                "post: {interactions}; likes by the own side on its own posts: "
-                "{self_likes}.",
-                language,
-                posts=_n(view.posts, language),
-                interactions=formats.number(view.interactions_per_post, language, decimals=1),
-                self_likes=_n(view.self_likes, language),
-            )
-        case Verdict.INSUFFICIENT_DATA:
-            return translate_plural(
-                "Only {count} customer message could be judged; a verdict needs "
-                "at least {needed}. {posts} posts and {own_replies} own replies.",
-                "Only {count} customer messages could be judged; a verdict needs "
-                "at least {needed}. {posts} posts and {own_replies} own replies.",
-                view.settled,
-                language,
-                count=_n(view.settled, language),
-                needed=_n(view.min_settled, language),
-                posts=_n(view.posts, language),
-                own_replies=_n(view.own_replies, language),
-            )
-        case Verdict.BROADCAST_ONLY:
-            return translate(
-                "{posts} posts and not one reply, while {missed} customer messages "
-                "went unanswered.",
-                language,
-                posts=_n(view.posts, language),
-                missed=_n(view.missed, language),
-            )
-    return translate(
-        "{answered} of {settled} customer messages answered ({ratio}); "
-        "median response time in business hours {median} (target: "
-        "{target}).",
-        language,
-        answered=_n(view.answered, language),
-        settled=_n(view.settled, language),
-        ratio=formats.percent(view.response_ratio, language),
-        median=formats.duration(view.business_median_minutes, language),
-        target=formats.duration(view.target_minutes, language),
-    )
 
 
 def _quote(text: str) -> str:
@@ -77,12 +29,13 @@ def verdict_section(
 ) -> html.Section:
     """The verdict, its explanation and counts, and the unanswered messages behind it
     (with the account each was written to when ``name_accounts``: a client's page)."""
+    name: list[Any] = [
+        html.Span(view.name, className=f"verdict-badge verdict-{view.verdict.value}")
+    ]
+    if view.qualifier:
+        name += [" ", html.Span(view.qualifier, className="quality-badge", id="verdict-qualifier")]
     parts: list[Any] = [
-        html.P(
-            html.Span(view.name, className=f"verdict-badge verdict-{view.verdict.value}"),
-            className="verdict-name",
-            id="verdict-name",
-        ),
+        html.P(name, className="verdict-name", id="verdict-name"),
         html.P(view.explanation, className="verdict-explanation", id="verdict-explanation"),
     ]
     if view.window_text:
@@ -99,7 +52,7 @@ def verdict_section(
                 id="verdict-window",
             )
         )
-    parts.append(html.P(evidence_text(view, language), id="verdict-evidence"))
+    parts.append(html.P(view.evidence, id="verdict-evidence"))
     if view.unanswered:
         parts.append(html.H3(translate("Not answered, oldest first", language)))
         parts.append(
@@ -135,4 +88,70 @@ def verdict_section(
                     className="muted",
                 )
             )
+    if view.qualifier:
+        parts.extend(quality_evidence(view, zone, language))
     return section(translate("Verdict", language), *parts, section_id="verdict")
+
+
+def quality_evidence(view: VerdictView, zone: str, language: str) -> list[Any]:
+    """Why the verdict says "mostly redirects and templates": the counts, the replies sent
+    most often, and the latest redirects, each with a link to the platform."""
+    parts: list[Any] = [
+        html.P(
+            translate(
+                "{hollow} of {answers} answers sent the customer elsewhere (DM, mail, "
+                "phone) or repeated a pasted text: {redirects} redirects, {templates} "
+                "templates.",
+                language,
+                hollow=_n(view.redirects + view.templates, language),
+                answers=_n(view.answering, language),
+                redirects=_n(view.redirects, language),
+                templates=_n(view.templates, language),
+            ),
+            id="verdict-quality",
+        )
+    ]
+    if view.repeated:
+        parts.append(html.H3(translate("Sent most often", language)))
+        parts.append(
+            html.Ol(
+                [
+                    html.Li(
+                        [
+                            html.Span(
+                                translate("{count}×", language, count=_n(r.count, language)),
+                                className="repeat-count",
+                            ),
+                            " ",
+                            html.Q(_quote(r.latest.text)),
+                            " ",
+                            external_link(translate("open", language), r.latest.permalink),
+                        ]
+                    )
+                    for r in view.repeated
+                ],
+                className="evidence",
+                id="verdict-repeated",
+            )
+        )
+    if view.redirect_examples:
+        parts.append(html.H3(translate("Sent elsewhere, newest first", language)))
+        parts.append(
+            html.Ol(
+                [
+                    html.Li(
+                        [
+                            html.Time(formats.date_time(item.created_at, zone, language)),
+                            ": ",
+                            html.Q(_quote(item.text)),
+                            " ",
+                            external_link(translate("open", language), item.permalink),
+                        ]
+                    )
+                    for item in view.redirect_examples
+                ],
+                className="evidence",
+                id="verdict-redirects",
+            )
+        )
+    return parts

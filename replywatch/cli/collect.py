@@ -202,18 +202,25 @@ def progress_text(progress: Progress) -> str:
     )
 
 
+def private_text(count: int) -> str:
+    """ "12 private messages skipped" (never stored: replywatch audits public dialogue)."""
+    return f"{count} private message{'s' if count != 1 else ''} skipped"
+
+
 def summary_line(summary: RunSummary) -> str:
     text = (
         f"{summary.outcome} — {summary.api_calls} calls, {summary.items_new} new, "
         f"{summary.items_updated} updated, {summary.items_removed} removed"
     )
+    if summary.private_skipped:
+        text = f"{text}, {private_text(summary.private_skipped)}"
     return f"{text}; {summary.message}" if summary.message else text
 
 
 def _summary_table(targets: list[_Target], summaries: list[RunSummary]) -> Table:
     out = table(
         "account", "client", "platform", "handle", "outcome", "calls", "new", "updated",
-        "removed", "problems", "seconds", "note", title="Collection summary",
+        "removed", "private skipped", "problems", "seconds", "note", title="Collection summary",
     )  # fmt: skip
     for target, summary in zip(targets, summaries, strict=True):
         style = OUTCOME_STYLE.get(summary.outcome, "")
@@ -227,6 +234,7 @@ def _summary_table(targets: list[_Target], summaries: list[RunSummary]) -> Table
             str(summary.items_new),
             str(summary.items_updated),
             str(summary.items_removed),
+            str(summary.private_skipped),
             str(len(summary.problems)),
             f"{summary.duration_seconds:.1f}",
             Text(summary.message),

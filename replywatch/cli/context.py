@@ -18,7 +18,7 @@ from replywatch.portfolio import find_client
 from replywatch.validation import InputError
 from storage.engine import make_engine, session_scope
 from storage.migrate import current_revision, head_revision
-from storage.models import Account, User
+from storage.models import Account
 
 
 class BadInput(click.ClickException):
@@ -94,7 +94,7 @@ class AppContext:
 
 pass_app = click.make_pass_decorator(AppContext)
 
-__all__ = ["AppContext", "BadInput", "find_account", "find_client", "find_user", "pass_app"]
+__all__ = ["AppContext", "BadInput", "find_account", "find_client", "pass_app"]
 
 
 def find_account(session: Session, reference: str) -> Account:
@@ -119,10 +119,3 @@ def find_account(session: Session, reference: str) -> Account:
             f"account {reference!r} does not exist; `replywatch account list` shows them"
         )
     return account
-
-
-def find_user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise InputError(f"user {username!r} does not exist; `replywatch user list` shows them")
-    return user

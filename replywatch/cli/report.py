@@ -1,4 +1,5 @@
-"""``report``: one weekly email, previewed as an .eml file or sent now."""
+"""``report``: one weekly email, previewed as an .eml file or sent now; or a client's
+audit report as a PDF file (``--pdf FILE``, the period ``--from``/``--to``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from metrics import api
-from metrics.periods import Period, PeriodError
+from metrics.periods import (
+    MAX_RANGE_DAYS,
+    Period,
+    PeriodError,
+    date_range,
+    default_audit_period,
+    local_today,
+    parse_day,
+)
 from replywatch import validation
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, BadInput, find_client, pass_app
@@ -17,11 +26,13 @@ from replywatch.config import ConfigError
 from replywatch.emailing import send_snapshot, smtp_config, write_snapshot_eml
 from replywatch.secrets import SecretError
 from replywatch.validation import InputError
+from reports.audit_pdf import audit_pdf
 from reports.builder import build_snapshot
 from reports.catalog import Wording
 from reports.chart import ChartError
 from reports.delivery import SnapshotRequest
 from reports.mailer import SendError
+from reports.pdf import PdfError
 from reports.planning import DIGEST_SCOPE, client_scope
 from reports.render import subject
 from reports.snapshot import Snapshot
@@ -68,7 +79,9 @@ def _default_recipient(session: Session, client: Client | None) -> User:
 
 
 @cli.command()
-@click.option("--client", "client_name", metavar="NAME", help="The client of the owner's email.")
+@click.option(
+    "--client", "client_name", metavar="NAME", help="The client of the owner's email or report."
+)
 @click.option("--digest", is_flag=True, help="The consultant's digest across all clients instead.")
 @click.option(
     "--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W47 (default: the last full week)."
@@ -83,11 +96,27 @@ def _default_recipient(session: Session, client: Client | None) -> User:
 @click.option(
     "--to",
     "recipient",
-    metavar="ADDRESS",
+    metavar="ADDRESS|YYYY-MM-DD",
     help="Recipient (default: the client's first owner with an email; the digest: the "
-    "first consultant).",
+    "first consultant). With --pdf: the report's last day.",
 )
-@click.option("--language", metavar="en|de", help="Language (default: the recipient's).")
+@click.option(
+    "--pdf",
+    type=click.Path(path_type=Path),
+    metavar="FILE.pdf",
+    help="Write the client's audit report to this PDF file (instead of an email).",
+)
+@click.option(
+    "--from",
+    "first_day",
+    metavar="YYYY-MM-DD",
+    help="With --pdf: the report's first day (with --to; default: the last 4 full weeks).",
+)
+@click.option(
+    "--language",
+    metavar="en|de",
+    help="Language (default: the recipient's; a report: its client's first owner's).",
+)
 @click.option("--no-refresh", is_flag=True, help="Use the stored numbers without updating them.")
 @pass_app
 def report(
@@ -98,14 +127,32 @@ def report(
     out: Path | None,
     send: bool,
     recipient: str | None,
+    pdf: Path | None,
+    first_day: str | None,
     language: str | None,
     no_refresh: bool,
 ) -> None:
-    """Preview (--out FILE.eml) or send (--send) one weekly email.
+    """Preview (--out FILE.eml) or send (--send) one weekly email, or write a client's
+    audit report (--pdf FILE.pdf --from DAY --to DAY).
 
     The email is the one the service sends on Mondays, built from the same numbers. A
     preview or a send by hand is not recorded and does not replace the scheduled email.
+    The audit report is what a consultant brings to the meeting with owner and agency:
+    verdict and contract, figures against the target, trends, hours of the week, every
+    unanswered and removed message, and how the data was collected.
     """
+    if pdf is not None:
+        if digest or out is not None or send or week is not None:
+            raise BadInput(
+                "--pdf writes one client's audit report: give --client NAME and the period "
+                "with --from and --to, without --digest, --out, --send or --week"
+            )
+        if client_name is None:
+            raise BadInput("--pdf needs --client NAME: the audit report is about one client")
+        audit_report(app, client_name, pdf, first_day, recipient, language, no_refresh)
+        return
+    if first_day is not None:
+        raise BadInput("--from gives the first day of an audit report: use it with --pdf")
     if (client_name is None) == (not digest):
         raise BadInput("give either --client NAME or --digest")
     if (out is None) == (not send):
@@ -180,3 +227,89 @@ def report(
 def preview_summary(snapshot: Snapshot) -> str:
     """The email's first sentence, as the recipient reads it."""
     return Wording(snapshot.language, snapshot.generated_at).summary(snapshot.summary)
+
+
+def _pdf_path(path: Path) -> Path:
+    if path.is_dir():
+        raise InputError(f"--pdf {path} is a folder; give a file name like audit.pdf")
+    if not path.parent.is_dir():
+        raise InputError(f"--pdf {path}: the folder {path.parent} does not exist")
+    return path
+
+
+def _report_period(first: str | None, last: str | None, time_zone: str) -> Period | None:
+    """The period of --from/--to (None: the default, the last four full weeks)."""
+    if first is None and last is None:
+        return None
+    if first is None or last is None:
+        raise InputError("give both --from and --to (or neither: the last 4 full weeks)")
+    chosen = date_range(parse_day(first, "--from"), parse_day(last, "--to"))
+    if chosen.days > MAX_RANGE_DAYS:
+        raise InputError(
+            f"--from {first} --to {last} spans {chosen.days} days; a report covers at most "
+            f"{MAX_RANGE_DAYS}"
+        )
+    today = local_today(time_zone, SYSTEM_CLOCK.now())
+    if chosen.start > today:
+        raise InputError(f"--from {first} has not come yet (today is {today} in {time_zone})")
+    return chosen
+
+
+def _owner_language(session: Session, client: Client) -> str:
+    found = session.scalar(
+        select(User.language)
+        .join(UserClient, UserClient.user_id == User.id)
+        .where(User.role == Role.OWNER, UserClient.client_id == client.id)
+        .order_by(User.id)
+        .limit(1)
+    )
+    return found or "en"
+
+
+def audit_report(
+    app: AppContext,
+    client_name: str,
+    path: Path,
+    first: str | None,
+    last: str | None,
+    language: str | None,
+    no_refresh: bool,
+) -> None:
+    """``report --pdf``: the client's audit report for a period, written to ``path``."""
+    now = SYSTEM_CLOCK.now()
+    with app.session() as session:
+        client = find_client(session, client_name)
+        try:
+            target = _pdf_path(path)
+            chosen_language = validation.language(language) if language is not None else None
+            period = _report_period(first, last, client.time_zone)
+        except (InputError, PeriodError) as exc:
+            raise BadInput(str(exc)) from None
+        period = period or default_audit_period(client.time_zone, now)
+        language = chosen_language or _owner_language(session, client)
+        client_id, name = client.id, client.name
+    if not no_refresh:
+        with app.session() as session:
+            api.refresh(session, now=now)
+    with app.session() as session:
+        try:
+            document = audit_pdf(
+                session, client_id, period, language, now,
+                browser=app.settings.get("reports.browser"),
+            )  # fmt: skip
+        except PdfError as exc:
+            raise click.ClickException(str(exc)) from None
+    # Written beside the target and renamed: an interrupted run leaves no half a PDF.
+    partial = target.with_name(target.name + ".part")
+    try:
+        partial.write_bytes(document)
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(f"--pdf {target}: {exc.strerror or exc}") from None
+    app.console.print(
+        f"Wrote {target}: the audit report of {name} for {period.start.isoformat()} to "
+        f"{period.last_day.isoformat()} ({LANGUAGE_NAMES[language]}, "
+        f"{len(document) // 1024} KB).",
+        markup=False,
+    )

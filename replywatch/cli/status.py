@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+import stat
+from pathlib import Path
+
+from sqlalchemy import URL, func, or_, select
 from sqlalchemy.orm import Session
 
 from replywatch.cli import cli
+from replywatch.cli.collect import private_text
 from replywatch.cli.context import AppContext, pass_app
 from replywatch.cli.formatting import table, when
 from replywatch.service import SCHEDULER_LEASE
 from reports.delivery import DeliveryStatus
 from storage import leases
 from storage.clock import SYSTEM_CLOCK
+from storage.engine import sqlite_file
 from storage.models import (
     Account,
     Client,
@@ -21,9 +26,12 @@ from storage.models import (
     Item,
     User,
 )
+from storage.private_files import open_to_others
 from storage.running import running_runs
 
 STATUS_ORDER = ("sent", "pending", "sending", "submitting", "uncertain", "failed")
+# Read or write permission for the group or for everybody.
+OTHERS_READ_WRITE = 0o066
 
 
 @cli.command()
@@ -55,7 +63,7 @@ def status(app: AppContext) -> None:
         app.console.print(f"Database: {app.engine.url.render_as_string(hide_password=True)}")
         app.console.print(f"{clients} clients, {len(rows)} accounts, {users} users.")
         app.console.print(service_line(session), markup=False)
-        email_attention = emails_part(session, app)
+        email_attention = file_warnings(app.engine.url) + emails_part(session, app)
         if not rows:
             app.console.print("No accounts yet: replywatch account add --help")
             _print_attention(app, email_attention)
@@ -73,6 +81,8 @@ def status(app: AppContext) -> None:
         }
         for account, client_name, run, item_count in rows:
             outcome = run.outcome if run else "-"
+            if run and run.private_skipped:
+                outcome = f"{outcome}, {private_text(run.private_skipped)}"
             if run and run.id in orphaned:
                 outcome = "interrupted"
                 claim = orphaned[run.id].claim
@@ -85,7 +95,7 @@ def status(app: AppContext) -> None:
             elif run and run.outcome not in ("ok", "running"):
                 detail = f": {run.error}" if run.error else ""
                 attention.append(
-                    f"account {account.id} {account.handle}: last run {outcome}{detail}"
+                    f"account {account.id} {account.handle}: last run {run.outcome}{detail}"
                 )
             if account.credential_status == CredentialStatus.NEEDS_RENEWAL:
                 reason = f" ({account.credential_error})" if account.credential_error else ""
@@ -104,6 +114,23 @@ def status(app: AppContext) -> None:
             )
         app.console.print(out)
         _print_attention(app, attention + email_attention)
+
+
+def file_warnings(url: URL) -> list[str]:
+    """An SQLite database (or its -wal and -shm files) that other users may read."""
+    path = sqlite_file(url)
+    if path is None:
+        return []
+    warnings = []
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if open_to_others(file) & OTHERS_READ_WRITE:
+            mode = stat.S_IMODE(file.stat().st_mode)
+            warnings.append(
+                f"database file {file} is open to other users (permissions {mode:04o}); it "
+                f"holds password hashes, email addresses and customers' messages: "
+                f"chmod 600 {file}"
+            )
+    return warnings
 
 
 def _print_attention(app: AppContext, attention: list[str]) -> None:

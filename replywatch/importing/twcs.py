@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Account, Client
 from storage.platforms import HandleError, X, canonical_handle
-from storage.records import ItemRecord
+from storage.records import MENTION_PREFIX, MENTION_TEXT, ItemRecord
 from storage.upsert import upsert_items
 
 # Every tweet of the data set is on X; each brand becomes an X account.
@@ -64,6 +64,10 @@ class TwcsFormatError(ValueError):
 
 class TwcsConflict(ValueError):
     """A brand handle belongs to another client's account already."""
+
+
+class TwcsSeveralBrands(ValueError):
+    """A file of several businesses was given one client without saying it is meant."""
 
 
 @dataclass(frozen=True)
@@ -345,6 +349,8 @@ class ImportResult:
     missing_parents: int = 0  # replies to tweets not in the file (kept, linked as far as known)
     brands: list[str] = field(default_factory=list)
     accounts_created: list[str] = field(default_factory=list)
+    clients_created: list[str] = field(default_factory=list)
+    clients: dict[str, str] = field(default_factory=dict)  # brand -> client name
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -452,10 +458,35 @@ FROM twcs_rows t LEFT JOIN twcs_roots r ON r.tweet_id = t.tweet_id
 """
 
 
+def _brand_clients(
+    session: Session, client_id: int | None, brands: list[str], result: ImportResult
+) -> dict[str, Client]:
+    """The client of each brand: the one given, or one per brand named after its handle
+    (found by that name, else created with the default settings)."""
+    if client_id is not None:
+        owner = session.get(Client, client_id)
+        assert owner is not None
+        return dict.fromkeys(brands, owner)
+    existing = {
+        client.name: client
+        for client in session.scalars(select(Client).where(Client.name.in_(brands)))
+    }
+    clients = {}
+    for brand in brands:
+        client = existing.get(brand)
+        if client is None:
+            client = Client(name=brand)
+            session.add(client)
+            session.flush()
+            result.clients_created.append(brand)
+        clients[brand] = client
+    return clients
+
+
 def _brand_accounts(
-    session: Session, client: Client, brands: list[str], result: ImportResult
+    session: Session, clients: dict[str, Client], brands: list[str], result: ImportResult
 ) -> dict[str, int]:
-    """An X account of the client for every brand handle; conflicts stop the import."""
+    """An X account of its client for every brand handle; conflicts stop the import."""
     handles: dict[str, str] = {}
     for brand in brands:
         try:
@@ -472,18 +503,20 @@ def _brand_accounts(
     }
     for brand, handle in handles.items():
         account = existing.get(handle)
-        if account is not None and account.client_id != client.id:
+        if account is not None and account.client_id != clients[brand].id:
             owner = session.get(Client, account.client_id)
             raise TwcsConflict(
                 f"x account {handle} (brand {brand}) belongs to client "
-                f"{owner.name if owner else account.client_id!r}; import it there or remove it"
+                f"{owner.name if owner else account.client_id!r}, not to "
+                f"{clients[brand].name!r}; import it there (--client with --one-client) or "
+                "remove it"
             )
     ids = {}
     for brand, handle in handles.items():
         account = existing.get(handle)
         if account is None:
             account = Account(
-                client_id=client.id,
+                client_id=clients[brand].id,
                 platform=PLATFORM,
                 handle=handle,
                 display_name=brand,
@@ -493,19 +526,27 @@ def _brand_accounts(
             session.flush()
             result.accounts_created.append(handle)
         ids[brand] = account.id
+        result.clients[brand] = clients[brand].name
     return ids
 
 
 def import_twcs(
     connection: Connection,
     path: Path | str,
-    client_id: int,
+    client_id: int | None = None,
     on_read: Callable[[int, int], None] | None = None,
     on_write: Callable[[int, int], None] | None = None,
     on_problem: Callable[[Problem], None] | None = None,
     batch_size: int = BATCH,
+    one_client: bool = False,
 ) -> ImportResult:
-    """Import a TWCS file for the client ``client_id``; idempotent, resumable by running it again.
+    """Import a TWCS file; idempotent, resumable by running it again.
+
+    The data set is many businesses: each brand becomes a client of its own, named after
+    its handle (so that one brand's replies never answer another brand's customers).
+    With ``client_id`` every brand goes to that client; a file of several brands is then
+    refused (TwcsSeveralBrands) unless ``one_client`` says it is meant, before anything
+    is written.
 
     ``connection`` must not be inside a transaction: pages of items are committed as they
     are written (the staging tables are temporary tables of this connection).
@@ -537,7 +578,7 @@ def import_twcs(
         connection.commit()
         _link(connection, result)
         connection.commit()
-        _write(connection, client_id, result, on_write, problem, batch_size)
+        _write(connection, client_id, one_client, result, on_write, problem, batch_size)
     finally:
         connection.rollback()
         _drop_staging(connection)
@@ -568,7 +609,8 @@ def _link(connection: Connection, result: ImportResult) -> None:
 
 def _write(
     connection: Connection,
-    client_id: int,
+    client_id: int | None,
+    one_client: bool,
     result: ImportResult,
     on_write: Callable[[int, int], None] | None,
     problem: Callable[[Problem], None],
@@ -580,13 +622,20 @@ def _write(
         .all()
     )
     result.brands = brands
+    if client_id is not None and len(brands) > 1 and not one_client:
+        shown = ", ".join(brands[:5]) + (f" and {len(brands) - 5} more" if len(brands) > 5 else "")
+        raise TwcsSeveralBrands(
+            f"{len(brands)} brands in the file ({shown}) are several businesses: leave out "
+            "--client to import each brand as a client of its own, or add --one-client to "
+            "put them all under one client (then each brand's replies count as answers to "
+            "every other brand's customers)"
+        )
     # The session must begin (and so commit) its own transactions on this connection: one
     # joined from outside would never commit.
     connection.commit()
     with Session(bind=connection) as session:
-        owner = session.get(Client, client_id)
-        assert owner is not None
-        accounts = _brand_accounts(session, owner, brands, result)
+        clients = _brand_clients(session, client_id, brands, result)
+        accounts = _brand_accounts(session, clients, brands, result)
         session.commit()
         after, pages = -1, 0
         while True:
@@ -618,7 +667,7 @@ WHERE t.line > :after ORDER BY t.line LIMIT :limit"""
                     )
                     continue
                 by_account.setdefault(accounts[brand], []).append(
-                    _record(tweet_id, author, bool(inbound), created_s, body, parent, root)
+                    _record(tweet_id, author, bool(inbound), created_s, body, parent, root, brand)
                 )
             for account_id, records in by_account.items():
                 written = upsert_items(session, account_id, records)
@@ -634,6 +683,29 @@ WHERE t.line > :after ORDER BY t.line LIMIT :limit"""
         session.commit()
 
 
+_LEADING_HANDLES = re.compile(r"(?:\s*@\w+)+")
+
+
+def brand_mention(text: str, brand: str, is_reply: bool) -> str | None:
+    """Where a customer's tweet names its brand (storage.records.MENTION_*), or None.
+
+    The data set has no ``display_text_range``: a reply's leading run of @handles is its
+    automatic prefix (the thread's participants), anything after it the author's words.
+    A tweet that replies to nothing names the brand in the author's words: the data set
+    holds it because it was addressed to the company (its ``inbound`` column).
+    """
+    if not is_reply:
+        return MENTION_TEXT
+    named = re.compile(rf"(?<![\w@])@{re.escape(brand)}(?!\w)", re.IGNORECASE)
+    prefix = _LEADING_HANDLES.match(text)
+    start = prefix.end() if prefix else 0
+    if named.search(text, start):
+        return MENTION_TEXT
+    if named.search(text[:start]):
+        return MENTION_PREFIX
+    return None
+
+
 def _record(
     tweet_id: str,
     author: str,
@@ -642,8 +714,10 @@ def _record(
     body: str,
     parent: str | None,
     root: str,
+    brand_handle: str,
 ) -> ItemRecord:
     brand = not inbound
+    place = brand_mention(body, brand_handle, parent is not None) if inbound else None
     return ItemRecord(
         platform=PLATFORM,
         platform_item_id=tweet_id,
@@ -655,7 +729,7 @@ def _record(
         text=body,
         parent_id=parent,
         root_id=root,
-        # The data set holds only tweets addressed to a company (its "inbound" column).
-        mentions_account=inbound,
+        mentions_account=place is not None,
+        mention_place=place,
         permalink=f"https://x.com/i/web/status/{tweet_id}",
     )

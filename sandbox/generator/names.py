@@ -41,6 +41,7 @@ MASTODON_REMOTE = ("social.example", "toot.example", "norden.example")
 
 _TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "'": ""})
 _DID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+_CHANNEL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
 def ascii_name(text: str) -> str:
@@ -122,6 +123,8 @@ class PeopleMaker:
             return base.replace("_", "-").replace(".", "-") + suffix + ".bsky.social"
         if self.platform == "instagram":
             return base[: 30 - len(suffix)] + suffix
+        if self.platform == "youtube":
+            return base.replace("_", "-")[: 30 - len(suffix)] + suffix
         # Facebook shows names, not handles; this is the profile's username.
         return base + suffix
 
@@ -138,4 +141,6 @@ def platform_user_id(platform: str, rng: random.Random) -> str:
         return str(rng.randrange(10**17, 10**18))
     if platform == "bluesky":
         return "did:plc:" + "".join(rng.choice(_DID_ALPHABET) for _ in range(24))
+    if platform == "youtube":
+        return "UC" + "".join(rng.choice(_CHANNEL_ALPHABET) for _ in range(22))
     raise ValueError(f"unknown platform {platform!r}")

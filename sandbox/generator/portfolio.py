@@ -1,9 +1,9 @@
-"""The demo portfolio as data: a consultant, three owners' businesses, their accounts.
+"""The demo portfolio as data: a consultant, four owners' businesses, their accounts.
 
 The demo creates these clients, accounts, identities and users in replywatch through its
 normal commands, points the collectors at the simulated platforms, and lets them collect
 what :func:`sandbox.generator.demo.generate_demo` put into the worlds. Tests use the same
-data. Handles are given in the canonical form replywatch stores (X and Instagram
+data. Handles are given in the canonical form replywatch stores (X, Instagram and YouTube
 ``@name``, Mastodon ``@name@instance``, Bluesky ``name.bsky.social``, Facebook a Page
 username); ``world_handle`` is the same handle as the simulated platform shows it.
 """
@@ -23,6 +23,7 @@ class Story(StrEnum):
     BROADCAST = "broadcast"  # an agency that only broadcasts
     WEEKDAY_TEAM = "weekday_team"  # an in-house team, weekdays in business hours only
     RESPONSIVE = "responsive"  # an agency that meets its contract SLA
+    HOLLOW = "hollow"  # an agency that answers everything quickly, and says nothing
 
 
 STORY_TEXT = {
@@ -38,6 +39,10 @@ STORY_TEXT = {
     Story.RESPONSIVE: (
         "An agency with a contract SLA (one hour) that answers nearly everything within "
         "minutes, around the clock, partly from its employees' own profiles."
+    ),
+    Story.HOLLOW: (
+        "An agency that answers every comment within minutes, always with the same two "
+        'sentences and "send us a DM": responsive by the ratio, hollow by the content.'
     ),
 }
 
@@ -320,6 +325,18 @@ HARBOUR_LANE = ClientSpec(
             credentials_ref="DEMO_HARBOUR_BLUESKY_APP_PASSWORD",
             followers=1436,
         ),
+        # Book talk videos; Tidewater answers the comments, read with the channel's OAuth
+        # token (which also shows the channel's own likes of comments).
+        AccountSpec(
+            platform="youtube",
+            handle="@harbourlanebooks",
+            actor_id="UCq7HbLnB0oks4rbRlaNe2Yt",
+            world_handle="harbourlanebooks",
+            name="Harbour Lane Books",
+            token="ya29.sandbox-youtube-harbourlanebooks",
+            credentials_ref="DEMO_HARBOUR_YOUTUBE_TOKEN",
+            followers=2140,
+        ),
     ),
     identities=(
         IdentitySpec(
@@ -354,11 +371,67 @@ HARBOUR_LANE = ClientSpec(
             name="Sam (Tidewater Social)",
             label="agency: Sam (Tidewater)",
         ),
+        IdentitySpec(
+            platform="youtube",
+            handle="@sam.tidewater",
+            actor_id="UCs4mOkafoRT1dewaterSoc1",
+            world_handle="sam.tidewater",
+            name="Sam | Tidewater Social",
+            label="agency: Sam (Tidewater)",
+        ),
+    ),
+)
+
+SOMMER = ClientSpec(
+    name="Radhaus Sommer",
+    business="bikes",
+    language="de",
+    customer_languages=(("de", 0.85), ("en", 0.15)),
+    time_zone="Europe/Berlin",
+    hours=(_weekdays("10:00", "19:00"), _weekdays("10:00", "16:00", 5, 5)),
+    holiday_region="DE-HH",
+    response_target=timedelta(hours=2),
+    answer_window=timedelta(hours=72),
+    story=Story.HOLLOW,
+    agency="Klickfabrik Social",
+    accounts=(
+        AccountSpec(
+            platform="facebook",
+            handle="radhaussommer",
+            actor_id="105839201746352",
+            world_handle="radhaussommer",
+            name="Radhaus Sommer",
+            token="sandbox-facebook-radhaussommer",
+            credentials_ref="DEMO_SOMMER_FACEBOOK_TOKEN",
+            followers=2764,
+            page_id="105839201746352",
+        ),
+        AccountSpec(
+            platform="instagram",
+            handle="@radhaus.sommer",
+            actor_id="17841406630917382",
+            world_handle="radhaus.sommer",
+            name="Radhaus Sommer",
+            token="sandbox-instagram-radhaussommer",
+            credentials_ref="DEMO_SOMMER_INSTAGRAM_TOKEN",
+            followers=4120,
+            page_id="105839201746352",
+        ),
+    ),
+    identities=(
+        IdentitySpec(
+            platform="instagram",
+            handle="@kim.klickfabrik",
+            actor_id="17841407741028493",
+            world_handle="kim.klickfabrik",
+            name="Kim | Klickfabrik Social",
+            label="agency: Kim (Klickfabrik)",
+        ),
     ),
 )
 
 DEMO_PORTFOLIO = Portfolio(
-    clients=(HUBER, LINDNER, HARBOUR_LANE),
+    clients=(HUBER, LINDNER, HARBOUR_LANE, SOMMER),
     users=(
         UserSpec(
             username="mara",
@@ -390,6 +463,14 @@ DEMO_PORTFOLIO = Portfolio(
             language="en",
             email="olivia@harbourlanebooks.example",
             clients=(HARBOUR_LANE.name,),
+        ),
+        UserSpec(
+            username="lena",
+            name="Lena Sommer",
+            role="owner",
+            language="de",
+            email="lena@radhaus-sommer.example",
+            clients=(SOMMER.name,),
         ),
     ),
 )

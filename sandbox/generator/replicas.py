@@ -17,6 +17,7 @@ from dataclasses import replace
 from sandbox.generator.portfolio import AccountSpec, ClientSpec, IdentitySpec, Portfolio, UserSpec
 
 _BASE32 = "abcdefghijklmnopqrstuvwxyz234567"  # the alphabet of did:plc identifiers
+_CHANNEL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"  # channel ids
 X_HANDLE_MAX = 15
 MAX_COPIES = 1000
 
@@ -34,6 +35,14 @@ def _did(value: str, copy: int) -> str:
     return value[:-3] + marker + _BASE32[number // 32 % 32] + _BASE32[number % 32]
 
 
+def _channel_id(value: str, copy: int) -> str:
+    # A YouTube channel id, "UC" and 22 URL-safe letters: the last two count the copy, the
+    # one before them differs from the original's (as for DIDs).
+    number = copy - 1
+    marker = "A" if value[-3] != "A" else "B"
+    return value[:-3] + marker + _CHANNEL[number // 64 % 64] + _CHANNEL[number % 64]
+
+
 def platform_id(value: str, copy: int) -> str:
     """The id ``value`` of copy 1 as copy ``copy`` has it."""
     if copy == 1:
@@ -42,6 +51,8 @@ def platform_id(value: str, copy: int) -> str:
         return _did(value, copy)
     if value.isdigit():
         return _numeric_id(value, copy)
+    if value.startswith("UC") and len(value) == 24:
+        return _channel_id(value, copy)
     raise ValueError(f"no rule to copy the platform id {value!r}")
 
 

@@ -1,6 +1,6 @@
 """A small dashboard world built in code: three clients, five accounts, collection runs,
 twelve weeks of conversations (``tests.support.dashboard_activity``) with computed
-metrics, and three users.
+metrics, and four users.
 
 Times are placed relative to ``now`` so that the default period (the last full week)
 always holds data, whenever the tests run.
@@ -24,6 +24,7 @@ PASSWORDS = {
     "clara": "clara-password-1",  # consultant, English
     "otto": "otto-password-1",  # owner of Bäckerei Huber only, English
     "dora": "dora-password-1",  # owner of Café Lindner only, German
+    "paula": "paula-password-1",  # owner of Bäckerei Huber and Harbour Books, German
 }
 SCRIPT_TEXT = "Hallo <script>window.__replywatch_xss = 1</script> wann habt ihr offen?"
 IMG_TEXT = '<img src=x onerror="window.__replywatch_xss = 2"> Is the shop open on Sunday?'
@@ -197,6 +198,7 @@ def build_dashboard_world(session: Session, now: datetime) -> DashboardWorld:
         ("clara", "consultant", "en"),
         ("otto", "owner", "en"),
         ("dora", "owner", "de"),
+        ("paula", "owner", "de"),
     ):
         users[name] = User(
             username=name, password_hash=hash_password(PASSWORDS[name]), role=role,
@@ -206,6 +208,8 @@ def build_dashboard_world(session: Session, now: datetime) -> DashboardWorld:
     session.flush()
     session.add(UserClient(user_id=users["otto"].id, client_id=huber.id))
     session.add(UserClient(user_id=users["dora"].id, client_id=lindner.id))
+    session.add(UserClient(user_id=users["paula"].id, client_id=huber.id))
+    session.add(UserClient(user_id=users["paula"].id, client_id=harbour.id))
     session.commit()
     return DashboardWorld(
         huber=huber.id,

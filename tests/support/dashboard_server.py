@@ -36,14 +36,22 @@ class Clock:
 
 @contextmanager
 def running_dashboard(
-    engine: Engine, clock: Clock | None = None, **options: object
+    engine: Engine,
+    clock: Clock | None = None,
+    audit_pdf: Any = None,
+    *,
+    threads: int = 4,
+    **options: object,
 ) -> Iterator[str]:
+    """``audit_pdf``: the report printer ``replywatch serve`` hands the app (none: no
+    "PDF report")."""
     app = create_app(
         engine,
         DashboardOptions(secret_key=TEST_KEY, **options),  # type: ignore[arg-type]
         clock=clock or (lambda: datetime.now(UTC)),
+        audit_pdf=audit_pdf,
     )
-    server = waitress.create_server(app.server, host="127.0.0.1", port=0, threads=4)
+    server = waitress.create_server(app.server, host="127.0.0.1", port=0, threads=threads)
     stop = threading.Event()
 
     def serve() -> None:

@@ -340,3 +340,80 @@ def add_bluesky_account(
                          handle="jana-agentur.bsky.social"))  # fmt: skip
     session.flush()
     return account
+
+
+# --- YouTube -----------------------------------------------------------------------------
+
+YT_KEY = "AIzaSyHuberKey0123456789secret"  # an API key: public reads
+YT_OAUTH = "ya29.huber-oauth-0123456789secret"  # the channel's own OAuth access token
+Y_SHOP = "UCbaeckereihuber0123456A"
+Y_ANNA = "UCanna0123456789abcdefgh"
+Y_BEN = "UCben0123456789abcdefghi"
+Y_JANA = "UCjanaagentur0123456789a"
+Y_HANDLE = "@baeckereihuber"
+
+
+def youtube_world(now: datetime = T0 + timedelta(days=1)) -> Scripted:
+    """@baeckereihuber: an old video with a fresh comment, a young video whose first thread
+    has a question, the channel's answer and a thank-you (the channel likes the question);
+    a second thread the agency answers from its own channel, seven replies long (more
+    than a thread shows); a comment held for review."""
+    t0 = now - timedelta(days=1)  # the story starts a day before now
+    world = World("youtube", now=now)
+    for actor in (
+        Actor(Y_SHOP, "baeckereihuber", name="Bäckerei Huber", followers=870),
+        Actor(Y_ANNA, "anna-k", name="Anna K"),
+        Actor(Y_BEN, "ben.b", name="Ben B"),
+        Actor(Y_JANA, "jana-agentur", name="Jana (Agentur)"),
+    ):
+        world.add_actor(actor)
+    world.manage(Y_SHOP, YT_OAUTH)
+    posts: dict[str, Post] = {}
+    posts["old"] = world.post(Y_SHOP, t0 - timedelta(days=30), "Wie wir Sauerteig ansetzen")
+    posts["old_comment"] = world.post(
+        Y_ANNA, t0 + timedelta(hours=4), "Gibt es das Rezept?", reply_to=posts["old"].id
+    )
+    posts["video"] = world.post(Y_SHOP, t0, "Brezen backen\nSo entstehen unsere Brezen.")
+    posts["question"] = world.post(
+        Y_ANNA, t0 + timedelta(minutes=5), "Habt ihr heute offen?", reply_to=posts["video"].id
+    )
+    posts["answer"] = world.post(
+        Y_SHOP, t0 + timedelta(minutes=9), "Ja, bis 18 Uhr!", reply_to=posts["question"].id
+    )
+    posts["thanks"] = world.post(
+        Y_ANNA, t0 + timedelta(minutes=11), "Danke!", reply_to=posts["answer"].id
+    )
+    posts["long"] = world.post(
+        Y_BEN, t0 + timedelta(minutes=30), "Welches Mehl nehmt ihr?", reply_to=posts["video"].id
+    )
+    parent = posts["long"]
+    for number in range(7):
+        author = (Y_JANA, Y_BEN)[number % 2]
+        parent = posts[f"long{number}"] = world.post(
+            author, t0 + timedelta(minutes=40 + number), f"Antwort {number}", reply_to=parent.id
+        )
+    posts["held"] = world.post(
+        Y_BEN, t0 + timedelta(hours=2), "Zu teuer!", reply_to=posts["video"].id,
+        hidden_at=t0 + timedelta(hours=2),
+    )  # fmt: skip
+    world.like(posts["video"].id, Y_ANNA, t0 + timedelta(minutes=6))
+    world.like(posts["question"].id, Y_SHOP, t0 + timedelta(minutes=8))
+    posts["video"].anonymous_likes = 4
+    return Scripted(world, posts)
+
+
+def add_youtube_account(
+    session: Session,
+    reference: str | None = "HUBER_YOUTUBE_TOKEN",
+    handle: str = Y_HANDLE,
+    staff: bool = True,
+) -> Account:
+    client = _client(session)
+    account = Account(client_id=client.id, platform="youtube", handle=handle,
+                      credentials_ref=reference)  # fmt: skip
+    session.add(account)
+    if staff:
+        session.add(Identity(client_id=client.id, platform="youtube", handle="@jana-agentur",
+                             platform_user_id=Y_JANA))  # fmt: skip
+    session.flush()
+    return account
