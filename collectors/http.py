@@ -21,16 +21,19 @@ gets its own session with a :class:`PlatformAdapter` mounted on the platform's d
   Graph API reports throttling in ``x-app-usage`` / ``x-business-use-case-usage``).
 
 atproto (Bluesky) uses httpx: :class:`BoundedTransport` does the same for an
-``httpx.Client``. :func:`origin` and :func:`host_name` (from ``collectors.transport``) say
-which host a request went to.
+``httpx.Client``; google-api-python-client (YouTube) uses httplib2: :class:`BoundedHttp`.
+:func:`origin` and :func:`host_name` (from ``collectors.transport``) say which host a
+request went to.
 """
 
 from __future__ import annotations
 
+import http.client
 import io
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import httplib2
 import httpx
 import requests
 from requests.adapters import HTTPAdapter
@@ -49,6 +52,7 @@ from collectors.transport import (
     Service,
     SocketRegistry,
     TransportFailure,
+    closed_early,
     declared_length,
     failure_of,
     host_name,
@@ -263,6 +267,135 @@ def _closing(chunks: Iterator[bytes], response: httpx.Response) -> Iterator[byte
         yield from chunks
     finally:
         response.close()
+
+
+def _limited_response(max_bytes: int, host: str) -> type[http.client.HTTPResponse]:
+    """An http.client response class whose whole-body read stops at ``max_bytes`` and
+    tells a body cut off (http.client's reads in parts end quietly there)."""
+
+    class LimitedResponse(http.client.HTTPResponse):
+        def read(self, amt: int | None = None) -> bytes:
+            if amt is not None:
+                return super().read(amt)
+            if self.length is not None and self.length > max_bytes:
+                declared = self.length
+                self.close()
+                raise too_large(host, max_bytes, declared)
+            parts: list[bytes] = []
+            size = 0
+            while True:
+                try:
+                    chunk = super().read(CHUNK_BYTES)
+                except http.client.IncompleteRead as exc:
+                    raise closed_early(host, size + len(exc.partial)) from exc
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    self.close()
+                    raise too_large(host, max_bytes)
+                parts.append(chunk)
+            if self.length:  # announced bytes that never came
+                raise closed_early(host, size)
+            return b"".join(parts)
+
+    return LimitedResponse
+
+
+def _connection_types(
+    sockets: SocketRegistry, max_bytes: int, host: str
+) -> dict[str, type[http.client.HTTPConnection]]:
+    """httplib2 connection classes that register their sockets, limit their bodies, and
+    name a connection closed before any answer.
+
+    httplib2 sends a request once more by itself when the connection closes without an
+    answer (meant for a kept-alive connection gone stale); that is a retry outside the one
+    retry policy, so it is a cut-off instead, retried by the policy on a new connection.
+    """
+    response = _limited_response(max_bytes, host)
+
+    class Bounded(http.client.HTTPConnection):
+        response_class = response
+
+        def connect(self) -> None:
+            super().connect()
+            sockets.add(self.sock)
+
+        def getresponse(self) -> http.client.HTTPResponse:
+            try:
+                return super().getresponse()
+            except http.client.BadStatusLine as exc:  # RemoteDisconnected too
+                self.close()
+                raise closed_early(host, None) from exc
+
+    class Connection(Bounded, httplib2.HTTPConnectionWithTimeout):
+        pass
+
+    class SecureConnection(Bounded, httplib2.HTTPSConnectionWithTimeout):
+        pass
+
+    return {"http": Connection, "https": SecureConnection}
+
+
+class BoundedHttp(httplib2.Http):
+    """httplib2 with the bounds and the classification of :class:`PlatformAdapter`.
+
+    Each call of :meth:`request` (a redirect hop too) is counted; the deadline covers the
+    whole call, redirects included. httplib2 follows at most ``MAX_REDIRECTS`` redirects.
+    The size limit is on the body as sent (httplib2 decompresses afterwards).
+    """
+
+    def __init__(
+        self, limits: Limits, service: Service, on_request: Callable[[], None] | None = None
+    ) -> None:
+        super().__init__(timeout=limits.deadline_seconds)
+        self.limits = limits
+        self.service = service
+        self.on_request = on_request
+        self.sockets = SocketRegistry()
+        self._deadline: Deadline | None = None
+
+    def request(self, uri: str, method: str = "GET", *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if self.on_request is not None:
+            self.on_request()
+        host = host_name(origin(uri))
+        kwargs.setdefault("redirections", MAX_REDIRECTS)
+        kwargs.setdefault("connection_type", None)
+        if kwargs["connection_type"] is None:
+            scheme = uri.partition(":")[0].lower()
+            kwargs["connection_type"] = _connection_types(
+                self.sockets, self.limits.max_bytes, host
+            ).get(scheme)
+        if self._deadline is not None:  # a redirect hop, inside the first call's deadline
+            return super().request(uri, method, *args, **kwargs)
+        seconds = self.limits.deadline_seconds
+        with Deadline(seconds, self.sockets) as deadline:
+            self._deadline = deadline
+            try:
+                response, content = super().request(uri, method, *args, **kwargs)
+            except Exception as exc:
+                # The connection may be half-read or closed by the host: the next request
+                # (a retry) starts on a new one.
+                for connection in self.connections.values():
+                    connection.close()
+                if deadline.finish():
+                    # Whatever the read saw, it was the deadline that ended it.
+                    raise timed_out(host, seconds) from exc
+                if isinstance(exc, TransportFailure):
+                    raise
+                failure = failure_of(exc, host, seconds)
+                if failure is None:
+                    raise
+                raise failure from exc
+            finally:
+                self._deadline = None
+            if deadline.finish():
+                raise timed_out(host, seconds, len(content))
+        failure = sniff_answer(response.status, response.get("content-type"), content, host,
+                               self.service)  # fmt: skip
+        if failure is not None:
+            raise failure
+        return response, content
 
 
 def describe(exc: BaseException) -> str:

@@ -1,8 +1,9 @@
 """What can go wrong between replywatch and a platform's host, in one classification.
 
 Every platform's client (tweepy, facebook-sdk and Mastodon.py on ``requests``, atproto on
-``httpx``) reaches its host through the transports in ``collectors.http``, which bound each
-request and name what went wrong with one of these :class:`Fault` kinds:
+``httpx``, google-api-python-client on ``httplib2``) reaches its host through the
+transports in ``collectors.http``, which bound each request and name what went wrong with
+one of these :class:`Fault` kinds:
 
 ==================  ==================================================  ============  ========
 fault               what happened                                       retried       answered
@@ -48,6 +49,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+import httplib2
 import httpx
 import requests
 import urllib3.exceptions
@@ -335,7 +337,9 @@ def no_connection(exc: BaseException, host: str) -> TransportFailure:
         if isinstance(cause, ConnectionRefusedError):
             reason = "connection refused"
             break
-        if isinstance(cause, socket.gaierror) or type(cause).__name__ == "NameResolutionError":
+        if isinstance(cause, (socket.gaierror, httplib2.ServerNotFoundError)) or (
+            type(cause).__name__ == "NameResolutionError"
+        ):
             reason = "its name does not resolve"
             break
         if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
@@ -358,7 +362,11 @@ def closed_early(host: str, received: int | None) -> TransportFailure:
     )
 
 
-_REDIRECT_LOOPS = (requests.exceptions.TooManyRedirects, httpx.TooManyRedirects)
+_REDIRECT_LOOPS = (
+    requests.exceptions.TooManyRedirects,
+    httpx.TooManyRedirects,
+    httplib2.RedirectLimit,
+)
 # Order matters: urllib3's NewConnectionError is a ConnectTimeoutError, and requests'
 # ConnectTimeout a ConnectionError; the most precise cause in the chain decides.
 _NO_CONNECTION = (
@@ -366,6 +374,7 @@ _NO_CONNECTION = (
     socket.gaierror,
     urllib3.exceptions.NewConnectionError,
     urllib3.exceptions.NameResolutionError,
+    httplib2.ServerNotFoundError,
 )
 _TIMEOUTS = (
     requests.exceptions.Timeout,

@@ -24,6 +24,7 @@ from sandbox.graph_api import GraphApiServer
 from sandbox.http import SandboxServer
 from sandbox.mastodon_api import MastodonServer
 from sandbox.x_api import XApiServer
+from sandbox.youtube_api import YouTubeServer
 from storage.engine import make_engine, session_factory
 from storage.models import CollectionRun
 from tests.support.cli import run_main
@@ -33,16 +34,19 @@ from tests.support.platforms import (
     MASTODON_TOKEN,
     PAGE_TOKEN,
     X_TOKEN,
+    YT_OAUTH,
     add_bluesky_account,
     add_graph_accounts,
     add_mastodon_account,
     add_x_account,
+    add_youtube_account,
     bluesky_world,
     fast_retry,
     graph_worlds,
     mastodon_world,
     settings_for,
     x_world,
+    youtube_world,
 )
 
 DEADLINE = 2  # collect.request_timeout: seconds for a whole request
@@ -139,8 +143,22 @@ def _bluesky(engine, tmp_path) -> Iterator[Platform]:
                        scripted.world.now)  # fmt: skip
 
 
+def _youtube(engine, tmp_path) -> Iterator[Platform]:
+    scripted = youtube_world()
+    with session_factory(engine).begin() as session:
+        account_id = add_youtube_account(session).id
+    with YouTubeServer(scripted.world) as server:
+        settings = _limited(tmp_path, REPLYWATCH_YOUTUBE_API_URL=server.url)
+        yield Platform("youtube", engine, server, account_id,
+                       {"HUBER_YOUTUBE_TOKEN": YT_OAUTH}, settings,
+                       r"/youtube/v3/playlistItems$", "GET /youtube/v3/playlistItems",
+                       "the YouTube Data API", "platforms.youtube.api_url",
+                       scripted.world.now)  # fmt: skip
+
+
 BUILDERS: dict[str, Callable[..., Iterator[Platform]]] = {
     "x": _x, "facebook": _facebook, "mastodon": _mastodon, "bluesky": _bluesky,
+    "youtube": _youtube,
 }  # fmt: skip
 
 
