@@ -77,6 +77,7 @@ from storage.upsert import (
     upsert_items,
     upsert_likes,
 )
+from storage.writing import in_transaction
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -364,53 +365,64 @@ class RunContext:
     # --- writing --------------------------------------------------------------------
 
     def commit(self, batch: Batch) -> CommitResult:
-        """Write one batch and the run's counters in one transaction."""
-        result = CommitResult()
-        with self._sessions.begin() as session:
-            if batch.items:
-                upserted = upsert_items(session, self.account.id, batch.items, seen_at=self.now)
-                result.new, result.updated, result.ids = (
-                    upserted.new,
-                    upserted.updated,
-                    upserted.ids,
-                )
-            if batch.likes:
-                liked = upsert_likes(session, batch.likes, seen_at=self.now)
-                for item_id in sorted(set(liked.unknown_items)):
-                    self._record_problem(None, item_id, "likes of an item that is not stored")
-            platform = self.account.platform
-            if batch.removed:
-                result.removed += mark_removed(session, platform, batch.removed, at=self.now)
-            if batch.roots:
-                set_roots(session, platform, dict(batch.roots))
-            if batch.private:
-                forget_items(session, platform, batch.private)
-                self.private_ids.update(batch.private)
-            for thread in batch.threads:
-                result.removed += mark_missing_from_thread(
-                    session, platform, thread.root_id, thread.seen_ids, at=self.now
-                )
-            if batch.followers is not None:
-                record_followers(session, self.account.id, batch.followers, taken_at=self.now)
-            for endpoint, value in batch.cursors.items():
-                if value is None:
-                    session.execute(
-                        delete(CollectionCursor).where(
-                            CollectionCursor.account_id == self.account.id,
-                            CollectionCursor.endpoint == endpoint,
-                        )
-                    )
-                else:
-                    set_cursor(session, self.account.id, endpoint, value)
-            self.items_new += result.new
-            self.items_updated += result.updated
-            self.items_removed += result.removed
-            session.execute(
-                update(CollectionRun)
-                .where(CollectionRun.id == self.run_id)
-                .values(**self.counters())
-            )
+        """Write one batch and the run's counters in one transaction (run again from the
+        same counters when it loses a deadlock: storage.writing)."""
+        saved = (self.items_new, self.items_updated, self.items_removed,
+                 len(self.problems), set(self.private_ids))  # fmt: skip
+
+        def write(session: Session) -> CommitResult:
+            (self.items_new, self.items_updated, self.items_removed) = saved[:3]
+            del self.problems[saved[3] :]
+            self.private_ids = set(saved[4])
+            return self._write(session, batch)
+
+        result = in_transaction(self._sessions, write)
         self.report_progress()
+        return result
+
+    def _write(self, session: Session, batch: Batch) -> CommitResult:
+        result = CommitResult()
+        if batch.items:
+            upserted = upsert_items(session, self.account.id, batch.items, seen_at=self.now)
+            result.new, result.updated, result.ids = (
+                upserted.new,
+                upserted.updated,
+                upserted.ids,
+            )
+        if batch.likes:
+            liked = upsert_likes(session, batch.likes, seen_at=self.now)
+            for item_id in sorted(set(liked.unknown_items)):
+                self._record_problem(None, item_id, "likes of an item that is not stored")
+        platform = self.account.platform
+        if batch.removed:
+            result.removed += mark_removed(session, platform, batch.removed, at=self.now)
+        if batch.roots:
+            set_roots(session, platform, dict(batch.roots))
+        if batch.private:
+            forget_items(session, platform, batch.private)
+            self.private_ids.update(batch.private)
+        for thread in batch.threads:
+            result.removed += mark_missing_from_thread(
+                session, platform, thread.root_id, thread.seen_ids, at=self.now
+            )
+        if batch.followers is not None:
+            record_followers(session, self.account.id, batch.followers, taken_at=self.now)
+        for endpoint, value in batch.cursors.items():
+            if value is None:
+                session.execute(
+                    delete(CollectionCursor).where(
+                        CollectionCursor.account_id == self.account.id,
+                        CollectionCursor.endpoint == endpoint,
+                    )
+                )
+            else:
+                set_cursor(session, self.account.id, endpoint, value)
+        self.items_new += result.new
+        self.items_updated += result.updated
+        self.items_removed += result.removed
+        session.execute(
+            update(CollectionRun).where(CollectionRun.id == self.run_id).values(**self.counters())
+        )
         return result
 
     def counters(self) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from storage.models import Account, Client
 from storage.platforms import HandleError, X, canonical_handle
 from storage.records import MENTION_PREFIX, MENTION_TEXT, ItemRecord
 from storage.upsert import upsert_items
+from storage.writing import lock_for_writing
 
 # Every tweet of the data set is on X; each brand becomes an X account.
 PLATFORM = X.name
@@ -669,6 +670,9 @@ WHERE t.line > :after ORDER BY t.line LIMIT :limit"""
                 by_account.setdefault(accounts[brand], []).append(
                     _record(tweet_id, author, bool(inbound), created_s, body, parent, root, brand)
                 )
+            # Before the first item row of this transaction: the writers' lock order
+            # (storage.writing), so that a metrics refresh meanwhile cannot deadlock it.
+            lock_for_writing(session)
             for account_id, records in by_account.items():
                 written = upsert_items(session, account_id, records)
                 result.new += written.new
