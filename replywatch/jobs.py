@@ -26,6 +26,7 @@ from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from replywatch.config import Settings
 from replywatch.references import load
@@ -88,6 +89,8 @@ class Runtime:
     scheduler: BaseScheduler | None = None
     # Set on SIGTERM/SIGINT: jobs not yet started do not start any more.
     stopping: threading.Event = field(default_factory=threading.Event)
+    # Jobs that failed on the database, by their retry job's id: how many times in a row.
+    database_failures: dict[str, int] = field(default_factory=dict)
     _running: dict[int, str] = field(default_factory=dict)
     _idle: threading.Condition = field(default_factory=threading.Condition)
 
@@ -144,9 +147,21 @@ def current() -> Runtime:
     return runtime
 
 
+# A job that fails on a locked or unreachable database runs again after 30 s, 60 s, …
+DB_RETRY_FIRST = timedelta(seconds=30)
+DB_RETRY_MAX = timedelta(minutes=10)
+
+
 @contextmanager
-def _job(what: str) -> Iterator[Runtime | None]:
-    """Common frame: skip when stopping, count as running, log failures in one place."""
+def _job(
+    what: str, again: tuple[Callable[..., None], tuple[Any, ...]] | None = None
+) -> Iterator[Runtime | None]:
+    """Common frame: skip when stopping, count as running, log failures in one place.
+
+    ``again`` (the job function and its arguments): when the job fails on the database
+    (locked longer than the busy timeout, unreachable), it runs again after a backoff
+    instead of waiting for its next scheduled time.
+    """
     runtime = current()
     if runtime.stopping.is_set():
         log.info("%s: not started, the service is stopping", what)
@@ -155,8 +170,46 @@ def _job(what: str) -> Iterator[Runtime | None]:
     with runtime.running(what):
         try:
             yield runtime
+        except OperationalError as exc:
+            _again_later(runtime, what, again, exc)
         except Exception:
             log.exception("%s failed", what)
+        else:
+            if again is not None:
+                runtime.database_failures.pop(_again_id(again), None)
+
+
+def _again_id(again: tuple[Callable[..., None], tuple[Any, ...]]) -> str:
+    function, args = again
+    return f"again:{function.__name__}:{':'.join(str(arg) for arg in args)}"
+
+
+def _again_later(
+    runtime: Runtime,
+    what: str,
+    again: tuple[Callable[..., None], tuple[Any, ...]] | None,
+    exc: OperationalError,
+) -> None:
+    reason = str(exc.orig or exc).strip().splitlines()[0]
+    if again is None or runtime.scheduler is None or runtime.stopping.is_set():
+        log.warning("%s failed on the database (%s); its next run tries again", what, reason)
+        return
+    job_id = _again_id(again)
+    failures = runtime.database_failures.get(job_id, 0) + 1
+    runtime.database_failures[job_id] = failures
+    delay = min(DB_RETRY_FIRST * 2 ** (failures - 1), DB_RETRY_MAX)
+    function, args = again
+    try:
+        runtime.scheduler.add_job(
+            function, trigger="date", run_date=runtime.clock.now() + delay, args=list(args),
+            id=job_id, name=f"{what} again", replace_existing=True, misfire_grace_time=None,
+        )  # fmt: skip
+    except SQLAlchemyError as store_error:
+        log.warning("%s failed on the database (%s) and cannot be scheduled again (%s); its "
+                    "next run tries again", what, reason, store_error)  # fmt: skip
+        return
+    log.warning("%s failed on the database (%s); trying again in %.0f s (attempt %d)",
+                what, reason, delay.total_seconds(), failures + 1)  # fmt: skip
 
 
 def collect_lease_key(account_id: int) -> str:
@@ -183,7 +236,7 @@ def _active(runtime: Runtime, account_id: int) -> bool:
 def collect(account_id: int) -> None:
     """Collect one account (scheduled per account), then ask for its rollups."""
     what = f"collection of account {account_id}"
-    with _job(what) as runtime:
+    with _job(what, again=(collect, (account_id,))) as runtime:
         if runtime is None:
             return
         key = collect_lease_key(account_id)
@@ -284,7 +337,7 @@ def sweep_metrics() -> None:
 
 def weekly_emails(time_zone: str) -> None:
     """Monday morning in ``time_zone``: plan the past week's emails and send them."""
-    with _job(f"weekly emails ({time_zone})") as runtime:
+    with _job(f"weekly emails ({time_zone})", again=(weekly_emails, (time_zone,))) as runtime:
         if runtime is None:
             return
         _send_emails(runtime)
@@ -292,7 +345,7 @@ def weekly_emails(time_zone: str) -> None:
 
 def deliver_emails() -> None:
     """Every few minutes: send what is due (retries, emails a missed Monday left behind)."""
-    with _job("email delivery") as runtime:
+    with _job("email delivery", again=(deliver_emails, ())) as runtime:
         if runtime is None:
             return
         _send_emails(runtime)
