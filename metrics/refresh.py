@@ -8,7 +8,8 @@ answer window before it, but always in its own thread, so the thread scope cover
 
 Everything happens in the caller's transaction: a crash or an error rolls the claim back
 with the rest, and the next refresh does the work again. Two refreshes never run at the
-same time (a PostgreSQL advisory lock; SQLite has a single writer anyway).
+same time (a PostgreSQL advisory lock, which writers take shared before their first row:
+storage.writing; SQLite has a single writer anyway).
 """
 
 from __future__ import annotations
@@ -38,9 +39,8 @@ from metrics.rollups import DRIFTED_CLIENT_WEEKS_SQL, rebuild_rollups
 from metrics.settings import forget_settings, sync_settings
 from storage.models import RollupDirty
 from storage.types import utcnow
+from storage.writing import lock_for_refresh
 
-# pg_advisory_xact_lock key: "rw" "mt" (replywatch metrics) as an integer.
-_LOCK_KEY = 0x7277_6D74
 # Rounds of template re-rating after the first: one settles it (see refresh()).
 _MAX_ROUNDS = 3
 
@@ -88,8 +88,9 @@ class RefreshResult:
 
 
 def _lock(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    # Exclusive: no other refresh, and no writer in the middle of a batch (they take it
+    # shared, first): one lock order, no deadlock with a collection (storage.writing).
+    lock_for_refresh(session)
 
 
 def _claim_marks(session: Session) -> list[tuple[int, date]]:

@@ -36,6 +36,7 @@ from storage.models import (
     Account,
     Client,
     CollectionRun,
+    EmailDelivery,
     Item,
     Lease,
     PrivacyEvent,
@@ -420,3 +421,33 @@ def test_scheduler_is_apscheduler_with_our_job_table(engine):
     assert isinstance(scheduler, BackgroundScheduler)
     store = scheduler._jobstores["default"]
     assert store.jobs_t.name == "apscheduler_jobs"
+
+
+def test_a_failed_email_is_retried_after_its_backoff_not_a_tick_later(runtime):
+    """Issue 18.9: the first retry comes 5 minutes after the failure. The delivery job runs
+    every 5 minutes, so a retry due 20 s after a tick waited for the tick after (10 min)."""
+    engine, clock, scheduler = runtime.engine, runtime.clock, runtime.scheduler
+    reconcile_jobs(scheduler, engine, runtime.settings)
+    start = clock.now()
+    with session_scope(engine) as session:
+        session.add(EmailDelivery(recipient="owner@example.com", scope="client:1",
+                                  iso_week="2026-W47", status="pending", attempts=0,
+                                  next_attempt_at=start))  # fmt: skip
+    # The delivery job's grid: it runs at `start`, and again five minutes later.
+    scheduler.modify_job("deliver-emails", next_run_time=start + timedelta(minutes=5))
+    clock.advance(seconds=20)  # the attempt fails 20 s into the run (no SMTP server set)
+    jobs.deliver_emails()
+    with session_scope(engine) as session:
+        row = session.scalars(select(EmailDelivery)).one()
+        assert (row.status, row.attempts) == ("pending", 1)
+        retry_at = row.next_attempt_at
+    assert retry_at == start + timedelta(minutes=5, seconds=20)
+    # The tick at 5 min finds nothing due; the scheduler has moved the job on to 10 min.
+    clock.set(start + timedelta(minutes=5))
+    scheduler.modify_job("deliver-emails", next_run_time=start + timedelta(minutes=10))
+    jobs.deliver_emails()
+    assert scheduler.get_job("deliver-emails").next_run_time == retry_at
+    clock.set(retry_at)
+    jobs.deliver_emails()
+    with session_scope(engine) as session:
+        assert session.scalars(select(EmailDelivery.attempts)).one() == 2

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import click
 from rich.console import Console
 from sqlalchemy import Engine, inspect, select
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session
 
 from replywatch.config import ConfigError, Settings, load_settings
@@ -60,11 +61,19 @@ class AppContext:
     def require_schema(self) -> None:
         """Refuse to work on a database that `init` has not prepared or that is outdated."""
         engine = self.engine
-        if not inspect(engine).has_table("alembic_version"):
+        shown = engine.url.render_as_string(hide_password=True)
+        try:
+            initialised = inspect(engine).has_table("alembic_version")
+        except DatabaseError as exc:
+            if isinstance(exc, OperationalError):
+                raise  # unreachable or locked: an operating problem (replywatch.cli.main)
+            # A file that is not an SQLite database (--db pointing at the wrong file).
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise BadInput(
-                f"database {engine.url.render_as_string(hide_password=True)} is not "
-                "initialised; run: replywatch init"
-            )
+                f"database {shown} cannot be used: {reason}; is --db (database.url) right?"
+            ) from None
+        if not initialised:
+            raise BadInput(f"database {shown} is not initialised; run: replywatch init")
         current, head = current_revision(engine), head_revision()
         if current != head:
             raise BadInput(

@@ -12,7 +12,7 @@ from replywatch.cli import cli
 from replywatch.cli.collect import private_text
 from replywatch.cli.context import AppContext, pass_app
 from replywatch.cli.formatting import table, when
-from replywatch.service import SCHEDULER_LEASE
+from replywatch.service import HEARTBEAT_KEY, SCHEDULER_LEASE
 from reports.delivery import DeliveryStatus
 from storage import leases
 from storage.clock import SYSTEM_CLOCK
@@ -24,9 +24,11 @@ from storage.models import (
     CredentialStatus,
     EmailDelivery,
     Item,
+    Lease,
     User,
 )
 from storage.private_files import open_to_others
+from storage.running import running_runs
 
 STATUS_ORDER = ("sent", "pending", "sending", "submitting", "uncertain", "failed")
 # Read or write permission for the group or for everybody.
@@ -72,11 +74,26 @@ def status(app: AppContext) -> None:
             "credentials",
         )  # fmt: skip
         attention: list[str] = []
+        # A run still "running" whose process is gone (the account's claim tells).
+        orphaned = {
+            found.run_id: found
+            for found in running_runs(session.connection(), SYSTEM_CLOCK.now())
+            if found.orphaned
+        }
         for account, client_name, run, item_count in rows:
             outcome = run.outcome if run else "-"
             if run and run.private_skipped:
                 outcome = f"{outcome}, {private_text(run.private_skipped)}"
-            if run and run.outcome not in ("ok", "running"):
+            if run and run.id in orphaned:
+                outcome = "interrupted"
+                claim = orphaned[run.id].claim
+                process = f" ({claim.owner})" if claim is not None else ""
+                attention.append(
+                    f"account {account.id} {account.handle}: last run interrupted: started "
+                    f"{when(run.started_at)}, its process{process} is gone (nothing stored is "
+                    "lost; the next collection continues)"
+                )
+            elif run and run.outcome not in ("ok", "running"):
                 detail = f": {run.error}" if run.error else ""
                 attention.append(
                     f"account {account.id} {account.handle}: last run {run.outcome}{detail}"
@@ -127,11 +144,24 @@ def _print_attention(app: AppContext, attention: list[str]) -> None:
 
 
 def service_line(session: Session) -> str:
+    """Running only while the leader's scheduler works: its lease alone is renewed by a
+    thread of its own, its heartbeat only by the scheduler (replywatch.service)."""
     now = SYSTEM_CLOCK.now()
     info = leases.holder(session.connection(), SCHEDULER_LEASE, now)
     if info is None:
         return "Service: not running (start it with: replywatch run)."
-    return f"Service: running as {info.owner} (lease renewed until {when(info.expires_at)})."
+    beat = session.execute(
+        select(Lease.owner, Lease.expires_at).where(Lease.key == HEARTBEAT_KEY)
+    ).first()
+    if beat is not None and beat.owner == info.owner and beat.expires_at > now:
+        return f"Service: running as {info.owner} (lease renewed until {when(info.expires_at)})."
+    since = "yet"
+    if beat is not None and beat.owner == info.owner:
+        since = f"since its heartbeat ran out at {when(beat.expires_at)}"
+    return (
+        f"Service: {info.owner} holds the scheduler lease, but its scheduler has not worked "
+        f"{since}: see that process's log (it gives up the lead by itself when it cannot work)."
+    )
 
 
 def _recipient(delivery: EmailDelivery) -> str:
