@@ -110,6 +110,19 @@ def try_acquire(
     return connection.execute(statement).first() is not None
 
 
+def take_from_ended(
+    connection: Connection, key: str, ended: str, owner: str, ttl: timedelta, now: datetime
+) -> bool:
+    """Take ``key`` from ``ended``, a holder whose process has ended (``owner_alive`` is
+    False), before its lease expires; only while ``ended`` still holds it."""
+    taken = connection.execute(
+        update(Lease)
+        .where(Lease.key == key, Lease.owner == ended)
+        .values(owner=owner, acquired_at=now, expires_at=now + ttl)
+    )
+    return taken.rowcount == 1
+
+
 def renew(
     connection: Connection, owner: str, ttl: timedelta, now: datetime, keys: set[str] | None = None
 ) -> set[str]:
@@ -192,7 +205,17 @@ class LeaseKeeper:
             if key in self._held:
                 return False  # another thread of this process has it
             with self.engine.begin() as connection:
-                taken = try_acquire(connection, key, self.owner, self.ttl, self.clock.now())
+                now = self.clock.now()
+                taken = try_acquire(connection, key, self.owner, self.ttl, now)
+                if not taken and key.startswith(COLLECTION_PREFIX):
+                    # A collector killed on this machine collects no more: its claim is
+                    # taken at once, not a lease time later (the run resumes from its
+                    # cursors). Leadership still waits for expiry.
+                    found = holder(connection, key, now)
+                    if found is not None and owner_alive(found.owner) is False:
+                        taken = take_from_ended(
+                            connection, key, found.owner, self.owner, self.ttl, now
+                        )
             if taken:
                 self._held.add(key)
             return taken
