@@ -452,6 +452,7 @@ def _snapshot(session):
     }
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 @PROPERTY
 @given(data=worlds(), seed=st.randoms(use_true_random=False), batches=st.integers(1, 5))
 def test_incremental_refreshes_equal_a_full_rebuild(session, data, seed, batches):

@@ -44,6 +44,7 @@ def _batch(account: int, round_: int) -> list[ItemRecord]:
     return records
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_collections_and_refreshes_at_once_never_fail(engine):
     with session_scope(engine) as session:

@@ -261,7 +261,9 @@ def test_privacy_purge_job_purges_under_its_lease(runtime, monkeypatch, tmp_path
 
     jobs.privacy_purge()
     with session_scope(engine) as session:
-        texts = dict(session.execute(select(Item.platform_item_id, Item.text)).tuples().all())
+        texts = {
+            item: text for item, text in session.execute(select(Item.platform_item_id, Item.text))
+        }
         events = session.scalars(select(PrivacyEvent)).all()
         assert session.scalar(select(func.count()).select_from(Lease)) == 0, "released"
     assert (texts["c1"], texts["c2"]) == ("", "Heute?")
