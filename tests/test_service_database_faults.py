@@ -106,8 +106,11 @@ def test_status_says_running_only_while_the_heartbeat_is_fresh(database_url):
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_leader_whose_scheduler_cannot_work_gives_up_its_lease(database_url, caplog):
     engine = make_engine(database_url, connect_args={"options": "-c lock_timeout=300"})
+    # A lease far longer than the 3 reconcile intervals it takes to give up: the leader
+    # then stands back for 30 s, and on a busy machine the check below still comes before
+    # it may lead again (with a 3 s lease it sometimes had taken the lead back already).
     settings = settings_for(database_url, **{
-        "service.lease_seconds": 3, "service.reconcile_seconds": 1, "service.stop_seconds": 5,
+        "service.lease_seconds": 30, "service.reconcile_seconds": 1, "service.stop_seconds": 5,
     })  # fmt: skip
     service = Service(engine, settings, work=TEST_WORK)
     thread = threading.Thread(target=service.run)
