@@ -127,9 +127,14 @@ def test_a_leader_whose_scheduler_cannot_work_gives_up_its_lease(database_url, c
             holder.rollback()
         assert any("the scheduler cannot work" in r.getMessage() and "giving up the lead"
                    in r.getMessage() for r in caplog.records)  # fmt: skip
-        with engine.connect() as connection:
-            holder_now = leases.holder(connection, SCHEDULER_LEASE, datetime.now(UTC))
-        assert holder_now is None or holder_now.owner != service.owner  # left to a standby
+
+        def left_to_a_standby() -> bool:
+            # Given back once its scheduler has stopped (that waited for the table lock).
+            with engine.connect() as connection:
+                found = leases.holder(connection, SCHEDULER_LEASE, datetime.now(UTC))
+            return found is None or found.owner != service.owner
+
+        _wait(left_to_a_standby, timeout=20)  # well inside the 30 s it stands back
     finally:
         service.request_stop()
         thread.join(60)
