@@ -26,7 +26,11 @@ def business_seconds(
 
     Schedules, daylight-saving switches and holidays all change on whole minutes, so a
     minute is either open or closed as a whole: it is open when its local wall-clock time
-    falls in one of the day's ranges and its local date is not a holiday.
+    falls in one of the day's ranges and its local date is not a holiday. In the hour the
+    autumn switch repeats, a shop opens and closes once, at the first time its clock shows
+    the opening and the closing: a minute of the second pass is open when it lies between
+    those two instants (open 01:30-03:30 stays open through the repeated hour; open
+    00:00-01:30 does not open again when the clock shows 01:00 once more).
     """
     if end <= start:
         return 0.0
@@ -45,12 +49,30 @@ def business_seconds(
     while minute < end:
         local = minute.astimezone(tz)
         of_day = local.hour * 60 + local.minute
-        is_open = any(a <= of_day < b for a, b in schedule.days[local.weekday()])
+        ranges = schedule.days[local.weekday()]
+        if local.fold:
+            is_open = any(
+                _first(local.date(), a, tz) <= minute < _first(local.date(), b, tz)
+                for a, b in ranges
+            )
+        else:
+            is_open = any(a <= of_day < b for a, b in ranges)
         if is_open and not (calendar is not None and local.date() in calendar):
             overlap = min(minute + MINUTE, end) - max(minute, start)
             total += max(overlap.total_seconds(), 0.0)
         minute += MINUTE
     return total
+
+
+def _first(day: date, minute_of_day: int, tz: ZoneInfo) -> datetime:
+    """The first instant the local clock shows ``minute_of_day`` on ``day`` (1440: the
+    next midnight), in UTC."""
+    midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+    if minute_of_day >= 1440:
+        following = day + timedelta(days=1)
+        return datetime(following.year, following.month, following.day, tzinfo=tz).astimezone(UTC)
+    hour, minute = divmod(minute_of_day, 60)
+    return midnight.replace(hour=hour, minute=minute, fold=0).astimezone(UTC)
 
 
 # --- the metrics, over plain records -------------------------------------------------------
