@@ -119,6 +119,7 @@ def test_an_empty_database_says_what_to_do(capsys, tmp_path: Path):
     assert shown.code == 0 and "No accounts yet" in shown.out
 
 
+@pytest.mark.slow  # starts processes or a browser; keeps the quick subset quick
 def test_the_installed_command(db):
     done = run_process("--db", db, "metrics", "--week", "2017-W41", "--account", "x:@o2")
     assert done.code == 0, done.err

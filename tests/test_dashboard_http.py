@@ -765,6 +765,7 @@ def _pdf_text(content: bytes, tmp_path) -> str:
     return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
 
 
+@pytest.mark.slow  # starts processes or a browser; keeps the quick subset quick
 def test_the_audit_report_is_checked_like_the_client_page(engine, world, clock, tmp_path):
     # The printer must not be reached for what the viewer may not see: it counts calls.
     calls = []

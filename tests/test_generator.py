@@ -206,6 +206,7 @@ print(stream.hexdigest())
 """
 
 
+@pytest.mark.slow  # starts processes or a browser; keeps the quick subset quick
 def test_independent_of_hash_randomisation():
     outputs = []
     for hash_seed in ("1", "4242"):

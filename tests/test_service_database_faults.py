@@ -55,6 +55,7 @@ def _wait(condition, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow  # starts processes or a browser; keeps the quick subset quick
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_the_scheduler_outlives_a_locked_job_table(database_url):
     # The service's engine, with a short lock timeout in place of SQLite's 30 s busy wait.
@@ -103,6 +104,7 @@ def test_status_says_running_only_while_the_heartbeat_is_fresh(database_url):
     engine.dispose()
 
 
+@pytest.mark.slow  # starts processes or a browser; keeps the quick subset quick
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_leader_whose_scheduler_cannot_work_gives_up_its_lease(database_url, caplog):
     engine = make_engine(database_url, connect_args={"options": "-c lock_timeout=300"})
