@@ -20,8 +20,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from replywatch.config import ConfigError, Settings, default_data_dir
-from replywatch.secrets import resolve_secret
-from replywatch.session_key import MIN_KEY_LENGTH, create_key_file
+from replywatch.session_key import MIN_KEY_LENGTH, create_key_file, key_from_secret
 from storage.privacy import Pseudonyms
 
 KEY_FILE_NAME = "privacy-key"
@@ -32,15 +31,9 @@ def key_file_path(env: Mapping[str, str] = os.environ) -> Path:
 
 
 def privacy_key(settings: Settings, env: Mapping[str, str] = os.environ) -> bytes:
-    reference = settings.get("privacy.key_ref")
-    if reference:
-        value = resolve_secret(reference, settings.secrets_file, env)
-        if len(value) < MIN_KEY_LENGTH:
-            raise ConfigError(
-                f"secret {reference!r} (privacy.key_ref) is too short; expected at least "
-                f"{MIN_KEY_LENGTH} random characters, e.g. from: openssl rand -hex 32"
-            )
-        return value.encode("utf-8")
+    named = key_from_secret(settings, "privacy.key_ref", env)
+    if named is not None:
+        return named
     path = key_file_path(env)
     if not path.exists():
         create_key_file(path)

@@ -28,16 +28,23 @@ def key_file_path(env: Mapping[str, str] = os.environ) -> Path:
 
 
 def dashboard_secret_key(settings: Settings, env: Mapping[str, str] = os.environ) -> bytes:
-    reference = settings.get("dashboard.secret_key_ref")
-    if reference:
-        value = resolve_secret(reference, settings.secrets_file, env)
-        if len(value) < MIN_KEY_LENGTH:
-            raise ConfigError(
-                f"secret {reference!r} (dashboard.secret_key_ref) is too short; expected at "
-                f"least {MIN_KEY_LENGTH} random characters, e.g. from: openssl rand -hex 32"
-            )
-        return value.encode("utf-8")
-    return read_or_create_key_file(key_file_path(env))
+    named = key_from_secret(settings, "dashboard.secret_key_ref", env)
+    return named if named is not None else read_or_create_key_file(key_file_path(env))
+
+
+def key_from_secret(settings: Settings, setting: str, env: Mapping[str, str]) -> bytes | None:
+    """The key in the secret that ``setting`` names (None when it names none), refused
+    when too short to be a random key."""
+    reference = settings.get(setting)
+    if not reference:
+        return None
+    value = resolve_secret(reference, settings.secrets_file, env)
+    if len(value) < MIN_KEY_LENGTH:
+        raise ConfigError(
+            f"secret {reference!r} ({setting}) is too short; expected at least "
+            f"{MIN_KEY_LENGTH} random characters, e.g. from: openssl rand -hex 32"
+        )
+    return value.encode("utf-8")
 
 
 def read_or_create_key_file(path: Path) -> bytes:
