@@ -369,9 +369,18 @@ TEXT_CACHE = 50_000
 class _Classifier:
     """The classifications of one run, remembered per distinct text."""
 
-    def __init__(self, patterns: TextPatterns) -> None:
-        self.patterns = patterns
+    def __init__(self, questions: QuestionPatterns | None) -> None:
+        self.questions = questions
+        self._patterns: TextPatterns | None = None
         self.seen: dict[tuple[str, bool, bool], tuple[int | None, ...]] = {}
+
+    @property
+    def patterns(self) -> TextPatterns:
+        # Loaded at the first text: a run with nothing to classify (a rebuild of
+        # classified items) does not compile the word lists at all.
+        if self._patterns is None:
+            self._patterns = default_text_patterns(self.questions)
+        return self._patterns
 
     def __call__(self, row: Any) -> tuple[int | None, ...]:
         """(item id, question, acknowledgment, redirect, text key): a row of rw_texts."""
@@ -418,7 +427,7 @@ def classify_texts(
     Purged items (storage/privacy.py) are never classified again: their text is gone, and
     the flags stored while it was there are what their weeks were counted with.
     """
-    classified = _Classifier(default_text_patterns(patterns))
+    classified = _Classifier(patterns)
     unclassified = (
         ""
         if reclassify
