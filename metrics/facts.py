@@ -98,6 +98,8 @@ WORK_TABLES = {
     ),
     # out-of-scope own replies whose template flag a change turned over
     "rw_flipped": "item_id {bigint} PRIMARY KEY",
+    # facts a refresh computed exactly as stored: left in place
+    "rw_same": "item_id {bigint} PRIMARY KEY",
 }
 
 
@@ -907,9 +909,18 @@ def swap_facts_sql(dialect: Dialect, scope: Scope) -> list[str]:
     afterwards, which is several times faster than maintaining them row by row.
     """
     if not scope.everything:
+        # Most facts of the threads a refresh recomputes come out as they were: those rows
+        # stay (rw_same), only the others are replaced. Rewriting them all cost a fifth of
+        # a refresh in index upkeep. INTERSECT compares whole rows, NULLs as equal.
         return [
-            "DELETE FROM item_facts WHERE item_id IN (SELECT item_id FROM rw_items)",
-            "INSERT INTO item_facts SELECT * FROM rw_facts",
+            "DELETE FROM rw_same",
+            "INSERT INTO rw_same (item_id) SELECT item_id FROM ("
+            "SELECT * FROM rw_facts INTERSECT SELECT * FROM item_facts "
+            "WHERE item_id IN (SELECT item_id FROM rw_items)) same",
+            "DELETE FROM item_facts WHERE item_id IN (SELECT item_id FROM rw_items) "
+            "AND item_id NOT IN (SELECT item_id FROM rw_same)",
+            "INSERT INTO item_facts SELECT * FROM rw_facts "
+            "WHERE item_id NOT IN (SELECT item_id FROM rw_same)",
         ]
     clear = "TRUNCATE item_facts" if dialect.name == "postgresql" else "DELETE FROM item_facts"
     drops, creates = fact_index_ddl(dialect)
