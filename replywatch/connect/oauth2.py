@@ -1,0 +1,126 @@
+"""OAuth 2.0 code flows with PKCE (X, Google) on requests-oauthlib's ``OAuth2Session``.
+
+tweepy's ``OAuth2UserHandler`` is an ``OAuth2Session`` with X's two URLs built in and a
+``fetch_token`` that parses the callback URL, which oauthlib refuses for the plain-http
+loopback redirect of the command line. The session itself does what both X and Google
+need: replywatch makes the PKCE pair (the verifier must outlive the process that sent the
+person away: the dashboard keeps it sealed in the flow), passes the code it checked itself,
+and mounts the same URL-rewriting adapter the collectors use, so that the token endpoint's
+https URL reaches the configured host (a proxy, the simulated platform).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import requests
+from oauthlib.oauth2 import OAuth2Error
+from requests_oauthlib import OAuth2Session
+
+from collectors.http import mount
+from collectors.redact import install_log_filter, register_secret
+from replywatch.connect.grants import ConnectError, Refusal
+
+T = TypeVar("T")
+
+
+def pkce_pair() -> tuple[str, str]:
+    """(verifier, S256 challenge): 64 random bytes, as RFC 7636 recommends at least 32."""
+    verifier = base64.urlsafe_b64encode(secrets.token_bytes(64)).decode("ascii").rstrip("=")
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def session(
+    client_id: str,
+    *,
+    redirect_uri: str | None,
+    scopes: list[str],
+    default_base: str,
+    base_url: str,
+    timeout: float,
+    state: str | None = None,
+) -> OAuth2Session:
+    install_log_filter()
+    oauth = OAuth2Session(client_id, redirect_uri=redirect_uri, scope=scopes, state=state)
+    mount(oauth, default_base, base_url, timeout)
+    return oauth
+
+
+def rebased(url: str, default_base: str, base_url: str) -> str:
+    """``url`` on ``base_url`` instead of ``default_base``. oauthlib builds authorization
+    addresses only on https; the configured host (a proxy, the simulated platform) takes
+    the default's place afterwards, as the adapter does for requests."""
+    default_base, base_url = default_base.rstrip("/"), base_url.rstrip("/")
+    return base_url + url[len(default_base) :] if url.startswith(default_base) else url
+
+
+def granted(call: Callable[[], Mapping[str, Any]], platform: str, what: str) -> dict[str, Any]:
+    """A token answer, or ConnectError naming what went wrong (never a token).
+
+    oauthlib raises a ``Warning`` when the platform granted other scopes than asked (it
+    carries the token); the caller compares scopes itself, so that is an answer too."""
+    try:
+        token = dict(call())
+    except Warning as exc:
+        token = dict(getattr(exc, "token", None) or {})
+        if not token:
+            raise ConnectError(Refusal.PLATFORM, f"{platform}: {what}: {exc}") from None
+    except OAuth2Error as exc:
+        raise refusal_of(exc, platform, what) from None
+    except (requests.Timeout, requests.ConnectionError) as exc:
+        raise ConnectError(
+            Refusal.UNREACHABLE, f"{platform} did not answer ({what}): {type(exc).__name__}"
+        ) from None
+    except ValueError as exc:  # a body that is neither JSON nor a token
+        raise ConnectError(Refusal.PLATFORM, f"{platform}: {what}: {exc}") from None
+    for name in ("access_token", "refresh_token"):
+        register_secret(token.get(name))
+    return token
+
+
+def refusal_of(exc: OAuth2Error, platform: str, what: str) -> ConnectError:
+    description = exc.description or exc.error
+    status = getattr(exc, "status_code", None)
+    if status == 429:
+        return ConnectError(Refusal.RATE_LIMITED, f"{platform} asks to wait ({what})")
+    if exc.error in ("invalid_grant", "invalid_request") and what.startswith("exchange"):
+        return ConnectError(
+            Refusal.CODE_REFUSED,
+            f"{platform} refused the authorization code ({description}); it works once and "
+            "only for a few minutes: start the connect again",
+        )
+    if exc.error in ("invalid_grant", "invalid_request"):
+        return ConnectError(Refusal.REJECTED, f"{platform} refused the token: {description}")
+    if exc.error in ("invalid_client", "unauthorized_client"):
+        return ConnectError(
+            Refusal.NOT_CONFIGURED,
+            f"{platform} does not accept replywatch's app registration ({description}); "
+            "check the client id and secret settings",
+        )
+    return ConnectError(Refusal.PLATFORM, f"{platform}: {what}: {exc.error}: {description}")
+
+
+def ends(token: Mapping[str, Any], now: datetime, field: str = "expires_in") -> datetime | None:
+    """``now`` plus the token answer's lifetime in seconds, if it names one."""
+    value = token.get(field)
+    try:
+        seconds = int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+    return now + timedelta(seconds=seconds) if seconds else None
+
+
+def scopes_of(token: Mapping[str, Any], asked: list[str]) -> tuple[str, ...]:
+    """The scopes granted: the token's ``scope`` (text or list), else those asked for."""
+    value = token.get("scope")
+    if isinstance(value, str):
+        return tuple(value.split())
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    return tuple(asked)
