@@ -154,8 +154,10 @@ def step_incremental(url: str, seed: int) -> dict[str, Any]:
         refreshed = time.perf_counter() - started
         again = api.refresh(session, now=now)
         session.commit()
+        rerating = _rerating(session, now)
     engine.dispose()
     return {
+        "rerating": rerating,
         "new_items": total,
         "upsert_seconds": upserted,
         "refresh_seconds": refreshed,
@@ -163,9 +165,63 @@ def step_incremental(url: str, seed: int) -> dict[str, Any]:
         "marks": result.marks,
         "threads": result.threads,
         "facts": result.items,
+        "rerated": result.rerated,
         "account_weeks": result.account_weeks,
         "nothing_left": again.nothing_to_do,
         "peak_mb": _peak_mb(),
+    }
+
+
+_PAIRS = """
+SELECT f.client_id, f.reply_key, MIN(f.item_id), MAX(f.created_us) FROM item_facts f
+WHERE f.reply_key IS NOT NULL AND f.role = 'own_reply' AND NOT f.template
+GROUP BY f.client_id, f.reply_key
+HAVING COUNT(*) = 2 AND COUNT(DISTINCT f.customer_key) = 2
+  AND MAX(f.created_us) - MIN(f.created_us) < :span
+LIMIT 100"""
+
+
+def _rerating(session: Session, now: datetime) -> dict[str, Any]:
+    """What re-rating costs: for up to 100 texts that went to exactly two customers, one
+    more reply with the same text to a third customer in a new thread, the day after the
+    later one. Each makes the two earlier replies templates, in threads the refresh would
+    otherwise not look at."""
+    from metrics import api
+    from metrics.sql import TEMPLATE_WINDOW_US, from_us
+    from storage.records import ItemRecord
+    from storage.upsert import upsert_items
+
+    pairs = session.execute(text(_PAIRS), {"span": TEMPLATE_WINDOW_US // 2}).all()
+    batches: dict[int, list[ItemRecord]] = {}
+    for n, (_, _, item_id, last_us) in enumerate(pairs):
+        reply = session.get(Item, item_id)
+        assert reply is not None
+        at = from_us(last_us) + timedelta(days=1)
+        kind = PLATFORMS[reply.platform].reply_kind.value
+        post, question = f"tpl-{n}-post", f"tpl-{n}-q"
+        batches.setdefault(reply.account_id, []).extend([
+            ItemRecord(reply.platform, post, reply.author_id, reply.author_handle, True,
+                       "post", at, "new post"),
+            ItemRecord(reply.platform, question, f"tplc{n}", f"tplc{n}", False, kind,
+                       at + timedelta(minutes=1), "Wo bleibt meine Bestellung?",
+                       parent_id=post, root_id=post),
+            ItemRecord(reply.platform, f"tpl-{n}-a", reply.author_id, reply.author_handle, True,
+                       kind, at + timedelta(minutes=5), reply.text, parent_id=question,
+                       root_id=post),
+        ])  # fmt: skip
+    for account_id, batch in batches.items():
+        upsert_items(session, account_id, batch, seen_at=now)
+    session.commit()
+    started = time.perf_counter()
+    result = api.refresh(session, now=now)
+    session.commit()
+    return {
+        "texts": len(pairs),
+        "new_items": sum(len(batch) for batch in batches.values()),
+        "refresh_seconds": time.perf_counter() - started,
+        "rerated": result.rerated,
+        "threads": result.threads,
+        "facts": result.items,
     }
 
 
@@ -178,7 +234,8 @@ _DUCK_TABLES = {
         "id BIGINT, platform VARCHAR, platform_item_id VARCHAR, account_id INTEGER, "
         "author_id VARCHAR, author_handle VARCHAR, is_own BOOLEAN, kind VARCHAR, "
         "mentions_account BOOLEAN, parent_id VARCHAR, root_id VARCHAR, created_at TIMESTAMP, "
-        "like_count INTEGER, repost_count INTEGER, is_question BOOLEAN, removed_at TIMESTAMP"
+        "like_count INTEGER, repost_count INTEGER, is_question BOOLEAN, removed_at TIMESTAMP, "
+        "mention_place VARCHAR, is_ack_text BOOLEAN, is_redirect BOOLEAN, reply_key BIGINT"
     ),
     "likes": "item_id BIGINT, is_own BOOLEAN",
     "metric_settings": (
@@ -206,7 +263,7 @@ _EXPORT = {
     "items": (
         "SELECT id, platform, platform_item_id, account_id, author_id, author_handle, is_own, "
         "kind, mentions_account, parent_id, root_id, created_at, like_count, repost_count, "
-        "is_question, removed_at FROM items"
+        "is_question, removed_at, mention_place, is_ack_text, is_redirect, reply_key FROM items"
     ),
     "likes": "SELECT item_id, is_own FROM likes",
     "metric_settings": (
@@ -232,10 +289,15 @@ def step_duckdb(url: str) -> dict[str, Any]:
     import duckdb
 
     from metrics.facts import (
+        ACKNOWLEDGMENTS_SQL,
         AROUND_THE_CLOCK_SQL,
+        EVIDENCE_INDEX_SQL,
+        FOLLOW_UPS_SQL,
         INTERACTIONS_SQL,
         SCHEDULED_PAGE_SQL,
         SET_BUSINESS_SQL,
+        SUBSTANTIVE_SQL,
+        TEMPLATES_SQL,
         WINDOWS_SQL,
         WORK_TABLES,
         ZONES_SQL,
@@ -243,6 +305,7 @@ def step_duckdb(url: str) -> dict[str, Any]:
         attribution_sql,
         business_times,
         create_facts_table_sql,
+        evidence_sql,
         fact_index_ddl,
         index_facts_sql,
         insert_facts_sql,
@@ -289,7 +352,7 @@ def step_duckdb(url: str) -> dict[str, Any]:
         duck.execute(f"CREATE TABLE {model.__tablename__} ({columns})")
     for statement in fact_index_ddl(dialect)[1]:  # item_facts has the engine's indexes
         duck.execute(statement)
-    for name in ("rw_first", "rw_values"):
+    for name in ("rw_first", "rw_values", "rw_cover", "rw_evidence"):
         duck.execute(dialect.temp_table(name, WORK_TABLES[name].format(bigint="BIGINT")))
     loaded = time.perf_counter() - started
 
@@ -308,6 +371,9 @@ def step_duckdb(url: str) -> dict[str, Any]:
     for statement in index_facts_sql(dialect):
         duck.execute(statement)
     done("roles")
+    for statement in (*FOLLOW_UPS_SQL, ACKNOWLEDGMENTS_SQL):
+        duck.execute(statement)
+    done("follow-ups, acknowledgments")
     for time_zone, first_us, last_us in duck.execute(ZONES_SQL).fetchall():
         duck.execute(
             _duck_params(local_time_sql(dialect, time_zone, first_us, last_us)),
@@ -320,6 +386,10 @@ def step_duckdb(url: str) -> dict[str, Any]:
     for statement in attribution_sql():
         duck.execute(statement)
     done("answers")
+    for statement in (*evidence_sql(everything), EVIDENCE_INDEX_SQL, TEMPLATES_SQL,
+                      SUBSTANTIVE_SQL):  # fmt: skip
+        duck.execute(statement)
+    done("answer quality")
     duck.execute(AROUND_THE_CLOCK_SQL)
     after, pages = -1, 0
     while rows := duck.execute(
@@ -435,8 +505,11 @@ def markdown(path: Path) -> str:
         ("load (bulk INSERT, not metrics work)", lambda r: seconds(r["load"]["load_seconds"])),
         ("full rebuild, first (classifies every item)", lambda r: seconds(r["rebuild"]["seconds"])),
         (
-            "… of which question classification (Python)",
-            lambda r: seconds(r["rebuild"]["stages"]["questions (Python)"]),
+            "… of which text classification (Python)",
+            lambda r: seconds(
+                r["rebuild"]["stages"].get("texts (Python)")
+                or r["rebuild"]["stages"]["questions (Python)"]
+            ),
         ),
         (
             "… of which business-hours times (Python)",
@@ -463,6 +536,21 @@ def markdown(path: Path) -> str:
         (
             "… threads / facts recomputed",
             lambda r: f"{r['incremental']['threads']} / {r['incremental']['facts']:,}",
+        ),
+        (
+            "… earlier replies re-rated as templates (or no longer)",
+            lambda r: f"{r['incremental'].get('rerated', 0):,}",
+        ),
+        (
+            "a pasted text to a third customer, 100 times: refresh",
+            lambda r: seconds(r["incremental"]["rerating"]["refresh_seconds"]),
+        ),
+        (
+            "… replies re-rated in other threads / threads recomputed",
+            lambda r: (
+                f"{r['incremental']['rerating']['rerated']:,} / "
+                f"{r['incremental']['rerating']['threads']:,}"
+            ),
         ),
         ("peak RSS, rebuild", lambda r: f"{r['rebuild']['peak_mb']:.0f} MB"),
         ("peak RSS, refresh", lambda r: f"{r['incremental']['peak_mb']:.0f} MB"),

@@ -29,13 +29,19 @@ It talks to its platform and hands everything to ``run``:
 ``run.commit(Batch(...))``
     Writes items, likes, follower counts, removals and cursors in ONE transaction, and the
     run's counters with them. A cursor is only ever given in the batch that commits the
-    items it covers: that is what makes killing the process at any point safe.
+    items it covers: that is what makes killing the process at any point safe. Every
+    batch passes the privacy boundary first (``collectors.privacy``): authors on the
+    erasure list arrive there without their texts, names and handles.
 ``run.section(name)``
     Scopes a part of the work (a timeline, one post's comments). A ``MalformedResponse``
     inside is recorded as a problem with the endpoint, the section is abandoned (its cursor
     not advanced, so the next run retries it) and the run goes on.
 ``run.problem(PayloadProblem)``
     Records one unusable object (missing fields, a deleted author) and goes on.
+``run.skip_private(platform_ids)``
+    Private messages the platform showed (Mastodon ``visibility: direct``): their records
+    are never made (the records module refuses them before reading anything else), the
+    run counts them (``private_skipped``), and a copy stored before is deleted.
 ``run.account``, ``run.own``, ``run.now``, ``run.cursor(endpoint)``, ``run.read()``
     The account as stored, its own side (``storage.own_side``), the run's clock, stored
     cursors, and a read-only session for anything else the collector must know.
@@ -57,12 +63,14 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from collectors.errors import MalformedResponse, PayloadProblem, TransientError
+from collectors.privacy import KeySource, PrivacyBoundary
 from collectors.redact import scrub
 from storage.engine import session_factory
 from storage.models import Account, CollectionCursor, CollectionRun
 from storage.own_side import OwnSide, own_side_for
-from storage.records import ItemRecord, LikeRecord
+from storage.records import ItemRecord, LikeRecord, without_nul
 from storage.upsert import (
+    forget_items,
     get_cursor,
     mark_missing_from_thread,
     mark_removed,
@@ -72,6 +80,7 @@ from storage.upsert import (
     upsert_items,
     upsert_likes,
 )
+from storage.writing import in_transaction
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -156,6 +165,8 @@ class Batch:
     followers: int | None = None
     # Roots worked out for stored replies that had none (see storage.upsert.set_roots).
     roots: Mapping[str, str] = field(default_factory=dict)
+    # Private messages seen: nothing of them is written; stored copies are deleted.
+    private: Sequence[str] = ()
 
 
 @dataclass
@@ -192,6 +203,7 @@ class RunContext:
         now: datetime,
         retry: RetryPolicy,
         progress: Callable[[Progress], None] | None,
+        privacy_key: KeySource | None = None,
     ) -> None:
         self.engine = engine
         self._sessions = session_factory(engine)
@@ -206,10 +218,15 @@ class RunContext:
         self.items_new = 0
         self.items_updated = 0
         self.items_removed = 0
+        self.private_ids: set[str] = set()  # private messages seen (counted once each)
         self.fault_seconds = 0.0  # lost to transient faults so far (see RetryPolicy)
         self.problems: list[dict[str, Any]] = []
         self.abandoned: list[str] = []
         self._sections: list[str] = []
+        self._privacy = PrivacyBoundary(account.platform, account.client_id, now, privacy_key)
+        # The part of the run an error left (the sections are gone once it reaches the
+        # runner): what its message names.
+        self.failed_in: str | None = None
 
     # --- requests -----------------------------------------------------------------
 
@@ -261,6 +278,11 @@ class RunContext:
     def where(self) -> str:
         return " > ".join(self._sections) if self._sections else "start"
 
+    @property
+    def failure_place(self) -> str:
+        """Where the error that ends the run happened: the innermost part it left."""
+        return self.failed_in or self.where
+
     @contextmanager
     def section(self, name: str) -> Iterator[None]:
         """A part of the run that a malformed response abandons without ending the run."""
@@ -271,8 +293,16 @@ class RunContext:
         except MalformedResponse as exc:
             self._record_problem(exc.endpoint, None, f"{exc.detail}; skipped {self.where}")
             self.abandoned.append(self.where)
+        except BaseException:
+            if self.failed_in is None:
+                self.failed_in = self.where
+            raise
         finally:
             self._sections.pop()
+
+    def skip_private(self, platform_item_ids: Sequence[str]) -> None:
+        """Private messages seen: counted on the run; any copy stored earlier is deleted."""
+        self.commit(Batch(private=list(platform_item_ids)))
 
     def problem(self, problem: PayloadProblem, endpoint: str | None = None) -> None:
         """Record an unusable object and go on."""
@@ -322,6 +352,8 @@ class RunContext:
             account = session.get(Account, self.account.id)
             assert account is not None
             account.platform_account_id = value
+            if display_name:
+                display_name = without_nul(display_name)  # PostgreSQL refuses NUL in text
             if display_name and not account.display_name:
                 account.display_name = display_name
             session.flush()
@@ -338,50 +370,66 @@ class RunContext:
     # --- writing --------------------------------------------------------------------
 
     def commit(self, batch: Batch) -> CommitResult:
-        """Write one batch and the run's counters in one transaction."""
-        result = CommitResult()
-        with self._sessions.begin() as session:
-            if batch.items:
-                upserted = upsert_items(session, self.account.id, batch.items, seen_at=self.now)
-                result.new, result.updated, result.ids = (
-                    upserted.new,
-                    upserted.updated,
-                    upserted.ids,
-                )
-            if batch.likes:
-                liked = upsert_likes(session, batch.likes, seen_at=self.now)
-                for item_id in sorted(set(liked.unknown_items)):
-                    self._record_problem(None, item_id, "likes of an item that is not stored")
-            platform = self.account.platform
-            if batch.removed:
-                result.removed += mark_removed(session, platform, batch.removed, at=self.now)
-            if batch.roots:
-                set_roots(session, platform, dict(batch.roots))
-            for thread in batch.threads:
-                result.removed += mark_missing_from_thread(
-                    session, platform, thread.root_id, thread.seen_ids, at=self.now
-                )
-            if batch.followers is not None:
-                record_followers(session, self.account.id, batch.followers, taken_at=self.now)
-            for endpoint, value in batch.cursors.items():
-                if value is None:
-                    session.execute(
-                        delete(CollectionCursor).where(
-                            CollectionCursor.account_id == self.account.id,
-                            CollectionCursor.endpoint == endpoint,
-                        )
-                    )
-                else:
-                    set_cursor(session, self.account.id, endpoint, value)
-            self.items_new += result.new
-            self.items_updated += result.updated
-            self.items_removed += result.removed
-            session.execute(
-                update(CollectionRun)
-                .where(CollectionRun.id == self.run_id)
-                .values(**self.counters())
-            )
+        """Write one batch and the run's counters in one transaction (run again from the
+        same counters when it loses a deadlock: storage.writing)."""
+        saved = (self.items_new, self.items_updated, self.items_removed,
+                 len(self.problems), set(self.private_ids))  # fmt: skip
+
+        def write(session: Session) -> CommitResult:
+            (self.items_new, self.items_updated, self.items_removed) = saved[:3]
+            del self.problems[saved[3] :]
+            self.private_ids = set(saved[4])
+            return self._write(session, batch)
+
+        result = in_transaction(self._sessions, write)
         self.report_progress()
+        return result
+
+    def _write(self, session: Session, batch: Batch) -> CommitResult:
+        result = CommitResult()
+        # The erasure list and the pseudonyms given, for every platform (one place).
+        batch = self._privacy.apply(session, batch)
+        if batch.items:
+            upserted = upsert_items(session, self.account.id, batch.items, seen_at=self.now)
+            result.new, result.updated, result.ids = (
+                upserted.new,
+                upserted.updated,
+                upserted.ids,
+            )
+        if batch.likes:
+            liked = upsert_likes(session, batch.likes, seen_at=self.now)
+            for item_id in sorted(set(liked.unknown_items)):
+                self._record_problem(None, item_id, "likes of an item that is not stored")
+        platform = self.account.platform
+        if batch.removed:
+            result.removed += mark_removed(session, platform, batch.removed, at=self.now)
+        if batch.roots:
+            set_roots(session, platform, dict(batch.roots))
+        if batch.private:
+            forget_items(session, platform, batch.private)
+            self.private_ids.update(batch.private)
+        for thread in batch.threads:
+            result.removed += mark_missing_from_thread(
+                session, platform, thread.root_id, thread.seen_ids, at=self.now
+            )
+        if batch.followers is not None:
+            record_followers(session, self.account.id, batch.followers, taken_at=self.now)
+        for endpoint, value in batch.cursors.items():
+            if value is None:
+                session.execute(
+                    delete(CollectionCursor).where(
+                        CollectionCursor.account_id == self.account.id,
+                        CollectionCursor.endpoint == endpoint,
+                    )
+                )
+            else:
+                set_cursor(session, self.account.id, endpoint, value)
+        self.items_new += result.new
+        self.items_updated += result.updated
+        self.items_removed += result.removed
+        session.execute(
+            update(CollectionRun).where(CollectionRun.id == self.run_id).values(**self.counters())
+        )
         return result
 
     def counters(self) -> dict[str, Any]:
@@ -390,6 +438,7 @@ class RunContext:
             "items_new": self.items_new,
             "items_updated": self.items_updated + self.items_removed,
             "problems": list(self.problems),
+            "private_skipped": len(self.private_ids),
         }
 
     def report_progress(self, finished: bool = False, outcome: str = "running") -> None:

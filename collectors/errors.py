@@ -51,11 +51,13 @@ REFUSED = "refused"  # refused, the platform did not say why
 class TransientError(CollectionError):
     """5xx, a timeout or a dropped connection: worth retrying after a pause.
 
-    ``answered`` says whether the server sent any HTTP answer. The platform's transport sets
-    it to False, with ``origin`` (``scheme://host:port``, see ``collectors.http.origin``)
-    naming where it sent the request, when none came back: connection refused or reset
-    before an answer, a DNS failure, a timeout. Then the host itself is unreachable, not
-    merely failing, and ``replywatch collect`` does not try the other accounts on it.
+    ``fault`` is its kind in ``collectors.transport.Fault`` (timeout, refused, cut off, 5xx).
+    ``answered`` says whether the server sent an answer. The platform's transport sets it
+    to False, with ``origin`` (``scheme://host:port``, see ``collectors.http.origin``)
+    naming where it sent the request, when none came back: connection refused or closed
+    before an answer, a DNS failure, no complete answer within the request's deadline.
+    Then the host itself is unreachable, not merely failing, and ``replywatch collect``
+    does not try the other accounts on it.
     """
 
     def __init__(
@@ -65,10 +67,23 @@ class TransientError(CollectionError):
         *,
         answered: bool = True,
         origin: str | None = None,
+        fault: str = "5xx",
     ) -> None:
         super().__init__(detail, endpoint)
         self.answered = answered
         self.origin = origin
+        self.fault = fault
+
+
+class UnusableAnswer(CollectionError):
+    """The host answered, but with nothing a retry soon would change: HTML or an empty
+    body instead of the API's JSON (a captive portal, a wrong base URL), JSON of another
+    shape, a redirect loop, a body over the size limit. The call fails and so does the
+    run; ``fault`` is its kind in ``collectors.transport.Fault``."""
+
+    def __init__(self, detail: str, endpoint: str | None = None, *, fault: str) -> None:
+        super().__init__(detail, endpoint)
+        self.fault = fault
 
 
 class MalformedResponse(CollectionError):

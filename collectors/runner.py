@@ -48,12 +48,14 @@ from collectors.errors import (
     CredentialsRejected,
     RateLimited,
     TransientError,
+    UnusableAnswer,
 )
-from collectors.http import host_name
+from collectors.privacy import KeySource
 from collectors.redact import scrub
 from storage.engine import session_factory
 from storage.models import Account, CollectionRun, CredentialStatus
 from storage.own_side import OwnSide, own_side_for
+from storage.records import without_nul
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,7 @@ class RunSummary:
     items_new: int = 0
     items_updated: int = 0
     items_removed: int = 0
+    private_skipped: int = 0  # private messages the platform showed and the run dropped
     problems: tuple[dict[str, Any], ...] = ()
     error: str | None = None
     resume_after: datetime | None = None
@@ -210,12 +213,17 @@ def run_collection(
     now: datetime | None = None,
     retry: RetryPolicy | None = None,
     progress: Callable[[Progress], None] | None = None,
+    privacy_key: KeySource | None = None,
 ) -> RunSummary:
     """Collect one account once with ``collector`` and record the run. Never raises for
-    platform faults; see the module docstring for what each outcome means."""
+    platform faults; see the module docstring for what each outcome means.
+    ``privacy_key``: where the installation's privacy key comes from, asked only once the
+    database holds pseudonyms (collectors.privacy); without it such a run fails."""
     now = now or datetime.now(UTC)
     run_id, account, own = _start_run(engine, account_id, now)
-    run = RunContext(engine, run_id, account, own, now, retry or RetryPolicy(), progress)
+    run = RunContext(
+        engine, run_id, account, own, now, retry or RetryPolicy(), progress, privacy_key
+    )
     outcome, error, resume_after, unreachable = "ok", None, None, None
     credential: tuple[str, str | None] | None = None
     try:
@@ -226,28 +234,31 @@ def run_collection(
     except RateLimited as exc:
         outcome, resume_after = "rate_limited", exc.reset_at
         error = (
-            f"rate limited at {exc.endpoint or run.where} ({exc.detail}); resumes after "
+            f"rate limited at {exc.endpoint or run.failure_place} ({exc.detail}); resumes after "
             f"{exc.reset_at:%Y-%m-%d %H:%M:%S} UTC"
         )
     except CredentialsRejected as exc:
         outcome = "credentials"
-        error = f"the platform refused the credentials at {exc.endpoint or run.where}: {exc.detail}"
+        where = exc.endpoint or run.failure_place
+        error = f"the platform refused the credentials at {where}: {exc.detail}"
         status = CREDENTIAL_REASONS.get(exc.reason, CredentialStatus.NEEDS_RENEWAL)
         credential = (status, scrub(exc.detail)[:500])
     except TransientError as exc:
-        outcome, error = "failed", f"{exc.endpoint or run.where}: {exc.detail}"
+        # The detail names the host and what it did (collectors.transport).
+        outcome, error = "failed", f"{exc.endpoint or run.failure_place}: {exc.detail}"
         if not exc.answered and exc.origin:
             unreachable = exc.origin
-            error = (
-                f"{exc.endpoint or run.where}: {host_name(exc.origin)} did not answer: {exc.detail}"
-            )
+    except UnusableAnswer as exc:
+        outcome, error = "failed", f"{exc.endpoint or run.failure_place}: {exc.detail}"
     except AccountNotFound as exc:
         outcome, error = "failed", str(exc)
     except CollectionError as exc:
-        outcome, error = "failed", f"{type(exc).__name__} at {exc.endpoint or run.where}: {exc}"
+        where = exc.endpoint or run.failure_place
+        outcome, error = "failed", f"{type(exc).__name__} at {where}: {exc.detail}"
     except Exception as exc:
         log.error("collection of account %s failed: %s", account_id, scrub(repr(exc)))
-        outcome, error = "failed", f"unexpected {type(exc).__name__} at {run.where}: {exc}"
+        outcome = "failed"
+        error = f"unexpected {type(exc).__name__} in {run.failure_place}: {exc}"
     except BaseException:
         _finish(run, "interrupted", "the run was interrupted", None, None)
         raise
@@ -263,7 +274,8 @@ def _finish(
     credential: tuple[str, str | None] | None,
 ) -> RunSummary:
     finished_at = run.current_time()
-    message = scrub(error) if error else None
+    # An error may quote what the platform sent; PostgreSQL refuses NUL in text.
+    message = without_nul(scrub(error)) if error else None
     with session_factory(run.engine).begin() as session:
         session.execute(
             update(CollectionRun)
@@ -294,6 +306,7 @@ def _finish(
         items_new=run.items_new,
         items_updated=run.items_updated,
         items_removed=run.items_removed,
+        private_skipped=len(run.private_ids),
         problems=tuple(run.problems),
         error=message,
         resume_after=resume_after,

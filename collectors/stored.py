@@ -125,7 +125,7 @@ def _by_id(session: Session, column: Any, scope: Any, ids: Iterable[str]) -> dic
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         query = select(Item.platform_item_id, column).where(scope, Item.platform_item_id.in_(chunk))
-        found.update(dict(session.execute(query).tuples().all()))
+        found.update((item_id, value) for item_id, value in session.execute(query))
     return found
 
 

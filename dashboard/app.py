@@ -18,10 +18,10 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from flask import Flask, g
 from sqlalchemy import Engine
 
-from dashboard import auth, downloads, security
+from dashboard import auth, callback_requests, downloads, edge, security, static_files
 from dashboard.guard import Scope, data_callback, ui_callback
 from dashboard.i18n import translate
-from dashboard.navigation import target
+from dashboard.navigation import picked_values, target
 from dashboard.pages import account, client, portfolio
 from dashboard.pages.common import denied_panel
 from dashboard.runtime import EXTENSION, AuditPdf, DashboardOptions, Runtime, utc_now
@@ -52,10 +52,18 @@ def create_app(
     audit_pdf: AuditPdf | None = None,
 ) -> Dash:
     """``audit_pdf`` prints the client page's "PDF report"; without it there is no button."""
-    server = Flask("replywatch_dashboard")
+    # No static folder: Flask's default would serve static/ from the working directory.
+    # Our files are Dash's assets folder; root_path keeps Flask from looking anywhere else.
+    server = Flask(
+        "replywatch_dashboard",
+        root_path=str(Path(__file__).parent),
+        static_folder=None,
+        template_folder=None,
+    )
     server.secret_key = options.secret_key
     server.extensions[EXTENSION] = Runtime(engine, options, clock, audit_pdf)
-    # Our gate is registered before Dash's own hooks, so it runs first on every request.
+    # Our checks are registered before Dash's own hooks, so they run first on every request.
+    edge.install(server)
     auth.install(server)
     downloads.install(server)
     app = DashboardDash(
@@ -74,6 +82,8 @@ def create_app(
     register_callbacks(app)
     if options.debug:
         app.enable_dev_tools(debug=True, dev_tools_hot_reload=False)
+    static_files.install(server)
+    callback_requests.install(server, app)
     security.install(server, app.csp_hashes())
     return app
 
@@ -164,9 +174,9 @@ def register_callbacks(app: Dash) -> None:
         values: list[Any],
         starts: list[Any],
         ends: list[Any],
-        ids: list[dict[str, str]],
-        pathname: str | None,
-        search: str | None,
+        ids: list[Any],
+        pathname: Any,
+        search: Any,
     ) -> Any:
         # When a page is rendered, its new pickers all report their values at once; that is
         # not a choice. A person changes one picker at a time.
@@ -175,7 +185,9 @@ def register_callbacks(app: Dash) -> None:
         if len(changed) != 1 or not isinstance(trigger, dict):
             return no_update
         name = trigger.get("picker") or ("range" if "range" in trigger else None)
-        picked = {identity["picker"]: value for identity, value in zip(ids, values, strict=True)}
+        picked = picked_values(ids, values)
+        if picked is None:
+            return no_update
         current = parse_location(pathname, search)
         chosen = target(
             current, name or "", picked, starts[0] if starts else None, ends[0] if ends else None

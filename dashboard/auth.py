@@ -25,18 +25,18 @@ from sqlalchemy import select
 
 from dashboard.access import AccessDenied, NotLoggedIn, viewer_for
 from dashboard.i18n import LANGUAGES, N_, translate
-from dashboard.login_policy import forget_old_attempts, lock_for
+from dashboard.login_policy import admit, settle
 from dashboard.runtime import runtime
+from dashboard.static_files import is_static_path, unknown_static_path
 from storage.logins import (
-    AttemptOutcome,
     end_dashboard_session,
     find_dashboard_session,
     prune_dashboard_sessions,
-    record_login_attempt,
     start_dashboard_session,
 )
 from storage.models import User
 from storage.passwords import hash_password, needs_rehash, verify_password
+from storage.usernames import canonical_username
 
 SESSION_COOKIE = "replywatch_session"
 CSRF_COOKIE = "_csrf_token"  # the name Dash's renderer reads (Dash(csrf_token_name=...))
@@ -44,8 +44,6 @@ CSRF_HEADER = "X-CSRFToken"
 MAX_SESSION_AGE = timedelta(days=30)
 TOUCH_EVERY = timedelta(minutes=5)
 PUBLIC_PATHS = frozenset({"/login", "/_favicon.ico"})
-# Static files from the installed packages and our own CSS: nothing private in them.
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 MAX_FIELD = 1024
 
 # Checked when the user name is unknown, so that the answer takes as long as a real check.
@@ -92,16 +90,17 @@ def csrf_token() -> str:
 
 
 def _same(a: object, b: object) -> bool:
-    return isinstance(a, str) and isinstance(b, str) and hmac.compare_digest(a, b)
-
-
-def _is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    # As bytes: compare_digest refuses str with characters beyond ASCII (a forged token).
+    if not isinstance(a, str) or not isinstance(b, str):
+        return False
+    return hmac.compare_digest(a.encode("utf-8", "replace"), b.encode("utf-8", "replace"))
 
 
 def _gate() -> Response | None:
-    if _is_public(request.path):
+    if request.path in PUBLIC_PATHS:
         return None
+    if is_static_path(request.path):  # public files; nothing else under their paths
+        return unknown_static_path()
     _load_viewer()
     if g.get("viewer") is None:
         if request.method == "GET" and not request.path.startswith("/_dash-"):
@@ -226,13 +225,10 @@ def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]
     context = runtime()
     now = context.clock()
     with context.sessions() as db:
-        lock = lock_for(db, username, address, now)
-        if lock is not None:
-            record_login_attempt(
-                db, username=username, address=address, outcome=AttemptOutcome.REFUSED, at=now
-            )
+        admission = admit(db, username, address, now)
+        if admission.lock is not None:
             db.commit()
-            minutes = lock.minutes_left(now)
+            minutes = admission.lock.minutes_left(now)
             page = _login_page(
                 language,
                 next_target,
@@ -241,16 +237,21 @@ def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]
                 name=username,
             )
             return page, 429, {"Retry-After": str(minutes * 60)}
-        user = db.scalar(select(User).where(User.username == username)) if username else None
-        if user is None:
-            verify_password(_UNKNOWN_USER_HASH, password)
-            accepted = False
-        else:
-            accepted = verify_password(user.password_hash, password)
-        outcome = AttemptOutcome.OK if accepted else AttemptOutcome.FAILED
-        record_login_attempt(db, username=username, address=address, outcome=outcome, at=now)
-        forget_old_attempts(db, now)
-        if not accepted or user is None:
+        user = (
+            db.scalar(select(User).where(User.username_key == canonical_username(username)))
+            if username
+            else None
+        )
+        user_id, password_hash = (user.id, user.password_hash) if user else (None, None)
+        # Committed before the check: attempts waiting behind this one may go on, and they
+        # count it as a failure until it is settled.
+        db.commit()
+    assert admission.attempt_id is not None
+    accepted = verify_password(password_hash or _UNKNOWN_USER_HASH, password) and bool(user_id)
+    with context.sessions() as db:
+        user = db.get(User, user_id) if accepted else None
+        settle(db, admission.attempt_id, user is not None, now)
+        if user is None:  # a wrong password, or the user was removed during the check
             db.commit()
             # 200, not 401: a form login has no HTTP authentication scheme to announce.
             return _login_page(
@@ -300,7 +301,10 @@ def set_language() -> Response:
 
 def _referrer_path() -> str:
     """The page the form was sent from, as a path on this site."""
-    parts = urlsplit(request.referrer or "")
+    try:
+        parts = urlsplit(request.referrer or "")
+    except ValueError:  # e.g. "http://[::1": not a URL at all
+        return "/"
     if parts.netloc and parts.netloc != request.host:
         return "/"
     return (parts.path or "/") + ("?" + parts.query if parts.query else "")

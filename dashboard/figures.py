@@ -26,7 +26,7 @@ from dashboard.viewmodels import (
     RatioWeek,
 )
 from metrics import formats
-from metrics.labels import Verdict, metric_name, verdict_name
+from metrics.labels import Verdict, metric_name, quality_qualifier, verdict_name
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif"
 INK = "#1f2933"
@@ -43,6 +43,16 @@ VERDICT_COLOURS = {
     Verdict.NO_CONVERSATION: "#718096",
     Verdict.INSUFFICIENT_DATA: "#a0aec0",
 }
+
+
+def plotly_text(text: str) -> str:
+    """A user's text (client name, handle, display name) as Plotly should show it.
+
+    Plotly reads ``<b>``, ``<a href>``, ``<br>`` and the like in labels, titles and hover
+    text as markup, and ``&lt;`` as ``<``. Escaped, a client named ``<b>Huber</b>`` is shown
+    exactly so, and a link in a name is no link.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def base_layout(language: str, **extra: object) -> dict[str, object]:
@@ -386,7 +396,8 @@ def client_comparison(rows: Sequence[LeagueRow], language: str) -> go.Figure:
 
 
 def _row_label(row: LeagueRow) -> str:
-    return f"{row.client_name} · {row.account_label}" if row.account_label else row.client_name
+    label = f"{row.client_name} · {row.account_label}" if row.account_label else row.client_name
+    return plotly_text(label)
 
 
 def _above(row: LeagueRow) -> float:
@@ -426,6 +437,7 @@ def league_table(
         )
         verdict_columns += (
             Column("verdict_weeks", translate("Verdict over weeks", language), "integer"),
+            Column("qualifier", translate("Qualifier", language)),
         )
     # On the page a client's accounts sit under it in the same column; a file gets both.
     if owner:
@@ -450,6 +462,15 @@ def league_table(
         *interval,
         median,
         Column("dialogue_share", label("dialogue_share"), "percent"),
+        Column("substantive_ratio", label("substantive_ratio"), "percent"),
+        *(
+            (
+                Column("redirect_share", label("redirect_share"), "percent"),
+                Column("template_share", label("template_share"), "percent"),
+            )
+            if export
+            else ()
+        ),
         Column("waiting", label("waiting"), "integer"),
         Column("ratio_change", translate("Change", language), "percent"),
     )
@@ -472,6 +493,11 @@ def league_table(
             "ratio_high": row.ratio_high,
             "response_time_median": row.response_time_median_minutes,
             "dialogue_share": row.dialogue_share,
+            "substantive_ratio": row.substantive_ratio,
+            "redirect_share": row.redirect_share,
+            "template_share": row.template_share,
+            "hollow": row.hollow,
+            "qualifier": quality_qualifier(language) if row.hollow else None,
             "waiting": row.waiting,
             "ratio_change": row.ratio_change,
         }

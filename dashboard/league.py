@@ -25,6 +25,7 @@ SORT_KEYS = (
     "interval",
     "response_time_median",
     "dialogue_share",
+    "substantive_ratio",
     "waiting",
     "ratio_change",
 )

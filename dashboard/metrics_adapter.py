@@ -20,6 +20,7 @@ from dashboard.viewmodels import (
     ListedItem,
     PostsRepliesWeek,
     RatioWeek,
+    RepeatedReplyView,
     SelfLikeRow,
     VerdictView,
 )
@@ -69,6 +70,7 @@ def listed_item(reference: ItemRef, labels: Mapping[int, str]) -> ListedItem:
         settles_at=reference.settles_at,
         removed_at=reference.removed_at,
         removed_reason=reference.removed_reason,
+        purge_reason=reference.purge_reason,
     )
 
 
@@ -111,6 +113,15 @@ def verdict_view(metrics: Metrics, language: str, labels: Mapping[int, str]) -> 
         self_likes=verdict.self_likes,
         unanswered=tuple(listed_items(verdict.unanswered, labels)),
         unanswered_total=verdict.unanswered_total,
+        answering=verdict.quality.answering,
+        redirects=verdict.quality.redirects,
+        templates=verdict.quality.templates,
+        qualifier=verdict.quality.qualifier(language),
+        repeated=tuple(
+            RepeatedReplyView(r.count, listed_item(r.latest, labels))
+            for r in verdict.quality.repeated
+        ),
+        redirect_examples=tuple(listed_items(verdict.quality.redirect_examples, labels)),
     )
 
 
@@ -149,6 +160,12 @@ def key_figures(comparison: Comparison) -> KeyFigures:
         previous_dialogue_share=before.dialogue_share,
         ratio_change=comparison.change("response_ratio"),
         dialogue_change=comparison.change("dialogue_share"),
+        answering_replies=now.answering_replies,
+        redirect_share=now.redirect_share,
+        template_share=now.template_share,
+        substantive_ratio=now.substantive_ratio,
+        acknowledgments=now.acknowledgments,
+        customer_conversation=now.customer_conversation,
     )
 
 
@@ -243,6 +260,10 @@ def _league_row(metrics: Metrics, previous: Metrics | None) -> LeagueRow:
         waiting=metrics.waiting,
         ratio_change=(Comparison(metrics, previous).change("response_ratio") if previous else None),
         verdict_weeks=metrics.verdict.weeks,
+        substantive_ratio=metrics.substantive_ratio,
+        redirect_share=metrics.redirect_share,
+        template_share=metrics.template_share,
+        hollow=metrics.verdict.quality.hollow,
     )
 
 

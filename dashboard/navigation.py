@@ -6,21 +6,24 @@ page that the URL then loads checks it through the access guard.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
-from dashboard.state import PageState
+from dashboard.state import MAX_ID, PageState
 from metrics.periods import PeriodError, parse_period
+
+_ID = re.compile(r"[0-9]{1,19}")
 
 
 def _as_id(value: Any) -> int | None:
-    if isinstance(value, bool):
+    """A picker's value as an id; None for anything no id can be (a forged request may
+    send any JSON value)."""
+    if isinstance(value, str) and _ID.fullmatch(value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
+    return value if 0 < value <= MAX_ID else None
 
 
 def _day(value: Any) -> date | None:
@@ -30,6 +33,15 @@ def _day(value: Any) -> date | None:
         return date.fromisoformat(value[:10])
     except ValueError:
         return None
+
+
+def picked_values(ids: list[Any], values: list[Any]) -> dict[str, Any] | None:
+    """Each picker's value under its name; None when the ids (the pickers' ``id``, sent as
+    state) and the values do not pair up, as in a forged request."""
+    names = [identity.get("picker") if isinstance(identity, dict) else None for identity in ids]
+    if len(names) != len(values) or not all(isinstance(name, str) for name in names):
+        return None
+    return dict(zip(names, values, strict=True))
 
 
 def target(

@@ -72,6 +72,7 @@ class ItemRow:
     text: str
     permalink: str | None
     removed: bool
+    purge_reason: str | None = None  # text removed for privacy (metrics.labels.shown_text)
 
 
 def _run_row(run: CollectionRun) -> RunRow:
@@ -183,6 +184,7 @@ def latest_items(
             text=item.text,
             permalink=item.permalink,
             removed=item.removed_at is not None,
+            purge_reason=item.purge_reason,
         )
         for item in items
     ]

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 from flask import Flask, Response, request
 
+from dashboard.static_files import is_static_path
+
 
 def content_security_policy(script_hashes: Sequence[str]) -> str:
     # Dash gives the hashes already quoted: 'sha256-…'
@@ -46,7 +48,7 @@ def install(server: Flask, script_hashes: Sequence[str]) -> None:
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         # Pages and callback answers hold a client's data: never keep them in a cache.
-        if not request.path.startswith(("/assets/", "/_dash-component-suites/")):
+        if not is_static_path(request.path):
             headers["Cache-Control"] = "no-store"
         return response
 

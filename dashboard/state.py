@@ -11,12 +11,18 @@ reads it through the access guard. So a link can be shared and restores the same
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlencode
 
 PAGES = {"/": "portfolio", "/client": "client", "/account": "account"}
 PATHS = {page: path for path, page in PAGES.items()}
-_MAX_ID = 2**63 - 1
+MAX_ID = 2**63 - 1
+MAX_URL_PART = 8192  # far longer than any address the dashboard makes
+MAX_PERIOD = 40  # "2026-11-01..2026-11-30" is 22 characters
+_ID = re.compile(r"[0-9]{1,19}")
+_PAGE = re.compile(r"[0-9]{1,6}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,9 @@ def _identifier(values: list[str]) -> int | str | None:
     text = values[-1].strip()
     if not text:
         return None
-    if not text.isdigit() or int(text) > _MAX_ID:
+    # ASCII digits only, at most as many as the largest id has: int() would also take "²"
+    # or "١٢", and refuses numbers of more than 4,300 digits with an error.
+    if not _ID.fullmatch(text) or int(text) > MAX_ID:
         return "malformed"
     return int(text)
 
@@ -47,14 +55,29 @@ def _identifier(values: list[str]) -> int | str | None:
 def _page_number(values: list[str] | None) -> int | None:
     # A page number names no data: an unreadable one just means the first page.
     text = values[-1].strip() if values else ""
-    return int(text) if text.isdigit() and 0 < int(text) < 1_000_000 else None
+    return int(text) if _PAGE.fullmatch(text) and int(text) > 0 else None
 
 
-def parse_location(pathname: str | None, search: str | None) -> PageState:
-    """Never raises: anything unreadable is recorded in ``malformed``."""
-    path = (pathname or "/").rstrip("/") or "/"
-    page = PAGES.get(path, "unknown")
-    query = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
+def _text(value: object) -> str | None:
+    """URL parts come from the browser (or a forged callback): anything but text of a
+    sensible length, without control characters, is unreadable."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > MAX_URL_PART or _CONTROL.search(value):
+        return None
+    return value
+
+
+def parse_location(pathname: object, search: object) -> PageState:
+    """Never raises, whatever it is given: anything unreadable is recorded in
+    ``malformed`` (an unreadable path makes the page ``unknown``)."""
+    path_text, search_text = _text(pathname), _text(search)
+    if path_text is None:
+        return PageState(page="unknown", malformed=("path",))
+    page = PAGES.get(path_text.rstrip("/") or "/", "unknown")
+    if search_text is None:
+        return PageState(page=page, malformed=("query",))
+    query = parse_qs(search_text.lstrip("?"), keep_blank_values=True)
     malformed: list[str] = []
     ids: dict[str, int | None] = {}
     for name in ("client", "account"):
@@ -63,7 +86,7 @@ def parse_location(pathname: str | None, search: str | None) -> PageState:
             malformed.append(name)
             value = None
         ids[name] = value  # type: ignore[assignment]
-    period = query["period"][-1].strip() if "period" in query else None
+    period = query["period"][-1].strip()[:MAX_PERIOD] if "period" in query else None
     sort = query["sort"][-1].strip()[:40] if "sort" in query else None
     return PageState(
         page=page,

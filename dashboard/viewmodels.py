@@ -112,9 +112,23 @@ class LeagueRow:
     ratio_change: float | None
     # the verdict's window in weeks: more than 1 when a thin period was widened
     verdict_weeks: int = 1
+    # inbound items answered by a reply that says something, of the settled ones; the
+    # answers that redirect or repeat a pasted text; "mostly redirects and templates"
+    substantive_ratio: float | None = None
+    redirect_share: float | None = None
+    template_share: float | None = None
+    hollow: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("response_ratio", "ratio_low", "ratio_high", "dialogue_share"):
+        for name in (
+            "response_ratio",
+            "ratio_low",
+            "ratio_high",
+            "dialogue_share",
+            "substantive_ratio",
+            "redirect_share",
+            "template_share",
+        ):
             _check_ratio(name, getattr(self, name))
         if self.ratio_change is not None and not -1.0 <= self.ratio_change <= 1.0:
             raise ValueError("ratio_change must be between -1 and 1")
@@ -147,6 +161,7 @@ class ListedItem:
     settles_at: datetime | None = None  # waiting items: when they count as missed
     removed_at: datetime | None = None
     removed_reason: str | None = None
+    purge_reason: str | None = None  # text removed for privacy (metrics.labels.shown_text)
 
 
 @dataclass(frozen=True)
@@ -156,6 +171,14 @@ class SelfLikeRow:
     liker_handle: str | None
     liked_at: datetime | None
     item: ListedItem
+
+
+@dataclass(frozen=True)
+class RepeatedReplyView:
+    """A text the own side sent again and again: how often, and the latest send."""
+
+    count: int
+    latest: ListedItem
 
 
 @dataclass(frozen=True)
@@ -183,6 +206,14 @@ class VerdictView:
     self_likes: int
     unanswered: tuple[ListedItem, ...]  # oldest first, at most a few
     unanswered_total: int
+    # the answers' quality over the same window; ``qualifier`` is "mostly redirects and
+    # templates" (in the page's language) when it applies, with its evidence
+    answering: int = 0
+    redirects: int = 0
+    templates: int = 0
+    qualifier: str | None = None
+    repeated: tuple[RepeatedReplyView, ...] = ()
+    redirect_examples: tuple[ListedItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -221,9 +252,19 @@ class KeyFigures:
     previous_dialogue_share: float | None
     ratio_change: float | None  # fraction: 0.05 = +5 points
     dialogue_change: float | None
+    # what the answers say (docs/metrics.md, "Answer quality"), and what needs none
+    answering_replies: int = 0
+    redirect_share: float | None = None
+    template_share: float | None = None
+    substantive_ratio: float | None = None
+    acknowledgments: int = 0
+    customer_conversation: int = 0
 
     def __post_init__(self) -> None:
         for name in (
+            "redirect_share",
+            "template_share",
+            "substantive_ratio",
             "response_ratio",
             "ratio_low",
             "ratio_high",

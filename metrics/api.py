@@ -483,6 +483,7 @@ def self_like_list(
             liked_by_own=fact.liked_by_own,
             removed_at=item.removed_at,
             removed_reason=item.removed_reason,
+            purge_reason=item.purge_reason,
         )
         result.append(SelfLike(like.liker_handle, like.liker_id, like.liked_at, reference))
     return result

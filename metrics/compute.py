@@ -19,10 +19,17 @@ from metrics.queries import Figures, Open, Reader
 from metrics.settings import SettingsInForce
 from metrics.sql import from_us, to_us
 from metrics.stats import ratio, wilson_interval
-from metrics.verdict import VerdictInputs, decide, extra_weeks_allowed
+from metrics.verdict import (
+    VerdictInputs,
+    decide,
+    extra_weeks_allowed,
+    mostly_redirects_and_templates,
+)
 
 from metrics.results import (  # isort: skip
     HOURS_PER_WEEK,
+    AnswerQuality,
+    RepeatedReply,
     Coverage,
     ItemRef,
     Metrics,
@@ -34,6 +41,7 @@ from metrics.results import (  # isort: skip
 
 COVERAGE_WEEKS = 8
 EVIDENCE_LIMIT = 10
+QUALITY_EXAMPLES = 3  # repeated replies and redirect examples beside the qualifier
 
 
 def _us(value: int | None) -> timedelta | None:
@@ -164,6 +172,8 @@ def _compute_group(
         by_window[windows.get(subject.id, 0)].append(subject)
     window_figures: dict[int, _Split] = {}
     evidence: dict[int, tuple[list[ItemRef], int]] = {}
+    repeated: dict[int, list[RepeatedReply]] = {}
+    redirects: dict[int, tuple[list[ItemRef], int]] = {}
     for extra, members_of_window in by_window.items():
         window = period.widened(extra)
         if extra:
@@ -188,6 +198,22 @@ def _compute_group(
                 evidence_limit,
             )
         )
+        hollow = [s for s in members_of_window if _quality(window_figures[s.id].figures).hollow]
+        if hollow:
+            repeated.update(
+                reader.repeated_replies(kind, hollow, window, time_zone, QUALITY_EXAMPLES)
+            )
+            redirects.update(
+                reader.item_list(
+                    kind,
+                    hollow,
+                    window,
+                    time_zone,
+                    "f.answering AND f.redirect",
+                    QUALITY_EXAMPLES,
+                    newest_first=True,
+                )
+            )
     followers = reader.followers(account_ids, period.bounds(time_zone)[1])
     coverage = coverages(reader, subjects, period, time_zone) if evidence_limit is not None else {}
     results = []
@@ -211,9 +237,31 @@ def _compute_group(
             self_likes=window_split.figures.self_likes,
             unanswered=tuple(unanswered),
             unanswered_total=total,
+            quality=_quality(
+                window_split.figures,
+                repeated.get(subject.id, []),
+                redirects.get(subject.id, ([], 0))[0],
+            ),
         )
         results.append(_metrics(reader, member, splits[subject.id], verdict, followers, coverage))
     return results
+
+
+def _quality(
+    figures: Figures,
+    repeated: Sequence[RepeatedReply] = (),
+    redirect_examples: Sequence[ItemRef] = (),
+) -> AnswerQuality:
+    answering, redirects = figures.answering_replies, figures.redirect_replies
+    templates = figures.template_replies
+    return AnswerQuality(
+        answering=answering,
+        redirects=redirects,
+        templates=templates,
+        hollow=mostly_redirects_and_templates(answering, redirects, templates),
+        repeated=tuple(repeated),
+        redirect_examples=tuple(redirect_examples),
+    )
 
 
 def _widen(
@@ -354,6 +402,12 @@ def _metrics(
         removed_inbound=figures.removed_inbound,
         uncovered_share=(coverage[subject.id].uncovered_share if subject.id in coverage else None),
         verdict=verdict,
+        acknowledgments=figures.acknowledgments,
+        customer_conversation=figures.customer_conversation,
+        answering_replies=figures.answering_replies,
+        redirect_replies=figures.redirect_replies,
+        template_replies=figures.template_replies,
+        substantive_answered=figures.substantive_answered,
     )
 
 

@@ -17,21 +17,29 @@ connection), so two processes never share them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from time import perf_counter
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Engine, MetaData, Table, bindparam, text
+from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.orm import Session
 
+from metrics.acknowledgments import (
+    AcknowledgmentPatterns,
+    default_acknowledgments,
+    is_acknowledgment_text,
+)
 from metrics.clock import BusinessClock, microseconds
 from metrics.questions import QuestionPatterns, default_patterns, is_question
+from metrics.replies import ReplyPatterns, default_replies, is_redirect, reply_key
 from metrics.settings import ensure_settings
 from metrics.sql import (
     ANSWER_ROLES,
+    OUTSIDER_ROLES,
     OWN_ROLES,
+    TEMPLATE_WINDOW_US,
     Dialect,
     from_us,
     hour_of_week_sql,
@@ -62,7 +70,34 @@ WORK_TABLES = {
         "account_id INTEGER NOT NULL, week INTEGER NOT NULL, PRIMARY KEY (account_id, week)"
     ),
     "rw_first": "item_id {bigint} PRIMARY KEY, first_us {bigint} NOT NULL, rule INTEGER NOT NULL",
+    # every (inbound item, own reply covering it) pair: the first one is rw_first's
+    "rw_cover": (
+        "x_item {bigint} NOT NULL, r_item {bigint} NOT NULL, first_us {bigint} NOT NULL, "
+        "rule INTEGER NOT NULL"
+    ),
     "rw_values": "item_id {bigint} PRIMARY KEY, value {bigint}",
+    "rw_texts": (
+        "item_id {bigint} PRIMARY KEY, question INTEGER, ack INTEGER, redirect INTEGER, "
+        "reply_key {bigint}"
+    ),
+    # own replies the template rule compares with: those in scope and, around them, the
+    # stored ones of the same client and text
+    "rw_evidence": (
+        "item_id {bigint} PRIMARY KEY, client_id INTEGER NOT NULL, reply_key {bigint} NOT NULL, "
+        "created_us {bigint} NOT NULL, customer_key VARCHAR(300) NOT NULL"
+    ),
+    # own replies whose (text, customer, time) a run added or took away
+    "rw_changed": (
+        "client_id INTEGER NOT NULL, reply_key {bigint} NOT NULL, created_us {bigint} NOT NULL, "
+        "customer_key VARCHAR(300) NOT NULL"
+    ),
+    # per client and text: the span of the replies in scope or changed
+    "rw_keys": (
+        "client_id INTEGER NOT NULL, reply_key {bigint} NOT NULL, first_us {bigint} NOT NULL, "
+        "last_us {bigint} NOT NULL, PRIMARY KEY (client_id, reply_key)"
+    ),
+    # out-of-scope own replies whose template flag a change turned over
+    "rw_flipped": "item_id {bigint} PRIMARY KEY",
 }
 
 
@@ -118,6 +153,8 @@ class FactsResult:
     classified: int = 0
     answered: int = 0
     business_computed: int = 0
+    flipped: int = 0  # stored replies whose template flag turned over (rw_flipped)
+    rerated: int = 0  # such replies whose threads a further round computed again
     weeks: set[tuple[int, int]] = field(default_factory=set)
     stages: dict[str, float] = field(default_factory=dict)
 
@@ -173,6 +210,13 @@ WHERE f.account_id IN (SELECT id FROM accounts WHERE client_id = :client_id) {we
     )
 
 
+def next_round(session: Session) -> None:
+    """Make the threads of the replies in ``rw_flipped`` the scope (a further round)."""
+    for table in ("rw_threads_raw", "rw_threads", "rw_items"):
+        session.execute(text(f"DELETE FROM {table}"))
+    session.execute(text(FLIPPED_THREADS_SQL))
+
+
 def close_scope(session: Session) -> int:
     """Deduplicate the threads in scope and list their items; returns the thread count."""
     session.execute(
@@ -212,17 +256,21 @@ def record_weeks(session: Session, scope: Scope) -> None:
 
 
 def close_weeks(session: Session) -> set[tuple[int, int]]:
+    """The weeks recorded so far, deduplicated (again after a further round of facts)."""
     session.execute(
         text(
             "INSERT INTO rw_weeks (account_id, week) "
-            "SELECT DISTINCT account_id, week FROM rw_weeks_raw"
+            "SELECT DISTINCT r.account_id, r.week FROM rw_weeks_raw r WHERE NOT EXISTS "
+            "(SELECT 1 FROM rw_weeks w WHERE w.account_id = r.account_id AND w.week = r.week)"
         )
     )
+    session.execute(text("DELETE FROM rw_weeks_raw"))
     session.execute(
         text(
             "INSERT INTO rw_client_weeks (client_id, week) "
             "SELECT DISTINCT a.client_id, w.week FROM rw_weeks w "
-            "JOIN accounts a ON a.id = w.account_id"
+            "JOIN accounts a ON a.id = w.account_id WHERE NOT EXISTS (SELECT 1 FROM "
+            "rw_client_weeks c WHERE c.client_id = a.client_id AND c.week = w.week)"
         )
     )
     analyze(session, "rw_weeks", "rw_client_weeks")
@@ -249,17 +297,20 @@ def add_drifted_client_weeks(session: Session, pairs: Iterable[tuple[int, int]])
 
 
 # rw_values as a Core table, so that rows go out as batched multi-row INSERTs.
-_RW_VALUES = Table(
-    "rw_values", MetaData(), Column("item_id", BigInteger), Column("value", BigInteger)
-)
+def _insert_rows(session: Session, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Rows of plain values into a work table, in the driver's own executemany: for
+    hundreds of thousands of rows SQLAlchemy's per-row parameter handling is the cost."""
+    if not rows:
+        return
+    connection = session.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    placeholders = ", ".join([marker] * len(rows[0]))
+    connection.exec_driver_sql(f"INSERT INTO {table} VALUES ({placeholders})", list(rows))
 
 
 def _add_values(session: Session, values: list[tuple[int, int | None]]) -> None:
     """Collect computed values in rw_values (in the database, not in Python memory)."""
-    if values:
-        session.execute(
-            _RW_VALUES.insert(), [{"item_id": item_id, "value": value} for item_id, value in values]
-        )
+    _insert_rows(session, "rw_values", values)
 
 
 def _apply_values(session: Session, statement: str) -> None:
@@ -284,31 +335,108 @@ def _keyset(session: Session, query: str, params: dict[str, Any]) -> Iterator[li
         after = rows[-1][0]
 
 
-# Updates driven by the table of new values (primary-key lookups both ways), once for all
-# pages: an UPDATE ... FROM may scan the whole target table on SQLite.
-_SET_QUESTIONS = """
-UPDATE items SET is_question = (SELECT v.value = 1 FROM rw_values v WHERE v.item_id = items.id)
-WHERE items.id IN (SELECT item_id FROM rw_values)"""
+# One update from the table of classifications (primary-key lookups both ways), once for
+# all pages: an UPDATE ... FROM may scan the whole target table on SQLite.
+_SET_TEXTS = """
+UPDATE items SET
+  is_question = (SELECT t.question = 1 FROM rw_texts t WHERE t.item_id = items.id),
+  is_ack_text = (SELECT t.ack = 1 FROM rw_texts t WHERE t.item_id = items.id),
+  is_redirect = (SELECT t.redirect = 1 FROM rw_texts t WHERE t.item_id = items.id),
+  reply_key = (SELECT t.reply_key FROM rw_texts t WHERE t.item_id = items.id)
+WHERE items.id IN (SELECT item_id FROM rw_texts)"""
 
 
-def classify_questions(
+@dataclass(frozen=True)
+class TextPatterns:
+    """The word lists that classify texts: questions, acknowledgments, replies."""
+
+    questions: QuestionPatterns
+    acknowledgments: AcknowledgmentPatterns
+    replies: ReplyPatterns
+
+
+def default_text_patterns(questions: QuestionPatterns | None = None) -> TextPatterns:
+    return TextPatterns(
+        questions or default_patterns(), default_acknowledgments(), default_replies()
+    )
+
+
+# Texts repeat (pasted answers, "Danke!", a brand's templates): each distinct text is
+# classified once per run, up to this many remembered at a time.
+TEXT_CACHE = 50_000
+
+
+class _Classifier:
+    """The classifications of one run, remembered per distinct text."""
+
+    def __init__(self, patterns: TextPatterns) -> None:
+        self.patterns = patterns
+        self.seen: dict[tuple[str, bool, bool], tuple[int | None, ...]] = {}
+
+    def __call__(self, row: Any) -> tuple[int | None, ...]:
+        """(item id, question, acknowledgment, redirect, text key): a row of rw_texts."""
+        item_id, text, own, has_parent = row[0], row[1] or "", bool(row[2]), row[3] is not None
+        key = (text, own, has_parent)
+        found = self.seen.get(key)
+        if found is None:
+            if len(self.seen) >= TEXT_CACHE:
+                self.seen.clear()
+            found = self.seen[key] = self._classify(text, own, has_parent)
+        return (item_id, *found)
+
+    def _classify(self, text: str, own: bool, has_parent: bool) -> tuple[int | None, ...]:
+        patterns = self.patterns
+        if own:
+            # Own replies: redirect and text key; own posts need neither (marked "not a
+            # redirect" so that they count as classified).
+            if not has_parent:
+                return None, None, 0, None
+            return (
+                None,
+                None,
+                int(is_redirect(text, patterns.replies)),
+                reply_key(text, patterns.replies),
+            )
+        return (
+            int(is_question(text, patterns.questions)),
+            int(is_acknowledgment_text(text, patterns.acknowledgments)),
+            None,
+            None,
+        )
+
+
+def classify_texts(
     session: Session,
     scope: Scope,
     patterns: QuestionPatterns | None = None,
     reclassify: bool = False,
 ) -> int:
-    """Set ``items.is_question`` on items from outside the own side; returns how many."""
-    patterns = patterns or default_patterns()
-    unclassified = "" if reclassify else "AND i.is_question IS NULL"
+    """Classify texts of items not classified yet (all with ``reclassify``): questions and
+    acknowledgments of outsiders' items, redirects and text keys of own replies. Returns
+    how many items were classified.
+
+    Purged items (storage/privacy.py) are never classified again: their text is gone, and
+    the flags stored while it was there are what their weeks were counted with.
+    """
+    classified = _Classifier(default_text_patterns(patterns))
+    unclassified = (
+        ""
+        if reclassify
+        else "AND ((NOT i.is_own AND (i.is_question IS NULL OR i.is_ack_text IS NULL)) "
+        "OR (i.is_own AND i.is_redirect IS NULL))"
+    )
     query = f"""
-SELECT i.id, i.text FROM {scope.item_pages()} AND NOT i.is_own {unclassified}
+SELECT i.id, i.text, i.is_own, i.parent_id FROM {scope.item_pages()} AND i.purged_at IS NULL
+  {unclassified}
 ORDER BY i.id LIMIT :limit"""
     done = 0
     for rows in _keyset(session, query, {}):
-        _add_values(session, [(row[0], int(is_question(row[1], patterns))) for row in rows])
+        _insert_rows(session, "rw_texts", [classified(row) for row in rows])
         done += len(rows)
     if done:
-        _apply_values(session, _SET_QUESTIONS)
+        analyze(session, "rw_texts")
+        session.execute(text(_SET_TEXTS))
+        session.execute(text("DELETE FROM rw_texts"))
     return done
 
 
@@ -336,53 +464,84 @@ def create_facts_table_sql(dialect: Dialect) -> list[str]:
     ]
 
 
+# Where a reply's leading @handles name the account only because the platform repeats the
+# participants of the message answered (Mastodon): the parent is the account's, or the
+# parent mentions the account too. A parent not stored cannot show that: own words.
+_MENTION_IN_OWN_WORDS = """(
+      i.mention_place = 'text'
+      OR (i.mention_place IS NULL AND i.mentions_account)
+      OR (i.mention_place = 'leading' AND NOT (p.id IS NOT NULL AND (
+        (p.is_own AND pa.client_id = a.client_id)
+        OR (p.mentions_account AND p.account_id = i.account_id)))))"""
+
+
 def _role_sql() -> str:
+    """The role of an item before follow-ups and acknowledgments (docs/metrics.md).
+
+    Outsiders' items are ``inbound`` when addressed by rules 1-3 of "Who is addressed":
+    a reply to an own item, a mention in the author's own words, a top-level mention or
+    visitor post. Everything else by outsiders is ``conversation`` for now; rule 4
+    (follow-ups) and the acknowledgment rule work on these roles afterwards.
+    """
     parent_own = "(p.is_own AND pa.client_id = a.client_id)"
-    root_own = "(r.is_own AND ra.client_id = a.client_id)"
     return f"""CASE
     WHEN i.kind = 'repost' THEN CASE WHEN i.is_own THEN 'own_repost' ELSE 'other' END
     WHEN i.is_own THEN CASE
       WHEN i.parent_id IS NULL THEN 'post'
       WHEN {parent_own} THEN 'own_thread'
       ELSE 'own_reply' END
-    WHEN i.mentions_account OR i.kind = 'visitor_post' OR {parent_own} OR {root_own}
+    WHEN {parent_own} OR i.kind IN ('mention', 'visitor_post') OR {_MENTION_IN_OWN_WORDS}
       THEN 'inbound'
-    ELSE 'other' END"""
+    ELSE 'conversation' END"""
 
 
 def insert_facts_sql(dialect: Dialect, scope: Scope) -> str:
     """Facts of the items in scope into rw_facts: roles and structure, nothing derived yet."""
+    author_key = "COALESCE({0}.author_id, 'handle:' || LOWER(LTRIM({0}.author_handle, '@')))"
+    own_reply = "(i.is_own AND i.parent_id IS NOT NULL)"
     return f"""
 INSERT INTO rw_facts (item_id, client_id, account_id, platform, parent_item, thread_key,
-  top_key, author_key, created_us, local_week, hour_of_week, role, is_question, liked_by_own,
-  own_likes, removed, interactions, answered)
+  top_key, author_key, created_us, local_week, hour_of_week, role, is_question, ack_text,
+  reply_key, customer_key, redirect, template, answering, liked_by_own, own_likes, removed,
+  interactions, answered, substantive)
 SELECT i.id, a.client_id, i.account_id, i.platform, p.id,
   COALESCE(i.root_id, i.platform_item_id),
   CASE WHEN i.kind = 'comment' AND i.parent_id IS NOT NULL THEN
     CASE WHEN i.parent_id = COALESCE(i.root_id, i.platform_item_id) THEN i.platform_item_id
     ELSE i.parent_id END
   END,
-  COALESCE(i.author_id, 'handle:' || LOWER(LTRIM(i.author_handle, '@'))),
+  {author_key.format("i")},
   {dialect.epoch_us("i.created_at")}, 0, 0,
   {_role_sql()},
   i.is_question,
+  (NOT i.is_own AND COALESCE(i.is_ack_text, FALSE) AND NOT COALESCE(i.is_question, FALSE)),
+  CASE WHEN {own_reply} THEN i.reply_key END,
+  CASE WHEN {own_reply} THEN COALESCE({author_key.format("p")}, 'item:' || i.parent_id) END,
+  ({own_reply} AND COALESCE(i.is_redirect, FALSE)),
+  FALSE,
+  FALSE,
   EXISTS (SELECT 1 FROM likes l WHERE l.item_id = i.id AND l.is_own),
   (SELECT COUNT(*) FROM likes l WHERE l.item_id = i.id AND l.is_own),
   i.removed_at IS NOT NULL,
   0,
+  FALSE,
   FALSE
 FROM items i
 JOIN accounts a ON a.id = i.account_id
 LEFT JOIN items p ON p.platform = i.platform AND p.platform_item_id = i.parent_id
 LEFT JOIN accounts pa ON pa.id = p.account_id
-LEFT JOIN items r ON r.platform = i.platform AND r.platform_item_id = i.root_id AND r.id <> i.id
-LEFT JOIN accounts ra ON ra.id = r.account_id
 WHERE {scope.items("i")}
 """
 
 
 def index_facts_sql(dialect: Dialect) -> list[str]:
-    statements = list(_FACT_INDEXES)
+    # Own replies by the customer they answer (follow-ups, acknowledgments look them up).
+    only_replies = "" if dialect.name == "duckdb" else " WHERE customer_key IS NOT NULL"
+    statements = [
+        *_FACT_INDEXES,
+        "CREATE INDEX rw_facts_customer ON rw_facts "
+        f"(platform, thread_key, customer_key, created_us){only_replies}",
+    ]
     if dialect.name == "postgresql":
         statements.append("ANALYZE rw_facts")  # temporary tables are never auto-analysed
     return statements
@@ -416,55 +575,99 @@ UPDATE rw_facts SET window_us = (
   WHERE s.client_id = rw_facts.client_id AND s.week = rw_facts.local_week)
 WHERE role = 'inbound'"""
 
-# Interactions of an own post: inbound items in its thread, likes by others, reposts.
-INTERACTIONS_SQL = """
+_OWN_ANSWER = sql_list(ANSWER_ROLES)
+_OUTSIDERS = sql_list(OUTSIDER_ROLES)
+
+# Rule 4 of "Who is addressed": a follow-up. The same author wrote an item addressed by
+# rules 1-3 earlier in the thread, and no own reply to that author came in between.
+FOLLOW_UPS_SQL = [
+    f"""
+INSERT INTO rw_values (item_id, value)
+SELECT y.item_id, 1 FROM rw_facts y
+WHERE y.role = 'conversation' AND y.author_key IS NOT NULL AND EXISTS (
+  SELECT 1 FROM rw_facts x
+  WHERE x.platform = y.platform AND x.thread_key = y.thread_key
+    AND x.author_key = y.author_key AND x.created_us <= y.created_us
+    AND x.item_id <> y.item_id AND x.role = 'inbound' AND x.client_id = y.client_id
+    AND NOT EXISTS (
+      SELECT 1 FROM rw_facts r
+      WHERE r.platform = y.platform AND r.thread_key = y.thread_key
+        AND r.role IN ({_OWN_ANSWER}) AND r.client_id = y.client_id
+        AND r.customer_key = y.author_key
+        AND r.created_us >= x.created_us AND r.created_us < y.created_us))""",
+    "UPDATE rw_facts SET role = 'inbound' WHERE item_id IN (SELECT item_id FROM rw_values)",
+    "DELETE FROM rw_values",
+]
+
+# An addressed item that thanks (the text half, ``ack_text``) after an own reply to its
+# author in the thread (on a flat thread: under the same top-level comment) expects no
+# answer: an acknowledgment, neither answered nor missed.
+ACKNOWLEDGMENTS_SQL = f"""
+UPDATE rw_facts SET role = 'acknowledgment'
+WHERE role = 'inbound' AND ack_text AND (EXISTS (
+  SELECT 1 FROM rw_facts r
+  WHERE r.platform = rw_facts.platform AND r.thread_key = rw_facts.thread_key
+    AND r.customer_key = rw_facts.author_key AND r.created_us < rw_facts.created_us
+    AND r.role IN ({_OWN_ANSWER}) AND r.client_id = rw_facts.client_id
+) OR (rw_facts.top_key IS NOT NULL AND EXISTS (
+  SELECT 1 FROM rw_facts r
+  WHERE r.platform = rw_facts.platform AND r.top_key = rw_facts.top_key
+    AND r.thread_key = rw_facts.thread_key AND r.created_us < rw_facts.created_us
+    AND r.role IN ({_OWN_ANSWER}) AND r.client_id = rw_facts.client_id)))"""
+
+# Interactions of an own post: what outsiders wrote in its thread (addressed or not:
+# customers talking under a post are interaction too), likes by others, reposts.
+INTERACTIONS_SQL = f"""
 UPDATE rw_facts SET interactions =
   (SELECT CASE WHEN i.like_count > rw_facts.own_likes
             THEN i.like_count - rw_facts.own_likes ELSE 0 END + i.repost_count
    FROM items i WHERE i.id = rw_facts.item_id)
   + (SELECT COUNT(*) FROM rw_facts c
      WHERE c.platform = rw_facts.platform AND c.thread_key = rw_facts.thread_key
-       AND c.role = 'inbound' AND c.client_id = rw_facts.client_id)
+       AND c.role IN ({_OUTSIDERS}) AND c.client_id = rw_facts.client_id)
 WHERE role = 'post'"""
 
 
 def attribution_sql() -> list[str]:
-    """The first covering own reply of each inbound item (docs/metrics.md rules).
+    """Every own reply covering an inbound item, and the first (docs/metrics.md rules).
 
     Everything an inbound item's answer depends on lies in its thread, and rw_facts
-    holds whole threads. Three statements: the earliest answer by the three rules into
-    ``rw_first``, copied to the facts, then answered, response time and settling time.
+    holds whole threads. A reply to an acknowledgment covers nothing: the thanks ends a
+    conversation, it is no later message of a burst (docs/metrics.md, deviation log).
+    The pairs (item, covering reply) by the three rules go into
+    ``rw_cover``; the earliest per item into ``rw_first``, copied to the facts with
+    answered, response time and settling time; a reply in a pair is ``answering``.
     """
-    answer = sql_list(ANSWER_ROLES)
     covers = (
-        f"r.role IN ({answer}) AND r.client_id = x.client_id "
+        f"r.role IN ({_OWN_ANSWER}) AND r.client_id = x.client_id "
         "AND r.created_us <= x.created_us + x.window_us"
     )
     return [
         f"""
+INSERT INTO rw_cover (x_item, r_item, first_us, rule)
+SELECT x.item_id, r.item_id, r.created_us, 1
+FROM rw_facts x JOIN rw_facts r ON r.parent_item = x.item_id
+WHERE x.role = 'inbound' AND {covers} AND r.created_us >= x.created_us
+UNION ALL
+SELECT x.item_id, r.item_id, r.created_us, 2
+FROM rw_facts x
+JOIN rw_facts y ON y.platform = x.platform AND y.thread_key = x.thread_key
+  AND y.author_key = x.author_key AND y.created_us >= x.created_us
+  AND y.item_id <> x.item_id AND y.role IN ('inbound', 'conversation', 'other')
+JOIN rw_facts r ON r.parent_item = y.item_id
+WHERE x.role = 'inbound' AND {covers} AND r.created_us >= x.created_us
+UNION ALL
+SELECT x.item_id, r.item_id, r.created_us, 3
+FROM rw_facts x JOIN rw_facts r ON r.platform = x.platform AND r.top_key = x.top_key
+  AND r.thread_key = x.thread_key
+WHERE x.role = 'inbound' AND x.top_key IS NOT NULL AND {covers}
+  AND r.created_us > x.created_us""",
+        """
 INSERT INTO rw_first (item_id, first_us, rule)
-SELECT item_id, first_us, rule FROM (
-  SELECT item_id, first_us, rule,
-    ROW_NUMBER() OVER (PARTITION BY item_id ORDER BY first_us, rule) AS rn
-  FROM (
-    SELECT x.item_id, r.created_us AS first_us, 1 AS rule
-    FROM rw_facts x JOIN rw_facts r ON r.parent_item = x.item_id
-    WHERE x.role = 'inbound' AND {covers} AND r.created_us >= x.created_us
-    UNION ALL
-    SELECT x.item_id, r.created_us, 2
-    FROM rw_facts x
-    JOIN rw_facts y ON y.platform = x.platform AND y.thread_key = x.thread_key
-      AND y.author_key = x.author_key AND y.created_us >= x.created_us
-      AND y.item_id <> x.item_id AND y.role IN ('inbound', 'other')
-    JOIN rw_facts r ON r.parent_item = y.item_id
-    WHERE x.role = 'inbound' AND {covers} AND r.created_us >= x.created_us
-    UNION ALL
-    SELECT x.item_id, r.created_us, 3
-    FROM rw_facts x JOIN rw_facts r ON r.platform = x.platform AND r.top_key = x.top_key
-      AND r.thread_key = x.thread_key
-    WHERE x.role = 'inbound' AND x.top_key IS NOT NULL AND {covers}
-      AND r.created_us > x.created_us
-  ) candidates
+SELECT x_item, first_us, rule FROM (
+  SELECT x_item, first_us, rule,
+    ROW_NUMBER() OVER (PARTITION BY x_item ORDER BY first_us, rule) AS rn
+  FROM rw_cover
 ) ranked
 WHERE rn = 1""",
         """
@@ -477,7 +680,123 @@ UPDATE rw_facts SET answered = (first_response_us IS NOT NULL),
   response_us = first_response_us - created_us,
   settles_us = COALESCE(first_response_us, created_us + window_us)
 WHERE role = 'inbound'""",
+        "UPDATE rw_facts SET answering = TRUE WHERE item_id IN (SELECT r_item FROM rw_cover)",
     ]
+
+
+# --- templates ---------------------------------------------------------------------------
+# The one rule that looks beyond a thread: a reply is a template when the own side sent
+# its normalised text to two other customers within 28 days before or after it. It is
+# decided against ``rw_evidence``: the replies in scope and, around them, the stored ones
+# of the same client and text.
+
+_TEXTS_IN_SCOPE = "role = 'own_reply' AND reply_key IS NOT NULL"
+
+
+def template_test_sql(reply: str) -> str:
+    """SQL for "``reply`` (an alias with client_id, reply_key, created_us, customer_key)
+    went out with the same text to two other customers within the window"."""
+    near = (
+        f"{{o}}.client_id = {reply}.client_id AND {{o}}.reply_key = {reply}.reply_key "
+        f"AND {{o}}.created_us BETWEEN {reply}.created_us - {TEMPLATE_WINDOW_US} "
+        f"AND {reply}.created_us + {TEMPLATE_WINDOW_US} "
+        f"AND {{o}}.customer_key <> {reply}.customer_key"
+    )
+    return f"""EXISTS (
+  SELECT 1 FROM rw_evidence o1 WHERE {near.format(o="o1")} AND EXISTS (
+    SELECT 1 FROM rw_evidence o2
+    WHERE {near.format(o="o2")} AND o2.customer_key <> o1.customer_key))"""
+
+
+def evidence_sql(scope: Scope) -> list[str]:
+    """Fill ``rw_evidence`` (and, for a refresh, ``rw_changed`` and ``rw_keys``)."""
+    fields = "item_id, client_id, reply_key, created_us, customer_key"
+    evidence = (
+        f"INSERT INTO rw_evidence ({fields}) SELECT {fields} FROM rw_facts WHERE {_TEXTS_IN_SCOPE}"
+    )
+    if scope.everything:
+        return [evidence]
+    columns = "client_id, reply_key, created_us, customer_key"
+    before = (
+        f"SELECT {columns} FROM item_facts WHERE item_id IN (SELECT item_id FROM rw_items) "
+        f"AND {_TEXTS_IN_SCOPE}"
+    )
+    after = f"SELECT {columns} FROM rw_facts WHERE {_TEXTS_IN_SCOPE}"
+    reach = 2 * TEMPLATE_WINDOW_US
+    return [
+        # Replies a run added or took away (or moved): others near them may turn over.
+        f"INSERT INTO rw_changed ({columns}) {before} EXCEPT {after}",
+        f"INSERT INTO rw_changed ({columns}) {after} EXCEPT {before}",
+        evidence,
+        """
+INSERT INTO rw_keys (client_id, reply_key, first_us, last_us)
+SELECT client_id, reply_key, MIN(created_us), MAX(created_us) FROM (
+  SELECT client_id, reply_key, created_us FROM rw_evidence
+  UNION ALL SELECT client_id, reply_key, created_us FROM rw_changed
+) texts GROUP BY client_id, reply_key""",
+        # Stored replies around them: what their rule, and that of the stored replies
+        # that may turn over, compares with.
+        f"""
+INSERT INTO rw_evidence (item_id, client_id, reply_key, created_us, customer_key)
+SELECT f.item_id, f.client_id, f.reply_key, f.created_us, f.customer_key
+FROM rw_keys k JOIN item_facts f ON f.client_id = k.client_id AND f.reply_key = k.reply_key
+  AND f.created_us BETWEEN k.first_us - {reach} AND k.last_us + {reach}
+WHERE f.reply_key IS NOT NULL AND f.role = 'own_reply'
+  AND f.item_id NOT IN (SELECT item_id FROM rw_items)""",
+    ]
+
+
+EVIDENCE_INDEX_SQL = (
+    "CREATE INDEX rw_evidence_text ON rw_evidence (client_id, reply_key, created_us)"
+)
+
+TEMPLATES_SQL = f"""
+UPDATE rw_facts SET template = {template_test_sql("rw_facts")}
+WHERE {_TEXTS_IN_SCOPE}"""
+
+# Stored replies out of scope whose flag the change turns over: the same text, near a
+# changed reply, to another customer, and the rule says otherwise now.
+FLIPPED_SQL = f"""
+INSERT INTO rw_flipped (item_id)
+SELECT DISTINCT f.item_id
+FROM rw_changed c JOIN item_facts f ON f.client_id = c.client_id AND f.reply_key = c.reply_key
+  AND f.created_us BETWEEN c.created_us - {TEMPLATE_WINDOW_US}
+  AND c.created_us + {TEMPLATE_WINDOW_US}
+WHERE f.reply_key IS NOT NULL AND f.role = 'own_reply' AND f.customer_key <> c.customer_key
+  AND f.item_id NOT IN (SELECT item_id FROM rw_items)
+  AND f.template <> {template_test_sql("f")}"""
+
+# The threads of the replies that turned over: the scope of the next round.
+FLIPPED_THREADS_SQL = """
+INSERT INTO rw_threads_raw (platform, thread_key)
+SELECT DISTINCT f.platform, f.thread_key
+FROM rw_flipped x JOIN item_facts f ON f.item_id = x.item_id"""
+
+
+def set_templates(session: Session, scope: Scope) -> int:
+    """Template flags of the own replies in scope; returns how many stored replies out of
+    scope turned over (listed in ``rw_flipped``: their threads need computing again)."""
+    for table in ("rw_evidence", "rw_changed", "rw_keys", "rw_flipped"):
+        session.execute(text(f"DELETE FROM {table}"))
+    session.execute(text("DROP INDEX IF EXISTS rw_evidence_text"))
+    _run(session, evidence_sql(scope))
+    session.execute(text(EVIDENCE_INDEX_SQL))
+    analyze(session, "rw_evidence")
+    session.execute(text(TEMPLATES_SQL))
+    if scope.everything:
+        return 0
+    analyze(session, "rw_changed")
+    session.execute(text(FLIPPED_SQL))
+    return int(session.execute(text("SELECT COUNT(*) FROM rw_flipped")).scalar_one())
+
+
+# An inbound item answered by at least one covering reply that is neither a redirect nor
+# a template (within its window: rw_cover holds covering replies only).
+SUBSTANTIVE_SQL = """
+UPDATE rw_facts SET substantive = TRUE
+WHERE role = 'inbound' AND answered AND item_id IN (
+  SELECT c.x_item FROM rw_cover c JOIN rw_facts r ON r.item_id = c.r_item
+  WHERE NOT r.redirect AND NOT r.template)"""
 
 
 # Without a schedule the business-hours time is the wall-clock time.
@@ -541,6 +860,8 @@ def fact_index_ddl(dialect: Dialect) -> tuple[list[str], list[str]]:
     indexes = sorted(ItemFact.__table__.indexes, key=lambda index: str(index.name))
     drops = [str(DropIndex(index).compile(dialect=compiler)) for index in indexes]
     creates = [str(CreateIndex(index).compile(dialect=compiler)) for index in indexes]
+    if dialect.name == "duckdb":  # it has no partial indexes: the index covers every row
+        creates = [statement.split(" WHERE ")[0] for statement in creates]
     return drops, creates
 
 
@@ -557,7 +878,8 @@ def swap_facts_sql(dialect: Dialect, scope: Scope) -> list[str]:
         ]
     clear = "TRUNCATE item_facts" if dialect.name == "postgresql" else "DELETE FROM item_facts"
     drops, creates = fact_index_ddl(dialect)
-    return [clear, *drops, "INSERT INTO item_facts SELECT * FROM rw_facts", *creates]
+    # Indexes first: emptying a table with its indexes in place rewrites each of them.
+    return [*drops, clear, "INSERT INTO item_facts SELECT * FROM rw_facts", *creates]
 
 
 class _Stages:
@@ -586,16 +908,22 @@ def compute_facts(
     patterns: QuestionPatterns | None = None,
     reclassify: bool = False,
 ) -> FactsResult:
-    """Recompute the facts in scope (work tables filled by the caller)."""
+    """Recompute the facts in scope (work tables filled by the caller).
+
+    ``result.flipped`` counts stored replies out of scope whose template flag the new
+    facts turned over (in ``rw_flipped``); the caller computes their threads next.
+    """
     result = FactsResult()
     stages = _Stages()
-    result.classified = classify_questions(session, scope, patterns, reclassify)
-    stages.mark("questions (Python)")
+    result.classified = classify_texts(session, scope, patterns, reclassify)
+    stages.mark("texts (Python)")
     record_weeks(session, scope)
     _run(session, create_facts_table_sql(dialect))
     result.items = session.execute(text(insert_facts_sql(dialect, scope))).rowcount or 0
     _run(session, index_facts_sql(dialect))
     stages.mark("roles")
+    _run(session, (*FOLLOW_UPS_SQL, ACKNOWLEDGMENTS_SQL))
+    stages.mark("follow-ups, acknowledgments")
     for time_zone, first_us, last_us in session.execute(text(ZONES_SQL)).all():
         session.execute(
             text(local_time_sql(dialect, time_zone, first_us, last_us)), {"time_zone": time_zone}
@@ -606,13 +934,16 @@ def compute_facts(
     ensure_settings(session, {(row[0], row[1]) for row in pairs}, now)
     _run(session, (WINDOWS_SQL, INTERACTIONS_SQL))
     stages.mark("windows, interactions")
-    first, *rest = attribution_sql()
-    session.execute(text(first))
-    analyze(session, "rw_first")
+    cover, *rest = attribution_sql()
+    session.execute(text(cover))
+    analyze(session, "rw_cover")
     _run(session, rest)
     result.answered = int(session.execute(text("SELECT COUNT(*) FROM rw_first")).scalar_one())
     analyze(session, "rw_facts", sqlite=False)  # answered known: later plans depend on it
     stages.mark("answers")
+    result.flipped = set_templates(session, scope)
+    session.execute(text(SUBSTANTIVE_SQL))
+    stages.mark("answer quality")
     result.business_computed = set_business_times(session)
     stages.mark("business hours (Python)")
     _run(session, swap_facts_sql(dialect, scope))
@@ -624,6 +955,8 @@ def compute_facts(
         )
     )
     session.execute(text("DROP TABLE rw_facts"))
+    for table in ("rw_first", "rw_cover"):
+        session.execute(text(f"DELETE FROM {table}"))
     result.weeks = close_weeks(session)
     stages.mark("weeks")
     result.stages = stages.seconds

@@ -15,12 +15,16 @@ __all__ = [
     "LANGUAGES",
     "METRIC_NAMES",
     "OUTCOME_NAMES",
+    "PURGE_NOTES",
+    "QUALITY_QUALIFIER",
     "REMOVAL_REASONS",
     "VERDICT_EXPLANATIONS",
     "VERDICT_NAMES",
     "WEEKDAYS",
     "Verdict",
     "metric_name",
+    "quality_qualifier",
+    "shown_text",
     "verdict_explanation",
     "verdict_name",
     "weeks_judged",
@@ -82,6 +86,12 @@ METRIC_NAMES: dict[str, str] = {
     "self_likes": N_("self-likes"),
     "liked_not_answered": N_("liked but not answered"),
     "removed_inbound": N_("removed customer messages"),
+    "acknowledgments": N_("acknowledgments"),
+    "customer_conversation": N_("customers among themselves"),
+    "answering_replies": N_("answers"),
+    "redirect_share": N_("redirects"),
+    "template_share": N_("templates"),
+    "substantive_ratio": N_("substantively answered"),
     "uncovered_share": N_("messages arriving when nobody ever answers"),
     "verdict": N_("verdict"),
 }
@@ -99,6 +109,11 @@ OUTCOME_NAMES: dict[str, str] = {
     "interrupted": N_("interrupted"),
 }
 REMOVAL_REASONS: dict[str, str] = {"deleted": N_("deleted"), "hidden": N_("hidden")}
+# What stands where a text was removed for privacy (Item.purge_reason, storage/privacy.py).
+PURGE_NOTES: dict[str, str] = {
+    "retention": N_("[text removed after the retention period]"),
+    "erasure": N_("[removed at the author's request]"),
+}
 # Monday first, as ISO weeks and the hour-of-week charts count.
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
@@ -113,6 +128,22 @@ def verdict_explanation(verdict: Verdict | str, language: str = "en") -> str:
 
 def metric_name(key: str, language: str = "en") -> str:
     return texts(language).gettext(METRIC_NAMES[key])
+
+
+def shown_text(text: str, purge_reason: str | None, language: str = "en") -> str:
+    """An item's text, or what says why it is gone when privacy removed it."""
+    if purge_reason is None:
+        return text
+    note = PURGE_NOTES.get(purge_reason, PURGE_NOTES["erasure"])
+    return texts(language).gettext(note)
+
+
+# Beside the verdict when most answers send the customer elsewhere or repeat one text.
+QUALITY_QUALIFIER = N_("mostly redirects and templates")
+
+
+def quality_qualifier(language: str = "en") -> str:
+    return texts(language).gettext(QUALITY_QUALIFIER)
 
 
 def weeks_judged(weeks: int, language: str = "en") -> str:

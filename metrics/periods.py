@@ -25,9 +25,14 @@ from zoneinfo import ZoneInfo
 
 EPOCH_MONDAY = date(1970, 1, 5)
 MAX_RANGE_DAYS = 366  # the longest date range the dashboard's addresses may name
+# The years an address may name. Social media began after 2000; the bounds keep date
+# arithmetic (the period before, the weeks of a trend) far from the ends of the calendar,
+# where it overflows (``?period=0001-W01`` ended in a 500).
+FIRST_URL_YEAR, LAST_URL_YEAR = 2000, 2999
 _ISO_WEEK = re.compile(r"^\s*(\d{4})-?[Ww](\d{1,2})\s*$")
-_URL_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_URL_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+# ASCII digits: \d would also take other scripts' digits, which int() reads as well.
+_URL_WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
+_URL_RANGE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})")
 
 
 class PeriodError(ValueError):
@@ -222,26 +227,34 @@ def parse_period(text: str) -> Period:
     """A period as an address names it (``token``): ``2026-W47`` or ``A..B``, both days
     included, at most ``MAX_RANGE_DAYS`` long."""
     text = text.strip()
-    week = _URL_WEEK.match(text)
+    week = _URL_WEEK.fullmatch(text)
     if week:
         year, number = int(week.group(1)), int(week.group(2))
+        _check_url_year(text, year)
         try:
             monday = date.fromisocalendar(year, number, 1)
         except ValueError:
             raise PeriodError(f"{text!r} is not an ISO week of {year}") from None
         return Period(monday, monday + timedelta(days=7))
-    span = _URL_RANGE.match(text)
+    span = _URL_RANGE.fullmatch(text)
     if span:
         try:
             first, last = date.fromisoformat(span.group(1)), date.fromisoformat(span.group(2))
         except ValueError:
             raise PeriodError(f"{text!r} contains a date that does not exist") from None
+        _check_url_year(text, first.year)
+        _check_url_year(text, last.year)
         if last < first:
             raise PeriodError(f"{text!r} ends before it starts")
         if (last - first).days + 1 > MAX_RANGE_DAYS:
             raise PeriodError(f"{text!r} is longer than {MAX_RANGE_DAYS} days")
         return Period(first, last + timedelta(days=1))
     raise PeriodError(f"{text!r} is neither a week like 2026-W47 nor a range like A..B")
+
+
+def _check_url_year(text: str, year: int) -> None:
+    if not FIRST_URL_YEAR <= year <= LAST_URL_YEAR:
+        raise PeriodError(f"{text!r} lies outside the years {FIRST_URL_YEAR} to {LAST_URL_YEAR}")
 
 
 def local_week_index(moment: datetime, time_zone: str) -> int:

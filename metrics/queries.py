@@ -26,7 +26,7 @@ from metrics.sql import COUNT_NAMES, MEDIAN_NAMES, TIME_NAMES, figures_select, f
 from storage.models import AccountWeek, ClientWeek, HourCount
 from storage.types import UTCDateTime
 
-from metrics.results import HOURS_PER_WEEK, ItemRef, Subject  # isort: skip
+from metrics.results import HOURS_PER_WEEK, ItemRef, RepeatedReply, Subject  # isort: skip
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,12 @@ class Figures:
     interactions: int = 0
     self_likes: int = 0
     removed_inbound: int = 0
+    acknowledgments: int = 0
+    customer_conversation: int = 0
+    answering_replies: int = 0
+    redirect_replies: int = 0
+    template_replies: int = 0
+    substantive_answered: int = 0
     response_median_us: int | None = None
     response_p90_us: int | None = None
     business_median_us: int | None = None
@@ -225,7 +231,7 @@ WHERE f.account_id IN :account_ids AND f.local_week BETWEEN :w0 AND :w1
             f"""
 SELECT x.subject_id, x.total, x.item_id, x.settles_us, x.first_response_us, x.liked_by_own,
   i.account_id, i.platform, i.platform_item_id, i.author_handle, i.text, i.permalink,
-  i.created_at, i.is_question, i.removed_at, i.removed_reason
+  i.created_at, i.is_question, i.removed_at, i.removed_reason, i.purge_reason
 FROM (
   SELECT f.{key} AS subject_id, f.item_id, f.settles_us, f.first_response_us, f.liked_by_own,
     ROW_NUMBER() OVER (PARTITION BY f.{key} ORDER BY {order}) AS rn,
@@ -271,6 +277,7 @@ ORDER BY x.subject_id, x.rn"""
                 liked_by_own=bool(row["liked_by_own"]),
                 removed_at=removed,
                 removed_reason=row["removed_reason"],
+                purge_reason=row["purge_reason"],
                 settles_at=from_us(row["settles_us"]) if row["settles_us"] is not None else None,
                 answered_at=(
                     from_us(row["first_response_us"])
@@ -281,6 +288,65 @@ ORDER BY x.subject_id, x.rn"""
             items, _ = result[subject_id]
             items.append(reference)
             result[subject_id] = (items, int(row["total"]))
+        return result
+
+    def repeated_replies(
+        self, kind: str, subjects: Sequence[Subject], period: Period, time_zone: str, limit: int
+    ) -> dict[int, list[RepeatedReply]]:
+        """Per subject: the answering replies sent most often with the same normalised
+        text in the period (at least twice), most repeated first, each with its latest."""
+        if not subjects:
+            return {}
+        first, after = period.bounds(time_zone)
+        key = subject_key(kind)
+        statement = text(
+            f"""
+SELECT subject_id, n, item_id FROM (
+  SELECT f.{key} AS subject_id, f.item_id, f.created_us,
+    COUNT(*) OVER (PARTITION BY f.{key}, f.reply_key) AS n,
+    ROW_NUMBER() OVER (
+      PARTITION BY f.{key}, f.reply_key ORDER BY f.created_us DESC, f.item_id DESC) AS rn
+  FROM item_facts f
+  WHERE f.account_id IN :account_ids AND f.local_week BETWEEN :w0 AND :w1
+    AND f.created_us >= :first AND f.created_us < :after
+    AND f.answering AND f.reply_key IS NOT NULL
+) texts
+WHERE rn = 1 AND n >= 2
+ORDER BY subject_id, n DESC, created_us DESC, item_id DESC"""
+        ).bindparams(bindparam("account_ids", expanding=True))
+        rows = self.session.execute(
+            statement,
+            {
+                "account_ids": sorted({a for s in subjects for a in s.account_ids}),
+                "w0": week_index(period.start),
+                "w1": week_index(period.last_day),
+                "first": to_us(first),
+                "after": to_us(after),
+            },
+        ).all()
+        chosen: dict[int, list[tuple[int, int]]] = {s.id: [] for s in subjects}
+        for subject_id, count, item_id in rows:
+            if subject_id in chosen and len(chosen[subject_id]) < limit:
+                chosen[subject_id].append((int(count), int(item_id)))
+        ids = sorted({item_id for found in chosen.values() for _, item_id in found})
+        if not ids:
+            return {subject_id: [] for subject_id in chosen}
+        listed = self.item_list(
+            kind,
+            subjects,
+            period,
+            time_zone,
+            f"f.item_id IN ({', '.join(str(i) for i in ids)})",
+            None,
+        )
+        result: dict[int, list[RepeatedReply]] = {}
+        for subject_id, found in chosen.items():
+            refs = {ref.item_id: ref for ref in listed.get(subject_id, ([], 0))[0]}
+            result[subject_id] = [
+                RepeatedReply(refs[item_id].text, count, refs[item_id])
+                for count, item_id in found
+                if item_id in refs
+            ]
         return result
 
     # --- followers and hours -------------------------------------------------------------

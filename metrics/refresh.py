@@ -8,7 +8,8 @@ answer window before it, but always in its own thread, so the thread scope cover
 
 Everything happens in the caller's transaction: a crash or an error rolls the claim back
 with the rest, and the next refresh does the work again. Two refreshes never run at the
-same time (a PostgreSQL advisory lock; SQLite has a single writer anyway).
+same time (a PostgreSQL advisory lock, which writers take shared before their first row:
+storage.writing; SQLite has a single writer anyway).
 """
 
 from __future__ import annotations
@@ -31,15 +32,35 @@ from metrics.facts import (
     create_work_tables,
     drop_work_tables,
     engine_dialect,
+    next_round,
 )
 from metrics.questions import QuestionPatterns
 from metrics.rollups import DRIFTED_CLIENT_WEEKS_SQL, rebuild_rollups
 from metrics.settings import forget_settings, sync_settings
 from storage.models import RollupDirty
 from storage.types import utcnow
+from storage.writing import lock_for_refresh
 
-# pg_advisory_xact_lock key: "rw" "mt" (replywatch metrics) as an integer.
-_LOCK_KEY = 0x7277_6D74
+# Rounds of template re-rating after the first: one settles it (see refresh()).
+_MAX_ROUNDS = 3
+
+
+def _combined(first: FactsResult, then: FactsResult) -> FactsResult:
+    stages = dict(first.stages)
+    for name, seconds in then.stages.items():
+        key = f"{name} (re-rated threads)" if name not in ("texts (Python)",) else name
+        stages[key] = stages.get(key, 0.0) + seconds
+    return FactsResult(
+        threads=first.threads + then.threads,
+        items=first.items + then.items,
+        classified=first.classified + then.classified,
+        answered=first.answered + then.answered,
+        business_computed=first.business_computed + then.business_computed,
+        flipped=then.flipped,
+        rerated=first.rerated + first.flipped,
+        weeks=first.weeks | then.weeks,
+        stages=stages,
+    )
 
 
 @dataclass(frozen=True)
@@ -58,6 +79,8 @@ class RefreshResult:
     weeks: frozenset[tuple[int, int]]  # (account_id, week) pairs recomputed
     seconds: float
     stages: tuple[tuple[str, float], ...] = ()  # seconds per stage, in order
+    # stored replies in other threads that a new reply made templates (or no longer)
+    rerated: int = 0
 
     @property
     def nothing_to_do(self) -> bool:
@@ -65,8 +88,9 @@ class RefreshResult:
 
 
 def _lock(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    # Exclusive: no other refresh, and no writer in the middle of a batch (they take it
+    # shared, first): one lock order, no deadlock with a collection (storage.writing).
+    lock_for_refresh(session)
 
 
 def _claim_marks(session: Session) -> list[tuple[int, date]]:
@@ -105,10 +129,18 @@ def refresh(
         add_client_weeks(session, client_id, None)
     threads = close_scope(session)
     scoped = clock.perf_counter()
+    facts = FactsResult()
     if facts_changed:
         facts = compute_facts(session, dialect, Scope(everything=False), now, patterns)
-    else:
-        facts = FactsResult()
+        rounds = 0
+        # A new reply can make stored replies in other threads templates (or no longer):
+        # their threads are computed again, which changes no further template.
+        while facts.flipped and rounds < _MAX_ROUNDS:
+            rounds += 1
+            next_round(session)
+            threads += close_scope(session)
+            again = compute_facts(session, dialect, Scope(everything=False), now, patterns)
+            facts = _combined(facts, again)
     add_drifted_client_weeks(session, drifted)
     rolled = clock.perf_counter()
     account_weeks, client_weeks = rebuild_rollups(session, dialect, everything=False, now=now)
@@ -131,6 +163,7 @@ def refresh(
         weeks=frozenset(facts.weeks),
         seconds=clock.perf_counter() - started,
         stages=stages,
+        rerated=facts.rerated,
     )
 
 

@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from metrics.labels import Verdict, verdict_explanation, verdict_name, weeks_judged
+from metrics.labels import (
+    Verdict,
+    quality_qualifier,
+    verdict_explanation,
+    verdict_name,
+    weeks_judged,
+)
 from metrics.periods import Period
 from metrics.settings import SettingsInForce
 from metrics.stats import Interval
@@ -60,6 +66,8 @@ class ItemRef:
     removed_reason: str | None = None
     settles_at: datetime | None = None  # end of its answer window
     answered_at: datetime | None = None
+    # Its text, handle and link were removed (storage/privacy.py): "retention", "erasure".
+    purge_reason: str | None = None
 
     def as_row(self) -> dict[str, Any]:
         return {
@@ -76,6 +84,7 @@ class ItemRef:
             "liked_by_own": self.liked_by_own,
             "removed_at": self.removed_at.isoformat() if self.removed_at else None,
             "removed_reason": self.removed_reason,
+            "purge_reason": self.purge_reason,
         }
 
 
@@ -90,6 +99,48 @@ class SelfLike:
 
 
 @dataclass(frozen=True)
+class RepeatedReply:
+    """One text the own side sent again and again, as evidence of templates."""
+
+    text: str  # the latest of them, as it was sent
+    count: int  # answering replies with this normalised text in the window
+    latest: ItemRef
+
+
+@dataclass(frozen=True)
+class AnswerQuality:
+    """Whether the answers say something, over the verdict's window (docs/metrics.md).
+
+    ``hollow`` is the qualifier "mostly redirects and templates" that stands beside the
+    verdict; ``repeated`` and ``redirect_examples`` are its evidence (empty in summaries).
+    """
+
+    answering: int  # own replies that answer an inbound item
+    redirects: int
+    templates: int  # templates that are not redirects
+    hollow: bool
+    repeated: tuple[RepeatedReply, ...] = ()  # the three most repeated replies
+    redirect_examples: tuple[ItemRef, ...] = ()  # the latest redirects, with links
+
+    @property
+    def redirect_share(self) -> float | None:
+        return self.redirects / self.answering if self.answering else None
+
+    @property
+    def template_share(self) -> float | None:
+        return self.templates / self.answering if self.answering else None
+
+    @property
+    def hollow_share(self) -> float | None:
+        """Redirects and templates together, of all answering replies."""
+        return (self.redirects + self.templates) / self.answering if self.answering else None
+
+    def qualifier(self, language: str = "en") -> str | None:
+        """ "mostly redirects and templates" when it applies, else None."""
+        return quality_qualifier(language) if self.hollow else None
+
+
+@dataclass(frozen=True)
 class VerdictResult:
     verdict: Verdict
     window: Period  # where it was evaluated: the period, or widened backwards
@@ -100,6 +151,8 @@ class VerdictResult:
     # the window's missed items, oldest first (at most the list limit)
     unanswered: tuple[ItemRef, ...] = ()
     unanswered_total: int = 0
+    # the answers' quality over the same window, with the qualifier beside the verdict
+    quality: AnswerQuality = AnswerQuality(0, 0, 0, False)
 
     @property
     def weeks(self) -> int:
@@ -190,11 +243,33 @@ class Metrics:
     removed_inbound: int
     uncovered_share: float | None
     verdict: VerdictResult
+    # addressed items that expect no answer ("thanks"), and customers among themselves
+    acknowledgments: int = 0
+    customer_conversation: int = 0
+    # own replies that answer an inbound item, and how many are redirects and templates
+    answering_replies: int = 0
+    redirect_replies: int = 0
+    template_replies: int = 0
+    # inbound items answered by at least one reply that is neither
+    substantive_answered: int = 0
     accounts: tuple[Metrics, ...] = field(default=())
 
     @property
     def settled(self) -> int:
         return self.answered + self.missed
+
+    @property
+    def redirect_share(self) -> float | None:
+        return self.redirect_replies / self.answering_replies if self.answering_replies else None
+
+    @property
+    def template_share(self) -> float | None:
+        return self.template_replies / self.answering_replies if self.answering_replies else None
+
+    @property
+    def substantive_ratio(self) -> float | None:
+        """Inbound items answered substantively within their window / settled items."""
+        return self.substantive_answered / self.settled if self.settled else None
 
     @property
     def oldest_waiting_age(self) -> timedelta | None:
@@ -254,8 +329,19 @@ class Metrics:
             "self_likes": self.self_likes,
             "liked_not_answered": self.liked_not_answered,
             "removed_inbound": self.removed_inbound,
+            "acknowledgments": self.acknowledgments,
+            "customer_conversation": self.customer_conversation,
+            "answering_replies": self.answering_replies,
+            "redirect_replies": self.redirect_replies,
+            "template_replies": self.template_replies,
+            "redirect_share": self.redirect_share,
+            "template_share": self.template_share,
+            "substantive_ratio": self.substantive_ratio,
             "uncovered_share": self.uncovered_share,
             "verdict": str(self.verdict.verdict),
+            "verdict_qualifier": "mostly_redirects_and_templates"
+            if self.verdict.quality.hollow
+            else None,
             "verdict_window": self.verdict.window.label,
             "verdict_widened": self.verdict.widened,
             "answer_window_s": self.settings.answer_window.total_seconds(),

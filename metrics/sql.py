@@ -22,6 +22,16 @@ MONDAY0_US = (EPOCH_MONDAY - datetime(1970, 1, 1).date()).days * 24 * HOUR_US
 
 OWN_ROLES = ("post", "own_reply", "own_thread", "own_repost")
 ANSWER_ROLES = ("own_reply", "own_thread")
+# What outsiders write (reposts by others aside): addressed and expecting an answer,
+# addressed and expecting none, and customers talking among themselves.
+OUTSIDER_ROLES = ("inbound", "acknowledgment", "conversation")
+# A reply is a template when its text went to two other customers within this span.
+TEMPLATE_WINDOW_US = 28 * 24 * 3600 * 1_000_000
+# What outsiders write (reposts by others aside): addressed and expecting an answer,
+# addressed and expecting none, and customers talking among themselves.
+OUTSIDER_ROLES = ("inbound", "acknowledgment", "conversation")
+# Templates are found among replies to customers; a continuation of an own item is none.
+TEMPLATE_WINDOW_US = 28 * 24 * 3600 * 1_000_000
 
 
 def sql_list(values: tuple[str, ...]) -> str:
@@ -163,6 +173,12 @@ FIGURE_SQL: tuple[tuple[str, str], ...] = (
         f"SUM(CASE WHEN f.role IN ({sql_list(OWN_ROLES)}) THEN f.own_likes ELSE 0 END)",
     ),
     ("removed_inbound", _count(f"{_INBOUND} AND f.removed")),
+    ("acknowledgments", _count("f.role = 'acknowledgment'")),
+    ("customer_conversation", _count("f.role = 'conversation'")),
+    ("answering_replies", _count("f.answering")),
+    ("redirect_replies", _count("f.answering AND f.redirect")),
+    ("template_replies", _count("f.answering AND f.template AND NOT f.redirect")),
+    ("substantive_answered", _count(f"{_INBOUND} AND f.substantive")),
     ("open_until_us", f"MAX(CASE WHEN {_UNANSWERED} THEN f.settles_us END)"),
     ("first_unanswered_us", f"MIN(CASE WHEN {_UNANSWERED} THEN f.created_us END)"),
 )

@@ -48,6 +48,20 @@ def decide(inputs: VerdictInputs, settings: SettingsInForce) -> Verdict:
     return Verdict.UNRESPONSIVE
 
 
+# "mostly redirects and templates" (docs/metrics.md, "Answer quality"): at least this many
+# answering replies in the verdict's window, and at least this share of them redirects or
+# templates.
+QUALITY_MIN_ANSWERS = 5
+QUALITY_HOLLOW_SHARE = 0.5
+
+
+def mostly_redirects_and_templates(answering: int, redirects: int, templates: int) -> bool:
+    """The qualifier beside the verdict; ``templates`` excludes redirects."""
+    return answering >= QUALITY_MIN_ANSWERS and (redirects + templates) >= (
+        QUALITY_HOLLOW_SHARE * answering
+    )
+
+
 def extra_weeks_allowed(period_days: int, settings: SettingsInForce) -> int:
     """How many whole weeks a thin period may be widened backwards.
 

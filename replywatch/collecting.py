@@ -42,6 +42,7 @@ from replywatch.connect.tokens import (
     collection_secret,
     has_connection,
 )
+from replywatch.privacy_key import key_source
 from replywatch.references import load
 from replywatch.secrets import SecretError, resolve_secret
 from storage.engine import session_factory
@@ -195,6 +196,8 @@ def collect_account(
         now=now,
         retry=retry or retry_policy(settings),
         progress=progress,
+        # Asked for only once the database holds pseudonyms (collectors/privacy.py).
+        privacy_key=key_source(settings, env),
     )
     if unreachable is not None:
         unreachable.note(summary)

@@ -189,9 +189,13 @@ SETTINGS: tuple[Setting, ...] = (
             "info", "debug, info, warning, error"),
     *_platform_settings(),
     Setting("collect.request_timeout", "REPLYWATCH_REQUEST_TIMEOUT", _integer(1, 600), 30,
-            "seconds before an API request counts as timed out"),
+            "seconds one API request may take in all (connecting, waiting, reading the whole "
+            "answer) before it counts as timed out"),
+    Setting("collect.max_response_mb", "REPLYWATCH_MAX_RESPONSE_MB", _integer(1, 1024), 32,
+            "largest answer (MB) one API request may bring; reading a larger one stops there "
+            "and the call fails"),
     Setting("collect.max_retries", "REPLYWATCH_MAX_RETRIES", _integer(0, 10), 3,
-            "retries of a failed request (5xx, timeout)"),
+            "retries of a failed request (timeout, refused, cut off, 5xx)"),
     Setting("collect.retry_budget_seconds", "REPLYWATCH_RETRY_BUDGET", _integer(0, 3600), 60,
             "seconds one account's run may lose to failed requests and retry pauses before "
             "it gives up (`failed`), so that a failing platform does not hold up the other "
@@ -239,6 +243,11 @@ SETTINGS: tuple[Setting, ...] = (
             "believed"),
     Setting("dashboard.threads", "REPLYWATCH_DASHBOARD_THREADS", _integer(1, 64), 8,
             "worker threads of the dashboard's web server"),
+    Setting("privacy.key_ref", "REPLYWATCH_PRIVACY_KEY_REF", _text, None,
+            "name of the secret (at least 32 characters) that makes the pseudonyms of "
+            "purged and forgotten authors; set it when the service and the command line run "
+            "on several machines ([privacy](privacy.md))",
+            "generated, kept in `privacy-key` in the data folder (mode 600)"),
     Setting("smtp.host", "REPLYWATCH_SMTP_HOST", _text, None, "SMTP server for weekly emails"),
     Setting("smtp.port", "REPLYWATCH_SMTP_PORT", _integer(1, 65535), 587, "SMTP port"),
     Setting("smtp.security", "REPLYWATCH_SMTP_SECURITY", _choice("starttls", "ssl", "none"),
@@ -335,6 +344,13 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"configuration file {path} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        # TOML is UTF-8; a file saved in Latin-1 or UTF-16 fails before any parsing.
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"configuration file {path} is not UTF-8 text: byte 0x{exc.object[exc.start]:02x} "
+            f"on line {line}; save it as UTF-8"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"configuration file {path} cannot be read: {exc.strerror}") from None
     flat = _flatten(table)

@@ -21,17 +21,18 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from replywatch.config import Settings
 from replywatch.references import load
 from storage.clock import SYSTEM_CLOCK, Clock
 from storage.engine import session_scope
-from storage.leases import LeaseKeeper
+from storage.leases import LeaseKeeper, collection_key
 from storage.models import Account
 
 log = logging.getLogger("replywatch.service")
@@ -47,17 +48,20 @@ class Work:
     refresh covers every account's changes either way; ``build_snapshot`` as
     ``f(session, request)`` (see reports/delivery.py); ``reconcile`` as
     ``f(scheduler, engine, settings)``: the service's planning, which schedules these jobs,
-    named here rather than imported so that the jobs do not depend on the service.
+    named here rather than imported so that the jobs do not depend on the service;
+    ``purge`` as ``f(engine, settings, now=..., refresh=False)``: every client's retention
+    period.
     """
 
     collect: str = "replywatch.collecting:collect_account"
     refresh_rollups: str = "replywatch.refreshing:refresh_metrics"
     build_snapshot: str = "reports.builder:build_snapshot"
     reconcile: str = "replywatch.service:reconcile_jobs"
+    purge: str = "replywatch.privacy:purge_expired_data"
 
     def check(self) -> None:
         """Import every function now; raises :class:`WorkMissing` naming one that is missing."""
-        for name in ("collect", "refresh_rollups", "build_snapshot", "reconcile"):
+        for name in ("collect", "refresh_rollups", "build_snapshot", "reconcile", "purge"):
             reference = getattr(self, name)
             try:
                 resolve(reference)
@@ -88,6 +92,8 @@ class Runtime:
     scheduler: BaseScheduler | None = None
     # Set on SIGTERM/SIGINT: jobs not yet started do not start any more.
     stopping: threading.Event = field(default_factory=threading.Event)
+    # Jobs that failed on the database, by their retry job's id: how many times in a row.
+    database_failures: dict[str, int] = field(default_factory=dict)
     _running: dict[int, str] = field(default_factory=dict)
     _idle: threading.Condition = field(default_factory=threading.Condition)
 
@@ -144,9 +150,21 @@ def current() -> Runtime:
     return runtime
 
 
+# A job that fails on a locked or unreachable database runs again after 30 s, 60 s, …
+DB_RETRY_FIRST = timedelta(seconds=30)
+DB_RETRY_MAX = timedelta(minutes=10)
+
+
 @contextmanager
-def _job(what: str) -> Iterator[Runtime | None]:
-    """Common frame: skip when stopping, count as running, log failures in one place."""
+def _job(
+    what: str, again: tuple[Callable[..., None], tuple[Any, ...]] | None = None
+) -> Iterator[Runtime | None]:
+    """Common frame: skip when stopping, count as running, log failures in one place.
+
+    ``again`` (the job function and its arguments): when the job fails on the database
+    (locked longer than the busy timeout, unreachable), it runs again after a backoff
+    instead of waiting for its next scheduled time.
+    """
     runtime = current()
     if runtime.stopping.is_set():
         log.info("%s: not started, the service is stopping", what)
@@ -155,18 +173,62 @@ def _job(what: str) -> Iterator[Runtime | None]:
     with runtime.running(what):
         try:
             yield runtime
+        except OperationalError as exc:
+            _again_later(runtime, what, again, exc)
         except Exception:
             log.exception("%s failed", what)
+        else:
+            if again is not None:
+                runtime.database_failures.pop(_again_id(again), None)
+
+
+def _again_id(again: tuple[Callable[..., None], tuple[Any, ...]]) -> str:
+    function, args = again
+    return f"again:{function.__name__}:{':'.join(str(arg) for arg in args)}"
+
+
+def _again_later(
+    runtime: Runtime,
+    what: str,
+    again: tuple[Callable[..., None], tuple[Any, ...]] | None,
+    exc: OperationalError,
+) -> None:
+    reason = str(exc.orig or exc).strip().splitlines()[0]
+    if again is None or runtime.scheduler is None or runtime.stopping.is_set():
+        log.warning("%s failed on the database (%s); its next run tries again", what, reason)
+        return
+    job_id = _again_id(again)
+    failures = runtime.database_failures.get(job_id, 0) + 1
+    runtime.database_failures[job_id] = failures
+    delay = min(DB_RETRY_FIRST * 2 ** (failures - 1), DB_RETRY_MAX)
+    function, args = again
+    try:
+        runtime.scheduler.add_job(
+            function, trigger="date", run_date=runtime.clock.now() + delay, args=list(args),
+            id=job_id, name=f"{what} again", replace_existing=True, misfire_grace_time=None,
+        )  # fmt: skip
+    except SQLAlchemyError as store_error:
+        log.warning("%s failed on the database (%s) and cannot be scheduled again (%s); its "
+                    "next run tries again", what, reason, store_error)  # fmt: skip
+        return
+    log.warning("%s failed on the database (%s); trying again in %.0f s (attempt %d)",
+                what, reason, delay.total_seconds(), failures + 1)  # fmt: skip
 
 
 def collect_lease_key(account_id: int) -> str:
-    return f"collect:account:{account_id}"
+    # The same claim `replywatch collect` takes by hand.
+    return collection_key(account_id)
 
 
+# The job that sends due emails (scheduled by replywatch.service), and how soon at the
+# earliest it is run again for a retry.
+DELIVERY_JOB = "deliver-emails"
+RETRY_WAKE_MIN = timedelta(seconds=10)
 # A refresh running when emails are due is usually one collection's, done in seconds.
 EMAIL_REFRESH_WAIT = 30.0
 # One lease for every refresh: a refresh covers all accounts' changes (replywatch/refreshing.py).
 METRICS_LEASE = "metrics:refresh"
+PRIVACY_LEASE = "privacy:purge"
 
 
 def _active(runtime: Runtime, account_id: int) -> bool:
@@ -178,7 +240,7 @@ def _active(runtime: Runtime, account_id: int) -> bool:
 def collect(account_id: int) -> None:
     """Collect one account (scheduled per account), then ask for its rollups."""
     what = f"collection of account {account_id}"
-    with _job(what) as runtime:
+    with _job(what, again=(collect, (account_id,))) as runtime:
         if runtime is None:
             return
         key = collect_lease_key(account_id)
@@ -279,7 +341,7 @@ def sweep_metrics() -> None:
 
 def weekly_emails(time_zone: str) -> None:
     """Monday morning in ``time_zone``: plan the past week's emails and send them."""
-    with _job(f"weekly emails ({time_zone})") as runtime:
+    with _job(f"weekly emails ({time_zone})", again=(weekly_emails, (time_zone,))) as runtime:
         if runtime is None:
             return
         _send_emails(runtime)
@@ -287,7 +349,7 @@ def weekly_emails(time_zone: str) -> None:
 
 def deliver_emails() -> None:
     """Every few minutes: send what is due (retries, emails a missed Monday left behind)."""
-    with _job("email delivery") as runtime:
+    with _job("email delivery", again=(deliver_emails, ())) as runtime:
         if runtime is None:
             return
         _send_emails(runtime)
@@ -307,14 +369,57 @@ def _send_emails(runtime: Runtime) -> None:
             log.exception("metrics refresh before sending emails failed; sending with the "
                           "numbers stored so far")  # fmt: skip
 
-    send_due_emails(
-        runtime.engine,
-        runtime.settings,
-        build_snapshot=resolve(runtime.work.build_snapshot),
-        clock=runtime.clock,
-        should_stop=runtime.stopping.is_set,
-        before_building=refresh_first,
-    )
+    try:
+        send_due_emails(
+            runtime.engine,
+            runtime.settings,
+            build_snapshot=resolve(runtime.work.build_snapshot),
+            clock=runtime.clock,
+            should_stop=runtime.stopping.is_set,
+            before_building=refresh_first,
+        )
+    finally:
+        _wake_for_retries(runtime)
+
+
+def _wake_for_retries(runtime: Runtime) -> None:
+    """Run the delivery job when the next retry is due, not at the tick after it.
+
+    A failed email is due again after its backoff (5 min first), counted from the failure;
+    the every-5-minutes delivery job would find it only at the tick after that, up to a
+    whole interval late. So every sending job brings that job forward to the earliest due
+    email (the job's interval goes on as before afterwards).
+    """
+    from reports.delivery import next_due
+
+    if runtime.scheduler is None or runtime.stopping.is_set():
+        return
+    due = next_due(runtime.engine)
+    job = runtime.scheduler.get_job(DELIVERY_JOB)
+    if due is None or job is None or job.next_run_time is None:
+        return
+    # Not sooner than a moment from now: an email left due (a stop, a skipped claim) must
+    # not make the job run back to back.
+    wake = max(due, runtime.clock.now() + RETRY_WAKE_MIN)
+    if wake < job.next_run_time:
+        runtime.scheduler.modify_job(DELIVERY_JOB, next_run_time=wake)
+
+
+def privacy_purge() -> None:
+    """Daily: remove outsiders' texts, names and handles past each client's retention."""
+    what = "privacy purge"
+    with _job(what) as runtime:
+        if runtime is None:
+            return
+        with runtime.leases.hold(PRIVACY_LEASE) as taken:
+            if not taken:
+                log.info("%s skipped: another process is purging", what)
+                return
+            # The metrics are refreshed by their own jobs, under their lease: items without
+            # facts yet wait for tomorrow's purge.
+            purge = resolve(runtime.work.purge)
+            purge(runtime.engine, runtime.settings, now=runtime.clock.now(), refresh=False)
+            log.info("%s finished", what)
 
 
 def reconcile() -> None:

@@ -24,7 +24,10 @@ from replywatch.validation import InputError
 from storage.models import Account, Client, Identity, Role, User, UserClient
 from storage.own_side import refresh_own_flags
 from storage.passwords import MIN_PASSWORD_LENGTH, hash_password
+from storage.usernames import canonical_username
 
+# Ten years: beyond that "retention" no longer limits anything.
+MAX_RETENTION_MONTHS = 120
 # Shorter intervals would spend API quotas for little: replies rarely come faster.
 MIN_INTERVAL_MINUTES = 5
 
@@ -53,6 +56,7 @@ class ClientOptions:
     min_settled: int | None = None
     responsive_ratio: str | None = None
     partly_ratio: str | None = None
+    retention: int | None = None  # months
 
 
 def client_fields(options: ClientOptions) -> dict[str, Any]:
@@ -78,6 +82,10 @@ def client_fields(options: ClientOptions) -> dict[str, Any]:
         )
     if options.partly_ratio is not None:
         fields["partly_responsive_ratio"] = validation.ratio(options.partly_ratio, "--partly-ratio")
+    if options.retention is not None:
+        fields["retention_months"] = validation.positive_int(
+            options.retention, "--retention (months)", MAX_RETENTION_MONTHS
+        )
     responsive = fields.get("responsive_ratio")
     partly = fields.get("partly_responsive_ratio")
     if responsive is not None and partly is not None and partly > responsive:
@@ -264,8 +272,21 @@ def check_user_is_new(session: Session, new: NewUser) -> None:
     """Before a password is asked for: the clients exist and the name is free."""
     for name in new.client_names:
         find_client(session, name)
-    if session.scalar(select(User).where(User.username == new.username)):
-        raise InputError(f"user {new.username!r} exists already")
+    existing = session.scalar(
+        select(User.username).where(User.username_key == canonical_username(new.username))
+    )
+    if existing is not None:
+        raise InputError(username_taken(new.username, existing))
+
+
+def username_taken(username: str, existing: str) -> str:
+    """Why ``username`` cannot be given to a user: ``existing`` has it, maybe in another case."""
+    if existing == username:
+        return f"user {username!r} exists already"
+    return (
+        f"user {username!r} exists already as {existing!r}; user names are the same name "
+        "whatever their case"
+    )
 
 
 def check_password(password: str) -> str:

@@ -21,8 +21,9 @@ from sqlalchemy import Engine, exists, select
 
 from metrics import api
 from replywatch.config import Settings
-from storage.engine import session_scope
+from storage.engine import session_factory
 from storage.models import RollupDirty
+from storage.writing import in_transaction
 
 log = logging.getLogger("replywatch.service")
 
@@ -51,8 +52,10 @@ def refresh_metrics(
     """
     results: list[api.RefreshResult] = []
     for _ in range(max(rounds, 1)):
-        with session_scope(engine) as session:
-            result = api.refresh(session, now=now)
+        # The refresh takes its own lock first; a deadlock it loses anyway is run again.
+        result = in_transaction(session_factory(engine),
+                                lambda session: api.refresh(session, now=now),
+                                lock=lambda session: None)  # fmt: skip
         results.append(result)
         if not marks_pending(engine):
             break

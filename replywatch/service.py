@@ -20,11 +20,14 @@ job id                    trigger                                     function
 ``weekly-email:<zone>``   Mondays at email.send_time in that zone     ``jobs.weekly_emails``
 ``deliver-emails``        every 5 minutes (retries, catch-up)         ``jobs.deliver_emails``
 ``reconcile``             every service.reconcile_seconds             ``jobs.reconcile``
+``privacy-purge``         every 24 hours                              ``jobs.privacy_purge``
 ========================  ==========================================  ====================
 
 The work those jobs do is in ``replywatch.collecting`` (collect_account),
 ``replywatch.refreshing`` (refresh_metrics: one global incremental refresh of the metrics,
-under the lease ``metrics:refresh``) and ``reports.builder`` (build_snapshot).
+under the lease ``metrics:refresh``), ``reports.builder`` (build_snapshot) and
+``replywatch.privacy`` (purge_expired_data: each client's retention period, under the
+lease ``privacy:purge``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import os
 import random
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -48,7 +52,7 @@ from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from replywatch import jobs
@@ -57,7 +61,8 @@ from storage import leases
 from storage.clock import SYSTEM_CLOCK, Clock
 from storage.engine import session_scope
 from storage.leases import LeaseKeeper, new_owner
-from storage.models import Account, Client, ScheduledJob
+from storage.models import Account, Client, Lease, ScheduledJob
+from storage.running import running_runs
 
 log = logging.getLogger("replywatch.service")
 
@@ -66,8 +71,15 @@ JOB_TABLE = ScheduledJob.__tablename__
 DELIVERY_INTERVAL = timedelta(minutes=5)
 METRICS_SWEEP_INTERVAL = timedelta(minutes=5)
 MANAGED_PREFIXES = ("collect:", "weekly-email:")
-FIXED_JOBS = ("reconcile", "deliver-emails", "refresh-metrics")
+FIXED_JOBS = ("reconcile", jobs.DELIVERY_JOB, "refresh-metrics", "privacy-purge")
+PRIVACY_PURGE_INTERVAL = timedelta(hours=24)
 RELEASE_WAIT_SECONDS = 5.0
+JOBSTORE_RETRY_MAX_SECONDS = 30.0
+# Written by the leader each time its scheduler works (the reconcile job); `status` says
+# "running" only while it is fresh.
+HEARTBEAT_KEY = "service:heartbeat"
+# A leader whose scheduler has not worked for this many reconcile intervals gives up.
+GIVE_UP_INTERVALS = 3
 
 
 # --- what should be scheduled ----------------------------------------------------------
@@ -133,7 +145,7 @@ def desired_jobs(
             ),
         ),
         JobSpec(
-            id="deliver-emails",
+            id=jobs.DELIVERY_JOB,
             name="send due emails",
             func=jobs.deliver_emails,
             args=(),
@@ -148,6 +160,16 @@ def desired_jobs(
             trigger=IntervalTrigger(seconds=METRICS_SWEEP_INTERVAL.total_seconds(), timezone=UTC),
             # Soon after a start: catches up with what changed while nothing ran.
             first_run=now + timedelta(seconds=30),
+        ),
+        JobSpec(
+            id="privacy-purge",
+            name="remove outsiders' texts, names and handles past each client's retention",
+            func=jobs.privacy_purge,
+            args=(),
+            trigger=IntervalTrigger(seconds=PRIVACY_PURGE_INTERVAL.total_seconds(), timezone=UTC),
+            # Not in the rush of a start (collections, the metrics catching up); once the
+            # job is stored, restarts keep its next run time.
+            first_run=now + timedelta(minutes=10),
         ),
     ]
     for account_id, handle, interval in accounts:
@@ -251,6 +273,36 @@ def reconcile_jobs(
     return report
 
 
+def resume_interrupted(
+    scheduler: BaseScheduler, engine: Engine, now: datetime, own_owner: str
+) -> dict[int, datetime]:
+    """Bring forward the collections a previous leader left running; returns them.
+
+    The old leader had moved each job it started to its next interval. A run it left
+    ``running`` whose process is gone (storage.running) is collected now; one whose
+    claim a live process still holds (a stalled ex-leader still at work) when that claim
+    runs out, so the account is not left waiting a full interval either way.
+    """
+    with engine.connect() as connection:
+        found = running_runs(connection, now)
+    due: dict[int, datetime] = {}
+    for run in found:
+        claim = run.claim
+        if claim is not None and claim.owner == own_owner:
+            continue
+        at = now if run.orphaned or claim is None else claim.expires_at
+        job = scheduler.get_job(f"collect:{run.account_id}")
+        if job is None or job.next_run_time is None:
+            continue  # inactive or removed: nothing to collect
+        if at < job.next_run_time:
+            scheduler.modify_job(job.id, next_run_time=at)
+        due[run.account_id] = min(at, job.next_run_time)
+    if due:
+        log.info("collections the previous leader left unfinished are due again: %s",
+                 ", ".join(f"account {number}" for number in sorted(due)))  # fmt: skip
+    return due
+
+
 def stop_scheduler(scheduler: BaseScheduler) -> None:
     """Shut the scheduler down without touching the job store.
 
@@ -265,8 +317,50 @@ def stop_scheduler(scheduler: BaseScheduler) -> None:
     scheduler.shutdown(wait=False)
 
 
+class ServiceScheduler(BackgroundScheduler):
+    """APScheduler 3 whose loop outlives a database that is locked or away for a while.
+
+    APScheduler catches an error of its job store while it looks for due jobs, but not
+    one while it records their next run: that error ended its thread, silently, while the
+    process went on renewing its leader lease. Here such an error pauses the loop (1 s,
+    2 s, 4 s … at most 30 s) and is remembered in :attr:`failing_since` and
+    :attr:`failure` until a round succeeds; the service gives up the lead when it lasts
+    (:meth:`Service._scheduler_trouble`).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failing_since: datetime | None = None
+        self.failure: str | None = None
+        self._failures = 0
+        # time.monotonic() of the last round that looked for due jobs and recorded them.
+        self.last_round = time.monotonic()
+
+    def _process_jobs(self) -> float | None:
+        try:
+            wait = super()._process_jobs()
+        except SQLAlchemyError as exc:
+            self._failures += 1
+            if self.failing_since is None:
+                self.failing_since = datetime.now(UTC)
+            self.failure = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            pause = min(2.0 ** (self._failures - 1), JOBSTORE_RETRY_MAX_SECONDS)
+            log.warning("the scheduler cannot record its jobs (%s); trying again in %.0f s",
+                        self.failure, pause)  # fmt: skip
+            return pause
+        if self._failures:
+            log.info("the scheduler records its jobs again")
+        self._failures, self.failing_since, self.failure = 0, None, None
+        self.last_round = time.monotonic()
+        return wait
+
+    def thread_alive(self) -> bool:
+        thread = getattr(self, "_thread", None)
+        return thread is not None and thread.is_alive()
+
+
 def make_scheduler(engine: Engine, settings: Settings) -> BackgroundScheduler:
-    return BackgroundScheduler(
+    return ServiceScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
         executors={"default": ThreadPoolExecutor(int(settings.get("service.workers")))},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -393,14 +487,26 @@ class Service:
         scheduler.start(paused=True)
         try:
             reconcile_jobs(scheduler, self.engine, self.settings)
+            resume_interrupted(scheduler, self.engine, self.runtime.clock.now(), self.owner)
         except SQLAlchemyError as exc:
             log.warning("first reconcile failed (the next one retries): %s", exc)
         scheduler.resume()
+        self.heartbeat()  # a scheduler just started; the checks below keep it up
         self.leading.set()
         log.info("running the scheduler as %s", self.owner)
+        trouble = None
+        check = max(min(self.ttl.total_seconds() / 3, self._reconcile_seconds()), 0.2)
         while not (self.stop_requested.is_set() or self._leadership_lost.is_set()):
-            self._wake.wait()
+            self._wake.wait(check)
             self._wake.clear()
+            if self.stop_requested.is_set() or self._leadership_lost.is_set():
+                break  # at once: a heartbeat could wait for a running job's write lock
+            trouble = self._scheduler_trouble(scheduler)
+            if trouble is not None:
+                log.error("the scheduler cannot work (%s); giving up the lead so that a "
+                          "standby can take over", trouble)  # fmt: skip
+                break
+            self.heartbeat()
 
         if self._leadership_lost.is_set() and not self.stop_requested.is_set():
             log.error("lost the scheduler lease; standing by after the running jobs")
@@ -419,7 +525,45 @@ class Service:
         self.runtime.scheduler = None
         if not self.stop_requested.is_set():
             self.leases.release(SCHEDULER_LEASE)
+            if trouble is not None:
+                # Leave the lease to a standby for a while before trying to lead again.
+                self._wake.wait(self.ttl.total_seconds())
+                self._wake.clear()
         return left
+
+    def _reconcile_seconds(self) -> float:
+        return float(self.settings.get("service.reconcile_seconds"))
+
+    def _scheduler_trouble(self, scheduler: BaseScheduler) -> str | None:
+        """Why the scheduler cannot work, or None while it does."""
+        if isinstance(scheduler, ServiceScheduler) and not scheduler.thread_alive():
+            return "its thread has ended"
+        limit = GIVE_UP_INTERVALS * self._reconcile_seconds()
+        failing = getattr(scheduler, "failing_since", None)
+        if failing is not None and (datetime.now(UTC) - failing).total_seconds() > limit:
+            failure = getattr(scheduler, "failure", None)
+            return f"its job store has failed for over {limit:.0f} s: {failure}"
+        # The reconcile job is due every reconcile interval: a working loop goes round at
+        # least that often.
+        idle = time.monotonic() - getattr(scheduler, "last_round", time.monotonic())
+        if idle > limit + self.ttl.total_seconds():
+            return f"its loop has not gone round for {idle:.0f} s"
+        return None
+
+    def heartbeat(self) -> None:
+        """Say that this leader's scheduler works: written only after
+        :meth:`_scheduler_trouble` found none (``status`` shows "running" while it is
+        fresh: GIVE_UP_INTERVALS reconcile intervals, at least one lease duration)."""
+        now = self.runtime.clock.now()
+        ttl = max(timedelta(seconds=GIVE_UP_INTERVALS * self._reconcile_seconds()), self.ttl)
+        try:
+            with self.engine.begin() as connection:
+                if not leases.renew(connection, self.owner, ttl, now, {HEARTBEAT_KEY}):
+                    connection.execute(delete(Lease).where(
+                        Lease.key == HEARTBEAT_KEY, Lease.owner != self.owner))  # fmt: skip
+                    leases.try_acquire(connection, HEARTBEAT_KEY, self.owner, ttl, now)
+        except SQLAlchemyError as exc:
+            log.warning("could not write the heartbeat (status will not say running): %s", exc)
 
 
 def serve(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from replywatch.config import ConfigError, Settings, default_data_dir
 from replywatch.secrets import resolve_secret
+from storage.private_files import make_private_folder
 
 KEY_FILE_NAME = "dashboard-secret-key"
 MIN_KEY_LENGTH = 32
@@ -27,21 +28,28 @@ def key_file_path(env: Mapping[str, str] = os.environ) -> Path:
 
 
 def dashboard_secret_key(settings: Settings, env: Mapping[str, str] = os.environ) -> bytes:
-    reference = settings.get("dashboard.secret_key_ref")
-    if reference:
-        value = resolve_secret(reference, settings.secrets_file, env)
-        if len(value) < MIN_KEY_LENGTH:
-            raise ConfigError(
-                f"secret {reference!r} (dashboard.secret_key_ref) is too short; expected at "
-                f"least {MIN_KEY_LENGTH} random characters, e.g. from: openssl rand -hex 32"
-            )
-        return value.encode("utf-8")
-    return read_or_create_key_file(key_file_path(env))
+    named = key_from_secret(settings, "dashboard.secret_key_ref", env)
+    return named if named is not None else read_or_create_key_file(key_file_path(env))
+
+
+def key_from_secret(settings: Settings, setting: str, env: Mapping[str, str]) -> bytes | None:
+    """The key in the secret that ``setting`` names (None when it names none), refused
+    when too short to be a random key."""
+    reference = settings.get(setting)
+    if not reference:
+        return None
+    value = resolve_secret(reference, settings.secrets_file, env)
+    if len(value) < MIN_KEY_LENGTH:
+        raise ConfigError(
+            f"secret {reference!r} ({setting}) is too short; expected at least "
+            f"{MIN_KEY_LENGTH} random characters, e.g. from: openssl rand -hex 32"
+        )
+    return value.encode("utf-8")
 
 
 def read_or_create_key_file(path: Path) -> bytes:
     if not path.exists():
-        _create(path)
+        create_key_file(path)
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(
@@ -56,8 +64,9 @@ def read_or_create_key_file(path: Path) -> bytes:
     return value.encode("utf-8")
 
 
-def _create(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def create_key_file(path: Path) -> None:
+    """A new random key in ``path`` (mode 600); a key another process made first wins."""
+    make_private_folder(path.parent)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:

@@ -116,15 +116,15 @@ class Audit:
 
 
 def answer_quality(metrics: api.Metrics) -> AnswerQuality | None:
-    """The answer-quality figures of METRICS.md when the metrics compute them (they are
-    being added: until then this is None and the report leaves the section out)."""
-    shares = {
-        name: getattr(metrics, name, None)
-        for name in ("redirect_share", "template_share", "substantive_ratio")
-    }
-    if all(value is None for value in shares.values()):
+    """The answer-quality figures (docs/metrics.md "answers that say nothing"); None when
+    the period has no answer to judge, and the report leaves the section out."""
+    if not metrics.answering_replies:
         return None
-    return AnswerQuality(**shares)
+    return AnswerQuality(
+        redirect_share=metrics.redirect_share,
+        template_share=metrics.template_share,
+        substantive_ratio=metrics.substantive_ratio,
+    )
 
 
 def _accounts(session: Session, client_id: int) -> tuple[AccountInfo, ...]:

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from metrics import api, formats
 from metrics.evidence import verdict_evidence
-from metrics.labels import OUTCOME_NAMES, REMOVAL_REASONS, metric_name
+from metrics.labels import OUTCOME_NAMES, REMOVAL_REASONS, metric_name, shown_text
 from metrics.texts import texts
 from reports.audit import Audit
 from reports.render import safe_url
@@ -343,7 +343,7 @@ class AuditPage:
                     when=self.moment(item.created_at),
                     account=self.labels.get(item.account_id, item.platform),
                     author=item.author_handle or formats.MISSING,
-                    text=clean(item.text),
+                    text=clean(shown_text(item.text, item.purge_reason, self.language)),
                     link=safe_url(item.permalink),
                     notes=tuple(notes),
                 )

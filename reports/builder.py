@@ -179,6 +179,16 @@ def account_verdict(metrics: api.Metrics, previous: api.Metrics | None) -> Accou
         response_ratio=verdict.inputs.response_ratio,
         previous_response_ratio=previous_ratio,
         weeks_considered=verdict.weeks if verdict.widened else 1,
+        answers=verdict.quality.answering,
+        redirects=verdict.quality.redirects,
+        templates=verdict.quality.templates,
+        hollow=verdict.quality.hollow,
+        most_repeated=(
+            (verdict.quality.repeated[0].text, verdict.quality.repeated[0].count)
+            if verdict.quality.repeated
+            else None
+        ),
+        substantive_ratio=metrics.substantive_ratio,
     )
 
 
@@ -207,6 +217,7 @@ def oldest_unanswered(
             text=item.text,
             created_at=item.created_at,
             permalink=item.permalink,
+            purge_reason=item.purge_reason,
         )
         for item in found[:limit]
     )

@@ -12,7 +12,13 @@ import re
 from datetime import datetime, timedelta
 
 from metrics import formats
-from metrics.labels import metric_name, verdict_explanation, verdict_name
+from metrics.labels import (
+    metric_name,
+    quality_qualifier,
+    shown_text,
+    verdict_explanation,
+    verdict_name,
+)
 from metrics.periods import Period
 from metrics.texts import N_, texts
 from reports.snapshot import AccountVerdict, Summary, VerdictChange
@@ -67,6 +73,12 @@ class Wording:
 
     def week_label(self, week: Period) -> str:
         return formats.week_short(week.label, self.language)
+
+    def quoted(self, text: str, purge_reason: str | None = None) -> str:
+        """A customer's words in quotes, or why they are gone (removed for privacy)."""
+        if purge_reason is not None:
+            return shown_text(text, purge_reason, self.language)
+        return self.gettext("“{text}”", text=clean_text(text))
 
     # -- sentences ----------------------------------------------------------------------
 
@@ -136,6 +148,30 @@ class Wording:
             "over the last {count} weeks",
             count=self.number(account.weeks_considered),
         )
+
+    def qualifier(self, account: AccountVerdict) -> str | None:
+        """ "mostly redirects and templates", beside the verdict when it applies."""
+        return quality_qualifier(self.language) if account.hollow else None
+
+    def quality(self, account: AccountVerdict) -> str | None:
+        """The qualifier's evidence: how many answers said nothing, and the text sent
+        most often."""
+        if not account.hollow:
+            return None
+        sentence = self.gettext(
+            "{hollow} of {answers} answers sent the customer elsewhere (DM, mail, phone) "
+            "or repeated a pasted text.",
+            hollow=self.number(account.redirects + account.templates),
+            answers=self.number(account.answers),
+        )
+        if account.most_repeated is not None:
+            text, count = account.most_repeated
+            sentence += " " + self.gettext(
+                "Sent most often ({count}×): “{text}”",
+                count=self.number(count),
+                text=clean_text(text),
+            )
+        return sentence
 
     def metric(self, key: str) -> str:
         return metric_name(key, self.language)

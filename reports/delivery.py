@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from metrics.periods import Period, iso_week
@@ -153,6 +153,16 @@ def due_deliveries(engine: Engine, now: datetime, limit: int = 500) -> list[int]
                 .limit(limit)
             ).scalars()
         )
+
+
+def next_due(engine: Engine) -> datetime | None:
+    """When the earliest pending email is due (None: nothing pending)."""
+    with engine.connect() as connection:
+        return connection.execute(
+            select(func.min(EmailDelivery.next_attempt_at)).where(
+                EmailDelivery.status == DeliveryStatus.PENDING
+            )
+        ).scalar()
 
 
 def claim(engine: Engine, delivery_id: int, now: datetime, policy: DeliveryPolicy) -> int | None:

@@ -96,6 +96,15 @@ class AccountVerdict:
     previous_response_ratio: float | None = None
     # Weeks the verdict looked back over (more than 1 when a thin week was widened).
     weeks_considered: int = 1
+    # What the answers say over the same window (docs/metrics.md, "Answer quality"):
+    # answering replies, how many sent the customer elsewhere or repeated a pasted text,
+    # "mostly redirects and templates", and the reply sent most often (text, times).
+    answers: int = 0
+    redirects: int = 0
+    templates: int = 0
+    hollow: bool = False
+    most_repeated: tuple[str, int] | None = None
+    substantive_ratio: float | None = None  # of the week's settled customer messages
 
     @property
     def change(self) -> VerdictChange:
@@ -110,6 +119,7 @@ class UnansweredItem:
     text: str  # as the customer wrote it; the renderer escapes and shortens it
     created_at: datetime
     permalink: str | None
+    purge_reason: str | None = None  # text removed for privacy (metrics.labels.shown_text)
 
 
 @dataclass(frozen=True)

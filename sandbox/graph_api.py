@@ -516,8 +516,26 @@ class GraphApiServer(SandboxServer):
             "can_hide": True,
             "can_like": True,
             "permalink_url": link,
+            "message_tags": self._message_tags(world, comment),
         }
         return values.get(name, _UNKNOWN)
+
+    @staticmethod
+    def _message_tags(world: World, comment: Post) -> list[dict[str, Any]]:
+        """The people and Pages a comment tags, where their names stand in the message
+        (a reply to someone's comment tags them, as Facebook's reply box does)."""
+        tags = []
+        for actor_id in comment.mentions:
+            actor = world.actors.get(actor_id)
+            name = actor.name or actor.handle if actor is not None else None
+            offset = comment.text.find(name) if name else -1
+            if actor is None or name is None or offset < 0:
+                continue
+            kind = "page" if world.managed.get(actor_id) is not None else "user"
+            tags.append(
+                {"id": actor.id, "name": name, "type": kind, "offset": offset, "length": len(name)}
+            )
+        return tags
 
     def _media_field(self, media: Post, name: str) -> Any:
         world = self._world_of("instagram")

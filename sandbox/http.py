@@ -1,11 +1,15 @@
 """The HTTP machinery shared by the simulated platforms.
 
 A :class:`SandboxServer` listens on 127.0.0.1 (a free port by default), keeps a log of
-every call, and can be told to misbehave: answer a route with a status (429 with reset
-headers, 500, 401), with a malformed body, slowly (a timeout), by dropping the connection,
-or with its normal answer under damaged headers (``kind="headers"``: a proxy that rewrites
-``Date`` or the rate-limit headers, or strips them; a header set to None is left out).
-Platform servers subclass it and implement :meth:`SandboxServer.route`.
+every call, and can be told to misbehave (:class:`Fault`): answer a route with a status
+(429 with reset headers, 500, 401; any body, an HTML page too), with a malformed body,
+slowly (a timeout), by dropping the connection, with its normal answer under damaged
+headers (``kind="headers"``: a proxy that rewrites ``Date`` or the rate-limit headers, or
+strips them; a header set to None is left out), one byte at a time (``"trickle"``: a
+host that never times out by the clock of each read), cut off half-way (``"cut_off"``),
+with an endless body of ``size`` bytes (``"oversized"``, streamed, never held whole), or
+with a redirect to itself (``"redirect_loop"``). Platform servers subclass it and
+implement :meth:`SandboxServer.route`.
 """
 
 from __future__ import annotations
@@ -84,15 +88,20 @@ class Fault:
     """One planned misbehaviour for requests whose path matches ``path`` (a regex)."""
 
     path: str
-    kind: str = "status"  # status, malformed, slow, drop, headers
+    # status, malformed, slow, drop, headers, trickle, cut_off, oversized, redirect_loop
+    kind: str = "status"
     status: int = 500
     times: int = 1  # how many matching requests it affects; -1 = all
     body: Any = None
     # status: headers added to the answer; headers: replace the answer's (None removes one)
     headers: dict[str, str | None] = field(default_factory=dict)
     reset_in: float = 0.0  # for 429: seconds of the server's time until the window resets
-    delay: float = 0.0  # for slow: seconds before answering
+    delay: float = 0.0  # slow: seconds before answering; trickle: seconds between bytes
     skip: int = 0  # let this many matching requests through first
+    size: int = 0  # oversized: bytes of body
+    announce_length: bool = True  # oversized: send Content-Length (else: until closed)
+    # trickle, cut_off, oversized: bytes written before the client hung up or it ended
+    sent: int = 0
 
 
 class SandboxServer:
@@ -251,6 +260,17 @@ class SandboxServer:
             return
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
+        if fault is not None and fault.kind == "oversized":
+            self._log(request, 200)
+            self._send_oversized(handler, fault)
+            return
+        if fault is not None and fault.kind == "redirect_loop":
+            self._log(request, 302)
+            handler.send_response_only(302)
+            handler.send_header("Location", handler.path)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
         if fault is not None and fault.kind == "status":
             reset_at = self.now.timestamp() + fault.reset_in if fault.status == 429 else None
             response = Response(
@@ -276,8 +296,6 @@ class SandboxServer:
         self._log(request, response.status)
         payload = response.encoded()
         try:
-            # send_response() without its fixed Date header: a fault may damage or drop it.
-            handler.send_response_only(response.status)
             headers = {
                 "Server": handler.version_string(),
                 "Date": handler.date_time_string(),
@@ -286,6 +304,11 @@ class SandboxServer:
             }
             if fault is not None and fault.kind == "headers":
                 headers = _damaged(headers, fault.headers)
+            if fault is not None and fault.kind in ("trickle", "cut_off"):
+                self._send_damaged(handler, fault, response.status, headers, payload)
+                return
+            # send_response() without its fixed Date header: a fault may damage or drop it.
+            handler.send_response_only(response.status)
             for name, value in headers.items():
                 handler.send_header(name, value)
             handler.send_header("Content-Length", str(len(payload)))
@@ -295,6 +318,56 @@ class SandboxServer:
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (a timeout, a killed collector): nobody to answer.
             handler.close_connection = True
+
+    def _send_damaged(
+        self,
+        handler: BaseHTTPRequestHandler,
+        fault: Fault,
+        status: int,
+        headers: dict[str, str],
+        payload: bytes,
+    ) -> None:
+        """The whole answer one byte per ``fault.delay`` seconds (trickle), or its head and
+        half the body, then the connection closed (cut_off)."""
+        lines = [f"HTTP/1.1 {status} {handler.responses.get(status, ('',))[0]}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        lines += [f"Content-Length: {len(payload)}", "", ""]
+        answer = "\r\n".join(lines).encode("latin-1") + payload
+        handler.close_connection = True
+        if fault.kind == "cut_off":
+            handler.wfile.write(answer[: len(answer) - len(payload) // 2 - 1])
+            handler.wfile.flush()
+            fault.sent = len(answer) - len(payload) // 2 - 1
+            return
+        for index in range(len(answer)):
+            handler.wfile.write(answer[index : index + 1])
+            handler.wfile.flush()
+            fault.sent = index + 1
+            time.sleep(fault.delay)
+
+    def _send_oversized(self, handler: BaseHTTPRequestHandler, fault: Fault) -> None:
+        """A JSON body of ``fault.size`` bytes (spaces inside a list), in chunks."""
+        head, tail = b'{"data": [', b"]}"
+        filler = fault.size - len(head) - len(tail)
+        handler.close_connection = True
+        try:
+            handler.send_response_only(200)
+            handler.send_header("Content-Type", "application/json; charset=UTF-8")
+            if fault.announce_length:
+                handler.send_header("Content-Length", str(fault.size))
+            handler.end_headers()
+            handler.wfile.write(head)
+            fault.sent = len(head)
+            chunk = b" " * 65536
+            while filler > 0:
+                part = chunk[: min(filler, len(chunk))]
+                handler.wfile.write(part)
+                filler -= len(part)
+                fault.sent += len(part)
+            handler.wfile.write(tail)
+            fault.sent += len(tail)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading: what this fault is for
 
     def error_body(self, status: int) -> Any:
         return {"title": "Error", "status": status, "detail": f"simulated status {status}"}

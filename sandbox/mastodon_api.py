@@ -58,6 +58,8 @@ if TYPE_CHECKING:
 DEMO_CALLS = 100_000
 MASTODON_VERSION = "4.5.0"
 MASTODON_API_VERSION = 7
+# Statuses only their author and the accounts they name can read.
+PRIVATE_VISIBILITIES = ("direct", "limited")
 
 STATUSES_LIMIT = 20  # default page sizes; Mastodon allows twice as many when asked
 NOTIFICATIONS_LIMIT = 40
@@ -307,7 +309,7 @@ class MastodonServer(WorldServer):
         if actor is None:
             return _error(404, NOT_FOUND)
         limit = _limit(request, STATUSES_LIMIT)
-        posts = _by_id(p for p in self.world.by_author(actor.id) if self._shown(p))
+        posts = _by_id(p for p in self.world.by_author(actor.id) if self._shown(p, renderer))
         if any(_flag(request, name) for name in ("only_media", "pinned")) or request.arg("tagged"):
             posts = []  # nothing in a simulated world has media, pins or hashtags
         if _flag(request, "exclude_replies"):
@@ -325,8 +327,15 @@ class MastodonServer(WorldServer):
             next_only_when_full=limit,
         )
 
-    def _shown(self, post: Post) -> bool:
-        """False for a boost whose original is gone (Mastodon deletes such boosts)."""
+    def _shown(self, post: Post, renderer: MastodonRenderer) -> bool:
+        """False for a boost whose original is gone (Mastodon deletes such boosts), and
+        for a private message to anybody but its author and the people it names."""
+        if post.visibility in PRIVATE_VISIBILITIES:
+            viewer = renderer.viewer
+            return viewer is not None and (
+                viewer.id == post.author_id
+                or any(actor.id == viewer.id for actor in renderer.mentioned(post))
+            )
         if post.kind != "repost":
             return True
         original = self.world.get(post.reposted_id or "")
@@ -391,7 +400,7 @@ class MastodonServer(WorldServer):
 
     def _visible_status(self, status_id: str, renderer: MastodonRenderer) -> Post | None:
         post = self.world.get(status_id)
-        return post if post is not None and self._shown(post) else None
+        return post if post is not None and self._shown(post, renderer) else None
 
     def _status(self, request: Request, renderer: MastodonRenderer, status_id: str) -> Response:
         post = self._visible_status(status_id, renderer)
@@ -415,7 +424,11 @@ class MastodonServer(WorldServer):
                 break  # the chain ends at a deleted status
             ancestors.append(parent)
             current = parent
-        descendants = _depth_first(self.world, post.id, descendants_limit, depth_limit)
+        descendants = [
+            p
+            for p in _depth_first(self.world, post.id, descendants_limit, depth_limit)
+            if self._shown(p, renderer)
+        ]
         return Response(
             body={
                 "ancestors": [renderer.status(p) for p in reversed(ancestors)],

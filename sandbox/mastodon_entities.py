@@ -215,7 +215,7 @@ class MastodonRenderer:
             "in_reply_to_account_id": parent.author_id if parent is not None else None,
             "sensitive": False,
             "spoiler_text": "",
-            "visibility": "public",
+            "visibility": post.visibility,
             "language": None,
             "uri": uri,
             "url": url,

@@ -72,6 +72,12 @@ class Post:
     kind: str = "post"  # post, reply, comment, visitor_post, repost
     reposted_id: str | None = None
     mentions: list[str] = field(default_factory=list)  # actor ids mentioned in the text
+    # Characters at the start of ``text`` that the platform's client put there: the
+    # @handles of a reply's participants (X shows it as ``display_text_range``).
+    prefix: int = 0
+    # "public", or "direct" / "limited": only the author and the people named can read it
+    # (Mastodon's private messages).
+    visibility: str = "public"
     likes: list[Like] = field(default_factory=list)
     # Likes from accounts the platform does not list (liker lists are capped): they count
     # in like_count only.

@@ -67,6 +67,7 @@ TWEET_FIELDS = (
     "public_metrics",
     "entities",
     "lang",
+    "display_text_range",
 )
 USER_FIELDS = ("id", "name", "username", "created_at", "description", "public_metrics")
 DEFAULT_TWEET_FIELDS = ("id", "text", "edit_history_tweet_ids")
@@ -524,6 +525,8 @@ class XApiServer(SandboxServer):
             "author_id": post.author_id,
             "conversation_id": post.id if post.reposted_id else (post.root_id or post.id),
             "lang": "de" if any(c in text for c in "äöüß") else "en",
+            # the part the author wrote: after a reply's automatic @handles
+            "display_text_range": [0 if post.reposted_id else post.prefix, len(text)],
         }
         if post.parent_id:
             values["in_reply_to_user_id"] = world.posts[post.parent_id].author_id
@@ -557,23 +560,23 @@ class XApiServer(SandboxServer):
             return sum(1 for other in self._reposts.get(post.id, ()) if self.world.visible(other))
 
     def _mention_entities(self, post: Post, text: str) -> list[dict[str, Any]]:
+        """Every place a mentioned user's @handle stands, in text order (X lists each)."""
         entities = []
         for actor_id in post.mentions:
             actor = self.world.actors.get(actor_id)
             if actor is None:
                 continue
-            start = text.lower().find("@" + actor.handle.lower())
-            if start < 0:
-                continue
-            entities.append(
-                {
-                    "start": start,
-                    "end": start + len(actor.handle) + 1,
-                    "username": actor.handle,
-                    "id": actor.id,
-                }
-            )
-        return entities
+            pattern = re.compile(rf"(?<![\w@])@{re.escape(actor.handle)}(?!\w)", re.IGNORECASE)
+            for found in pattern.finditer(text):
+                entities.append(
+                    {
+                        "start": found.start(),
+                        "end": found.end(),
+                        "username": actor.handle,
+                        "id": actor.id,
+                    }
+                )
+        return sorted(entities, key=lambda entity: entity["start"])
 
     def _user_object(self, actor: Actor, fields: tuple[str, ...]) -> dict[str, Any]:
         values: dict[str, Any] = {

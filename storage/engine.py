@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage.private_files import create_private_file, make_private_folder
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -53,18 +55,41 @@ def _tune_sqlite(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     cursor.close()
 
 
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of an SQLite database URL; None for other engines and in-memory ones."""
+    parsed = normalise_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database:
+        return None
+    if database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def _create_privately(path: Path) -> Callable[..., None]:
+    # SQLite would create a missing database file with the umask's permissions (0644 as a
+    # rule); created empty 0600 before it opens it, the database and its -wal and -shm
+    # files (which SQLite gives the database file's permissions) are the owner's only.
+    def before_connect(*_args: object) -> None:
+        create_private_file(path)
+
+    return before_connect
+
+
 def make_engine(url: str | URL, **kwargs: object) -> Engine:
     """Create an engine with the settings replywatch relies on for this database."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(parsed)
+        if path is not None:
+            make_private_folder(path.parent)
         engine = create_engine(
             parsed,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             **kwargs,  # type: ignore[arg-type]
         )
+        if path is not None:
+            event.listen(engine, "do_connect", _create_privately(path))
         event.listen(engine, "connect", _tune_sqlite)
         return engine
     return create_engine(parsed, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]

@@ -35,10 +35,41 @@ from storage.models import Lease
 log = logging.getLogger(__name__)
 
 
+COLLECTION_PREFIX = "collect:account:"
+
+
+def collection_key(account_id: int) -> str:
+    """The claim on collecting one account: held by whoever collects it (the service's job
+    or ``replywatch collect``), so that an account is never collected twice at once."""
+    return f"{COLLECTION_PREFIX}{account_id}"
+
+
 def new_owner(label: str = "") -> str:
     """A name for one holder: host, process and a random part (pids are reused)."""
     prefix = f"{label}@" if label else ""
     return f"{prefix}{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def owner_alive(owner: str) -> bool | None:
+    """Whether the process of a :func:`new_owner` name still runs: True or False when it
+    ran on this machine, None when that cannot be told here (another machine, another
+    kind of name). A killed holder's lease stays until it expires; this tells at once."""
+    host, _, tail = owner.rpartition("@")[2].partition(":")
+    pid_text, _, _ = tail.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return None
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
+
+
+def holder_gone(info: LeaseInfo | None) -> bool:
+    """True when nobody works under a lease: free, expired, or its process has ended."""
+    return info is None or owner_alive(info.owner) is False
 
 
 @dataclass(frozen=True)
@@ -77,6 +108,19 @@ def try_acquire(
         where=Lease.expires_at <= now,
     ).returning(Lease.owner)
     return connection.execute(statement).first() is not None
+
+
+def take_from_ended(
+    connection: Connection, key: str, ended: str, owner: str, ttl: timedelta, now: datetime
+) -> bool:
+    """Take ``key`` from ``ended``, a holder whose process has ended (``owner_alive`` is
+    False), before its lease expires; only while ``ended`` still holds it."""
+    taken = connection.execute(
+        update(Lease)
+        .where(Lease.key == key, Lease.owner == ended)
+        .values(owner=owner, acquired_at=now, expires_at=now + ttl)
+    )
+    return taken.rowcount == 1
 
 
 def renew(
@@ -161,7 +205,17 @@ class LeaseKeeper:
             if key in self._held:
                 return False  # another thread of this process has it
             with self.engine.begin() as connection:
-                taken = try_acquire(connection, key, self.owner, self.ttl, self.clock.now())
+                now = self.clock.now()
+                taken = try_acquire(connection, key, self.owner, self.ttl, now)
+                if not taken and key.startswith(COLLECTION_PREFIX):
+                    # A collector killed on this machine collects no more: its claim is
+                    # taken at once, not a lease time later (the run resumes from its
+                    # cursors). Leadership still waits for expiry.
+                    found = holder(connection, key, now)
+                    if found is not None and owner_alive(found.owner) is False:
+                        taken = take_from_ended(
+                            connection, key, found.owner, self.owner, self.ttl, now
+                        )
             if taken:
                 self._held.add(key)
             return taken

@@ -1,8 +1,14 @@
 """Dashboard login attempts and sessions: the rows behind rate limits and logouts.
 
 The policy (how many failures lock what, for how long) belongs to the dashboard; this
-module only records and counts, so that the numbers survive restarts and are shared by
+module only counts and records, so that the numbers survive restarts and are shared by
 every web worker that uses the same database.
+
+An attempt is decided in two steps, because checking a password takes about half a second
+and no transaction may stay open that long: first, in one short transaction,
+:func:`count_attempt` and the policy's look at the failures so far, and the attempt is
+recorded as ``checking`` (it counts as a failure from then on); then, after the password
+check, :func:`settle_login_attempt` writes what the check found.
 """
 
 from __future__ import annotations
@@ -12,39 +18,79 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import DashboardSession, LoginAttempt, User
+from storage.models import DashboardSession, LoginAttempt, LoginCounter, User
+from storage.upsert import insert_for
+from storage.usernames import canonical_username
 
-USERNAME_KEY_LENGTH = 64
 ADDRESS_KEY_LENGTH = 64
 
 
 class AttemptOutcome:
+    CHECKING = "checking"
     OK = "ok"
     FAILED = "failed"
     REFUSED = "refused"
 
 
-def username_key(typed: str) -> str:
-    """What a typed user name is counted under: case and surrounding spaces do not matter,
-    so ``Anna`` and ``anna `` share one limit."""
-    return typed.strip().lower()[:USERNAME_KEY_LENGTH]
+# An attempt counts as failed while its password is being checked: a crash during the
+# check must not leave a free try behind.
+COUNTED_AS_FAILED = (AttemptOutcome.FAILED, AttemptOutcome.CHECKING)
+
+
+def _address_key(address: str) -> str:
+    return address[:ADDRESS_KEY_LENGTH]
+
+
+def count_attempt(session: Session, *, username: str, address: str, at: datetime) -> None:
+    """Count an attempt on its user name and its address: the first thing the transaction
+    that decides on an attempt does.
+
+    The increments lock both counter rows until that transaction ends, so that a
+    simultaneous attempt on the same name or from the same address waits here and then
+    sees this one. The name's row is always taken before the address's: two attempts never
+    wait for each other crosswise.
+    """
+    for kind, value in (
+        ("username", canonical_username(username)),
+        ("address", _address_key(address)),
+    ):
+        insert = insert_for(session, LoginCounter).values(
+            kind=kind, value=value, attempts=1, last_attempt_at=at
+        )
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[LoginCounter.kind, LoginCounter.value],
+                set_={
+                    "attempts": LoginCounter.attempts + 1,
+                    "last_attempt_at": insert.excluded.last_attempt_at,
+                },
+            )
+        )
 
 
 def record_login_attempt(
     session: Session, *, username: str, address: str, outcome: str, at: datetime
-) -> None:
-    session.add(
-        LoginAttempt(
-            username=username_key(username),
-            address=address[:ADDRESS_KEY_LENGTH],
-            outcome=outcome,
-            attempted_at=at,
-        )
+) -> int:
+    """Record an attempt; returns its id (to settle a ``checking`` attempt later)."""
+    attempt = LoginAttempt(
+        username=canonical_username(username),
+        address=_address_key(address),
+        outcome=outcome,
+        attempted_at=at,
     )
+    session.add(attempt)
     session.flush()
+    return attempt.id
+
+
+def settle_login_attempt(session: Session, attempt_id: int, outcome: str) -> None:
+    """What the password check of a ``checking`` attempt found: ok or failed."""
+    session.execute(
+        update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(outcome=outcome)
+    )
 
 
 @dataclass(frozen=True)
@@ -55,7 +101,7 @@ class Failures:
 
 def username_failures(session: Session, username: str, since: datetime) -> Failures:
     """Failed attempts for a user name since ``since`` and after its last successful login."""
-    key = username_key(username)
+    key = canonical_username(username)
     last_ok = session.scalar(
         select(func.max(LoginAttempt.attempted_at)).where(
             LoginAttempt.username == key, LoginAttempt.outcome == AttemptOutcome.OK
@@ -68,7 +114,7 @@ def username_failures(session: Session, username: str, since: datetime) -> Failu
 def address_failures(session: Session, address: str, since: datetime) -> Failures:
     """Failed attempts from one address since ``since``. A success from the same address
     does not reset this count: one valid account must not unlock guessing at others."""
-    return _failures(session, LoginAttempt.address == address[:ADDRESS_KEY_LENGTH], since)
+    return _failures(session, LoginAttempt.address == _address_key(address), since)
 
 
 def _failures(session: Session, condition, start: datetime, after: bool = False) -> Failures:
@@ -77,14 +123,17 @@ def _failures(session: Session, condition, start: datetime, after: bool = False)
     )
     count, oldest = session.execute(
         select(func.count(), func.min(LoginAttempt.attempted_at)).where(
-            condition, time_condition, LoginAttempt.outcome == AttemptOutcome.FAILED
+            condition, time_condition, LoginAttempt.outcome.in_(COUNTED_AS_FAILED)
         )
     ).one()
     return Failures(count=int(count), oldest=oldest)
 
 
 def prune_login_attempts(session: Session, before: datetime) -> int:
+    """Forget attempts, and the counters of names and addresses not tried since, before
+    ``before``; returns the number of attempts forgotten."""
     result = session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < before))
+    session.execute(delete(LoginCounter).where(LoginCounter.last_attempt_at < before))
     return int(result.rowcount or 0)
 
 

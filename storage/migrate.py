@@ -13,6 +13,11 @@ from sqlalchemy import Engine
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+class MigrationRefused(RuntimeError):
+    """A migration found stored data it cannot change without a person's decision. Nothing
+    was changed; the message names the rows and says how to resolve it."""
+
+
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

@@ -26,9 +26,11 @@ from sqlalchemy import (
     Unicode,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from storage.types import UTCDateTime, utcnow
+from storage.usernames import USERNAME_LENGTH, canonical_username
 
 # Stable constraint names so that Alembic migrations are identical on every database.
 NAMING_CONVENTION = {
@@ -80,6 +82,16 @@ class CredentialStatus(StrEnum):
         return self not in (CredentialStatus.UNCHECKED, CredentialStatus.OK)
 
 
+class PurgeReason(StrEnum):
+    """Why an item's personal data was removed (``Item.purge_reason``)."""
+
+    RETENTION = "retention"  # older than its client's retention period
+    ERASURE = "erasure"  # its author asked to be forgotten (privacy forget)
+
+
+DEFAULT_RETENTION_MONTHS = 13
+
+
 class Role(StrEnum):
     CONSULTANT = "consultant"
     OWNER = "owner"
@@ -104,6 +116,11 @@ class Client(Base):
     partly_responsive_ratio: Mapped[float] = mapped_column(Float, default=0.65)
     no_conversation_min_posts: Mapped[int] = mapped_column(Integer, default=3)
     widen_max_weeks: Mapped[int] = mapped_column(Integer, default=8)
+    # After this many months outsiders' texts, names and handles are removed (storage/
+    # privacy.py); 13 so that a week can still be compared with the same week a year ago.
+    retention_months: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_RETENTION_MONTHS, server_default=str(DEFAULT_RETENTION_MONTHS)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     accounts: Mapped[list[Account]] = relationship(
@@ -164,6 +181,8 @@ class Item(Base):
         Index("ix_items_account_created", "account_id", "created_at"),
         Index("ix_items_platform_parent", "platform", "parent_id"),
         Index("ix_items_platform_root", "platform", "root_id"),
+        # An author's items: privacy gives them one pseudonym at once (storage/privacy.py).
+        Index("ix_items_platform_author", "platform", "author_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -175,6 +194,13 @@ class Item(Base):
     is_own: Mapped[bool] = mapped_column(Boolean, default=False)
     kind: Mapped[str] = mapped_column(String(16))
     mentions_account: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where the account's handle appears (docs/metrics.md, "Who is addressed"): "text" in
+    # the author's own words, "prefix" only in the reply prefix the platform marks (X's
+    # display_text_range, the leading @handles of a TWCS reply), "leading" only in the
+    # leading @handles of a reply on a platform that does not mark its prefix (Mastodon):
+    # own words unless the account took part in the thread above. None: not mentioned,
+    # or stored before the place was known (then ``mentions_account`` counts as "text").
+    mention_place: Mapped[str | None] = mapped_column(String(8))
     # Platform ids of what this item replies to and of the top of its conversation.
     parent_id: Mapped[str | None] = mapped_column(String(300))
     root_id: Mapped[str | None] = mapped_column(String(300))
@@ -186,10 +212,22 @@ class Item(Base):
     repost_count: Mapped[int] = mapped_column(Integer, default=0)
     # Filled by metrics from the question patterns; None until classified.
     is_question: Mapped[bool | None] = mapped_column(Boolean)
+    # Filled by metrics from metrics/data/acknowledgments.toml (items from outside the own
+    # side: "thanks", "passt") and metrics/data/replies.toml (own replies: a redirect to
+    # DM / mail / phone, and the key of the normalised text that finds templates); None
+    # until classified. A changed text is classified again.
+    is_ack_text: Mapped[bool | None] = mapped_column(Boolean)
+    is_redirect: Mapped[bool | None] = mapped_column(Boolean)
+    reply_key: Mapped[int | None] = mapped_column(BigInteger)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column()
     removed_reason: Mapped[str | None] = mapped_column(String(16))
+    # Set when the text, handle and link of an outsider's item were removed and the author
+    # id replaced by a pseudonym (storage/privacy.py); the stored flags derived from the
+    # text (is_question) are final from then on, and no later sighting fills them in again.
+    purged_at: Mapped[datetime | None] = mapped_column()
+    purge_reason: Mapped[str | None] = mapped_column(String(16))
 
 
 class Like(Base):
@@ -206,6 +244,57 @@ class Like(Base):
     liked_at: Mapped[datetime | None] = mapped_column()
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ErasedAuthor(Base):
+    """An outsider who asked to be forgotten (``replywatch privacy forget``).
+
+    Only a keyed hash of the id or handle is kept (``storage.privacy.Pseudonyms``), never
+    the id or handle itself: the list says "this person is forgotten" to whoever holds the
+    installation's key and nothing to anybody else. ``client_id`` None: for every client.
+    """
+
+    __tablename__ = "erased_authors"
+    __table_args__ = (Index("ix_erased_authors_platform_digest", "platform", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(String(64))
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PseudonymKey(Base):
+    """The fingerprint of the key that made this database's pseudonyms: one row, id 1.
+
+    The key itself lives outside the database (storage/privacy.py); a different key would
+    make new pseudonyms that do not match the stored ones and no longer recognise the
+    forgotten authors, so every use compares its fingerprint with this one first.
+    """
+
+    __tablename__ = "pseudonym_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    first_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PrivacyEvent(Base):
+    """One privacy action (a purge, an erasure, an export): the record an operator shows
+    the data-protection officer. Counts and scope only, never whose data it was."""
+
+    __tablename__ = "privacy_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    happened_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(16))  # purge, forget, export
+    platform: Mapped[str | None] = mapped_column(String(16))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"))
+    # The client's name then: the event stays readable after the client is deleted.
+    client_name: Mapped[str | None] = mapped_column(String(200))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class FollowerSnapshot(Base):
@@ -249,6 +338,9 @@ class CollectionRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     # Payload problems that did not stop the run: [{"id": ..., "endpoint": ..., "problem": ...}]
     problems: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Private messages (Mastodon ``visibility: direct``) the platform showed and the run
+    # dropped unread: replywatch audits the public dialogue only.
+    private_skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     resume_after: Mapped[datetime | None] = mapped_column()
 
 
@@ -258,7 +350,11 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_LENGTH), unique=True)
+    # The name in its canonical form (storage.usernames), kept in step with ``username``
+    # by ``_keep_username_key``. Unique, so that names differing only in case cannot both
+    # exist, and the column logins look up.
+    username_key: Mapped[str] = mapped_column(String(USERNAME_LENGTH), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -268,6 +364,11 @@ class User(Base):
     grants: Mapped[list[UserClient]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @validates("username")
+    def _keep_username_key(self, _field: str, value: str) -> str:
+        self.username_key = canonical_username(value)
+        return value
 
 
 class UserClient(Base):
@@ -322,8 +423,8 @@ class RollupDirty(Base):
 class LoginAttempt(Base):
     """One try to log in to the dashboard: kept so that rate limits survive restarts.
 
-    ``username`` is what was typed (lower-cased, cut to 64 characters), whether or not such
-    a user exists, so that guessing names is limited like guessing passwords.
+    ``username`` is what was typed in its canonical form (storage.usernames), whether or not
+    such a user exists, so that guessing names is limited like guessing passwords.
     """
 
     __tablename__ = "login_attempts"
@@ -337,8 +438,27 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(String(64))
     # The client's IP address as the web server saw it (after a trusted proxy, if any).
     address: Mapped[str] = mapped_column(String(64))
+    # checking (the password is being checked; counts as a failure until it is known),
     # ok, failed (wrong name or password), refused (rate limit: the password was not checked)
     outcome: Mapped[str] = mapped_column(String(16))
+
+
+class LoginCounter(Base):
+    """The login attempts of one user name or one address, counted before any password
+    is checked.
+
+    Counting an attempt writes its row, and the row stays locked until the transaction that
+    decides on the attempt ends (PostgreSQL locks the row, SQLite the database for writing).
+    So attempts on the same name or from the same address are decided one after another,
+    each seeing all attempts before it, also those whose password is still being checked.
+    """
+
+    __tablename__ = "login_counters"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # username | address
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(BigInteger)
+    last_attempt_at: Mapped[datetime] = mapped_column()
 
 
 class DashboardSession(Base):
@@ -506,6 +626,15 @@ class ItemFact(Base):
         Index("ix_item_facts_parent_item", "parent_item"),
         Index("ix_item_facts_thread_author", "platform", "thread_key", "author_key", "created_us"),
         Index("ix_item_facts_top", "platform", "top_key"),
+        # Own replies by their normalised text: the template rule looks 28 days around.
+        Index(
+            "ix_item_facts_reply_key",
+            "client_id",
+            "reply_key",
+            "created_us",
+            sqlite_where=sql_text("reply_key IS NOT NULL"),
+            postgresql_where=sql_text("reply_key IS NOT NULL"),
+        ),
     )
 
     item_id: Mapped[int] = mapped_column(
@@ -522,9 +651,19 @@ class ItemFact(Base):
     created_us: Mapped[int] = mapped_column(BigInteger)
     local_week: Mapped[int] = mapped_column(Integer)
     hour_of_week: Mapped[int] = mapped_column(Integer)
-    # post, own_reply, own_thread, own_repost, inbound, other
-    role: Mapped[str] = mapped_column(String(12))
+    # post, own_reply, own_thread, own_repost, inbound, acknowledgment, conversation, other
+    role: Mapped[str] = mapped_column(String(16))
     is_question: Mapped[bool | None] = mapped_column(Boolean)
+    # outsiders: the text matches the acknowledgment list and is no question
+    ack_text: Mapped[bool] = mapped_column(Boolean)
+    # own replies: the normalised text's key, the customer answered (the parent's author),
+    # a redirect by its text, the same text sent to two other customers within 28 days
+    reply_key: Mapped[int | None] = mapped_column(BigInteger)
+    customer_key: Mapped[str | None] = mapped_column(String(300))
+    redirect: Mapped[bool] = mapped_column(Boolean)
+    template: Mapped[bool] = mapped_column(Boolean)
+    # own replies that cover at least one inbound item within its answer window
+    answering: Mapped[bool] = mapped_column(Boolean)
     liked_by_own: Mapped[bool] = mapped_column(Boolean)
     own_likes: Mapped[int] = mapped_column(Integer)
     removed: Mapped[bool] = mapped_column(Boolean)
@@ -534,6 +673,9 @@ class ItemFact(Base):
     answered: Mapped[bool] = mapped_column(Boolean)
     # 1 direct reply, 2 reply to a later message of the author, 3 same top-level comment
     answer_rule: Mapped[int | None] = mapped_column(Integer)
+    # inbound: covered within the window by at least one reply that is neither a redirect
+    # nor a template
+    substantive: Mapped[bool] = mapped_column(Boolean)
     first_response_us: Mapped[int | None] = mapped_column(BigInteger)
     response_us: Mapped[int | None] = mapped_column(BigInteger)
     business_us: Mapped[int | None] = mapped_column(BigInteger)
@@ -559,6 +701,15 @@ class _WeekFigures:
     interactions: Mapped[int] = mapped_column(Integer)
     self_likes: Mapped[int] = mapped_column(Integer)
     removed_inbound: Mapped[int] = mapped_column(Integer)
+    # addressed items that expect no answer, and outsiders talking among themselves
+    acknowledgments: Mapped[int] = mapped_column(Integer)
+    customer_conversation: Mapped[int] = mapped_column(Integer)
+    # own replies of the week that answer an inbound item, by quality (redirect first)
+    answering_replies: Mapped[int] = mapped_column(Integer)
+    redirect_replies: Mapped[int] = mapped_column(Integer)
+    template_replies: Mapped[int] = mapped_column(Integer)
+    # inbound items of the week answered by a substantive reply within their window
+    substantive_answered: Mapped[int] = mapped_column(Integer)
     response_median_us: Mapped[int | None] = mapped_column(BigInteger)
     response_p90_us: Mapped[int | None] = mapped_column(BigInteger)
     business_median_us: Mapped[int | None] = mapped_column(BigInteger)

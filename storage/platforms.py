@@ -14,6 +14,7 @@ platforms by name; tests/test_platform_registry.py fails when an entry lacks a p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -119,6 +120,10 @@ class PlatformSpec:
     api_settings: tuple[ApiSetting, ...]
     collector: str  # "module:attribute" of its collectors.contract.CollectorFactory
     simulated_server: str  # "module:Class" of its sandbox.http.SandboxServer
+    # Item ids that contain their author's id (Bluesky's at://DID/... URIs): a regular
+    # expression whose group ``author`` is that id. Forgetting an author replaces it there
+    # too (storage/privacy.py); None when item ids say nothing about their author.
+    author_in_item_id: str | None = None
     # How an owner connects an account of this platform; None: by --credentials NAME only.
     connect: ConnectFacts | None = None
 
@@ -137,6 +142,21 @@ class PlatformSpec:
         if self.permalink is None:
             raise ValueError(f"{self.name} items carry their links; none is built for them")
         return self.permalink.format(author=author, item_id=item_id)
+
+    def item_id_author(self, item_id: str) -> str | None:
+        """The author id an item id contains (see ``author_in_item_id``), or None."""
+        if self.author_in_item_id is None:
+            return None
+        found = re.match(self.author_in_item_id, item_id)
+        return found.group("author") if found else None
+
+    def item_id_with_author(self, item_id: str, author: str) -> str:
+        """``item_id`` with the author id it contains replaced by ``author``."""
+        found = re.match(self.author_in_item_id, item_id) if self.author_in_item_id else None
+        if found is None:
+            return item_id
+        start, end = found.span("author")
+        return item_id[:start] + author + item_id[end:]
 
 
 # requests and urllib3 quote URLs (Graph tokens travel in the query) in errors and at
@@ -412,6 +432,7 @@ BLUESKY = PlatformSpec(
     ),
     collector="collectors.bluesky.factory:FACTORY",
     simulated_server="sandbox.bluesky_api:BlueskyServer",
+    author_in_item_id=r"^at://(?P<author>[^/]+)/",  # at://did:plc:…/app.bsky.feed.post/…
     connect=ConnectFacts(
         method="app_password",
         grant="bluesky_app_password",

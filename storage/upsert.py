@@ -10,6 +10,9 @@ updates what it knows and keeps the rest. This is decided inside the ``ON CONFLI
 clause itself, so it holds when two writers race too.
 Every new or changed item marks its day dirty for the metrics rollups, in the same
 transaction.
+
+Nor does a later sighting bring back what privacy removed (storage/privacy.py): a purged
+item keeps its empty text, handle and link, and an author id that is a pseudonym stays one.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,8 +33,12 @@ from storage.models import (
     Like,
     RollupDirty,
 )
+from storage.privacy import PSEUDONYM_PREFIX
 from storage.records import ItemRecord, LikeRecord
 from storage.types import utcnow
+
+# What privacy removed from a purged item and no later sighting may fill in again.
+_PURGED_FIELDS = frozenset({"author_id", "author_handle", "text", "permalink"})
 
 BATCH_SIZE = 500
 
@@ -76,7 +83,8 @@ class UpsertResult:
         return self
 
 
-def _insert_for(session: Session, table: Any) -> Any:
+def insert_for(session: Session, table: Any) -> Any:
+    """An INSERT that can take ON CONFLICT clauses, for the session's database."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table)
@@ -111,7 +119,7 @@ def mark_dirty(session: Session, marks: Iterable[tuple[int, date]]) -> None:
     """Record that these (account, UTC day) pairs need their rollups recomputed."""
     rows = [{"account_id": account_id, "day": day} for account_id, day in set(marks)]
     for chunk in _chunks(rows):
-        statement = _insert_for(session, RollupDirty).values(list(chunk))
+        statement = insert_for(session, RollupDirty).values(list(chunk))
         session.execute(statement.on_conflict_do_nothing(index_elements=["account_id", "day"]))
 
 
@@ -140,6 +148,7 @@ def _raw_row(record: ItemRecord, account_id: int, seen_at: datetime) -> dict[str
         "is_own": record.is_own,
         "kind": record.kind,
         "mentions_account": record.mentions_account,
+        "mention_place": record.mention_place,
         "parent_id": record.parent_id,
         "root_id": record.root_id,
         "created_at": record.created_at,
@@ -152,16 +161,30 @@ def _raw_row(record: ItemRecord, account_id: int, seen_at: datetime) -> dict[str
         "last_seen": seen_at,
         "removed_at": seen_at if record.hidden else None,
         "removed_reason": "hidden" if record.hidden else None,
+        "purged_at": seen_at if record.purged else None,
+        "purge_reason": record.purged,
     }
 
 
+def _kept(existing: Any) -> frozenset[str]:
+    """The columns of a stored item that privacy has settled (see the module docstring)."""
+    if existing.purged_at is not None:
+        return _PURGED_FIELDS
+    if existing.author_id is not None and existing.author_id.startswith(PSEUDONYM_PREFIX):
+        return frozenset({"author_id"})
+    return frozenset()
+
+
 def _changed(existing: Any, row: dict[str, Any], unknown: frozenset[str]) -> bool:
+    kept = _kept(existing)
     for name in _MUTABLE_ITEM_FIELDS:
-        if name in unknown:
+        if name in unknown or name in kept:
             continue  # a sighting that does not know a value keeps the stored one
         if getattr(existing, name) != row[name]:
             return True
     if row["mentions_account"] and not existing.mentions_account:
+        return True
+    if row["mention_place"] is not None and row["mention_place"] != existing.mention_place:
         return True
     return (existing.removed_at is None) != (row["removed_at"] is None)
 
@@ -196,7 +219,9 @@ def _upsert_item_chunk(
                 Item.account_id,
                 Item.created_at,
                 Item.mentions_account,
+                Item.mention_place,
                 Item.removed_at,
+                Item.purged_at,
                 *(getattr(Item, name) for name in _MUTABLE_ITEM_FIELDS),
             ).where(_keys_condition(keys))
         )
@@ -246,21 +271,39 @@ def _upsert_item_chunk(
 def _item_upsert(session: Session, kept: frozenset[str]) -> Any:
     """INSERT ... ON CONFLICT DO UPDATE for items; the columns in ``kept`` are not updated."""
     items = Item.__table__
-    statement = _insert_for(session, items)
+    statement = insert_for(session, items)
     excluded = statement.excluded
     set_: dict[str, Any] = {}
+    purged = items.c.purged_at.is_not(None)
     for name in _MUTABLE_ITEM_FIELDS:
         if name in kept:
             continue
         if name in _FILLED_WHEN_UNKNOWN:
-            set_[name] = getattr(excluded, name)
+            value = getattr(excluded, name)
         else:
             # NULL in a sighting means "not known": the stored value stays (the root of a
             # Mastodon reply that names only its parent, the handle of a suspended author).
-            set_[name] = func.coalesce(getattr(excluded, name), getattr(items.c, name))
+            value = func.coalesce(getattr(excluded, name), getattr(items.c, name))
+        if name == "author_id":
+            settled = purged | items.c.author_id.startswith(PSEUDONYM_PREFIX)
+            value = case((settled, items.c.author_id), else_=value)
+        elif name in _PURGED_FIELDS:
+            value = case((purged, getattr(items.c, name)), else_=value)
+        set_[name] = value
+    set_["purged_at"] = func.coalesce(items.c.purged_at, excluded.purged_at)
+    set_["purge_reason"] = func.coalesce(items.c.purge_reason, excluded.purge_reason)
     set_["last_seen"] = excluded.last_seen
     # Once seen as a mention, an item stays one even when later seen only in a thread.
     set_["mentions_account"] = or_(items.c.mentions_account, excluded.mentions_account)
+    # A sighting that cannot tell where the account is mentioned keeps what one that could
+    # found; one that can tell is the platform's current word (an edited text).
+    set_["mention_place"] = func.coalesce(excluded.mention_place, items.c.mention_place)
+    if "text" not in kept:
+        # Classifications of the text (metrics fill them in) are redone when it changed;
+        # a purged item's are final (its text is gone, metrics never classify it again).
+        same_text = purged | (items.c.text == excluded.text)
+        for name in ("is_question", "is_ack_text", "is_redirect", "reply_key"):
+            set_[name] = case((same_text, items.c[name]), else_=None)
     # A hidden item keeps the time it was first seen hidden; an item seen again in the
     # open (unhidden, or a transient miss) is no longer removed.
     set_["removed_at"] = func.coalesce(items.c.removed_at, excluded.removed_at)
@@ -294,6 +337,33 @@ def mark_removed(
         mark_dirty(session, {(row.account_id, row.created_at.date()) for row in touched})
         marked += len(touched)
     return marked
+
+
+def forget_items(session: Session, platform: str, platform_item_ids: Iterable[str]) -> int:
+    """Delete stored items (with their likes and facts) that must not be kept at all.
+
+    For private messages found stored from before replywatch dropped them. The days of
+    every item in their threads are marked dirty, so that the refresh recomputes the
+    threads they were part of (an answer to a deleted message answers nothing now).
+    Returns how many were deleted.
+    """
+    deleted = 0
+    for chunk in _chunks(sorted(set(platform_item_ids))):
+        condition = and_(Item.platform == platform, Item.platform_item_id.in_(chunk))
+        found = session.execute(select(Item.platform_item_id, Item.root_id).where(condition)).all()
+        if not found:
+            continue
+        threads = sorted({row.root_id or row.platform_item_id for row in found})
+        touched = session.execute(
+            select(Item.account_id, Item.created_at).where(
+                Item.platform == platform,
+                or_(Item.root_id.in_(threads), Item.platform_item_id.in_(threads)),
+            )
+        ).all()
+        mark_dirty(session, {(row.account_id, row.created_at.date()) for row in touched})
+        session.execute(Item.__table__.delete().where(condition))
+        deleted += len(found)
+    return deleted
 
 
 def set_roots(session: Session, platform: str, roots: dict[str, str]) -> int:
@@ -400,7 +470,7 @@ def upsert_likes(
         ]
         result.new += len(new_rows)
         result.known += len(rows) - len(new_rows)
-        statement = _insert_for(session, Like).values(rows)
+        statement = insert_for(session, Like).values(rows)
         excluded = statement.excluded
         session.execute(
             statement.on_conflict_do_update(
@@ -440,7 +510,7 @@ def get_cursor(session: Session, account_id: int, endpoint: str) -> str | None:
 
 def set_cursor(session: Session, account_id: int, endpoint: str, value: str) -> None:
     """Advance a cursor. Call it in the transaction that commits the items it covers."""
-    statement = _insert_for(session, CollectionCursor).values(
+    statement = insert_for(session, CollectionCursor).values(
         account_id=account_id, endpoint=endpoint, value=value, updated_at=utcnow()
     )
     session.execute(

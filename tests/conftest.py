@@ -107,6 +107,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         path = tmp_path / "replywatch.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        path.chmod(0o600)  # as replywatch creates it (a copy gets the umask's permissions)
         yield f"sqlite:///{path}"
     else:
         yield from _postgres_copy(request)

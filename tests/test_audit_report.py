@@ -79,7 +79,10 @@ def test_the_audit_holds_the_metrics_api_numbers_and_the_collection_gaps(session
     x = by_account[world.huber_x]
     assert x.gaps == 2 and x.runs == x.complete + x.partial + x.gaps
     assert x.started_late and not x.stopped_early
-    assert audit.answer_quality is None  # the metrics do not classify answers yet
+    assert metrics.answering_replies > 0
+    assert audit.answer_quality == AnswerQuality(
+        metrics.redirect_share, metrics.template_share, metrics.substantive_ratio
+    )
 
 
 # --- the PDF, read back -------------------------------------------------------------------
@@ -174,7 +177,7 @@ def test_the_english_report_says_what_the_metrics_say(printed, tmp_path):
     method = flat[-1] if "Data gaps" in flat[-1] else " ".join(flat[-2:])
     assert "Where the data comes from" in method and "Mastodon, X" in method
     assert "Data gaps" in method and "failed" in method
-    assert "Answer quality (replies that only redirect" in method  # not measured yet
+    assert "Answer quality: an answer that only sends the customer elsewhere" in method
 
     # Charts are vector graphics: the PDF holds no raster image at all.
     images = _run("pdfimages", "-list", str(files["en"])).splitlines()[2:]
@@ -210,19 +213,19 @@ def test_the_german_report_speaks_german_with_its_plural_forms(printed):
 # --- the page, without a browser ----------------------------------------------------------
 
 
-def test_answer_quality_is_a_section_of_its_own_only_when_the_metrics_have_it(huber_audit):
+def test_answer_quality_is_a_section_of_its_own_only_when_there_are_answers(huber_audit):
     audit = huber_audit
     charts = {name: "<svg></svg>" for name in ("ratio", "messages", "times")}
     charts |= {"inbound_hours": "<svg></svg>", "reply_hours": "<svg></svg>"}
-    without = render_audit_html(audit, "en", charts)
+    without = render_audit_html(dataclasses.replace(audit, answer_quality=None), "en", charts)
     assert 'id="answer-quality"' not in without
-    assert "is not measured yet" in without
+    assert "Answer quality: an answer that only sends" in without  # the rule, in the method
     quality = AnswerQuality(redirect_share=0.4, template_share=0.25, substantive_ratio=0.3)
     page = render_audit_html(dataclasses.replace(audit, answer_quality=quality), "de", charts)
     section = page[page.index('id="answer-quality"') : page.index('id="method"')]
     assert "Verweise unter den Antworten</th><td>40\xa0%" in section
     assert "Textbausteine unter den Antworten</th><td>25\xa0%" in section
-    assert "is not measured yet" not in page and "noch nicht gemessen" not in page
+    assert "Antwortqualität: Eine Antwort, die nur weiterverweist" in page
 
 
 def test_customer_text_and_names_cannot_break_out_of_the_page(huber_audit):

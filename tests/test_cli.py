@@ -22,6 +22,7 @@ def cli_env(database_url, monkeypatch, tmp_path):
     return {"REPLYWATCH_DATABASE_URL": database_url, "XDG_CONFIG_HOME": str(tmp_path / "config")}
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 def test_version_and_help_through_the_console_script():
     from replywatch import __version__
 
@@ -37,6 +38,7 @@ def test_version_and_help_through_the_console_script():
     assert module.returncode == 0 and __version__ in module.stdout
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 def test_first_use_flow(cli_env, database_url, capsys):
     assert run_main(capsys, "init").code == 0
     steps = [
@@ -160,6 +162,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     assert _snapshot(database_url) == before
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 def test_passwords_come_from_stdin_and_are_checked(cli_env, capsys):
     run_main(capsys, "client", "add", "Huber")
     short = run_process("user", "add", "boss", "--role", "consultant", input="short\n", env=cli_env)
@@ -172,6 +175,29 @@ def test_passwords_come_from_stdin_and_are_checked(cli_env, capsys):
     assert ok.code == 0, ok.err
     listed = run_main(capsys, "user", "list")
     assert "boss" in listed.out and "all" in listed.out
+
+
+@pytest.mark.slow
+def test_user_names_are_one_name_whatever_their_case(cli_env, database_url, capsys):
+    run_main(capsys, "client", "add", "Huber")
+    for name in ("Boss", "clerk"):
+        added = run_process(
+            "user", "add", name, "--role", "consultant", input="a long passphrase\n", env=cli_env
+        )
+        assert added.code == 0, added.err
+    twin = run_process(
+        "user", "add", "boss", "--role", "consultant", input="a long passphrase\n", env=cli_env
+    )
+    assert twin.code == 2 and "exists already as 'Boss'" in twin.err
+    taken = run_main(capsys, "user", "rename", "clerk", "BOSS")
+    assert taken.code == 2 and "exists already as 'Boss'" in taken.err
+    assert run_main(capsys, "user", "rename", "boss", "BOSS").code == 0  # only the case
+    assert run_main(capsys, "user", "remove", "CLERK").code == 0
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        stored = connection.execute(select(User.username, User.username_key)).all()
+    engine.dispose()
+    assert stored == [("BOSS", "boss")]
 
 
 def test_uninitialised_database_is_refused(tmp_path, monkeypatch, capsys):

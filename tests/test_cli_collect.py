@@ -129,6 +129,7 @@ def test_choosing_accounts_and_bad_input(cli_env, platforms, capsys, database_ur
     engine.dispose()
 
 
+@pytest.mark.slow  # starts processes or a browser; keeps the quick subset quick
 def test_the_console_script_draws_a_live_display_on_a_terminal(cli_env):
     outcome = run_process("collect", "--client", "Bäckerei Huber",
                           env={**cli_env, "FORCE_COLOR": "1"})  # fmt: skip

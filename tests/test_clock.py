@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from metrics.clock import BusinessClock
@@ -131,6 +131,12 @@ ANCHORS = [
     offset=st.integers(min_value=-2 * 86400, max_value=2 * 86400),
     length=st.integers(min_value=0, max_value=3 * 86400),
 )
+# Found by Hypothesis: opening at 01:30 in New York's repeated autumn hour. The shop opens
+# once, at the first 01:30, and stays open when the clock shows 01:00 again.
+@example(hours="sun 01:30-03:30", tz="America/New_York", region=None,
+         anchor=datetime(2026, 11, 1, 5, tzinfo=UTC), offset=0, length=3601)  # fmt: skip
+@example(hours="sun 00:00-01:30", tz="America/New_York", region=None,
+         anchor=datetime(2026, 11, 1, 5, tzinfo=UTC), offset=-7200, length=6 * 3600)  # fmt: skip
 def test_agrees_with_walking_minute_by_minute(hours, tz, region, anchor, offset, length):
     start = anchor + timedelta(seconds=offset)
     end = start + timedelta(seconds=length)

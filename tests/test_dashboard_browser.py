@@ -202,7 +202,10 @@ def test_the_league_table_sorts_and_the_chart_compares_clients(page, served, dat
     huber = api_metrics(database, client_id=world.huber)
     huber_row = page.locator("#league-table tr.league-client", has_text="Bäckerei Huber")
     cells = huber_row.locator("td").all_inner_texts()
-    assert cells[1] == huber.verdict.name("en") == "partly responsive"
+    verdict = huber_row.locator("td").nth(1).locator(".verdict-badge").inner_text()
+    assert verdict == huber.verdict.name("en") == "partly responsive"
+    # beside it, what the answers say (the shop pastes the same two sentences)
+    assert cells[1].endswith("mostly redirects and templates") == huber.verdict.quality.hollow
     assert cells[2] == f"{round(huber.response_ratio * 100)}%"
     assert "(8 wk)" in page.locator("#league-table tr", has_text="Harbour Books").first.inner_text()
     shot(page, "portfolio")
@@ -301,7 +304,7 @@ def test_the_client_page_explains_its_verdict(page, served, database):
     page.wait_for_selector("#verdict")
     metrics = api_metrics(database, client_id=world.huber)
     inputs = metrics.verdict.inputs
-    assert page.inner_text("#verdict-name") == metrics.verdict.name("en")
+    assert page.inner_text("#verdict-name .verdict-badge") == metrics.verdict.name("en")
     assert page.inner_text("#verdict-explanation") == metrics.verdict.explanation("en")
     assert page.inner_text("#verdict-evidence").startswith(
         f"{inputs.answered} of {inputs.settled} customer messages answered "
@@ -415,7 +418,7 @@ def test_german_interface_and_the_language_switch(page, served):
     assert "Neue Einträge" in page.inner_text("#runs-table")
     page.goto(f"{base}/account?account={world.lindner_instagram}&period={WEEK.iso_week}")
     page.wait_for_selector("#verdict")
-    assert page.inner_text("#verdict-name") == "antwortet teilweise"
+    assert page.inner_text("#verdict-name .verdict-badge") == "antwortet teilweise"
     waiting = page.locator("#waiting li", has_text=SECRET_TEXT).inner_text()
     assert "als verpasst" in waiting and "vor " in waiting
     shot(page, "account-de", height=1500)

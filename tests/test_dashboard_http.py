@@ -9,9 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -30,6 +33,8 @@ from reports.audit_pdf import audit_pdf
 from storage.engine import make_engine, session_factory
 from storage.logins import record_login_attempt
 from storage.models import DashboardSession, LoginAttempt, User
+from storage.platforms import platform
+from storage.privacy import Pseudonyms, forget_author
 from tests.conftest import _admin
 from tests.support.chromium import chromium_installed
 from tests.support.dashboard_data import (
@@ -198,6 +203,14 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(base):
     assert "Wrong user name or password." in unknown.text
 
 
+def test_a_user_name_logs_in_and_is_counted_whatever_its_case(base, engine):
+    assert try_login(base, "OTTO", "wrong-password").status_code == 200
+    assert try_login(base, " Otto ", PASSWORDS["otto"]).status_code == 302
+    with session_factory(engine)() as session:
+        attempts = session.execute(select(LoginAttempt.username, LoginAttempt.outcome)).all()
+    assert [tuple(row) for row in attempts] == [("otto", "failed"), ("otto", "ok")]
+
+
 @SQLITE_ONLY
 def test_login_form_needs_its_csrf_token_and_our_origin(base):
     browser = requests.Session()
@@ -263,6 +276,55 @@ def test_locks_survive_a_restart(engine, world, clock):
             try_login(first, "dora", "wrong-password")
     with running_dashboard(engine, clock) as second:
         assert try_login(second, "dora", PASSWORDS["dora"]).status_code == 429
+
+
+SIMULTANEOUS = 30
+
+
+def _fire_together(base: str, names: list[str], password: str) -> list[int]:
+    """One login per name, all sent at the same moment from browsers that have already
+    fetched the form; the status codes in the order of ``names``."""
+    prepared = []
+    for name in names:
+        browser = requests.Session()
+        token = form_token(browser.get(f"{base}/login").text)
+        prepared.append((browser, {"csrf": token, "username": name, "password": password}))
+    start = threading.Barrier(len(prepared))
+
+    def send(attempt: tuple[requests.Session, dict[str, str]]) -> int:
+        browser, form = attempt
+        start.wait()
+        return browser.post(f"{base}/login", data=form, allow_redirects=False).status_code
+
+    with ThreadPoolExecutor(max_workers=len(prepared)) as pool:
+        return list(pool.map(send, prepared))
+
+
+def _outcomes(engine) -> list[str]:
+    with session_factory(engine)() as session:
+        return list(session.scalars(select(LoginAttempt.outcome)))
+
+
+def test_simultaneous_wrong_logins_check_one_name_at_most_five_times(engine, world, clock):
+    # As many server threads as attempts: every attempt is in the server at the same time.
+    with running_dashboard(engine, clock, threads=SIMULTANEOUS) as base:
+        answers = _fire_together(base, ["otto"] * SIMULTANEOUS, "wrong-password")
+    outcomes = _outcomes(engine)
+    # A "failed" attempt is one whose password was checked; a "refused" one was not.
+    assert outcomes.count("failed") == MAX_FAILURES_PER_USERNAME
+    assert outcomes.count("refused") == SIMULTANEOUS - MAX_FAILURES_PER_USERNAME
+    assert answers.count(200) == MAX_FAILURES_PER_USERNAME  # "wrong user name or password"
+    assert answers.count(429) == SIMULTANEOUS - MAX_FAILURES_PER_USERNAME
+
+
+def test_simultaneous_wrong_logins_from_one_address_stop_at_twenty(engine, world, clock):
+    names = [f"guess{number:02d}" for number in range(SIMULTANEOUS)]
+    with running_dashboard(engine, clock, threads=SIMULTANEOUS) as base:
+        answers = _fire_together(base, names, "wrong-password")
+    outcomes = _outcomes(engine)
+    assert outcomes.count("failed") == MAX_FAILURES_PER_ADDRESS
+    assert outcomes.count("refused") == SIMULTANEOUS - MAX_FAILURES_PER_ADDRESS
+    assert answers.count(429) == SIMULTANEOUS - MAX_FAILURES_PER_ADDRESS
 
 
 # --- sessions --------------------------------------------------------------------------
@@ -396,6 +458,32 @@ def test_a_revoked_grant_takes_effect_at_the_next_request(base, engine, world):
     )
 
 
+def test_the_bad_parameters_of_the_review_get_400_or_an_empty_view(base, world):
+    clara = login(base, "clara", PASSWORDS["clara"])
+    # A year the calendar arithmetic cannot go back from: the default week, and why.
+    shown = text_of(page_callback(clara, base, "/client", f"?client={world.huber}&period=0001-W01"))
+    assert "could not be read ('0001-W01' lies outside the years 2000 to 2999)" in shown
+    assert '"id": "denied"' not in shown
+    download = clara.get(f"{base}/export/unanswered.csv?client={world.huber}&period=0001-W01")
+    assert download.status_code == 400 and "outside the years 2000 to 2999" in download.text
+    # An id of 4,301 digits (more than int() reads) names nothing: denied, not found.
+    huge = "1" * 4301
+    assert '"id": "denied"' in text_of(page_callback(clara, base, "/client", f"?client={huge}"))
+    assert clara.get(f"{base}/export/unanswered.csv?client={huge}").status_code == 404
+    # A forged callback whose pathname is no text: the empty view.
+    for pathname in (["/client"], 5, {"a": 1}):
+        forged = page_callback(clara, base, pathname, f"?client={world.huber}")
+        assert forged.status_code == 200 and '"id": "denied"' in text_of(forged)
+    # A request that is no callback request: 400, and Dash never sees it.
+    headers = {"X-CSRFToken": clara.cookies["_csrf_token"]}
+    for body in ({"output": "nothere.children"}, [1, 2], {"output": "page.children"}):
+        refused = clara.post(f"{base}/_dash-update-component", json=body, headers=headers)
+        assert refused.status_code == 400 and refused.text.startswith("not a callback request")
+    # A NUL byte (PostgreSQL cannot store or compare one) in a form or a query: 400.
+    assert try_login(base, "clara\x00", PASSWORDS["clara"]).status_code == 400
+    assert clara.get(f"{base}/export/portfolio.csv?sort=%00").status_code == 400
+
+
 @SQLITE_ONLY
 def test_every_callback_goes_through_the_guard(engine):
     app = create_app(engine, DashboardOptions(secret_key=TEST_KEY))
@@ -485,6 +573,14 @@ def test_the_portfolio_download_has_the_metrics_api_numbers(base, engine, world)
         assert int(row["Waiting"]) == metrics.waiting
         assert row["Verdict"] == metrics.verdict.name("en")
         assert int(row["Verdict over weeks"]) == metrics.verdict.weeks
+        # what the answers say, as the metrics API computed it
+        for column, value in (("Substantively answered", metrics.substantive_ratio),
+                              ("Redirects", metrics.redirect_share),
+                              ("Templates", metrics.template_share)):  # fmt: skip
+            got = float(row[column]) if row[column] else None
+            assert got == (None if value is None else pytest.approx(value, abs=1e-5))
+        hollow = metrics.verdict.quality.hollow
+        assert row["Qualifier"] == ("mostly redirects and templates" if hollow else "")
         median = row["Median response time (minutes)"]
         if metrics.response_time.median is None:
             assert median == ""
@@ -545,6 +641,31 @@ def test_unanswered_downloads_list_every_missed_and_waiting_message(base, engine
     assert secret["Konto"] == "Instagram @cafelindner"
 
 
+def test_a_forgotten_authors_words_are_in_no_download(base, engine, world):
+    # Issue 22.4: after ``privacy forget`` the CSV and the Excel file say why the text is
+    # gone, and name neither the author nor the link; the counts stay.
+    with session_factory(engine)() as session:
+        forget_author(session, Pseudonyms(b"d" * 40), platform("x"), "@lena", NOW)
+        session.commit()
+    clara = login(base, "clara", PASSWORDS["clara"])
+    answer = clara.get(f"{base}/export/unanswered.csv?client={world.huber}&period={_week()}")
+    assert answer.status_code == 200
+    content = answer.content.decode("utf-8-sig")
+    assert "glutenfrei" not in content and "lena" not in content
+    rows = list(csv.DictReader(io.StringIO(content)))
+    assert len(rows) == 14
+    [forgotten] = [row for row in rows if row["Text"] == "[removed at the author's request]"]
+    assert (forgotten["Author"], forgotten["Link"], forgotten["Question"]) == ("", "", "true")
+    excel = clara.get(f"{base}/export/unanswered.xlsx?client={world.huber}&period={_week()}")
+    cells = [
+        str(cell.value)
+        for row in load_workbook(io.BytesIO(excel.content)).active.iter_rows()
+        for cell in row
+    ]
+    assert "[removed at the author's request]" in cells
+    assert not [cell for cell in cells if "glutenfrei" in cell or "lena" in cell]
+
+
 # --- language and headers ------------------------------------------------------------
 
 
@@ -576,6 +697,51 @@ def test_pages_are_offline_and_locked_down(base):
     assert not any("http://" in line or "https://" in line or "//cdn" in line for line in sources)
 
 
+# --- static files ----------------------------------------------------------------------
+
+UNKNOWN_STATIC_PATHS = (
+    "/_dash-component-suites/",
+    "/_dash-component-suites/foo",
+    "/_dash-component-suites/dash/nothere.js",
+    "/_dash-component-suites/dash/deps/nothere@1.0.0.min.js",
+    "/_dash-component-suites/no_such_package/x.js",
+    "/_dash-component-suites/dash/%2e%2e/__init__.py",
+    "/_dash-component-suites/plotly/package_data/",
+    "/assets/",
+    "/assets/nothere.css",
+    "/assets/%2e%2e/app.py",
+)
+
+
+@SQLITE_ONLY
+def test_unknown_static_paths_answer_404_without_content_logged_in_or_not(base):
+    clara = login(base, "clara", PASSWORDS["clara"])
+    scripts = re.findall(r'src="(/_dash-component-suites/[^"]+)"', clara.get(f"{base}/").text)
+    assert len(scripts) >= 3
+    anonymous = requests.Session()
+    for browser in (anonymous, clara):
+        for path in [*scripts, "/assets/replywatch.css"]:
+            assert browser.get(f"{base}{path}").status_code == 200, path
+        for path in UNKNOWN_STATIC_PATHS:
+            answer = browser.get(f"{base}{path}", allow_redirects=False)
+            assert (answer.status_code, answer.content) == (404, b""), path
+
+
+@SQLITE_ONLY
+def test_no_static_folder_is_served_from_the_working_directory(
+    engine, world, tmp_path, monkeypatch
+):
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "notes.txt").write_text("stray private notes")
+    monkeypatch.chdir(tmp_path)
+    app = create_app(engine, DashboardOptions(secret_key=TEST_KEY))
+    assert "static" not in {rule.endpoint for rule in app.server.url_map.iter_rules()}
+    with running_dashboard(engine) as base:
+        clara = login(base, "clara", PASSWORDS["clara"])
+        answer = clara.get(f"{base}/static/notes.txt")
+    assert b"stray private notes" not in answer.content
+
+
 # --- the owner's overview and the audit report -------------------------------------------
 
 
@@ -599,6 +765,7 @@ def _pdf_text(content: bytes, tmp_path) -> str:
     return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
 
 
+@pytest.mark.slow  # starts processes or a browser; keeps the quick subset quick
 def test_the_audit_report_is_checked_like_the_client_page(engine, world, clock, tmp_path):
     # The printer must not be reached for what the viewer may not see: it counts calls.
     calls = []

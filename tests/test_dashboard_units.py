@@ -13,7 +13,7 @@ from dashboard.collection import collection_days, collection_status_table
 from dashboard.components import safe_href
 from dashboard.exports import to_csv, to_xlsx
 from dashboard.i18n import translate, translate_plural
-from dashboard.navigation import target
+from dashboard.navigation import picked_values, target
 from dashboard.queries import RunRow
 from dashboard.state import PageState, href, parse_location
 from dashboard.tables import Column, make_table, sort_table
@@ -51,6 +51,10 @@ def test_parse_period_weeks_and_ranges():
         ("2026-03-01..2026-02-01", "ends before it starts"),
         ("2024-01-01..2026-01-01", "longer than 366 days"),
         ("last week", "neither a week"),
+        ("0001-W01", "outside the years 2000 to 2999"),
+        ("9999-12-25..9999-12-31", "outside the years 2000 to 2999"),
+        ("1999-12-27..2000-01-02", "outside the years 2000 to 2999"),
+        ("٢٠٢٦-W47", "neither a week"),
     ],
 )
 def test_bad_periods_say_what_is_wrong(text, message):
@@ -88,11 +92,35 @@ def test_the_league_page_number_is_read_and_written():
 
 
 @pytest.mark.parametrize(
-    "search", ["?client=abc", "?client=-1", "?client=1e3", "?client=99999999999999999999"]
-)
+    "search",
+    [
+        "?client=abc", "?client=-1", "?client=1e3", "?client=99999999999999999999",
+        "?client=9223372036854775808", "?client=" + "1" * 4301, "?client=²", "?client=١٢",
+    ],
+)  # fmt: skip
 def test_unreadable_ids_are_marked_not_guessed(search):
     state = parse_location("/client", search)
     assert state.client_id is None and state.malformed == ("client",)
+
+
+def test_parse_location_reads_anything_a_forged_request_sends():
+    assert parse_location("/client", "?client=9223372036854775807").client_id == 2**63 - 1
+    assert parse_location("/", "?page=" + "1" * 4301).table_page is None
+    for pathname in (["/client"], 5, {"a": 1}, "/client\x00", "/" + "x" * 9000):
+        assert parse_location(pathname, "?client=1") == PageState("unknown", malformed=("path",))
+    for search in ([], 1.5, "?client=1\n", "?" + "x" * 9000):
+        assert parse_location("/client", search) == PageState("client", malformed=("query",))
+
+
+def test_picker_values_pair_up_or_are_ignored():
+    assert picked_values([{"picker": "client"}], [3]) == {"client": 3}
+    assert picked_values([{"picker": "client"}], [3, 4]) is None  # lists that do not pair
+    assert picked_values([5], [3]) is None and picked_values([{"picker": 5}], [3]) is None
+    current = PageState(page="portfolio")
+    for forged in (-1, 0, 2**63, True, "²", "1" * 4301, 10**400, [1], None):
+        assert target(current, "client", {"client": forged}) is None
+    assert target(current, "week", {"week": "0001-W01"}) is None
+    assert target(current, "range", {}, "0001-01-01", "0001-01-03") is None
 
 
 def test_navigation_targets():
@@ -235,3 +263,31 @@ def test_xlsx_export_keeps_types_and_defuses_formulas():
     assert sheet["H3"].value == "'=cmd|' /C calc'!A0"
     assert sheet["H3"].data_type == "s"
     assert sheet.max_row == 4
+
+
+@pytest.mark.parametrize(
+    ("reason", "language", "shown"),
+    [
+        (None, "de", "Habt ihr offen?"),
+        ("retention", "en", "[text removed after the retention period]"),
+        ("retention", "de", "[Text nach Ablauf der Aufbewahrungsfrist entfernt]"),
+        ("erasure", "de", "[auf Wunsch der Verfasserin oder des Verfassers entfernt]"),
+    ],
+)
+def test_a_listed_message_says_why_its_text_is_gone(reason, language, shown):
+    # Issue 22: a purged or forgotten item has no text, handle or link any more.
+    from dashboard.pages.message_lists import item_entry
+    from dashboard.viewmodels import ListedItem
+
+    purged = reason is not None
+    item = ListedItem(
+        item_id=1, account_id=1, account_label="X @huber",
+        author_handle=None if purged else "anna_k", text="" if purged else "Habt ihr offen?",
+        permalink=None if purged else "https://x.com/anna_k/status/1",
+        created_at=datetime(2026, 11, 16, 9, tzinfo=UTC), age_minutes=60.0,
+        is_question=True, liked_by_own=False, purge_reason=reason,
+    )  # fmt: skip
+    entry = item_entry(item, "Europe/Berlin", language)
+    meta, text = entry.children
+    assert text.children == shown
+    assert meta.children[1].children == ("anna_k" if not purged else formats.MISSING)

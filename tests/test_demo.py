@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import sqlite3
+import stat
 import subprocess
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -87,18 +88,28 @@ def test_the_demo_runs_the_pipeline_and_prints_what_it_found(first_run, demo_db)
     for step in ("Generating the simulated activity", "Setting up the portfolio",
                  "Collecting from the simulated platforms", "Computing the metrics"):  # fmt: skip
         assert step in out
-    # Two rounds over all nine accounts, every run ok, with counts.
+    # Two rounds over all eleven accounts, every run ok, with counts.
     runs = re.findall(r"^    (\d+) (\w+) (\S+): (\w+) — (\d+) calls, (\d+) new", out, re.M)
-    assert len(runs) == 18 and {outcome for *_, outcome, _, _ in runs} == {"ok"}
+    assert len(runs) == 22 and {outcome for *_, outcome, _, _ in runs} == {"ok"}
+    # The bike shop's customers who wrote privately: skipped, counted, never stored.
+    skipped = re.findall(r"mastodon @velolindner@mastodon\.social: ok .*, (\d) private "
+                         "messages? skipped", out)  # fmt: skip
+    # Two direct messages and the shop's two direct answers; the second look sees the
+    # answers again among the account's newest statuses (mentions are read since the last).
+    assert skipped == ["4", "2"]
     assert {platform for _, platform, *_ in runs} == {"x", "facebook", "instagram", "mastodon",
                                                      "bluesky", "youtube"}  # fmt: skip
     assert "as the platforms looked a day earlier (2026-11-17 09:30 UTC)" in out
     assert "as the platforms looked now (2026-11-18 09:30 UTC)" in out
     assert "The last full week (2026-W46) in replywatch's numbers" in out
-    verdicts = dict(re.findall(r"^  (Bäckerei Huber|Velo Lindner|Harbour Lane Books)\s{2,}(\S.*?)\s{2,}",
-                               out, re.M))  # fmt: skip
+    verdicts = dict(re.findall(
+        r"^  (Bäckerei Huber|Velo Lindner|Harbour Lane Books|Radhaus Sommer)\s{2,}(\S.*?)\s{2,}",
+        out, re.M))  # fmt: skip
     assert verdicts == {"Bäckerei Huber": "broadcast-only", "Velo Lindner": "partly responsive",
-                        "Harbour Lane Books": "responsive"}  # fmt: skip
+                        "Harbour Lane Books": "responsive",
+                        "Radhaus Sommer": "responsive · mostly redirects and templates"}  # fmt: skip
+    assert re.search(r"Radhaus Sommer: .* answers sent the customer elsewhere or repeated a "
+                     r"pasted text \(mostly redirects and templates\)", out)  # fmt: skip
     assert "Last 12 weeks: broadcast-only 12." in out
     assert "hidden or deleted since the first day: 2 on Facebook (hidden), 1 on Instagram" in out
     logins = {user: password for user, password, _ in LOGIN_ROW.findall(out)}
@@ -108,7 +119,7 @@ def test_the_demo_runs_the_pipeline_and_prints_what_it_found(first_run, demo_db)
 
 @pytest.mark.slow
 def test_the_verdicts_tell_the_stories(demo_engine):
-    huber, lindner, harbour = (DEMO_PORTFOLIO.by_story(s) for s in Story)
+    huber, lindner, harbour, _ = (DEMO_PORTFOLIO.by_story(s) for s in Story)
     with session_scope(demo_engine) as session:
         # The agency that only broadcasts: posts, likes itself, never answers, hides.
         broadcast = api.client_metrics(session, _client_id(session, Story.BROADCAST), now=NOW)
@@ -142,6 +153,20 @@ def test_the_verdicts_tell_the_stories(demo_engine):
             select(func.count()).where(Item.is_own, Item.author_handle.in_(staff)))  # fmt: skip
         assert answers_by_staff >= 20
         assert huber.response_target == timedelta(hours=4)  # the client settings as given
+        # ... and its answers say something: no qualifier beside the verdict.
+        assert not responsive.verdict.quality.hollow and responsive.substantive_ratio >= 0.8
+        assert not weekdays.verdict.quality.hollow
+
+        # The fourth agency answers everything within minutes with the same two sentences
+        # and "send us a DM": responsive by the ratio, hollow by the content.
+        hollow = api.client_metrics(session, _client_id(session, Story.HOLLOW), now=NOW)
+        assert hollow.verdict.verdict is Verdict.RESPONSIVE and hollow.response_ratio >= 0.9
+        quality = hollow.verdict.quality
+        assert quality.hollow and hollow.redirect_share >= 0.9
+        assert hollow.substantive_ratio == 0.0
+        assert quality.repeated and quality.repeated[0].count >= 5
+        assert "Schreib uns gern eine DM" in quality.repeated[0].text
+        assert quality.redirect_examples and all(i.permalink for i in quality.redirect_examples)
 
 
 @pytest.mark.slow
@@ -149,7 +174,8 @@ def test_twelve_weeks_of_history_keep_telling_the_stories(demo_engine):
     with session_scope(demo_engine) as session:
         for story, verdict, at_least in ((Story.BROADCAST, Verdict.BROADCAST_ONLY, 12),
                                          (Story.WEEKDAY_TEAM, Verdict.PARTLY_RESPONSIVE, 9),
-                                         (Story.RESPONSIVE, Verdict.RESPONSIVE, 10)):  # fmt: skip
+                                         (Story.RESPONSIVE, Verdict.RESPONSIVE, 10),
+                                         (Story.HOLLOW, Verdict.RESPONSIVE, 10)):  # fmt: skip
             weeks = api.weekly_series(session, client_id=_client_id(session, story), weeks=12,
                                       now=NOW)  # fmt: skip
             assert len(weeks) == 12 and all(week.inbound > 0 for week in weeks)
@@ -189,8 +215,16 @@ def test_every_item_came_through_a_collector_and_no_token_is_stored(demo_engine,
             select(Item.platform, Item.removed_reason, Item.removed_at)
             .where(Item.removed_at.is_not(None))
         ).all()  # fmt: skip
-    assert len(runs) == 18 and {run.outcome for run in runs} == {"ok"}
+    assert len(runs) == 22 and {run.outcome for run in runs} == {"ok"}
     assert items == sum(run.items_new for run in runs) > 2000
+    # the direct messages of the bike shop's Mastodon account: counted, not stored
+    assert sum(run.private_skipped for run in runs) == 6  # 4, then the 2 answers again
+    world = generate_demo(now=NOW, seed=SEED).worlds["mastodon"]
+    direct = {post.id for post in world.posts.values() if post.visibility == "direct"}
+    assert len(direct) == 4
+    with session_scope(demo_engine) as session:
+        stored_ids = set(session.scalars(select(Item.platform_item_id)))
+    assert not direct & stored_ids
     assert references == {account.credentials_ref for _, account in DEMO_PORTFOLIO.accounts()}
     assert all(user.password_hash.startswith("$argon2id$") for user in users)
     # The comments hidden and deleted between the two looks are marked, not dropped.
@@ -206,10 +240,14 @@ def test_every_item_came_through_a_collector_and_no_token_is_stored(demo_engine,
 @pytest.mark.slow
 def test_the_weekly_emails_are_written_as_the_service_would_send_them(home, first_run, demo_engine):
     folder = home / "emails"
-    stems = ["2026-W46-mara-digest", "2026-W46-anna", "2026-W46-jonas", "2026-W46-olivia"]
+    stems = ["2026-W46-mara-digest", "2026-W46-anna", "2026-W46-jonas", "2026-W46-olivia",
+             "2026-W46-lena"]  # fmt: skip
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         f"{stem}.{ext}" for stem in stems for ext in ("eml", "html", "png"))  # fmt: skip
     assert f"Weekly emails in {folder}:" in first_run.out
+    # They hold customers' messages: readable by their owner only, like the database.
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == {0o600}
     with session_scope(demo_engine) as session:
         weekly = {story: api.client_metrics(session, _client_id(session, story), now=NOW)
                   for story in Story}  # fmt: skip
@@ -243,9 +281,13 @@ def test_the_weekly_emails_are_written_as_the_service_would_send_them(home, firs
         f"Harbour Lane Books, week 46: {responsive.answered} of {responsive.inbound} customer "
         "messages answered")  # fmt: skip
     digest = messages["2026-W46-mara-digest"]
-    assert digest["Subject"] == "Wochenübersicht KW 46: 3 Unternehmen"
+    assert digest["Subject"] == "Wochenübersicht KW 46: 4 Unternehmen"
     digest_text = digest.get_body(("plain",)).get_content()
     assert all(client.name in digest_text for client in DEMO_PORTFOLIO.clients)
+    # the qualifier beside the verdict, with its evidence, in the owner's language
+    lena = messages["2026-W46-lena"].get_body(("plain",)).get_content()
+    assert "überwiegend Weiterleitungen und Textbausteine" in lena
+    assert "Am häufigsten gesendet" in lena and "Schreib uns gern eine DM" in lena
 
 
 def _fingerprint(path: Path) -> str:
@@ -302,6 +344,8 @@ def test_a_fresh_demo_database_is_marked_and_replaces_only_its_like(tmp_path):
     path = tmp_path / "sub" / "demo.db"
     url = fresh_demo_database(path)
     assert url == f"sqlite:///{path}" and is_demo_database(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA application_id").fetchone() == (DEMO_APPLICATION_ID,)
         connection.execute("CREATE TABLE leftover (x)")
@@ -371,8 +415,8 @@ def test_a_replicated_portfolio_has_distinct_valid_handles_and_ids():
 
     assert replicated(DEMO_PORTFOLIO, 1) is DEMO_PORTFOLIO
     big = replicated(DEMO_PORTFOLIO, 120)
-    assert len(big.clients) == 360 and big.clients[:3] == DEMO_PORTFOLIO.clients
-    assert len(big.users) == 1 + 3 * 120  # one consultant sees every copy
+    assert len(big.clients) == 480 and big.clients[:4] == DEMO_PORTFOLIO.clients
+    assert len(big.users) == 1 + 4 * 120  # one consultant sees every copy
     specs = [(c.name, s) for c in big.clients for s in (*c.accounts, *c.identities)]
     for _, spec in specs:
         assert canonical_handle(spec.platform, spec.handle) == spec.handle
@@ -387,7 +431,7 @@ def test_a_replicated_portfolio_has_distinct_valid_handles_and_ids():
     instagram = copy.accounts[1]
     assert instagram.page_id == copy.accounts[0].actor_id  # still the copy's own Page
     assert big.client("Bäckerei Huber 120").accounts[2].handle == "@baeckereihub120"  # X: 15
-    assert big.users[-1].clients == ("Harbour Lane Books 120",)
+    assert big.users[-1].clients == ("Radhaus Sommer 120",)
     with pytest.raises(ValueError, match="copies must be 1 to 1000"):
         replicated(DEMO_PORTFOLIO, 0)
 
@@ -400,11 +444,12 @@ def test_a_bigger_portfolio_goes_the_same_way(tmp_path, capsys, monkeypatch):
     outcome = run_main(capsys, "demo", "--no-serve", "--copies", "2", "--db", str(database),
                        "--now", NOW_TEXT)  # fmt: skip
     assert outcome.code == 0, outcome.err
-    assert "a consultant's 6 clients with 18 accounts" in outcome.out
-    assert re.search(r"18 accounts \(18 ok\): \d+ calls, \d+ new", outcome.out)
-    assert ("All 6 clients, last full week: Bäckerei Huber: broadcast-only 2; Velo Lindner: "
-            "partly responsive 2; Harbour Lane Books: responsive 2.") in outcome.out  # fmt: skip
-    assert "Owners of the other copies: anna2 … olivia2 (3)" in outcome.out
+    assert "a consultant's 8 clients with 22 accounts" in outcome.out
+    assert re.search(r"22 accounts \(22 ok\): \d+ calls, \d+ new", outcome.out)
+    assert ("All 8 clients, last full week: Bäckerei Huber: broadcast-only 2; Velo Lindner: "
+            "partly responsive 2; Harbour Lane Books: responsive 2; Radhaus Sommer: "
+            "responsive 2.") in outcome.out  # fmt: skip
+    assert "Owners of the other copies: anna2 … lena2 (4)" in outcome.out
     engine = make_engine(f"sqlite:///{database}")
     try:
         with session_scope(engine) as session:
@@ -417,4 +462,5 @@ def test_a_bigger_portfolio_goes_the_same_way(tmp_path, capsys, monkeypatch):
     assert names == [c.name for c in DEMO_PORTFOLIO.clients] + [
         f"{c.name} 2" for c in DEMO_PORTFOLIO.clients]  # fmt: skip
     assert metrics.verdict.verdict is Verdict.PARTLY_RESPONSIVE and metrics.inbound > 20
-    assert users == {"mara", "anna", "jonas", "olivia", "anna2", "jonas2", "olivia2"}
+    assert users == {"mara", "anna", "jonas", "olivia", "lena", "anna2", "jonas2", "olivia2",
+                     "lena2"}  # fmt: skip

@@ -35,6 +35,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 # now, and the dashboard served below reads the same clock.
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
 BAKERY = DEMO_PORTFOLIO.by_story(Story.BROADCAST)
+HOLLOW = DEMO_PORTFOLIO.by_story(Story.HOLLOW)
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +100,9 @@ def test_the_consultant_sees_the_three_stories_and_the_broadcast_only_bakery(pag
     assert sorted(row.split("\t")[0].strip() for row in rows) == names
     bakery_row = next(row for row in rows if row.startswith(BAKERY.name))
     assert "broadcast-only" in bakery_row
+    # the agency that answers everything with a DM redirect: the qualifier beside the verdict
+    hollow_row = next(row for row in rows if row.startswith(HOLLOW.name))
+    assert "responsive" in hollow_row and "mostly redirects and templates" in hollow_row
     page.wait_for_selector("#comparison-chart .main-svg")
     _shot(page, "demo-portfolio", height=1100)
 
@@ -110,13 +114,35 @@ def test_the_consultant_sees_the_three_stories_and_the_broadcast_only_bakery(pag
         engine.dispose()
     page.goto(f"{page.base}/client?client={bakery_id}&period={week.iso_week}")
     page.wait_for_selector("#verdict-unanswered li")
-    assert page.inner_text("#verdict-name") == "broadcast-only"
+    assert page.inner_text("#verdict-name .verdict-badge") == "broadcast-only"
     assert page.inner_text("#verdict-explanation") == (
         "The account only posts: customers wrote, and none of them got an answer."
     )
     assert page.inner_text("#verdict-evidence").endswith("customer messages went unanswered.")
     assert page.locator("#verdict-unanswered li").count() > 0
     _shot(page, "demo-broadcast-only", height=1300)
+
+
+def test_the_agency_that_says_nothing_shows_its_evidence(page, demo):
+    database, _ = demo
+    week = last_full_week(HOLLOW.time_zone, NOW)
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with session_scope(engine) as session:
+            client_id = session.query(Client.id).filter(Client.name == HOLLOW.name).scalar()
+    finally:
+        engine.dispose()
+    page.goto(f"{page.base}/login?next=/client%3Fclient%3D{client_id}%26period%3D{week.iso_week}")
+    page.fill("#username", "lena")
+    page.fill("#password", demo_password("lena"))
+    page.click("button[type=submit]")
+    page.wait_for_selector("#verdict-qualifier")
+    assert page.inner_text("#verdict-qualifier") == "überwiegend Weiterleitungen und Textbausteine"
+    repeated = page.locator("#verdict-repeated li").all_inner_texts()
+    assert repeated and "Schreib uns gern eine DM" in repeated[0]
+    assert page.locator("#verdict-redirects li a[href]").count() >= 1
+    assert "Weiterleitungen" in page.inner_text("#verdict-quality")
+    _shot(page, "demo-hollow-de", height=1400)
 
 
 def _client_ids(database: Path) -> dict[str, int]:
@@ -149,6 +175,7 @@ LANDINGS = [
     ("anna", "Bäckerei Huber", "nur Senden"),
     ("jonas", "Velo Lindner", None),
     ("olivia", "Harbour Lane Books", "responsive"),
+    ("lena", "Radhaus Sommer", None),
 ]
 
 
@@ -177,7 +204,7 @@ def test_each_demo_user_lands_where_their_question_is_answered(
         page.wait_for_selector("#verdict-name")
         assert page.locator("#league-table").count() == 0
         if verdict is not None:
-            assert page.inner_text("#verdict-name") == verdict
+            assert page.inner_text("#verdict-name .verdict-badge") == verdict
         assert page.locator("#trends").count() == 1 and page.locator("#hours").count() == 1
         main = page.inner_text("main")
         assert user.clients == (title,)

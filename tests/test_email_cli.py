@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from replywatch.service import SCHEDULER_LEASE
+from replywatch.service import HEARTBEAT_KEY, SCHEDULER_LEASE
 from storage.engine import session_scope
 from storage.leases import LeaseKeeper
 from storage.models import EmailDelivery
@@ -76,6 +76,10 @@ def test_status_lists_emails_needing_attention(cli_env, engine, capsys):
 def test_status_names_the_running_service(cli_env, engine, capsys):
     keeper = LeaseKeeper(engine, timedelta(minutes=2), owner="service@host:42:abcd")
     assert keeper.try_acquire(SCHEDULER_LEASE)
+    # The lease alone: its scheduler has not shown that it works (issue 18.1).
+    out = run_main(capsys, "status").out
+    assert "Service: service@host:42:abcd holds the scheduler lease, but its scheduler " in out
+    assert keeper.try_acquire(HEARTBEAT_KEY)  # what the leader writes while it works
     out = run_main(capsys, "status").out
     assert "Service: running as service@host:42:abcd (lease renewed until" in out
     assert "Weekly emails: none planned yet." in out and "Nothing needs attention." in out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -125,6 +126,43 @@ def test_owner_email_in_german():
         assert "Noch ohne Antwort" in part
         assert "customer" not in part and "answer" not in part.replace("Antwort", "")
     assert '<html lang="de">' in rendered.html
+
+
+@pytest.mark.parametrize(
+    ("language", "qualifier", "evidence", "repeated"),
+    [
+        ("en", "mostly redirects and templates",
+         "11 of 12 answers sent the customer elsewhere (DM, mail, phone) or repeated a pasted "
+         "text.", "Sent most often (6×): “Send us a DM so we can look into this together.”"),
+        ("de", "überwiegend Weiterleitungen und Textbausteine",
+         "11 von 12 Antworten verwiesen die Kundschaft weiter (DM, Mail, Telefon) oder "
+         "wiederholten einen kopierten Text.",
+         "Am häufigsten gesendet (6×): „Send us a DM so we can look into this together.“"),
+    ],
+)  # fmt: skip
+def test_the_qualifier_stands_beside_the_verdict_with_its_evidence(
+    language, qualifier, evidence, repeated
+):
+    client = huber()
+    hollow = replace(
+        client.accounts[0],
+        verdict=Verdict.RESPONSIVE,
+        answers=12,
+        redirects=9,
+        templates=2,
+        hollow=True,
+        most_repeated=("Send us a DM so we can look into this together.", 6),
+    )
+    snapshot = owner_snapshot(language, clients=(replace(client, accounts=(hollow,)),))
+    rendered = render(snapshot, "chart@x")
+    for part in (rendered.html, rendered.text):
+        assert qualifier in part
+        assert evidence in part and repeated in part
+    line = next(line for line in rendered.text.splitlines() if "@baeckereihuber" in line)
+    assert qualifier in line  # beside the verdict, on its line
+    # an account whose answers say something gets no qualifier
+    plain = render(owner_snapshot(language), "chart@x")
+    assert qualifier not in plain.text and qualifier not in plain.html
 
 
 def test_digest_covers_every_client():

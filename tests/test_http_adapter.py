@@ -8,8 +8,11 @@ import pytest
 import requests
 
 from collectors.http import mount
+from collectors.transport import Fault, Limits, Service, TransportFailure
 from sandbox.clock import SandboxClock
 from sandbox.http import Response, SandboxServer
+
+SERVICE = Service("the test API", "test.api_url")
 
 
 class Echo(SandboxServer):
@@ -22,8 +25,8 @@ def test_requests_go_to_the_base_url_with_its_path_and_are_counted():
     counted = []
     with Echo(clock=SandboxClock(datetime(2026, 11, 16, 9, 0, tzinfo=UTC))) as server:
         session = requests.Session()
-        adapter = mount(session, "https://api.twitter.com", f"{server.url}/gateway/x", 5,
-                        on_request=lambda: counted.append(1))  # fmt: skip
+        adapter = mount(session, "https://api.twitter.com", f"{server.url}/gateway/x",
+                        Limits(5), SERVICE, on_request=lambda: counted.append(1))  # fmt: skip
         body = session.get("https://api.twitter.com/2/users/100", params={"a": "1"}).json()
         assert body == {"path": "/gateway/x/2/users/100", "query": {"a": ["1"]}}
         session.get("https://api.twitter.com/2/tweets")
@@ -36,6 +39,11 @@ def test_the_request_timeout_applies_even_when_the_library_sets_none():
     with Echo(clock=SandboxClock(datetime(2026, 11, 16, 9, 0, tzinfo=UTC))) as server:
         server.inject("/slow", kind="slow", delay=1.0)
         session = requests.Session()
-        mount(session, "https://graph.facebook.com", server.url, timeout=0.2)
-        with pytest.raises(requests.Timeout):
+        mount(session, "https://graph.facebook.com", server.url, Limits(0.2), SERVICE)
+        with pytest.raises(TransportFailure) as raised:
             session.get("https://graph.facebook.com/slow")
+        assert raised.value.fault is Fault.TIMEOUT and not raised.value.answered
+        assert (
+            raised.value.detail
+            == f"{server.url.removeprefix('http://')} did not answer within 0.2 s"
+        )

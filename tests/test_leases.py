@@ -157,3 +157,26 @@ def test_lease_of_a_killed_process_expires(database_url, engine, tmp_path):
     # Nobody renews any more: after the holder's 30 s lease the key is free again.
     clock.set(info.expires_at)
     assert other.try_acquire("collect:account:1")
+
+
+def test_a_collection_claim_of_an_ended_process_is_taken_at_once(engine):
+    """`replywatch collect` after a collector was killed on this machine: its claim names
+    a process that has ended, so it is taken at once (the run resumes from its cursors);
+    a claim of a running process, and leadership, still wait for the lease to expire."""
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait(timeout=30)
+    clock = ManualClock()
+    gone = LeaseKeeper(engine, TTL, owner=leases.new_owner("collect").replace(
+        f":{os.getpid()}:", f":{ended.pid}:"), clock=clock)  # fmt: skip
+    alive = LeaseKeeper(engine, TTL, owner=leases.new_owner("collect"), clock=clock)
+    assert leases.owner_alive(gone.owner) is False and leases.owner_alive(alive.owner) is True
+    assert gone.try_acquire("collect:account:1") and gone.try_acquire("service:leader")
+    assert alive.try_acquire("collect:account:2")
+
+    later = LeaseKeeper(engine, TTL, owner=leases.new_owner("collect"), clock=clock)
+    assert later.try_acquire("collect:account:1")  # its holder has ended
+    assert not later.try_acquire("collect:account:2")  # its holder runs
+    assert not later.try_acquire("service:leader")  # leadership waits for expiry
+    with engine.connect() as connection:
+        assert leases.holder(connection, "collect:account:1", clock.now()).owner == later.owner
+    assert gone.renew_now() == {"collect:account:1"}  # what the ended holder lost

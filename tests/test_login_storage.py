@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from storage.logins import (
     AttemptOutcome,
     address_failures,
+    count_attempt,
     end_dashboard_session,
     find_dashboard_session,
     prune_dashboard_sessions,
     prune_login_attempts,
     record_login_attempt,
+    settle_login_attempt,
     start_dashboard_session,
     token_hash,
     username_failures,
 )
-from storage.models import DashboardSession, LoginAttempt, User
+from storage.models import DashboardSession, LoginAttempt, LoginCounter, User
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -55,6 +59,59 @@ def test_a_success_resets_the_username_count_but_not_the_address_count(session):
     window = NOW - timedelta(minutes=15)
     assert username_failures(session, "anna", window).count == 1
     assert address_failures(session, "10.0.0.1", window).count == 4
+
+
+def test_an_attempt_being_checked_counts_as_a_failure_until_settled(session):
+    checking = record_login_attempt(
+        session, username="Anna", address="::1", outcome=AttemptOutcome.CHECKING, at=NOW
+    )
+    session.commit()
+    window = NOW - timedelta(minutes=15)
+    assert username_failures(session, "anna", window).count == 1
+    assert address_failures(session, "::1", window).count == 1
+    settle_login_attempt(session, checking, AttemptOutcome.OK)
+    session.commit()
+    assert username_failures(session, "anna", window).count == 0
+    assert address_failures(session, "::1", window).count == 0
+    assert session.scalar(select(LoginAttempt.outcome)) == AttemptOutcome.OK
+
+
+def test_attempts_are_counted_per_canonical_name_and_per_address(session):
+    count_attempt(session, username="Anna", address="10.0.0.1", at=NOW)
+    count_attempt(session, username=" ANNA ", address="10.0.0.2", at=NOW)
+    count_attempt(session, username="bob", address="10.0.0.1", at=NOW + timedelta(minutes=1))
+    session.commit()
+    counters = {
+        (row.kind, row.value): (row.attempts, row.last_attempt_at)
+        for row in session.scalars(select(LoginCounter))
+    }
+    assert counters == {
+        ("username", "anna"): (2, NOW),
+        ("username", "bob"): (1, NOW + timedelta(minutes=1)),
+        ("address", "10.0.0.1"): (2, NOW + timedelta(minutes=1)),
+        ("address", "10.0.0.2"): (1, NOW),
+    }
+    # Counters of names and addresses not tried for a day are forgotten with the attempts.
+    prune_login_attempts(session, NOW + timedelta(seconds=30))
+    session.commit()
+    assert {(row.kind, row.value) for row in session.scalars(select(LoginCounter))} == {
+        ("username", "bob"),
+        ("address", "10.0.0.1"),
+    }
+
+
+def test_user_names_differing_only_in_case_cannot_both_exist(session):
+    session.add(User(username="Anna", password_hash="x", role="owner"))
+    session.commit()
+    session.add(User(username="anna", password_hash="x", role="owner"))
+    with pytest.raises(IntegrityError):
+        session.commit()
+    session.rollback()
+    stored = session.scalars(select(User)).one()
+    assert (stored.username, stored.username_key) == ("Anna", "anna")
+    stored.username = "ANNA-B"  # a new name keeps its key in step
+    session.commit()
+    assert session.scalar(select(User.username_key)) == "anna-b"
 
 
 def test_long_typed_names_are_cut_not_refused(session):

@@ -15,6 +15,7 @@ import os
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
@@ -88,6 +89,12 @@ def _exact(metrics: Metrics) -> dict:
         "self_likes": metrics.self_likes,
         "liked_not_answered": metrics.liked_not_answered,
         "removed_inbound": metrics.removed_inbound,
+        "acknowledgments": metrics.acknowledgments,
+        "customer_conversation": metrics.customer_conversation,
+        "answering_replies": metrics.answering_replies,
+        "redirect_replies": metrics.redirect_replies,
+        "template_replies": metrics.template_replies,
+        "substantive_answered": metrics.substantive_answered,
         "median": _seconds(metrics.response_time.median),
         "p90": _seconds(metrics.response_time.p90),
         "business_median": _seconds(metrics.business_response_time.median),
@@ -116,6 +123,14 @@ def _exact(metrics: Metrics) -> dict:
             for i in verdict.unanswered
         ],
         "verdict_unanswered_total": verdict.unanswered_total,
+        "verdict_quality": (
+            verdict.quality.answering,
+            verdict.quality.redirects,
+            verdict.quality.templates,
+            verdict.quality.hollow,
+            [(r.count, r.latest.platform_item_id) for r in verdict.quality.repeated],
+            [i.platform_item_id for i in verdict.quality.redirect_examples],
+        ),
     }
 
 
@@ -135,6 +150,9 @@ def _ratios(metrics: Metrics) -> dict:
         "interactions_per_post": metrics.interactions_per_post,
         "engagement_rate": metrics.engagement_rate,
         "uncovered_share": metrics.uncovered_share,
+        "redirect_share": metrics.redirect_share,
+        "template_share": metrics.template_share,
+        "substantive_ratio": metrics.substantive_ratio,
         "verdict_response_ratio": metrics.verdict.inputs.response_ratio,
         "verdict_interactions_per_post": metrics.verdict.interactions_per_post,
     }
@@ -179,6 +197,12 @@ def _expected(world, accounts, client, period, now) -> tuple[dict, dict, tuple]:
         "self_likes": got.self_likes,
         "liked_not_answered": got.liked_not_answered,
         "removed_inbound": got.removed_inbound,
+        "acknowledgments": got.acknowledgments,
+        "customer_conversation": got.customer_conversation,
+        "answering_replies": got.answering_replies,
+        "redirect_replies": got.redirect_replies,
+        "template_replies": got.template_replies,
+        "substantive_answered": got.substantive_answered,
         "median": nearest_rank(got.response_times, 50),
         "p90": nearest_rank(got.response_times, 90),
         "business_median": nearest_rank(got.business_times, 50),
@@ -208,6 +232,7 @@ def _expected(world, accounts, client, period, now) -> tuple[dict, dict, tuple]:
             for _, _, item in sorted(window.missed_items, key=lambda m: m[:2])[:10]
         ],
         "verdict_unanswered_total": window.missed,
+        "verdict_quality": _expected_quality(world, window),
     }
     ratios = {
         "response_ratio": share(got.answered, got.settled),
@@ -225,10 +250,51 @@ def _expected(world, accounts, client, period, now) -> tuple[dict, dict, tuple]:
             per_post / followers[0] if per_post is not None and followers and followers[0] else None
         ),
         "uncovered_share": share(uncovered, sum(inbound)),
+        "redirect_share": share(got.redirect_replies, got.answering_replies),
+        "template_share": share(got.template_replies, got.answering_replies),
+        "substantive_ratio": share(got.substantive_answered, got.settled),
         "verdict_response_ratio": share(window.answered, window.settled),
         "verdict_interactions_per_post": share(window.interactions, window.posts),
     }
     return exact, ratios, (inbound, own, reference_own)
+
+
+def _expected_quality(world: World, window) -> tuple:
+    """The qualifier and its evidence over the verdict's window, from the reference."""
+    hollow = window.answering_replies >= 5 and (
+        window.redirect_replies + window.template_replies >= 0.5 * window.answering_replies
+    )
+    repeated, redirects = [], []
+    if hollow:
+        position = {id(item): n for n, item in enumerate(world.items)}
+        groups: dict[int, list] = {}
+        for created, key, item in window.answering:
+            if key is not None:
+                groups.setdefault(key, []).append((created, position[id(item)], item))
+        ranked = sorted(
+            (len(replies), max(replies, key=lambda r: r[:2])) for replies in groups.values()
+        )
+        ranked = [entry for entry in ranked if entry[0] >= 2]
+        ranked.sort(key=lambda entry: (entry[0], entry[1][0], entry[1][1]), reverse=True)
+        repeated = [(count, latest[2].id) for count, latest in ranked[:3]]
+        newest = sorted(
+            (
+                (created, position[id(item)], item)
+                for created, _, item in window.answering
+                if world.redirect(item)
+            ),
+            key=lambda r: r[:2],
+            reverse=True,
+        )
+        redirects = [item.id for _, _, item in newest[:3]]
+    return (
+        window.answering_replies,
+        window.redirect_replies,
+        window.template_replies,
+        hollow,
+        repeated,
+        redirects,
+    )
 
 
 def _assert_agrees(metrics: Metrics, expected: tuple[dict, dict, tuple], label: str) -> None:
@@ -303,6 +369,7 @@ def _periods(world: World, time_zone: str) -> list[Period]:
     return [*weeks, Period(days[0] + timedelta(days=2), days[-1])] if len(days) > 3 else weeks
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 @PROPERTY
 @given(data=worlds(), later=st.sampled_from([0, 5, 30, 60 * 30, 60 * 60 * 24 * 4]))
 def test_sql_agrees_with_the_reference(session, data, later):
@@ -315,6 +382,14 @@ def test_sql_agrees_with_the_reference(session, data, later):
     # what the generated data exercised (pytest --hypothesis-show-statistics)
     for rule in session.scalars(select(ItemFact.answer_rule).distinct()):
         event(f"answer rule {rule}")
+    for role in session.scalars(select(ItemFact.role).distinct()):
+        event(f"role {role}")
+    for quality in session.execute(
+        select(ItemFact.redirect, ItemFact.template).where(ItemFact.answering).distinct()
+    ):
+        event(f"answering reply: redirect {quality[0]}, template {quality[1]}")
+    if session.scalar(select(ItemFact.item_id).where(ItemFact.substantive).limit(1)):
+        event("substantively answered")
     for client, client_settings in world.settings.items():
         accounts = {
             a
@@ -335,6 +410,7 @@ def test_sql_agrees_with_the_reference(session, data, later):
             exact = expected[0]
             event(f"verdict {exact['verdict']}{' widened' if exact['verdict_window'][2] else ''}")
             event("some waiting" if exact["waiting"] else "nothing waiting")
+            event("mostly redirects and templates" if exact["verdict_quality"][3] else "not hollow")
             event("followers known" if exact["followers"] is not None else "followers unknown")
             event(
                 "liked, not answered" if exact["liked_not_answered"] else "none liked, not answered"
@@ -376,6 +452,7 @@ def _snapshot(session):
     }
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 @PROPERTY
 @given(data=worlds(), seed=st.randoms(use_true_random=False), batches=st.integers(1, 5))
 def test_incremental_refreshes_equal_a_full_rebuild(session, data, seed, batches):
@@ -402,8 +479,10 @@ def test_incremental_refreshes_equal_a_full_rebuild(session, data, seed, batches
         )
         pending.extend(("like", (n, like)) for n, like in likes if like.item in unknown)
         session.commit()
-        api.refresh(session)
+        refreshed = api.refresh(session)
         session.commit()
+        if refreshed.rerated:
+            event("a new reply re-rated stored replies in other threads")
     incremental = _snapshot(session)
     api.rebuild(session)
     session.commit()

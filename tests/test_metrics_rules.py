@@ -60,7 +60,8 @@ def test_what_counts_as_post_reply_and_inbound(session):
         [
             own("1", kind="post"),
             item("2", parent="1", minutes=5),  # comment on an own post
-            item("3", author="901", parent="2", root="1", minutes=6),  # deep in an own thread
+            # a customer answering another in an own thread: customer conversation
+            item("3", author="901", parent="2", root="1", minutes=6),
             own("4", parent="3", root="1", minutes=7),  # own reply to a customer
             own("5", parent="4", root="1", minutes=8),  # own thread continuation "2/2"
             item("6", author="902", kind="post", minutes=9),  # a customer's own thread
@@ -75,11 +76,11 @@ def test_what_counts_as_post_reply_and_inbound(session):
     assert roles(session) == {
         "1": "post",
         "2": "inbound",
-        "3": "inbound",
+        "3": "conversation",
         "4": "own_reply",
         "5": "own_thread",
-        "6": "other",
-        "7": "other",
+        "6": "conversation",
+        "7": "conversation",
         "8": "inbound",
         "9": "inbound",
         "10": "own_repost",
@@ -88,7 +89,8 @@ def test_what_counts_as_post_reply_and_inbound(session):
     }
     metrics = api.account_metrics(session, account.id, W47, now=LATER)
     assert (metrics.posts, metrics.own_replies, metrics.own_thread, metrics.reposts) == (1, 2, 1, 1)
-    assert metrics.inbound == 4
+    assert metrics.inbound == 3
+    assert metrics.customer_conversation == 3
     assert metrics.dialogue_share == 2 / 3
 
 
@@ -170,16 +172,20 @@ def test_rule_3_flat_threads_answer_under_the_top_level_comment(session):
         [
             item("m", author="100", own=True, kind="post", platform="instagram"),
             comment("c1", "m", 1),  # top-level comment by a customer
-            comment("c2", "c1", 2, author="901"),  # another customer replies under it
+            comment("c2", "c1", 2),  # the same customer again under it (a follow-up)
             comment("c3", "c1", 3, author="100", own=True),  # the account answers under it
-            comment("c4", "c1", 4, author="902"),  # after the answer: not covered
+            # another customer asks the account under it, after the answer: not covered
+            comment("c4", "c1", 4, author="902", mentions_account=True),
             comment("c5", "m", 5, author="903"),  # a different top-level comment
+            comment("c6", "c1", 6, author="904"),  # a customer answering the first one
         ],
     )
     found = facts(session)
     assert (found["c1"].answer_rule, found["c2"].answer_rule) == (1, 3)
     assert found["c2"].response_us == 60 * 10**6
+    assert (found["c4"].role, found["c5"].role) == ("inbound", "inbound")
     assert not found["c4"].answered and not found["c5"].answered
+    assert found["c6"].role == "conversation"
 
 
 def test_likes_deletions_and_other_clients_are_not_answers(session):
@@ -416,3 +422,112 @@ def test_a_purged_account_leaves_the_client_totals(session):
     assert (after.posts, after.inbound, [a.subject.id for a in after.accounts]) == (1, 1, [kept.id])
     assert api.client_metrics(session, client.id, w46, now=LATER).posts == 0
     assert api.refresh(session, now=LATER).nothing_to_do
+
+
+# --- version 2: who is addressed, acknowledgments, answer quality ---------------------------
+
+
+def test_customer_conversation_and_follow_ups(session):
+    account = add_account(session, add_client(session))
+    load(
+        session,
+        account,
+        [
+            own("1", kind="post"),
+            item("2", author="901", parent="1", minutes=1, text="Habt ihr heute offen?"),
+            # another customer answers, the shop only in X's reply prefix: conversation
+            item("3", author="902", parent="2", root="1", minutes=2, mentions_account=True,
+                 mention_place="prefix", text="@user901 @shop ja, bis 18 Uhr"),
+            # the same, but naming the shop in his own words: addressed
+            item("4", author="903", parent="2", root="1", minutes=3, mentions_account=True,
+                 mention_place="text", text="@user901 frag doch @shop direkt"),
+            # the first customer writes again under the other's answer: a follow-up (rule 4)
+            item("5", author="901", parent="3", root="1", minutes=4, text="und am Samstag?"),
+            own("6", parent="5", root="1", minutes=10, text="Samstag bis 12 Uhr!"),
+            # after the answer, writing to the other customer again is conversation
+            item("7", author="901", parent="3", root="1", minutes=12, text="@user902 danke dir"),
+        ],
+    )  # fmt: skip
+    assert {k: v for k, v in roles(session).items() if k != "1"} == {
+        "2": "inbound", "3": "conversation", "4": "inbound", "5": "inbound", "6": "own_reply",
+        "7": "conversation",
+    }  # fmt: skip
+    found = facts(session)
+    # the shop's answer to the follow-up covers the first question too (the author's burst)
+    assert (found["2"].answer_rule, found["5"].answer_rule) == (2, 1)
+    metrics = api.account_metrics(session, account.id, W47, now=LATER)
+    assert (metrics.inbound, metrics.customer_conversation, metrics.missed) == (3, 2, 1)
+
+
+def test_a_thanks_after_the_answer_is_an_acknowledgment_and_its_reply_answers_nothing(session):
+    account = add_account(session, add_client(session))
+    load(
+        session,
+        account,
+        [
+            own("1", kind="post"),
+            item("2", author="901", parent="1", minutes=1, text="Habt ihr Dinkelbrot?"),
+            own("3", parent="2", root="1", minutes=5, text="Ja, ab 7 Uhr frisch."),
+            item("4", author="901", parent="3", root="1", minutes=6,
+                 text="Perfekt, dann komme ich morgen"),
+            own("5", parent="4", root="1", minutes=8, text="Gerne!"),
+            # a thanks before any answer is a customer message like any other
+            item("6", author="902", parent="1", minutes=9, text="Danke!"),
+            # thanks, but a complaint: inbound
+            item("7", author="901", parent="3", root="1", minutes=20,
+                 text="Danke, aber gestern war es aus"),
+        ],
+    )  # fmt: skip
+    found = facts(session)
+    assert (found["4"].role, found["6"].role, found["7"].role) == (
+        "acknowledgment", "inbound", "inbound")  # fmt: skip
+    assert found["3"].answering and not found["5"].answering  # "Gerne!" answers nothing
+    metrics = api.account_metrics(session, account.id, W47, now=LATER)
+    assert (metrics.inbound, metrics.acknowledgments, metrics.answered) == (3, 1, 1)
+    assert metrics.answering_replies == 1
+
+
+def test_a_new_reply_turns_earlier_ones_into_templates_in_other_threads(session):
+    """Two customers got the same pasted text in their threads; a third gets it in a new
+    thread: the earlier replies become templates, and the refresh re-rates them."""
+    account = add_account(session, add_client(session))
+    pasted = "Hallo {name}, schreib uns bitte eine DM mit deiner Bestellnummer!"
+    threads = []
+    for n, (customer, name) in enumerate((("901", "Anna"), ("902", "Ben"))):
+        root = f"p{n}"
+        threads += [
+            own(root, kind="post", minutes=n * 60),
+            item(f"q{n}", author=customer, parent=root, minutes=n * 60 + 1, text="Wo bleibt es?"),
+            own(
+                f"a{n}",
+                parent=f"q{n}",
+                root=root,
+                minutes=n * 60 + 5,
+                text=pasted.format(name=name),
+            ),
+        ]
+    result = load(session, account, threads)
+    found = facts(session)
+    assert not found["a0"].template and not found["a1"].template  # two customers only
+    assert found["a0"].redirect and found["q0"].answered and not found["q0"].substantive
+    later = [
+        own("p2", kind="post", minutes=3000),
+        item("q2", author="903", parent="p2", minutes=3001, text="Wo bleibt es?"),
+        own("a2", parent="q2", root="p2", minutes=3005, text=pasted.format(name="Cem")),
+    ]
+    result = load(session, account, later)
+    assert result.rerated == 2  # a0 and a1, in threads the new items are not in
+    found = facts(session)
+    assert all(found[f"a{n}"].template for n in range(3))
+    stored = {(f.item_id, f.template) for f in found.values()}
+    api.rebuild(session, now=LATER)
+    session.commit()
+    assert {(f.item_id, f.template) for f in facts(session).values()} == stored
+    # 29 days later the same text is no template: the others are more than 28 days off
+    load(session, account, [
+        own("p3", kind="post", minutes=3000 + 29 * 1440),
+        item("q3", author="904", parent="p3", minutes=3001 + 29 * 1440, text="Wo bleibt es?"),
+        own("a3", parent="q3", root="p3", minutes=3005 + 29 * 1440,
+            text=pasted.format(name="Dora")),
+    ], now=LATER + timedelta(days=40))  # fmt: skip
+    assert not facts(session)["a3"].template

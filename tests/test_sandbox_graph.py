@@ -10,7 +10,9 @@ import facebook
 import pytest
 import requests
 
+from collectors.graph.client import SERVICE
 from collectors.http import mount
+from collectors.transport import Limits
 from sandbox.graph_api import GraphApiServer, parse_fields
 from tests.conftest import FIXTURES
 from tests.support.platforms import PAGE_TOKEN, T0, graph_worlds
@@ -21,7 +23,7 @@ REAL = FIXTURES / "graph-api"
 def _graph(server: GraphApiServer, token: str = PAGE_TOKEN) -> facebook.GraphAPI:
     graph = facebook.GraphAPI(access_token=token)
     graph.version = "v24.0"
-    mount(graph.session, "https://graph.facebook.com", server.url, timeout=10)
+    mount(graph.session, "https://graph.facebook.com", server.url, Limits(10), SERVICE)
     return graph
 
 

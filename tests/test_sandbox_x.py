@@ -13,6 +13,8 @@ import tweepy
 import yaml
 
 from collectors.http import mount
+from collectors.transport import Limits
+from collectors.x.client import SERVICE
 from sandbox.world import Actor, World
 from sandbox.x_api import XApiServer
 from tests.conftest import FIXTURES
@@ -24,7 +26,7 @@ X_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 def _client(server: XApiServer, token: str = X_TOKEN, return_type=tweepy.Response):
     client = tweepy.Client(bearer_token=token, return_type=return_type)
-    mount(client.session, "https://api.twitter.com", server.url, timeout=10)
+    mount(client.session, "https://api.twitter.com", server.url, Limits(10), SERVICE)
     return client
 
 

@@ -15,6 +15,7 @@ from tests.support.cli import run_process
 from tests.support.serve_process import serve_process
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 def test_serve_runs_the_dashboard_and_stops_on_sigterm(tmp_path, sqlite_template):
     database = tmp_path / "rw.db"
     database.write_bytes(sqlite_template.read_bytes())
@@ -44,6 +45,7 @@ def test_the_key_file_is_made_once_and_kept(tmp_path):
     path = tmp_path / "data" / "key"
     first = read_or_create_key_file(path)
     assert len(first) == 64 and read_or_create_key_file(path) == first
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700  # the data folder it made
     os.chmod(path, 0o644)
     with pytest.raises(ConfigError, match="readable by other users; run: chmod 600"):
         read_or_create_key_file(path)
@@ -64,6 +66,28 @@ def test_the_key_can_come_from_a_named_secret(tmp_path):
         dashboard_secret_key(load_settings(env=env), env)
 
 
+@pytest.mark.slow
+def test_debug_needs_the_environment_switch_and_warns(tmp_path, sqlite_template, monkeypatch):
+    database = tmp_path / "rw.db"
+    database.write_bytes(sqlite_template.read_bytes())
+    env = {"REPLYWATCH_DATABASE_URL": f"sqlite:///{database}", "XDG_DATA_HOME": str(tmp_path)}
+    monkeypatch.delenv("REPLYWATCH_ALLOW_DEBUG", raising=False)
+    refused = run_process("serve", "--debug", "--port", "0", env=env)
+    assert refused.code == 2
+    assert "also through a reverse proxy" in refused.err
+    assert "set REPLYWATCH_ALLOW_DEBUG=1 in the environment" in refused.err
+    wrong = run_process(
+        "serve", "--debug", "--port", "0", env={**env, "REPLYWATCH_ALLOW_DEBUG": "yes"}
+    )
+    assert wrong.code == 2
+    monkeypatch.setenv("REPLYWATCH_ALLOW_DEBUG", "1")
+    with serve_process(f"sqlite:///{database}", tmp_path, "--debug") as served:
+        banner = "\n".join(served.first_lines)
+        assert "WARNING: DEBUG MODE." in banner and "reverse proxy" in banner
+        assert requests.get(f"{served.url}/login", timeout=10).status_code == 200
+
+
+@pytest.mark.slow  # over 10 s on the 2-core machine
 def test_serve_refuses_bad_options(tmp_path, sqlite_template):
     database = tmp_path / "rw.db"
     database.write_bytes(sqlite_template.read_bytes())

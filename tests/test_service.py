@@ -32,10 +32,20 @@ from reports.builder import build_snapshot
 from storage import leases
 from storage.engine import session_scope
 from storage.leases import LeaseKeeper
-from storage.models import Account, Client, CollectionRun, Lease, RollupDirty, ScheduledJob
-from storage.upsert import mark_dirty
+from storage.models import (
+    Account,
+    Client,
+    CollectionRun,
+    EmailDelivery,
+    Item,
+    Lease,
+    PrivacyEvent,
+    RollupDirty,
+    ScheduledJob,
+)
+from storage.upsert import mark_dirty, upsert_items
 from tests.support.clock import ManualClock
-from tests.support.factories import add_account, add_client
+from tests.support.factories import add_account, add_client, changed, item
 from tests.support.settings import settings_for
 
 TEST_WORK = Work(
@@ -78,10 +88,14 @@ def test_desired_jobs_follow_accounts_and_time_zones(two_clients):
     now = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
     specs = {spec.id: spec for spec in desired_jobs(two_clients, settings, now)}
     assert sorted(specs) == [
-        "collect:1", "collect:2", "deliver-emails", "reconcile", "refresh-metrics",
-        "weekly-email:America/New_York", "weekly-email:Europe/Berlin",
+        "collect:1", "collect:2", "deliver-emails", "privacy-purge", "reconcile",
+        "refresh-metrics", "weekly-email:America/New_York", "weekly-email:Europe/Berlin",
     ]  # fmt: skip
     assert specs["refresh-metrics"].func is jobs.sweep_metrics
+    # Issue 22.1: the retention purge runs daily, first a few minutes after a start.
+    assert specs["privacy-purge"].func is jobs.privacy_purge
+    assert trigger_fingerprint(specs["privacy-purge"].trigger) == ("interval", 86400.0, None)
+    assert specs["privacy-purge"].first_run == now + timedelta(minutes=10)
     assert trigger_fingerprint(specs["refresh-metrics"].trigger) == ("interval", 300.0, None)
     assert trigger_fingerprint(specs["collect:1"].trigger) == ("interval", 3600.0, 90)
     assert trigger_fingerprint(specs["collect:2"].trigger) == ("interval", 1800.0, 90)
@@ -221,6 +235,41 @@ def test_collect_job_collects_under_a_lease_then_asks_for_rollups(runtime):
     jobs.refresh_rollups(1)
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(RollupDirty)) == 0
+
+
+def test_privacy_purge_job_purges_under_its_lease(runtime, monkeypatch, tmp_path):
+    # Issue 22.1: the daily job applies each client's retention (13 months by default).
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))  # where the privacy key is made
+    engine, now = runtime.engine, runtime.clock.now()
+    old = now - timedelta(days=400)
+    with session_scope(engine) as session:
+        upsert_items(session, 1, [
+            changed(item("p1", author="100", own=True, kind="post"), created_at=old),
+            changed(item("c1", parent="p1", handle="anna_k", text="Wann?"), created_at=old),
+            changed(item("c2", parent="p1", handle="ben_b", text="Heute?"), created_at=now),
+        ], seen_at=now)  # fmt: skip
+    jobs.privacy_purge()  # the metrics have not seen them yet: nothing is purged
+    with session_scope(engine) as session:
+        assert session.scalar(select(Item.text).where(Item.platform_item_id == "c1")) == "Wann?"
+    refresh_metrics(engine, now=now)  # as the service's refresh jobs do
+    other = LeaseKeeper(engine, timedelta(seconds=60), owner="other-process", clock=runtime.clock)
+    assert other.try_acquire(jobs.PRIVACY_LEASE)
+    jobs.privacy_purge()
+    with session_scope(engine) as session:
+        assert session.scalar(select(Item.text).where(Item.platform_item_id == "c1")) == "Wann?"
+    other.release_all()
+
+    jobs.privacy_purge()
+    with session_scope(engine) as session:
+        texts = {
+            item: text for item, text in session.execute(select(Item.platform_item_id, Item.text))
+        }
+        events = session.scalars(select(PrivacyEvent)).all()
+        assert session.scalar(select(func.count()).select_from(Lease)) == 0, "released"
+    assert (texts["c1"], texts["c2"]) == ("", "Heute?")
+    assert [(e.action, e.client_name, e.counts["items"]) for e in events] == [
+        ("purge", "Bäckerei Huber", 1)]  # fmt: skip
+    assert (tmp_path / "replywatch" / "privacy-key").exists()
 
 
 def test_collect_job_skips_what_it_must_not_do(runtime):
@@ -374,3 +423,33 @@ def test_scheduler_is_apscheduler_with_our_job_table(engine):
     assert isinstance(scheduler, BackgroundScheduler)
     store = scheduler._jobstores["default"]
     assert store.jobs_t.name == "apscheduler_jobs"
+
+
+def test_a_failed_email_is_retried_after_its_backoff_not_a_tick_later(runtime):
+    """Issue 18.9: the first retry comes 5 minutes after the failure. The delivery job runs
+    every 5 minutes, so a retry due 20 s after a tick waited for the tick after (10 min)."""
+    engine, clock, scheduler = runtime.engine, runtime.clock, runtime.scheduler
+    reconcile_jobs(scheduler, engine, runtime.settings)
+    start = clock.now()
+    with session_scope(engine) as session:
+        session.add(EmailDelivery(recipient="owner@example.com", scope="client:1",
+                                  iso_week="2026-W47", status="pending", attempts=0,
+                                  next_attempt_at=start))  # fmt: skip
+    # The delivery job's grid: it runs at `start`, and again five minutes later.
+    scheduler.modify_job("deliver-emails", next_run_time=start + timedelta(minutes=5))
+    clock.advance(seconds=20)  # the attempt fails 20 s into the run (no SMTP server set)
+    jobs.deliver_emails()
+    with session_scope(engine) as session:
+        row = session.scalars(select(EmailDelivery)).one()
+        assert (row.status, row.attempts) == ("pending", 1)
+        retry_at = row.next_attempt_at
+    assert retry_at == start + timedelta(minutes=5, seconds=20)
+    # The tick at 5 min finds nothing due; the scheduler has moved the job on to 10 min.
+    clock.set(start + timedelta(minutes=5))
+    scheduler.modify_job("deliver-emails", next_run_time=start + timedelta(minutes=10))
+    jobs.deliver_emails()
+    assert scheduler.get_job("deliver-emails").next_run_time == retry_at
+    clock.set(retry_at)
+    jobs.deliver_emails()
+    with session_scope(engine) as session:
+        assert session.scalars(select(EmailDelivery.attempts)).one() == 2

@@ -289,6 +289,7 @@ def test_weekly_emails_go_out_once_with_the_weeks_numbers_in_both_languages(
         ]
 
 
+@pytest.mark.slow  # over 10 s on the 2-core machine
 def test_a_restart_or_a_misfire_sends_nothing_twice(
     engine, people, service, scripted, clock, settings, smtp, mastodon
 ):

@@ -14,7 +14,9 @@ from replywatch.importing.twcs import (
     Problem,
     TwcsConflict,
     TwcsFormatError,
+    TwcsSeveralBrands,
     TweetRow,
+    brand_mention,
     import_twcs,
     normalise_id,
     parse_created,
@@ -23,6 +25,7 @@ from replywatch.importing.twcs import (
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.models import Account, Client, Item
+from storage.platforms import canonical_handle
 from tests.conftest import FIXTURES
 from tests.support.cli import run_main
 from tests.support.factories import add_account, add_client
@@ -116,25 +119,32 @@ def test_a_file_without_the_columns_is_refused(tmp_path: Path):
         list(read_rows(empty))
 
 
-def _import(engine, path, client_name="Support", **options):
-    with Session(engine) as session:
-        client_id = session.scalar(select(Client.id).where(Client.name == client_name))
+def _import(engine, path, client_name=None, **options):
+    """Import ``path``: a client per brand, or every brand under ``client_name``."""
+    client_id = None
+    if client_name is not None:
+        with Session(engine) as session:
+            client_id = session.scalar(select(Client.id).where(Client.name == client_name))
     with engine.connect() as connection:
         return import_twcs(connection, path, client_id, **options)
 
 
 def test_importing_the_sample_twice_changes_nothing(engine, session):
-    add_client(session, name="Support", time_zone="UTC")
-    session.commit()
     first = _import(engine, SAMPLE)
     assert (first.rows, first.imported, first.new, first.skipped) == (93, 93, 93, 0)
     assert len(first.brands) == 13 and len(first.accounts_created) == 13
     assert first.missing_parents == 2  # 119246 and 119332 answer tweets not in the sample
+    # 13 businesses, 13 clients, each named after its brand's handle
+    assert sorted(first.clients_created) == sorted(first.brands)
     second = _import(engine, SAMPLE)
     assert (second.imported, second.new, second.updated, second.unchanged) == (93, 0, 0, 93)
-    assert second.accounts_created == []
+    assert second.accounts_created == [] and second.clients_created == []
     assert session.scalar(select(func.count()).select_from(Item)) == 93
+    assert session.scalar(select(func.count()).select_from(Client)) == 13
     accounts = session.scalars(select(Account).order_by(Account.handle)).all()
+    clients = {c.id: c.name for c in session.scalars(select(Client))}
+    assert {clients[a.client_id] for a in accounts} == set(first.brands)
+    assert all(canonical_handle("x", clients[a.client_id]) == a.handle for a in accounts)
     assert [a.handle for a in accounts][:3] == [
         "@applesupport",
         "@ask_spectrum",
@@ -155,8 +165,6 @@ def test_importing_the_sample_twice_changes_nothing(engine, session):
 
 
 def test_the_quirks_file_imports_what_it_can_and_names_the_rest(engine, session):
-    add_client(session, name="Support", time_zone="UTC")
-    session.commit()
     result = _import(engine, QUIRKS)
     assert (result.rows, result.duplicates, result.imported) == (10, 1, 8)
     assert (result.unreadable, result.unassigned, result.skipped) == (3, 1, 4)
@@ -171,16 +179,44 @@ def test_the_quirks_file_imports_what_it_can_and_names_the_rest(engine, session)
 
 
 def test_a_brand_of_another_client_stops_the_import_before_anything_is_written(engine, session):
-    add_client(session, name="Support", time_zone="UTC")
     other = add_client(session, name="Tesco Group", time_zone="UTC")
     add_account(session, other, handle="@tesco", platform_account_id=None)
     session.commit()
-    with pytest.raises(TwcsConflict, match=r"@tesco .*belongs to client 'Tesco Group'"):
+    with pytest.raises(TwcsConflict, match=r"@tesco .*belongs to client 'Tesco Group', not to"):
         _import(engine, SAMPLE)
     assert session.scalar(select(func.count()).select_from(Item)) == 0
     assert session.scalar(select(func.count()).select_from(Account)) == 1
+    assert session.scalars(select(Client.name)).all() == ["Tesco Group"]
 
 
+def test_one_client_for_a_file_of_several_brands_only_when_asked(engine, session):
+    add_client(session, name="Support", time_zone="UTC")
+    session.commit()
+    with pytest.raises(TwcsSeveralBrands, match=r"13 brands in the file \(AppleSupport, "):
+        _import(engine, SAMPLE, "Support")
+    assert session.scalar(select(func.count()).select_from(Item)) == 0
+    assert session.scalar(select(func.count()).select_from(Account)) == 0
+    result = _import(engine, SAMPLE, "Support", one_client=True)
+    assert result.imported == 93 and result.clients_created == []
+    assert set(result.clients.values()) == {"Support"}
+
+
+def test_a_leading_run_of_handles_is_the_reply_prefix(engine, session):
+    """The data set has no display_text_range: a reply's leading @handles are its prefix."""
+    assert brand_mention("@105838 @AppleSupport Me too am suffering", "AppleSupport", True) == (
+        "prefix"
+    )
+    assert brand_mention("@105838 ask @applesupport, they know", "AppleSupport", True) == "text"
+    assert brand_mention("@105860 I wish Amazon had an option", "UPSHelp", True) is None
+    # a tweet that replies to nothing was addressed to the company (the inbound column)
+    assert brand_mention("They reschedule my shit for tomorrow", "UPSHelp", False) == "text"
+    _import(engine, SAMPLE)
+    places = dict(session.execute(select(Item.platform_item_id, Item.mention_place)).all())
+    assert (places["119249"], places["119330"], places["119237"]) == ("prefix", None, "text")
+    assert places["119238"] is None  # a brand tweet names no brand of its own
+
+
+@pytest.mark.slow  # over 10 s on the 2-core machine
 def test_memory_does_not_grow_with_the_file(tmp_path: Path):
     """Rows are staged in the database: Python holds one batch, whatever the file size.
 
@@ -211,7 +247,7 @@ def test_memory_does_not_grow_with_the_file(tmp_path: Path):
     for rows in (2_000, 8_000):
         path = file(rows)
         tracemalloc.start()
-        result = _import(engine, path, batch_size=250)
+        result = _import(engine, path, "Support", batch_size=250)
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
         assert result.imported == rows
@@ -223,9 +259,10 @@ def test_memory_does_not_grow_with_the_file(tmp_path: Path):
 def test_the_command_imports_reports_problems_and_refreshes_metrics(capsys, tmp_path: Path):
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     assert run_main(capsys, "--db", db, "init").code == 0
-    assert run_main(capsys, "--db", db, "client", "add", "Support", "--time-zone", "UTC").code == 0
-    done = run_main(capsys, "--db", db, "import", "twcs", str(QUIRKS), "--client", "Support")
+    done = run_main(capsys, "--db", db, "import", "twcs", str(QUIRKS))
     assert done.code == 1
+    assert "for 2 brands as 2 clients, one per brand" in done.out
+    assert "Added 2 clients: BakeryHelp, CoffeeCares" in done.out
     assert f"{QUIRKS}:7: created_at 'not a date' is not a time like" in done.err
     assert f"{QUIRKS}:14: bytes that are not UTF-8 were replaced (read with a repair)" in done.err
     assert "8 tweets imported" in done.out and "4 rows could not be read" in done.out
@@ -237,12 +274,15 @@ def test_the_command_imports_reports_problems_and_refreshes_metrics(capsys, tmp_
     bakery = next(line for line in lines if "x @bakeryhelp" in line).split(",")
     header = lines[0].split(",")
     row = dict(zip(header, bakery, strict=False))
+    # Tweets 2 and 3 answer the brand's post; 5 answers tweet 999, which is not in the
+    # file, and names the brand only in its reply prefix: customer conversation.
     assert (row["posts"], row["own_replies"], row["inbound"], row["answered"]) == (
         "1",
         "1",
-        "3",
+        "2",
         "1",
     )
+    assert row["customer_conversation"] == "1"
 
 
 def test_the_command_refuses_bad_input_with_exit_status_2(capsys, tmp_path: Path):
@@ -257,3 +297,11 @@ def test_the_command_refuses_bad_input_with_exit_status_2(capsys, tmp_path: Path
     assert wrong.code == 2 and "missing column(s) tweet_id" in wrong.err
     unknown = run_main(capsys, "--db", db, "import", "twcs", str(SAMPLE), "--client", "Nobody")
     assert unknown.code == 2 and "client 'Nobody' does not exist" in unknown.err
+    several = run_main(capsys, "--db", db, "import", "twcs", str(SAMPLE), "--client", "Support")
+    assert several.code == 2 and "13 brands in the file" in several.err
+    assert "--one-client" in several.err
+    alone = run_main(capsys, "--db", db, "import", "twcs", str(SAMPLE), "--one-client")
+    assert alone.code == 2 and "--one-client goes with --client" in alone.err
+    one = run_main(capsys, "--db", db, "import", "twcs", str(SAMPLE), "--client", "Support",
+                   "--one-client")  # fmt: skip
+    assert one.code == 0 and "for 13 brands of 'Support'" in one.out

@@ -232,6 +232,29 @@ def test_a_like_turning_into_a_self_like_marks_the_liked_items_day(session):
     assert _dirty(session) == {(account.id, (T0 + timedelta(days=2)).date())}
 
 
+def test_an_edited_text_is_classified_again_and_a_mention_place_is_kept(session):
+    from metrics import api
+
+    account = add_account(session, add_client(session))
+    first = item("1", text="Danke!", mentions_account=True, mention_place="text")
+    upsert_items(session, account.id, [first])
+    session.commit()
+    api.refresh(session, now=T0 + timedelta(days=1))
+    session.commit()
+    stored = _rows(session)["1"]
+    assert (stored.is_question, stored.is_ack_text) == (False, True)
+    # seen again from an endpoint that cannot tell where the mention stands: kept
+    upsert_items(session, account.id, [changed(first, mention_place=None)])
+    assert _rows(session)["1"].mention_place == "text"
+    # the text was edited: the classifications are redone on the next refresh
+    upsert_items(session, account.id, [changed(first, text="Wann habt ihr offen?")])
+    stored = _rows(session)["1"]
+    assert (stored.is_question, stored.is_ack_text) == (None, None)
+    api.refresh(session, now=T0 + timedelta(days=1))
+    session.commit()
+    assert (_rows(session)["1"].is_question, _rows(session)["1"].is_ack_text) == (True, False)
+
+
 def test_a_sighting_without_the_author_keeps_the_known_handle_and_permalink(session):
     """Issue 14.4: an X lookup without the author in includes.users erased the handle and
     turned the permalink into /i/status/…; unknown (None) never replaces known."""

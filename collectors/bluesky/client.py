@@ -5,7 +5,11 @@ Two atproto ``Client`` objects per run: one on the AppView (``platforms.bluesky.
 for everything public — feeds, threads, likes, profiles — without a session, and, when the
 account has an app password, one logged in at the PDS (``platforms.bluesky.pds_url``) for
 what only the account may read (notifications, its own likes). Each gets its own httpx
-client (timeout, and event hooks that count every request and keep the rate-limit headers).
+client on a :class:`collectors.http.BoundedTransport` (the request's deadline and size
+limit, transport faults named as ``collectors.transport`` does for every platform), with
+event hooks that count every request and keep the rate-limit headers. An answer that is
+not an object with the keys the lexicon's output requires (one at least) is not the
+service's ("not JSON").
 
 Queries go through ``Client.invoke_query``: the library builds and sends the request and
 parses the JSON; the answer's objects are then checked one by one in
@@ -14,6 +18,7 @@ parses the JSON; the answer's objects are then checked one by one in
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -41,12 +46,25 @@ from collectors.errors import (
     RateLimited,
     TransientError,
 )
-from collectors.http import unreachable
+from collectors.http import BoundedTransport
 from collectors.redact import install_log_filter, register_secret, scrub
+from collectors.transport import (
+    DEFAULT_LIMITS,
+    MAX_REDIRECTS,
+    Fault,
+    Limits,
+    Service,
+    host_name,
+    origin,
+    translate,
+    wrong_json,
+)
 
 # Bluesky's budgets are per five minutes; without a usable reset header, wait that long.
 FALLBACK_WAIT = timedelta(minutes=5)
 T = TypeVar("T")
+APPVIEW = Service("the Bluesky AppView", "platforms.bluesky.appview_url")
+PDS = Service("a Bluesky PDS", "platforms.bluesky.pds_url")
 
 
 class NotFound(CollectionError):
@@ -73,10 +91,21 @@ class _Budget:
             self.remaining = self.reset = None
 
 
-def _client(base_url: str, timeout: float, budget: _Budget) -> Client:
+def _client(base_url: str, limits: Limits, service: Service, budget: _Budget) -> Client:
     hooks = {"request": [budget.request], "response": [budget.response]}
-    request = Request(timeout=timeout, event_hooks=hooks)
+    request = Request(
+        timeout=limits.deadline_seconds, event_hooks=hooks, max_redirects=MAX_REDIRECTS,
+        transport=BoundedTransport(limits, service),
+    )  # fmt: skip
     return Client(base_url=base_url, request=request)
+
+
+def _answer_keys(params_model: Any) -> tuple[str, ...]:
+    """The keys the lexicon's output requires, from atproto's Response model next to the
+    query's Params (none known: any object passes)."""
+    response = getattr(sys.modules.get(params_model.__module__), "Response", None)
+    fields = getattr(response, "model_fields", {})
+    return tuple(name for name, field in fields.items() if field.is_required())
 
 
 class BlueskyClient:
@@ -84,23 +113,23 @@ class BlueskyClient:
         self,
         appview_url: str,
         pds_url: str,
-        timeout: float = 30.0,
+        limits: Limits = DEFAULT_LIMITS,
         on_request: Callable[[], None] | None = None,
     ) -> None:
         install_log_filter()
         self.appview_url = appview_url
         self.pds_url = pds_url
-        self.timeout = timeout
+        self.limits = limits
         self._on_request = on_request
         self._public_budget = _Budget(on_request)
         self._signed_budget = _Budget(on_request)
-        self.public = _client(appview_url, timeout, self._public_budget)
+        self.public = _client(appview_url, limits, APPVIEW, self._public_budget)
         self.signed: Client | None = None
 
     def login(self, run: RunContext, identifier: str, app_password: str) -> None:
         """A session at the PDS with the account's app password (one createSession call)."""
         register_secret(app_password)
-        client = _client(self.pds_url, self.timeout, self._signed_budget)
+        client = _client(self.pds_url, self.limits, PDS, self._signed_budget)
         endpoint = "POST com.atproto.server.createSession"
 
         def create() -> None:
@@ -130,10 +159,18 @@ class BlueskyClient:
         url = self.pds_url if signed else self.appview_url
         model = get_or_create({k: v for k, v in params.items() if v is not None}, params_model)
         name = endpoint or f"GET {nsid}"
+        service = PDS if signed else APPVIEW
+        required = _answer_keys(params_model)
 
         def fetch() -> Any:
             response = client.invoke_query(nsid, params=model, output_encoding="application/json")
-            return response.content
+            content = response.content
+            if not isinstance(content, dict) or (
+                required and not any(key in content for key in required)
+            ):
+                expected = " or ".join(required) if required else "an object"
+                raise wrong_json(service, host_name(origin(url)), expected, name)
+            return content
 
         return run.call(lambda: self._translate(fetch, name, budget, url, run), endpoint=name)
 
@@ -162,23 +199,31 @@ class BlueskyClient:
                 raise NotFound(_describe(exc), endpoint) from None
             raise CollectionError(_describe(exc), endpoint) from None
         except (NetworkError, InvokeTimeoutError) as exc:
-            # atproto raises NetworkError for httpx's connection errors (no response) and
-            # for 409/413/502 answers (with one).
-            if exc.response is None:
-                raise unreachable(_describe(exc), endpoint, url) from None
-            raise TransientError(_describe(exc), endpoint) from None
-        except httpx.TransportError as exc:
-            # What atproto passes on unwrapped: a connection the server closed before its
-            # answer (RemoteProtocolError), a broken read. No answer came, as above.
-            raise unreachable(f"{type(exc).__name__}: {exc}", endpoint, url) from None
+            # atproto raises NetworkError for 409/413/502 answers (with a response) and for
+            # httpx's own errors (the transport names its faults itself, see below).
+            error = translate(exc, endpoint, origin(url))
+            if error is not None:
+                raise error from None
+            raise TransientError(
+                _describe(exc), endpoint, answered=exc.response is not None, origin=origin(url),
+                fault=Fault.SERVER_ERROR,
+            ) from None  # fmt: skip
         except RequestException as exc:
             status = exc.response.status_code if exc.response is not None else 0
             if status >= 500:
-                raise TransientError(_describe(exc), endpoint) from None
+                raise TransientError(_describe(exc), endpoint, fault=Fault.SERVER_ERROR) from None
             raise CollectionError(_describe(exc), endpoint) from None
-        except ValueError:
-            # pydantic_core's JSON parser: the body is not JSON (cut off, an HTML page).
-            raise MalformedResponse("the response is not valid JSON", endpoint) from None
+        except CollectionError:
+            raise
+        except Exception as exc:
+            # The transport's faults pass through atproto unwrapped; so does a redirect loop.
+            error = translate(exc, endpoint, origin(url))
+            if error is not None:
+                raise error from None
+            if isinstance(exc, ValueError):
+                # pydantic_core's JSON parser: a body that starts like JSON but is damaged.
+                raise MalformedResponse("the response is not valid JSON", endpoint) from None
+            raise
 
 
 def _error_name(exc: RequestErrorBase) -> str:

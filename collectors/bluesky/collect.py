@@ -45,6 +45,7 @@ from collectors.bluesky.client import BlueskyClient, NotFound
 from collectors.contract import Batch, RunContext, ThreadView
 from collectors.cursors import SinceCursor
 from collectors.errors import AccountNotFound, PayloadProblem
+from collectors.transport import DEFAULT_LIMITS, Limits
 from storage.records import ItemRecord, LikeRecord
 
 DEFAULT_APPVIEW_URL = "https://public.api.bsky.app"
@@ -81,19 +82,19 @@ class BlueskyCollector:
         *,
         appview_url: str = DEFAULT_APPVIEW_URL,
         pds_url: str = DEFAULT_PDS_URL,
-        timeout: float = 30.0,
+        limits: Limits = DEFAULT_LIMITS,
         history_days: int = 90,
         thread_days: int = 14,
     ) -> None:
         self._password = app_password or None
         self.appview_url = appview_url
         self.pds_url = pds_url
-        self.timeout = timeout
+        self.limits = limits
         self.history = timedelta(days=history_days)
         self.thread_window = timedelta(days=thread_days)
 
     def collect(self, run: RunContext) -> None:
-        client = BlueskyClient(self.appview_url, self.pds_url, self.timeout,
+        client = BlueskyClient(self.appview_url, self.pds_url, self.limits,
                                on_request=run.count_call)  # fmt: skip
         _Collection(self, run, client).collect()
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from collectors.bluesky.collect import BlueskyCollector
 from collectors.contract import CollectorFactory, SettingsReader
+from collectors.transport import Limits
 
 
 def build(app_password: str | None, settings: SettingsReader) -> BlueskyCollector:
@@ -14,7 +15,7 @@ def build(app_password: str | None, settings: SettingsReader) -> BlueskyCollecto
         app_password,
         appview_url=settings.get("platforms.bluesky.appview_url"),
         pds_url=settings.get("platforms.bluesky.pds_url"),
-        timeout=settings.get("collect.request_timeout"),
+        limits=Limits.from_settings(settings),
         history_days=settings.get("collect.history_days"),
         thread_days=settings.get("collect.thread_days"),
     )

@@ -23,7 +23,7 @@ from collectors.errors import MalformedResponse, PayloadProblem
 from storage import platforms
 from storage.models import ItemKind
 from storage.own_side import OwnSide
-from storage.records import ItemRecord, LikeRecord
+from storage.records import MENTION_TEXT, ItemRecord, LikeRecord
 
 PLATFORM = platforms.BLUESKY.name
 Defs = models.AppBskyFeedDefs
@@ -134,6 +134,9 @@ def item_from_view(
         parent_id=parent_id,
         root_id=root_id,
         mentions_account=mentions_account or _mentions(record, account_did),
+        # Bluesky puts no @handles in front of a reply: a mention facet is always written
+        # by the author.
+        mention_place=MENTION_TEXT if _mentions(record, account_did) else None,
         permalink=permalink(author.handle, view.uri),
         like_count=view.like_count,
         reply_count=view.reply_count,

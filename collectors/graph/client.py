@@ -14,7 +14,9 @@ Two facts about facebook-sdk 3.1.0 shape this module:
 
 The library never looks at HTTP status and hides the response headers; the adapter keeps
 the last status and headers so that throttling (``x-business-use-case-usage``) and 5xx
-answers are understood.
+answers are understood. The adapter also bounds every request and names transport faults
+(``collectors.transport``); an object without ``id`` or a page without ``data`` is not the
+Graph API's answer ("not JSON": a proxy's or a captive portal's JSON).
 """
 
 from __future__ import annotations
@@ -37,8 +39,18 @@ from collectors.errors import (
     RateLimited,
     TransientError,
 )
-from collectors.http import PlatformAdapter, describe, mount, unreachable
+from collectors.http import PlatformAdapter, mount
 from collectors.redact import install_log_filter, register_secret, scrub
+from collectors.transport import (
+    DEFAULT_LIMITS,
+    Fault,
+    Limits,
+    Service,
+    host_name,
+    origin,
+    translate,
+    wrong_json,
+)
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_VERSION = "v24.0"
@@ -50,6 +62,7 @@ NOT_FOUND = {803}
 # Throttling lasts until usage over the rolling hour falls; without an estimate, wait that.
 FALLBACK_WAIT = timedelta(hours=1)
 T = TypeVar("T")
+SERVICE = Service("the Graph API", "platforms.graph.api_url")
 
 
 def make_graph(
@@ -67,15 +80,16 @@ class GraphClient:
         *,
         version: str = DEFAULT_VERSION,
         base_url: str = DEFAULT_BASE_URL,
-        timeout: float = 30.0,
+        limits: Limits = DEFAULT_LIMITS,
         on_request: Callable[[], None] | None = None,
     ) -> None:
         register_secret(access_token)
         install_log_filter()
-        self.graph = make_graph(access_token, version, timeout)
+        self.graph = make_graph(access_token, version, limits.deadline_seconds)
         self.adapter: PlatformAdapter = mount(
-            self.graph.session, DEFAULT_BASE_URL, base_url, timeout, on_request
+            self.graph.session, DEFAULT_BASE_URL, base_url, limits, SERVICE, on_request
         )
+        self.origin = origin(base_url)
 
     def get(self, run: RunContext, node: str, *, endpoint: str, **args: Any) -> dict[str, Any]:
         """One object (``GET /{node}?fields=...``)."""
@@ -83,8 +97,10 @@ class GraphClient:
             lambda: self._translate(lambda: self.graph.get_object(node, **args), endpoint, run),
             endpoint=endpoint,
         )
-        if not isinstance(body, dict):
-            raise MalformedResponse("the response is not a JSON object", endpoint)
+        # A node read answers its id (Graph adds it unasked) or at least a requested field.
+        known = {"id", *requested_fields(str(args.get("fields", "")))}
+        if not isinstance(body, dict) or not known & body.keys():
+            raise wrong_json(SERVICE, host_name(self.origin), "an id", endpoint)
         return body
 
     def pages(
@@ -94,8 +110,10 @@ class GraphClient:
         ``get_all_connections`` does, but one page at a time so each can be committed."""
         while True:
             body = self._edge_page(run, node, edge, endpoint, dict(args))
-            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-                raise MalformedResponse("the response has no data list", endpoint)
+            if not isinstance(body, dict) or "data" not in body:
+                raise wrong_json(SERVICE, host_name(self.origin), "a data list", endpoint)
+            if not isinstance(body["data"], list):
+                raise MalformedResponse("the response's data is not a list", endpoint)
             yield body
             next_url = next_page(body)
             if next_url is None:
@@ -117,13 +135,19 @@ class GraphClient:
             raise self._classify(exc, endpoint, run) from None
         except requests.exceptions.JSONDecodeError:
             if (self.adapter.last_status or 200) >= 500:
-                raise TransientError(f"HTTP {self.adapter.last_status}", endpoint) from None
+                raise TransientError(
+                    f"HTTP {self.adapter.last_status}", endpoint, fault=Fault.SERVER_ERROR
+                ) from None
+            # The adapter let it through because it starts like JSON: a damaged page.
             raise MalformedResponse("the response is not valid JSON", endpoint) from None
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise unreachable(describe(exc), endpoint, self.adapter.base_url) from None
         except KeyError as exc:
             # facebook-sdk reads headers["content-type"] and paging URLs unchecked.
             raise MalformedResponse(f"the response lacks {exc}", endpoint) from None
+        except Exception as exc:
+            error = translate(exc, endpoint, self.origin)
+            if error is None:
+                raise
+            raise error from None
 
     def _classify(
         self, exc: facebook.GraphAPIError, endpoint: str, run: RunContext
@@ -139,11 +163,11 @@ class GraphClient:
         if code in CREDENTIALS or (code is None and status in (401, 403)):
             return CredentialsRejected(detail, endpoint)
         if code in TRANSIENT or error.get("is_transient") or status >= 500:
-            return TransientError(detail, endpoint)
+            return TransientError(detail, endpoint, fault=Fault.SERVER_ERROR)
         if code in NOT_FOUND or (code == 100 and error.get("error_subcode") == 33):
             return AccountNotFound(detail, endpoint)
         if code is None:
-            # Not an error object: an HTML page from a proxy or a truncated body.
+            # Not an error object: a body facebook-sdk could not place (an image, a token).
             return MalformedResponse(f"unexpected response: {message[:200]}", endpoint)
         return CollectionError(detail, endpoint)
 
@@ -159,6 +183,23 @@ class GraphClient:
         except (ValueError, TypeError, AttributeError):
             minutes = 0
         return timedelta(minutes=minutes) if minutes > 0 else FALLBACK_WAIT
+
+
+def requested_fields(fields: str) -> set[str]:
+    """The top-level names of a ``fields`` value: ``a,b{c,d},e.limit(0)`` -> a, b, e."""
+    names, depth, current = set(), 0, []
+    for char in fields + ",":
+        if char in "{(":
+            depth += 1
+        elif char in "})":
+            depth -= 1
+        elif char == "," and depth == 0:
+            names.add("".join(current).split(".")[0].strip())
+            current = []
+            continue
+        if depth == 0 and char not in "})":
+            current.append(char)
+    return {name for name in names if name}
 
 
 def next_page(body: dict[str, Any]) -> str | None:

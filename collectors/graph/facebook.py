@@ -104,7 +104,7 @@ class FacebookCollector(GraphThreadsCollector):
             for comment in page.get("data") or []:
                 try:
                     record, problem = records.comment_from_payload(
-                        comment, post.platform_item_id, run.own
+                        comment, post.platform_item_id, run.own, run.account.platform_account_id
                     )
                 except PayloadProblem as problem:
                     run.problem(problem, endpoint)

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from collectors.contract import CollectorFactory, SettingsReader
 from collectors.graph.facebook import FacebookCollector
 from collectors.graph.instagram import InstagramCollector
+from collectors.transport import Limits
 
 
 def _options(settings: SettingsReader) -> dict[str, object]:
     return {
         "version": settings.get("platforms.graph.version"),
         "base_url": settings.get("platforms.graph.api_url"),
-        "timeout": settings.get("collect.request_timeout"),
+        "limits": Limits.from_settings(settings),
         "history_days": settings.get("collect.history_days"),
         "thread_days": settings.get("collect.thread_days"),
         "older_posts_days": settings.get("collect.older_posts_days"),

@@ -57,30 +57,32 @@ class InstagramCollector(GraphThreadsCollector):
         into: list[ItemRecord],
     ) -> None:
         endpoint = "GET /{media-id}/comments"
-        media_id = post.platform_item_id
+        media = (post.platform_item_id, post.permalink)
         for page in self.edge_pages(run, client, payload.get("comments"), endpoint):
             for comment in page.get("data") or []:
-                if not self._keep(run, comment, media_id, None, endpoint, into):
+                if not self._keep(run, comment, media, None, endpoint, into):
                     continue
                 top_id = into[-1].platform_item_id
                 replies = comment.get("replies") if isinstance(comment, dict) else None
                 reply_endpoint = "GET /{comment-id}/replies"
                 for reply_page in self.edge_pages(run, client, replies, reply_endpoint):
                     for reply in reply_page.get("data") or []:
-                        self._keep(run, reply, media_id, top_id, reply_endpoint, into)
+                        self._keep(run, reply, media, top_id, reply_endpoint, into)
 
     def _keep(
         self,
         run: RunContext,
         payload: Any,
-        media_id: str,
+        media: tuple[str, str | None],  # the media's id and link
         parent_id: str | None,
         endpoint: str,
         into: list[ItemRecord],
     ) -> bool:
+        media_id, media_link = media
         try:
-            record, problem = records.ig_comment_from_payload(payload, media_id, run.own,
-                                                              parent_id)  # fmt: skip
+            record, problem = records.ig_comment_from_payload(
+                payload, media_id, run.own, parent_id, run.account.handle, media_link
+            )
         except PayloadProblem as problem:
             run.problem(problem, endpoint)
             return False

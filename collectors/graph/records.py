@@ -8,6 +8,7 @@ is always its post or media, its parent the comment it answers or the post itsel
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,15 +18,16 @@ from collectors.errors import PayloadProblem
 from storage import platforms
 from storage.models import ItemKind
 from storage.own_side import OwnSide
-from storage.records import ItemRecord, LikeRecord
+from storage.records import MENTION_TEXT, ItemRecord, LikeRecord
 
 FACEBOOK = platforms.FACEBOOK.name
 INSTAGRAM = platforms.INSTAGRAM.name
 
 # user_likes: whether the token's owner liked the comment; with a Page token, the Page.
+# message_tags: the people and Pages a comment tags; a reply to the Page's comment tags it.
 COMMENT_FIELDS = (
     "id,message,created_time,from{id,name},parent{id},comment_count,like_count,is_hidden,"
-    "permalink_url,user_likes"
+    "permalink_url,user_likes,message_tags"
 )
 POST_FIELDS = (
     "id,message,created_time,permalink_url,status_type,from{id,name},shares,"
@@ -143,8 +145,21 @@ def post_from_payload(
     return record, problem
 
 
+def tags_page(payload: Mapping[str, Any], page_id: str | None) -> bool:
+    """Whether a comment's ``message_tags`` tag the Page.
+
+    Facebook has no reply prefix: a tag is written (or kept) by the author, and a reply
+    to the Page's comment tags the Page, which is how a flat thread says whom a reply
+    answers.
+    """
+    tags = payload.get("message_tags")
+    if page_id is None or not isinstance(tags, list):
+        return False
+    return any(isinstance(tag, Mapping) and str(tag.get("id") or "") == page_id for tag in tags)
+
+
 def comment_from_payload(
-    payload: Any, post_id: str, own: OwnSide
+    payload: Any, post_id: str, own: OwnSide, page_id: str | None = None
 ) -> tuple[ItemRecord, PayloadProblem | None]:
     """A comment (or a reply to one) under a Page post."""
     comment_id = _id(payload, "a comment")
@@ -166,6 +181,8 @@ def comment_from_payload(
         text=str(payload.get("message") or ""),
         parent_id=parent_id or post_id,
         root_id=post_id,
+        mentions_account=tags_page(payload, page_id),
+        mention_place=MENTION_TEXT if tags_page(payload, page_id) else None,
         permalink=payload.get("permalink_url"),
         like_count=_int(payload, "like_count"),
         reply_count=_int(payload, "comment_count"),
@@ -195,10 +212,27 @@ def media_from_payload(payload: Any, ig_user_id: str, own: OwnSide) -> ItemRecor
     )
 
 
+def names_username(text: str, username: str | None) -> bool:
+    """Whether an Instagram text names ``@username``. Instagram puts in front of a reply
+    only the person it answers: the business named there is answered, not repeated."""
+    if not username:
+        return False
+    wanted = username.lstrip("@").lower()
+    return any(found.lower() == wanted for found in re.findall(r"@([\w.]+\w)", text))
+
+
 def ig_comment_from_payload(
-    payload: Any, media_id: str, own: OwnSide, parent_id: str | None = None
+    payload: Any,
+    media_id: str,
+    own: OwnSide,
+    parent_id: str | None = None,
+    account_username: str | None = None,
+    media_permalink: str | None = None,
 ) -> tuple[ItemRecord, PayloadProblem | None]:
-    """An Instagram comment, or a reply (``parent_id``: the top-level comment)."""
+    """An Instagram comment, or a reply (``parent_id``: the top-level comment).
+
+    The Graph API gives comments no link of their own: a comment links to its media
+    (``media_permalink``), where it is shown."""
     comment_id = _id(payload, "a comment")
     created_at = parse_time(payload.get("timestamp"), comment_id, "timestamp")
     author = payload.get("from")
@@ -210,6 +244,8 @@ def ig_comment_from_payload(
     if author_id is None and not username:
         problem = PayloadProblem("the comment's author (from, username) is missing", comment_id)
     parent = payload.get("parent_id") or parent_id
+    text = str(payload.get("text") or "")
+    named = names_username(text, account_username)
     record = ItemRecord(
         platform=INSTAGRAM,
         platform_item_id=comment_id,
@@ -218,9 +254,12 @@ def ig_comment_from_payload(
         is_own=own.includes(author_id, username),
         kind=ItemKind.COMMENT.value,
         created_at=created_at,
-        text=str(payload.get("text") or ""),
+        text=text,
         parent_id=str(parent) if parent else media_id,
         root_id=media_id,
+        mentions_account=named,
+        mention_place=MENTION_TEXT if named else None,
+        permalink=media_permalink,
         like_count=_int(payload, "like_count"),
         hidden=payload.get("hidden") is True,
     )

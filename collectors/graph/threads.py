@@ -35,6 +35,7 @@ from collectors.contract import Batch, RunContext, ThreadView
 from collectors.errors import AccountNotFound, PayloadProblem
 from collectors.graph.client import DEFAULT_BASE_URL, DEFAULT_VERSION, GraphClient, parse_next
 from collectors.graph.records import PostSummary, followers_from_payload
+from collectors.transport import DEFAULT_LIMITS, Limits
 from storage.records import ItemRecord, LikeRecord
 
 POSTS_PER_PAGE = 25
@@ -94,7 +95,7 @@ class GraphThreadsCollector:
         *,
         version: str = DEFAULT_VERSION,
         base_url: str = DEFAULT_BASE_URL,
-        timeout: float = 30.0,
+        limits: Limits = DEFAULT_LIMITS,
         history_days: int = 90,
         thread_days: int = 14,
         older_posts_days: int = 365,
@@ -102,7 +103,7 @@ class GraphThreadsCollector:
         self._token = access_token
         self.version = version
         self.base_url = base_url
-        self.timeout = timeout
+        self.limits = limits
         self.history = timedelta(days=history_days)
         self.thread_window = timedelta(days=thread_days)
         self.older_posts = timedelta(days=older_posts_days)
@@ -150,7 +151,7 @@ class GraphThreadsCollector:
             self._token,
             version=self.version,
             base_url=self.base_url,
-            timeout=self.timeout,
+            limits=self.limits,
             on_request=run.count_call,
         )
         owner_id = run.account.platform_account_id or self.resolve(run, client)

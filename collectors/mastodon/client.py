@@ -2,8 +2,13 @@
 
 Mastodon.py takes the instance URL and a ``requests.Session``; the session gets a
 :class:`collectors.http.PlatformAdapter` (no rewriting: the URL is already the configured
-one) that applies the timeout, counts every request for the run and remembers the last
-status. Two habits of the library shape this module:
+one) that bounds each request (deadline, size), names transport faults
+(``collectors.transport``), counts every request for the run and remembers the last
+status. Mastodon.py wraps whatever the session raises in ``MastodonNetworkError``; the
+fault is found in its chain, so that a redirect loop is not taken for an unreachable host
+and retried. Every answer of the Mastodon API is a list or an object with an ``id`` (or a
+thread's ``ancestors``/``descendants``); anything else is not the API's. Two habits of the
+library shape this module:
 
 - on a 429 with ``ratelimit_method="throw"`` it raises ``MastodonRatelimitError`` without
   the reset; the reset is in ``ratelimit_reset`` (the ``X-RateLimit-Reset`` header, moved to
@@ -47,8 +52,18 @@ from collectors.errors import (
     RateLimited,
     TransientError,
 )
-from collectors.http import PlatformAdapter, mount, unreachable
+from collectors.http import PlatformAdapter, mount
 from collectors.redact import install_log_filter, register_secret, scrub
+from collectors.transport import (
+    DEFAULT_LIMITS,
+    Fault,
+    Limits,
+    Service,
+    host_name,
+    origin,
+    translate,
+    wrong_json,
+)
 
 # Mastodon's budget window is five minutes; without a usable reset header, wait that long.
 FALLBACK_WAIT = timedelta(minutes=5)
@@ -56,6 +71,8 @@ WINDOW_SECONDS = 300.0
 DEFAULT_BUDGET = 300  # Mastodon's calls per window and token when no header says otherwise
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+SERVICE = Service("the Mastodon API", "the account's instance (or platforms.mastodon.api_url)")
+OBJECT_KEYS = ("id", "ancestors", "descendants")  # an account, a status, a thread context
 
 
 class NotFound(CollectionError):
@@ -67,7 +84,7 @@ class MastodonClient:
         self,
         base_url: str,
         access_token: str | None,
-        timeout: float = 30.0,
+        limits: Limits = DEFAULT_LIMITS,
         on_request: Callable[[], None] | None = None,
     ) -> None:
         register_secret(access_token)
@@ -84,13 +101,14 @@ class MastodonClient:
         session = requests.Session()
         session.hooks["response"].append(self._check_rate_headers)
         self.adapter: PlatformAdapter = mount(
-            session, self.base_url, self.base_url, timeout, self._count
+            session, self.base_url, self.base_url, limits, SERVICE, self._count
         )
+        self.origin = origin(self.base_url)
         self.api = Mastodon(
             access_token=access_token or None,
             api_base_url=self.base_url,
             ratelimit_method="throw",
-            request_timeout=timeout,
+            request_timeout=limits.deadline_seconds,
             session=session,
             version_check_mode="none",
         )
@@ -150,6 +168,18 @@ class MastodonClient:
 
     def _translate(self, fetch: Callable[[], T], endpoint: str, run: RunContext) -> T:
         self._refuse_when_spent(run, endpoint)
+        answer = self._send(fetch, endpoint, run)
+        if answer is None:
+            return answer
+        # Mastodon.py makes a list of an object's keys when it expects a list: the body's
+        # first byte tells which it was.
+        if isinstance(answer, list) and self.adapter.last_opening == b"[":
+            return answer
+        if isinstance(answer, dict) and any(key in answer for key in OBJECT_KEYS):
+            return answer
+        raise wrong_json(SERVICE, host_name(self.origin), "a list or an id", endpoint)
+
+    def _send(self, fetch: Callable[[], T], endpoint: str, run: RunContext) -> T:
         try:
             return fetch()
         except MastodonRatelimitError as exc:
@@ -171,16 +201,24 @@ class MastodonClient:
         except MastodonNotFoundError as exc:
             raise NotFound(_describe(exc), endpoint) from None
         except MastodonServerError as exc:
-            raise TransientError(_describe(exc), endpoint) from None
+            raise TransientError(_describe(exc), endpoint, fault=Fault.SERVER_ERROR) from None
         except MastodonNetworkError as exc:
-            # Mastodon.py raises this for any exception while sending: no answer came back.
-            raise unreachable(scrub(str(exc))[:300], endpoint, self.base_url) from None
+            # Mastodon.py raises this for any exception while sending; the cause is chained.
+            error = translate(exc, endpoint, self.origin)
+            if error is None:
+                error = CollectionError(
+                    f"Mastodon.py could not send the request: {scrub(str(exc))[:300]}", endpoint
+                )
+            raise error from None
         except MastodonAPIError as exc:
             status = _status(exc)
             if status is None:
                 # Mastodon.py says "Could not parse response as JSON" this way.
                 if (self.adapter.last_status or 200) >= 500:
-                    raise TransientError(f"HTTP {self.adapter.last_status}", endpoint) from None
+                    raise TransientError(
+                        f"HTTP {self.adapter.last_status}", endpoint, fault=Fault.SERVER_ERROR
+                    ) from None
+                # The adapter let it through because it starts like JSON: a damaged page.
                 raise MalformedResponse("the response is not valid JSON", endpoint) from None
             if status == 403:
                 # A token without the read scope, or a suspended account.

@@ -48,6 +48,7 @@ from collectors.cursors import SinceCursor
 from collectors.errors import AccountNotFound, MalformedResponse, PayloadProblem
 from collectors.mastodon import records
 from collectors.mastodon.client import MastodonClient, NotFound
+from collectors.transport import DEFAULT_LIMITS, Limits
 from storage.handles import fediverse_instance
 from storage.records import ItemRecord, LikeRecord
 
@@ -80,20 +81,20 @@ class MastodonCollector:
         access_token: str | None,
         *,
         base_url: str | None = None,
-        timeout: float = 30.0,
+        limits: Limits = DEFAULT_LIMITS,
         history_days: int = 90,
         thread_days: int = 14,
     ) -> None:
         self._token = access_token or None
         self.base_url = base_url
-        self.timeout = timeout
+        self.limits = limits
         self.history = timedelta(days=history_days)
         self.thread_window = timedelta(days=thread_days)
 
     def collect(self, run: RunContext) -> None:
         instance = fediverse_instance(run.account.handle)
         client = MastodonClient(self.base_url or f"https://{instance}", self._token,
-                                self.timeout, on_request=run.count_call)  # fmt: skip
+                                self.limits, on_request=run.count_call)  # fmt: skip
         _Collection(self, run, client, instance).collect()
 
 
@@ -161,15 +162,19 @@ class _Collection:
         root_id: str | None = None,
         mentions: bool = False,
     ) -> list[ItemRecord]:
-        found = []
+        found, private = [], []
         for status in statuses:
             try:
                 found.append(records.status_from_payload(
                     status, self.run.own, self.instance, self.account_id, root_id=root_id,
                     mentions_account=mentions,
                 ))  # fmt: skip
+            except records.PrivateMessage as message:
+                private.append(message.item_id)
             except PayloadProblem as problem:
                 self.run.problem(problem, endpoint)
+        if private:
+            self.run.skip_private(private)
         return found
 
     def _rooted(self, items: Sequence[ItemRecord]) -> list[ItemRecord]:

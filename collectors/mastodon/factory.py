@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from collectors.contract import CollectorFactory, SettingsReader
 from collectors.mastodon.collect import MastodonCollector
+from collectors.transport import Limits
 from storage.handles import fediverse_instance
 
 
@@ -14,7 +15,7 @@ def build(token: str | None, settings: SettingsReader) -> MastodonCollector:
     return MastodonCollector(
         token,
         base_url=settings.get("platforms.mastodon.api_url"),
-        timeout=settings.get("collect.request_timeout"),
+        limits=Limits.from_settings(settings),
         history_days=settings.get("collect.history_days"),
         thread_days=settings.get("collect.thread_days"),
     )

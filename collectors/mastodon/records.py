@@ -16,6 +16,7 @@ root here; for any other reply the collector works the root out (``root_id`` Non
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,10 +26,26 @@ from typing import Any
 from collectors.errors import MalformedResponse, PayloadProblem
 from storage import platforms
 from storage.models import ItemKind
-from storage.own_side import OwnSide
-from storage.records import ItemRecord, LikeRecord
+from storage.own_side import OwnSide, normalise_handle
+from storage.records import MENTION_LEADING, MENTION_TEXT, ItemRecord, LikeRecord
 
 PLATFORM = platforms.MASTODON.name
+# Only the people named can read these: a direct message ("direct"), and the "limited"
+# visibility some servers give posts to a circle. Followers-only ("private") and
+# unlisted posts are stored like public ones.
+PRIVATE_VISIBILITIES = frozenset({"direct", "limited"})
+
+
+class PrivateMessage(Exception):
+    """A status only its participants can read: replywatch never stores it."""
+
+    def __init__(self, item_id: str) -> None:
+        super().__init__(f"status {item_id} is a private message")
+        self.item_id = item_id
+
+
+def is_private(payload: Any) -> bool:
+    return isinstance(payload, Mapping) and payload.get("visibility") in PRIVATE_VISIBILITIES
 
 
 def full_handle(acct: Any, instance: str) -> str | None:
@@ -120,6 +137,47 @@ def mentions_of(payload: Mapping[str, Any]) -> set[str]:
     return found
 
 
+_LEADING_HANDLE = re.compile(r"\s*@([\w.-]+(?:@[\w.-]+)?)")
+
+
+def leading_handles(text: str) -> tuple[list[str], str]:
+    """The run of @handles a reply starts with (normalised), and the text after it."""
+    handles, position = [], 0
+    while match := _LEADING_HANDLE.match(text, position):
+        handles.append(normalise_handle(match.group(1)))
+        position = match.end()
+    return handles, text[position:]
+
+
+def mention_place(payload: Mapping[str, Any], text: str, account_id: str) -> str | None:
+    """Where a status names the account (storage.records.MENTION_*), None if it does not.
+
+    Mastodon does not mark a reply's automatic prefix: the leading mentions repeat the
+    participants of the status answered, and are "leading" (metrics decide with the
+    thread); the account named after them, or in a status that answers nothing, is in
+    the author's own words.
+    """
+    names: set[str] = set()
+    for mention in payload.get("mentions") or ():
+        if isinstance(mention, Mapping) and str(mention.get("id") or "") == account_id:
+            for field in ("username", "acct"):
+                if isinstance(mention.get(field), str):
+                    names.add(normalise_handle(mention[field]))
+    if not names:
+        return None
+    if payload.get("in_reply_to_id") is None:
+        return MENTION_TEXT
+    leading, rest = leading_handles(text)
+    named = {handle.split("@", 1)[0] for handle in leading} | set(leading)
+    in_rest = any(
+        normalise_handle(found) in names or normalise_handle(found).split("@", 1)[0] in names
+        for found in re.findall(r"@([\w.-]+(?:@[\w.-]+)?)", rest)
+    )
+    if in_rest or not names & named:
+        return MENTION_TEXT
+    return MENTION_LEADING
+
+
 def addressed_to(payload: Any, account_id: str) -> bool:
     """Whether a status speaks to the account: it answers the account or mentions it."""
     if not isinstance(payload, Mapping):
@@ -145,6 +203,8 @@ def status_from_payload(
     if not isinstance(payload, Mapping) or not payload.get("id"):
         raise PayloadProblem("a status without an id", None)
     status_id = str(payload["id"])
+    if is_private(payload) or is_private(payload.get("reblog")):
+        raise PrivateMessage(status_id)  # before anything of it is read
     created_at = parse_time(payload.get("created_at"), status_id)
     author_id, handle = _author(payload, status_id, instance)
     is_own = own.includes(author_id, handle)
@@ -177,6 +237,10 @@ def status_from_payload(
         parent_id=parent_id,
         root_id=root,
         mentions_account=mentions_account or account_id in mentions_of(payload),
+        # the content alone: a content warning is not where mentions are written
+        mention_place=mention_place(payload, plain_text(payload.get("content")), account_id)
+        if kind is not ItemKind.REPOST
+        else None,
         permalink=permalink if isinstance(permalink, str) else None,
         like_count=_count(payload, "favourites_count"),
         reply_count=_count(payload, "replies_count"),

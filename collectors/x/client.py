@@ -2,8 +2,10 @@
 
 tweepy hard-codes ``https://api.twitter.com``; a :class:`collectors.http.PlatformAdapter`
 mounted on ``client.session`` sends its requests to the configured base URL instead
-(api.x.com, a proxy, the simulated platform) and counts them. The library itself is not
-patched. Responses come back as plain dicts (see ``collectors.x.records``).
+(api.x.com, a proxy, the simulated platform), bounds and counts them. The library itself is
+not patched. Responses come back as plain dicts (see ``collectors.x.records``); every answer
+of the X API v2 is an object with ``data``, ``meta``, ``errors`` or ``includes``, and one
+without any is not the X API's (``collectors.transport``: "not JSON").
 """
 
 from __future__ import annotations
@@ -23,13 +25,17 @@ from collectors.errors import (
     RateLimited,
     TransientError,
 )
-from collectors.http import describe, mount, unreachable
+from collectors.http import host_name, mount, origin
 from collectors.redact import install_log_filter, register_secret, scrub
+from collectors.transport import DEFAULT_LIMITS, Fault, Limits, Service, translate, wrong_json
 
 DEFAULT_BASE_URL = "https://api.twitter.com"
 # When X sends a 429 without a reset header (it should not), wait one rate-limit window.
 FALLBACK_WAIT = timedelta(minutes=15)
 T = TypeVar("T")
+SERVICE = Service("the X API", "platforms.x.api_url")
+# What every answer of the X API v2 has at least one of.
+ANSWER_KEYS = ("data", "meta", "errors", "includes")
 
 
 class RequestRefused(CollectionError):
@@ -41,7 +47,7 @@ class XClient:
         self,
         bearer_token: str,
         base_url: str = DEFAULT_BASE_URL,
-        timeout: float = 30.0,
+        limits: Limits = DEFAULT_LIMITS,
         on_request: Callable[[], None] | None = None,
     ) -> None:
         register_secret(bearer_token)
@@ -49,7 +55,10 @@ class XClient:
         self.tweepy = tweepy.Client(
             bearer_token=bearer_token, wait_on_rate_limit=False, return_type=dict
         )
-        self.adapter = mount(self.tweepy.session, DEFAULT_BASE_URL, base_url, timeout, on_request)
+        self.adapter = mount(
+            self.tweepy.session, DEFAULT_BASE_URL, base_url, limits, SERVICE, on_request
+        )
+        self.origin = origin(base_url)
 
     def get(self, run: RunContext, method: str, *args: Any, endpoint: str, **params: Any) -> Any:
         """One request through ``run.call`` (which retries transient faults)."""
@@ -85,6 +94,14 @@ class XClient:
             yield page
 
     def _translate(self, fetch: Callable[[], T], endpoint: str, run: RunContext) -> T:
+        answer = self._send(fetch, endpoint, run)
+        if answer is not None and not (
+            isinstance(answer, dict) and any(key in answer for key in ANSWER_KEYS)
+        ):
+            raise wrong_json(SERVICE, host_name(self.origin), "data, meta or errors", endpoint)
+        return answer
+
+    def _send(self, fetch: Callable[[], T], endpoint: str, run: RunContext) -> T:
         try:
             return fetch()
         except tweepy.TooManyRequests as exc:
@@ -97,20 +114,26 @@ class XClient:
         except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
             raise CredentialsRejected(_describe(exc), endpoint) from None
         except tweepy.TwitterServerError as exc:
-            raise TransientError(_describe(exc), endpoint) from None
+            raise TransientError(_describe(exc), endpoint, fault=Fault.SERVER_ERROR) from None
         except (tweepy.BadRequest, tweepy.NotFound) as exc:
             raise RequestRefused(_describe(exc), endpoint) from None
         except tweepy.HTTPException as exc:
             raise CollectionError(_describe(exc), endpoint) from None
         except requests.exceptions.JSONDecodeError:
+            # The adapter let it through because it starts like JSON: a damaged page.
             raise MalformedResponse("the response is not valid JSON", endpoint) from None
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise unreachable(describe(exc), endpoint, self.adapter.base_url) from None
         except RuntimeError as exc:
             # tweepy's Paginator refuses a page that is JSON but not an object.
             if "return type" not in str(exc):
                 raise
-            raise MalformedResponse("the response is not a JSON object", endpoint) from None
+            raise wrong_json(
+                SERVICE, host_name(self.origin), "data, meta or errors", endpoint
+            ) from None
+        except Exception as exc:
+            error = translate(exc, endpoint, self.origin)
+            if error is None:
+                raise
+            raise error from None
 
 
 def _describe(exc: tweepy.HTTPException) -> str:

@@ -41,6 +41,7 @@ from collectors import stored
 from collectors.contract import Batch, RunContext
 from collectors.cursors import SinceCursor
 from collectors.errors import AccountNotFound, CredentialsRejected, PayloadProblem
+from collectors.transport import DEFAULT_LIMITS, Limits
 from collectors.x import records
 from collectors.x.client import DEFAULT_BASE_URL, RequestRefused, XClient
 from storage.models import ItemKind
@@ -119,16 +120,16 @@ class XCollector:
         bearer_token: str,
         *,
         base_url: str = DEFAULT_BASE_URL,
-        timeout: float = 30.0,
+        limits: Limits = DEFAULT_LIMITS,
         history_days: int = 90,
     ) -> None:
         self._token = bearer_token
         self.base_url = base_url
-        self.timeout = timeout
+        self.limits = limits
         self.history = timedelta(days=history_days)
 
     def collect(self, run: RunContext) -> None:
-        client = XClient(self._token, self.base_url, self.timeout, on_request=run.count_call)
+        client = XClient(self._token, self.base_url, self.limits, on_request=run.count_call)
         user_id = self._user_id(run, client)
         with run.section("posts"):
             self._sweep(run, client, "get_users_tweets", user_id, "posts", mentions=False)
@@ -223,7 +224,12 @@ class XCollector:
         for tweet in page.tweets:
             try:
                 item = records.item_from_payload(
-                    tweet, page.users, run.own, mentions_account=mentions
+                    tweet,
+                    page.users,
+                    run.own,
+                    mentions_account=mentions,
+                    account_id=run.account.platform_account_id,
+                    account_handle=run.account.handle,
                 )
             except PayloadProblem as problem:
                 run.problem(problem, endpoint)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from collectors.contract import CollectorFactory, SettingsReader
+from collectors.transport import Limits
 from collectors.x.collect import XCollector
 
 
@@ -14,7 +15,7 @@ def build(token: str | None, settings: SettingsReader) -> XCollector:
     return XCollector(
         token,
         base_url=settings.get("platforms.x.api_url"),
-        timeout=settings.get("collect.request_timeout"),
+        limits=Limits.from_settings(settings),
         history_days=settings.get("collect.history_days"),
     )
 

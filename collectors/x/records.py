@@ -21,8 +21,8 @@ from typing import Any
 from collectors.errors import MalformedResponse, PayloadProblem
 from storage import platforms
 from storage.models import ItemKind
-from storage.own_side import OwnSide
-from storage.records import ItemRecord, LikeRecord
+from storage.own_side import OwnSide, normalise_handle
+from storage.records import MENTION_PREFIX, MENTION_TEXT, ItemRecord, LikeRecord
 
 PLATFORM = platforms.X.name
 NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
@@ -38,6 +38,8 @@ TWEET_FIELDS = [
     "referenced_tweets",
     "public_metrics",
     "entities",
+    # where the text the author wrote starts: before it, the reply's automatic @handles
+    "display_text_range",
 ]
 EXPANSIONS = ["author_id"]
 USER_FIELDS = ["username", "name"]
@@ -141,12 +143,62 @@ def parse_time(value: Any, item_id: str | None, name: str = "created_at") -> dat
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+_LEADING_HANDLES = re.compile(r"(?:\s*@\w+)+")
+
+
+def own_words_start(tweet: Mapping[str, Any], is_reply: bool) -> int:
+    """Where the text the author wrote begins (``display_text_range``'s start).
+
+    A reply's automatic prefix (the @handles of the thread's participants) lies before
+    it. Without the field, a reply's leading run of @handles is taken for the prefix.
+    """
+    shown = tweet.get("display_text_range")
+    if (
+        isinstance(shown, list)
+        and len(shown) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in shown)
+    ):
+        return max(shown[0], 0)
+    if not is_reply:
+        return 0
+    match = _LEADING_HANDLES.match(str(tweet.get("text") or ""))
+    return match.end() if match else 0
+
+
+def mention_place(
+    tweet: Mapping[str, Any], account_id: str | None, handle: str | None, is_reply: bool
+) -> str | None:
+    """Where the tweet names the account (storage.records.MENTION_*), None if it does not.
+
+    X marks the automatic prefix of a reply (outside ``display_text_range``): a mention
+    there only is MENTION_PREFIX, anywhere else MENTION_TEXT. Mentions are found in
+    ``entities.mentions`` by id, or by username when the id is missing.
+    """
+    entities = tweet.get("entities")
+    mentions = entities.get("mentions") if isinstance(entities, Mapping) else None
+    wanted = normalise_handle(handle) if handle else None
+    starts = []
+    for mention in mentions or ():
+        if not isinstance(mention, Mapping) or not isinstance(mention.get("start"), int):
+            continue
+        same_id = account_id is not None and str(mention.get("id") or "") == account_id
+        same_name = wanted and normalise_handle(str(mention.get("username") or "")) == wanted
+        if same_id or same_name:
+            starts.append(mention["start"])
+    if not starts:
+        return None
+    begins = own_words_start(tweet, is_reply)
+    return MENTION_TEXT if any(start >= begins for start in starts) else MENTION_PREFIX
+
+
 def item_from_payload(
     tweet: Any,
     users: Mapping[str, Mapping[str, Any]],
     own: OwnSide,
     *,
     mentions_account: bool = False,
+    account_id: str | None = None,
+    account_handle: str | None = None,
 ) -> ItemRecord:
     """One tweet as an item. The kind depends on the tweet alone, never on the endpoint it
     came from, so that seeing it again elsewhere does not change it."""
@@ -180,6 +232,9 @@ def item_from_payload(
         root_id = tweet_id
     metrics = tweet.get("public_metrics")
     text = tweet.get("text")
+    place = None
+    if kind != ItemKind.REPOST and (account_id or account_handle):
+        place = mention_place(tweet, account_id, account_handle, kind == ItemKind.REPLY)
     return ItemRecord(
         platform=PLATFORM,
         platform_item_id=tweet_id,
@@ -191,7 +246,8 @@ def item_from_payload(
         text=unescape(text) if isinstance(text, str) else None,
         parent_id=parent_id,
         root_id=root_id,
-        mentions_account=mentions_account,
+        mentions_account=mentions_account or place is not None,
+        mention_place=place,
         # Without the author (missing from includes.users) the handle, and with it the
         # permalink, are unknown: storage keeps the ones it has.
         permalink=platforms.X.link(handle, tweet_id) if handle else None,

@@ -8,8 +8,11 @@
   of Google's OAuth 2.0 access tokens (``ya29.``), a bearer token sent through google-auth's
   ``AuthorizedHttp``: then the API answers as the channel the token belongs to (its own
   likes of comments, its comments held for review).
-- The transport is httplib2, one ``Http`` per client with the request timeout, counting
-  every request for the run. Every call replywatch makes is a ``list`` call, which YouTube
+- The transport is httplib2, one :class:`collectors.http.BoundedHttp` per client: each
+  request bounded (deadline, size limit), counted for the run, and its faults named in the
+  one classification of ``collectors.transport``; a 2xx answer that is not JSON, or JSON
+  without the ``kind`` every YouTube list answer has, is not the YouTube API's.
+- Every call replywatch makes is a ``list`` call, which YouTube
   bills 1 quota unit whether it succeeds or not; :attr:`YouTubeClient.quota_units` adds
   them up per the :data:`QUOTA_COST` of each resource.
 - ``HttpError`` texts quote the request URL, API key included: messages here are built
@@ -25,7 +28,6 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-import httplib2
 from google.auth.exceptions import RefreshError
 from google.oauth2.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
@@ -40,8 +42,9 @@ from collectors.errors import (
     RateLimited,
     TransientError,
 )
-from collectors.http import describe, unreachable
+from collectors.http import BoundedHttp, host_name, origin
 from collectors.redact import install_log_filter, register_secret, scrub
+from collectors.transport import DEFAULT_LIMITS, Fault, Limits, Service, translate, wrong_json
 
 DEFAULT_ROOT_URL = "https://youtube.googleapis.com"
 # The discovery document the package ships (googleapiclient/discovery_cache/documents/).
@@ -66,6 +69,7 @@ CREDENTIALS = {
 NOT_FOUND = {"channelNotFound", "videoNotFound", "playlistNotFound", "commentNotFound",
              "notFound"}  # fmt: skip
 T = TypeVar("T")
+SERVICE = Service("the YouTube Data API", "platforms.youtube.api_url")
 
 
 class NotFound(CollectionError):
@@ -86,34 +90,22 @@ def next_quota_day(moment: datetime) -> datetime:
     return datetime.combine(tomorrow, time(0), tzinfo=PACIFIC).astimezone(UTC)
 
 
-class _CountingHttp(httplib2.Http):
-    """httplib2 with the request timeout, telling the run about every request it sends."""
-
-    def __init__(self, timeout: float, on_request: Callable[[], None] | None) -> None:
-        super().__init__(timeout=timeout)
-        self.on_request = on_request
-
-    def request(self, uri: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        if self.on_request is not None:
-            self.on_request()
-        return super().request(uri, *args, **kwargs)
-
-
 class YouTubeClient:
     def __init__(
         self,
         secret: str,
         *,
         root_url: str = DEFAULT_ROOT_URL,
-        timeout: float = 30.0,
+        limits: Limits = DEFAULT_LIMITS,
         on_request: Callable[[], None] | None = None,
     ) -> None:
         register_secret(secret)
         install_log_filter()
         self.root_url = root_url.rstrip("/")
+        self.origin = origin(self.root_url)
         self.oauth = secret.startswith(OAUTH_PREFIX)
         self.quota_units = 0
-        http: Any = _CountingHttp(timeout, on_request)
+        http: Any = BoundedHttp(limits, SERVICE, on_request)
         if self.oauth:
             http = AuthorizedHttp(Credentials(token=secret), http=http)
         self.service = build(
@@ -134,7 +126,11 @@ class YouTubeClient:
             endpoint=endpoint,
         )
         if not isinstance(body, dict):
+            # googleapiclient hands over what did not parse as it came: a damaged page.
             raise MalformedResponse("the response is not a JSON object", endpoint)
+        kind = body.get("kind")
+        if not (isinstance(kind, str) and kind.startswith("youtube#")):
+            raise wrong_json(SERVICE, host_name(self.origin), 'a "kind" of youtube#…', endpoint)
         return body
 
     def pages(self, run: RunContext, resource: str, *, endpoint: str, page_token: str | None = None,
@@ -162,8 +158,11 @@ class YouTubeClient:
                 f"be renewed ({scrub(str(exc))[:200]})",
                 endpoint,
             ) from None
-        except (TimeoutError, httplib2.HttpLib2Error, OSError) as exc:
-            raise unreachable(describe(exc), endpoint, self.root_url) from None
+        except Exception as exc:
+            error = translate(exc, endpoint, self.origin)
+            if error is None:
+                raise
+            raise error from None
         self.quota_units += cost
         return result
 
@@ -212,7 +211,7 @@ def classify(status: int, content: bytes | str, endpoint: str, run: RunContext) 
     if "invalidPageToken" in reasons:
         return PageTokenRefused(detail, endpoint)
     if status >= 500:
-        return TransientError(detail, endpoint)
+        return TransientError(detail, endpoint, fault=Fault.SERVER_ERROR)
     if status == 404 or reasons & NOT_FOUND:
         return NotFound(detail, endpoint)
     # "API key not valid" is a 400 with the generic reason badRequest.

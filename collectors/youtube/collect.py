@@ -60,6 +60,7 @@ from collectors.errors import (
     MalformedResponse,
     PayloadProblem,
 )
+from collectors.transport import DEFAULT_LIMITS, Limits
 from collectors.youtube import records
 from collectors.youtube.client import (
     DEFAULT_ROOT_URL,
@@ -99,18 +100,18 @@ class YouTubeCollector:
         secret: str,
         *,
         root_url: str = DEFAULT_ROOT_URL,
-        timeout: float = 30.0,
+        limits: Limits = DEFAULT_LIMITS,
         history_days: int = 90,
         thread_days: int = 14,
     ) -> None:
         self._secret = secret
         self.root_url = root_url
-        self.timeout = timeout
+        self.limits = limits
         self.history = timedelta(days=history_days)
         self.thread_window = timedelta(days=thread_days)
 
     def collect(self, run: RunContext) -> None:
-        client = YouTubeClient(self._secret, root_url=self.root_url, timeout=self.timeout,
+        client = YouTubeClient(self._secret, root_url=self.root_url, limits=self.limits,
                                on_request=run.count_call)  # fmt: skip
         try:
             _Collection(self, run, client).collect()

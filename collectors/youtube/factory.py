@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from collectors.contract import CollectorFactory, SettingsReader
+from collectors.transport import Limits
 from collectors.youtube.collect import YouTubeCollector
 
 
@@ -14,7 +15,7 @@ def build(secret: str | None, settings: SettingsReader) -> YouTubeCollector:
     return YouTubeCollector(
         secret,
         root_url=settings.get("platforms.youtube.api_url"),
-        timeout=settings.get("collect.request_timeout"),
+        limits=Limits.from_settings(settings),
         history_days=settings.get("collect.history_days"),
         thread_days=settings.get("collect.thread_days"),
     )

@@ -5,10 +5,18 @@ the top-level comment is a ``comment`` whose parent and root are the video, and 
 reply (``snippet.parentId``, whatever it answered in the app) hangs under the top-level
 comment. A thread without a video (an old channel discussion comment) is a
 ``visitor_post`` with its replies under it. Counts arrive as strings (``"1234"``).
+
+Because every reply's parent is the top-level comment, who a reply answers is only told by
+its text: the app puts ``@handle`` of the one answered in front of it. A customer's second
+question after the channel's answer starts with the channel's ``@handle`` and is stored
+with that mention ``leading`` (docs/metrics.md, "Who is addressed"); without it, it would
+look like a chat under the customer's own comment. An account added by its channel id
+(``UC…``) has no handle to find in texts.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,12 +25,14 @@ from typing import Any
 from collectors.errors import PayloadProblem
 from storage import platforms
 from storage.models import ItemKind
-from storage.own_side import OwnSide
-from storage.records import ItemRecord, LikeRecord
+from storage.own_side import OwnSide, normalise_handle
+from storage.records import MENTION_LEADING, MENTION_TEXT, ItemRecord, LikeRecord
 
 PLATFORM = platforms.YOUTUBE.name
 # A comment the channel has not published: held for review, taken for spam, or rejected.
 NOT_PUBLISHED = ("heldForReview", "likelySpam", "rejected")
+_HANDLE = re.compile(r"@([A-Za-z0-9_.-]{3,30})")
+_LEADING_HANDLE = re.compile(r"\s*@([A-Za-z0-9_.-]{3,30})")
 
 
 def parse_time(value: Any, item_id: str | None, name: str) -> datetime:
@@ -152,6 +162,22 @@ def channel_of_video(payload: Any) -> str | None:
 # --- comments -------------------------------------------------------------------------------
 
 
+def mention_place(text: str, own: OwnSide, is_reply: bool) -> str | None:
+    """Where a comment names the own channel by its @handle (storage.records.MENTION_*).
+
+    In a reply, handles in front are the app's "answering @someone" (``leading``: counted
+    unless the own side took part in the message answered); anywhere else, and in a
+    top-level comment, they are the author's own words.
+    """
+    position, leading = 0, []
+    while is_reply and (match := _LEADING_HANDLE.match(text, position)):
+        leading.append(normalise_handle(match[1]))
+        position = match.end()
+    if any(normalise_handle(found) in own.handles for found in _HANDLE.findall(text[position:])):
+        return MENTION_TEXT
+    return MENTION_LEADING if own.handles.intersection(leading) else None
+
+
 def comment_from_payload(
     payload: Any,
     own: OwnSide,
@@ -180,6 +206,7 @@ def comment_from_payload(
     if not isinstance(text, str):
         text = snippet.get("textOriginal")
     reply_to = snippet.get("parentId") or parent_id
+    place = mention_place(str(text or ""), own, is_reply=bool(reply_to))
     if not reply_to and kind is not ItemKind.VISITOR_POST:
         reply_to = root_id  # a top-level comment answers the video
     record = ItemRecord(
@@ -193,6 +220,8 @@ def comment_from_payload(
         text=str(text or ""),
         parent_id=str(reply_to) if reply_to else None,
         root_id=root_id,
+        mentions_account=place is not None,
+        mention_place=place,
         permalink=f"{video_link(video_id)}&lc={comment_id}" if video_id else None,
         like_count=count(snippet, "likeCount"),
         reply_count=reply_count,

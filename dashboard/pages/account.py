@@ -20,6 +20,7 @@ from dashboard.queries import AccountSummary, ItemRow, account_summaries, latest
 from dashboard.states import CREDENTIAL_STATES, ITEM_KINDS, state_text
 from dashboard.tables import sort_table
 from metrics import formats
+from metrics.labels import shown_text
 
 RUNS_SHOWN = 20
 ITEMS_SHOWN = 20
@@ -94,7 +95,7 @@ def _item(row: ItemRow, zone: str, language: str) -> html.Li:
         [
             html.Div(meta, className="item-meta"),
             # Plain string child: React shows it as text, whatever characters it holds.
-            html.P(row.text, className="item-text"),
+            html.P(shown_text(row.text, row.purge_reason, language), className="item-text"),
             html.Div(link, className="item-link"),
         ],
         className="item" + (" item-removed" if row.removed else ""),

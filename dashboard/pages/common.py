@@ -12,6 +12,7 @@ from dashboard.i18n import translate
 from dashboard.names import account_label, platform_name
 from dashboard.state import PageState, href
 from metrics import formats
+from metrics.labels import quality_qualifier
 
 __all__ = [
     "account_label",
@@ -121,4 +122,8 @@ def verdict_cell(row: dict[str, Any], language: str) -> Any:
     if row["verdict_weeks"] > 1:
         weeks = translate("{weeks} wk", language, weeks=row["verdict_weeks"])
         parts.append(html.Span(f" ({weeks})", className="muted"))
+    if row.get("hollow"):
+        # beside the verdict: most answers send customers elsewhere or repeat one text
+        parts.append(" ")
+        parts.append(html.Span(quality_qualifier(language), className="quality-badge"))
     return parts

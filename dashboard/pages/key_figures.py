@@ -120,6 +120,28 @@ def figures_section(figures: KeyFigures, language: str) -> html.Section:
                 language,
                 count=_n(figures.questions, language),
             ),
+            translate(
+                "besides: {thanks} thanks after an answer, {chat} between customers",
+                language,
+                thanks=_n(figures.acknowledgments, language),
+                chat=_n(figures.customer_conversation, language),
+            )
+            if figures.acknowledgments or figures.customer_conversation
+            else None,
+        ),
+        _tile(
+            "substantive",
+            name("substantive_ratio"),
+            pct(figures.substantive_ratio),
+            translate(
+                "of {count} answers: {redirects} sent elsewhere, {templates} pasted texts",
+                language,
+                count=_n(figures.answering_replies, language),
+                redirects=pct(figures.redirect_share),
+                templates=pct(figures.template_share),
+            )
+            if figures.answering_replies
+            else None,
         ),
         _tile(
             "outcomes",

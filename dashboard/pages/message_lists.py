@@ -14,6 +14,7 @@ from dashboard.i18n import N_, translate
 from dashboard.states import REMOVAL_REASONS, state_text
 from dashboard.viewmodels import ListedItem, SelfLikeRow
 from metrics import formats
+from metrics.labels import shown_text
 
 
 def _n(value: int | float | None, language: str) -> str:
@@ -40,7 +41,7 @@ def item_entry(item: ListedItem, zone: str, language: str, *extra: Any) -> html.
         [
             html.Div(meta, className="item-meta"),
             # Plain string child: React shows it as text, whatever characters it holds.
-            html.P(item.text, className="item-text"),
+            html.P(shown_text(item.text, item.purge_reason, language), className="item-text"),
         ],
         className="item" + (" item-removed" if item.removed_at else ""),
     )

@@ -13,7 +13,7 @@ from dashboard.metrics_adapter import listed_items
 from dashboard.names import account_label
 from dashboard.tables import Column, Table, make_table
 from metrics import api
-from metrics.labels import metric_name
+from metrics.labels import metric_name, shown_text
 
 
 def unanswered_export_href(scope: Scope, file_format: str) -> str:
@@ -77,7 +77,7 @@ def unanswered_table(scope: Scope) -> Table:
             "created": item.created_at,
             "account": item.account_label,
             "author": item.author_handle,
-            "text": item.text,
+            "text": shown_text(item.text, item.purge_reason, language),
             "question": item.is_question,
             "liked": item.liked_by_own,
             # Hours for a spreadsheet: a number one can sort and sum.

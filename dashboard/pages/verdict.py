@@ -11,6 +11,7 @@ from dashboard.components import external_link, section
 from dashboard.i18n import translate
 from dashboard.viewmodels import VerdictView
 from metrics import formats
+from metrics.labels import shown_text
 
 EVIDENCE_TEXT = 140  # characters of a message quoted in the verdict's evidence
 
@@ -29,12 +30,13 @@ def verdict_section(
 ) -> html.Section:
     """The verdict, its explanation and counts, and the unanswered messages behind it
     (with the account each was written to when ``name_accounts``: a client's page)."""
+    name: list[Any] = [
+        html.Span(view.name, className=f"verdict-badge verdict-{view.verdict.value}")
+    ]
+    if view.qualifier:
+        name += [" ", html.Span(view.qualifier, className="quality-badge", id="verdict-qualifier")]
     parts: list[Any] = [
-        html.P(
-            html.Span(view.name, className=f"verdict-badge verdict-{view.verdict.value}"),
-            className="verdict-name",
-            id="verdict-name",
-        ),
+        html.P(name, className="verdict-name", id="verdict-name"),
         html.P(view.explanation, className="verdict-explanation", id="verdict-explanation"),
     ]
     if view.window_text:
@@ -66,7 +68,12 @@ def verdict_section(
                             if name_accounts
                             else "",
                             ": ",
-                            html.Q(_quote(item.text)),
+                            html.Q(_quote(item.text))
+                            if item.purge_reason is None
+                            else html.Span(
+                                shown_text(item.text, item.purge_reason, language),
+                                className="muted",
+                            ),
                             " ",
                             external_link(translate("open", language), item.permalink),
                         ]
@@ -87,4 +94,70 @@ def verdict_section(
                     className="muted",
                 )
             )
+    if view.qualifier:
+        parts.extend(quality_evidence(view, zone, language))
     return section(translate("Verdict", language), *parts, section_id="verdict")
+
+
+def quality_evidence(view: VerdictView, zone: str, language: str) -> list[Any]:
+    """Why the verdict says "mostly redirects and templates": the counts, the replies sent
+    most often, and the latest redirects, each with a link to the platform."""
+    parts: list[Any] = [
+        html.P(
+            translate(
+                "{hollow} of {answers} answers sent the customer elsewhere (DM, mail, "
+                "phone) or repeated a pasted text: {redirects} redirects, {templates} "
+                "templates.",
+                language,
+                hollow=_n(view.redirects + view.templates, language),
+                answers=_n(view.answering, language),
+                redirects=_n(view.redirects, language),
+                templates=_n(view.templates, language),
+            ),
+            id="verdict-quality",
+        )
+    ]
+    if view.repeated:
+        parts.append(html.H3(translate("Sent most often", language)))
+        parts.append(
+            html.Ol(
+                [
+                    html.Li(
+                        [
+                            html.Span(
+                                translate("{count}×", language, count=_n(r.count, language)),
+                                className="repeat-count",
+                            ),
+                            " ",
+                            html.Q(_quote(r.latest.text)),
+                            " ",
+                            external_link(translate("open", language), r.latest.permalink),
+                        ]
+                    )
+                    for r in view.repeated
+                ],
+                className="evidence",
+                id="verdict-repeated",
+            )
+        )
+    if view.redirect_examples:
+        parts.append(html.H3(translate("Sent elsewhere, newest first", language)))
+        parts.append(
+            html.Ol(
+                [
+                    html.Li(
+                        [
+                            html.Time(formats.date_time(item.created_at, zone, language)),
+                            ": ",
+                            html.Q(_quote(item.text)),
+                            " ",
+                            external_link(translate("open", language), item.permalink),
+                        ]
+                    )
+                    for item in view.redirect_examples
+                ],
+                className="evidence",
+                id="verdict-redirects",
+            )
+        )
+    return parts

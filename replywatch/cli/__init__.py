@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from replywatch import __version__
 from replywatch.cli.context import AppContext
@@ -54,6 +54,7 @@ def _register() -> None:
         identities,
         importing,
         metrics,
+        privacy,
         report,
         serve,
         service,
@@ -93,6 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         click.echo(f"replywatch: cannot use the database: {reason}", err=True)
         return 1
+    except DatabaseError as exc:
+        # Not a database at all (--db pointing at another file): bad input, not a bug. The
+        # commands that check the schema first name the URL (AppContext.require_schema).
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if "not a database" not in reason:
+            raise
+        return _error(f"the database cannot be used: {reason}; is --db (database.url) right?")
     except (click.Abort, KeyboardInterrupt):
         click.echo("replywatch: aborted", err=True)
         return 130

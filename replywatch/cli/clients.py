@@ -30,6 +30,12 @@ def _settings_options(command: Any) -> Any:
         click.option("--min-settled", type=int, help="Settled items needed for a verdict."),
         click.option("--responsive-ratio", help="Response ratio for 'responsive', e.g. 90%."),
         click.option("--partly-ratio", help="Response ratio for 'partly responsive', e.g. 65%."),
+        click.option(
+            "--retention",
+            type=int,
+            metavar="MONTHS",
+            help="Months after which outsiders' texts, names and handles are removed (default 13).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -132,6 +138,7 @@ def describe_client(found: Client) -> list[tuple[str, str]]:
         ("settled items for a verdict", str(found.min_settled)),
         ("responsive from", f"{found.responsive_ratio:.0%}"),
         ("partly responsive from", f"{found.partly_responsive_ratio:.0%}"),
+        ("outsiders' texts kept for", f"{found.retention_months} months"),
     ]
 
 

@@ -5,11 +5,20 @@ problems, or ``rate_limited`` — it resumes by itself after the reset), 1 when 
 failed (``failed``, ``credentials``; they are named on standard error, and so are the
 accounts skipped because an earlier account's run found their host unreachable), 2 for bad
 input.
+
+Each account is collected under its claim (the lease ``collect:account:N``), the same the
+service's collect job takes: an account the service (or another ``collect``) is
+collecting at this moment is skipped without a call, named on standard error with the
+holder, and does not change the exit status.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 import click
 from rich.markup import escape
@@ -26,6 +35,7 @@ from replywatch.cli.context import AppContext, find_account, find_client, pass_a
 from replywatch.cli.formatting import table
 from replywatch.collecting import UnreachableHosts, collect_account
 from replywatch.validation import InputError
+from storage.leases import LeaseKeeper, collection_key, holder, new_owner
 from storage.models import Account, Client
 
 OUTCOME_STYLE = {
@@ -63,6 +73,12 @@ def collect(app: AppContext, client_name: str | None, account_ref: str | None) -
         return
     summaries = _run(app, targets)
     app.console.print(_summary_table(targets, summaries))
+    for target, summary in zip(targets, summaries, strict=True):
+        if summary.outcome == "skipped" and summary.error and summary.error.startswith(BUSY):
+            # Collected elsewhere at this moment: said, though nothing failed.
+            click.echo(
+                f"replywatch collect: account {target.label} skipped: {summary.message}", err=True
+            )
     # A host-unreachable skip goes with the failure that caused it (which sets the exit code).
     failed = [(t, s) for t, s in zip(targets, summaries, strict=True)
               if s.failed or (s.outcome == "skipped" and s.unreachable)]  # fmt: skip
@@ -99,7 +115,45 @@ def _targets(app: AppContext, client_name: str | None, account_ref: str | None) 
         ]
 
 
+BUSY = "being collected by "
+
+
+@contextmanager
+def _claims(app: AppContext) -> Iterator[LeaseKeeper]:
+    """The claims of this collect (``collect@host:pid:…``), renewed while it runs and
+    given back at the end: the same per-account claim the service's job takes."""
+    ttl = timedelta(seconds=int(app.settings.get("service.lease_seconds")))
+    keeper = LeaseKeeper(app.engine, ttl, owner=new_owner("collect"))
+    keeper.start_renewing()
+    try:
+        yield keeper
+    finally:
+        keeper.stop_renewing()
+        keeper.release_all()
+
+
+def _collect_claimed(
+    app: AppContext, keeper: LeaseKeeper, account_id: int, **options: Any
+) -> RunSummary:
+    """Collect one account under its claim; skipped, naming the holder, when it is taken."""
+    key = collection_key(account_id)
+    if not keeper.try_acquire(key):
+        with app.engine.connect() as connection:
+            found = holder(connection, key, keeper.clock.now())
+        who = found.owner if found is not None else "another process"
+        return RunSummary(account_id, "skipped", error=f"{BUSY}{who} right now")
+    try:
+        return collect_account(app.engine, app.settings, account_id, **options)
+    finally:
+        keeper.release(key)
+
+
 def _run(app: AppContext, targets: list[_Target]) -> list[RunSummary]:
+    with _claims(app) as keeper:
+        return _run_claimed(app, targets, keeper)
+
+
+def _run_claimed(app: AppContext, targets: list[_Target], keeper: LeaseKeeper) -> list[RunSummary]:
     console = app.console
     summaries: list[RunSummary] = []
     # Hosts found down in this collect: the accounts after on the same host are skipped.
@@ -107,7 +161,7 @@ def _run(app: AppContext, targets: list[_Target]) -> list[RunSummary]:
     if not console.is_terminal:
         # Logs and pipes get one line per account instead of a live display.
         for target in targets:
-            summary = collect_account(app.engine, app.settings, target.id, unreachable=unreachable)
+            summary = _collect_claimed(app, keeper, target.id, unreachable=unreachable)
             summaries.append(summary)
             console.print(f"account {target.label}: {summary_line(summary)}", markup=False)
         return summaries
@@ -129,8 +183,8 @@ def _run(app: AppContext, targets: list[_Target]) -> list[RunSummary]:
             def show(progress: Progress, task: int = task) -> None:
                 display.update(task, state=escape(progress_text(progress)))
 
-            summary = collect_account(
-                app.engine, app.settings, target.id, progress=show, unreachable=unreachable
+            summary = _collect_claimed(
+                app, keeper, target.id, progress=show, unreachable=unreachable
             )
             style = OUTCOME_STYLE.get(summary.outcome, "")
             display.update(
@@ -148,18 +202,25 @@ def progress_text(progress: Progress) -> str:
     )
 
 
+def private_text(count: int) -> str:
+    """ "12 private messages skipped" (never stored: replywatch audits public dialogue)."""
+    return f"{count} private message{'s' if count != 1 else ''} skipped"
+
+
 def summary_line(summary: RunSummary) -> str:
     text = (
         f"{summary.outcome} — {summary.api_calls} calls, {summary.items_new} new, "
         f"{summary.items_updated} updated, {summary.items_removed} removed"
     )
+    if summary.private_skipped:
+        text = f"{text}, {private_text(summary.private_skipped)}"
     return f"{text}; {summary.message}" if summary.message else text
 
 
 def _summary_table(targets: list[_Target], summaries: list[RunSummary]) -> Table:
     out = table(
         "account", "client", "platform", "handle", "outcome", "calls", "new", "updated",
-        "removed", "problems", "seconds", "note", title="Collection summary",
+        "removed", "private skipped", "problems", "seconds", "note", title="Collection summary",
     )  # fmt: skip
     for target, summary in zip(targets, summaries, strict=True):
         style = OUTCOME_STYLE.get(summary.outcome, "")
@@ -173,6 +234,7 @@ def _summary_table(targets: list[_Target], summaries: list[RunSummary]) -> Table
             str(summary.items_new),
             str(summary.items_updated),
             str(summary.items_removed),
+            str(summary.private_skipped),
             str(len(summary.problems)),
             f"{summary.duration_seconds:.1f}",
             Text(summary.message),

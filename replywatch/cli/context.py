@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import click
 from rich.console import Console
 from sqlalchemy import Engine, inspect, select
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session
 
 from replywatch.config import ConfigError, Settings, load_settings
@@ -17,7 +18,7 @@ from replywatch.portfolio import find_client
 from replywatch.validation import InputError
 from storage.engine import make_engine, session_scope
 from storage.migrate import current_revision, head_revision
-from storage.models import Account, User
+from storage.models import Account
 
 
 class BadInput(click.ClickException):
@@ -60,11 +61,19 @@ class AppContext:
     def require_schema(self) -> None:
         """Refuse to work on a database that `init` has not prepared or that is outdated."""
         engine = self.engine
-        if not inspect(engine).has_table("alembic_version"):
+        shown = engine.url.render_as_string(hide_password=True)
+        try:
+            initialised = inspect(engine).has_table("alembic_version")
+        except DatabaseError as exc:
+            if isinstance(exc, OperationalError):
+                raise  # unreachable or locked: an operating problem (replywatch.cli.main)
+            # A file that is not an SQLite database (--db pointing at the wrong file).
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise BadInput(
-                f"database {engine.url.render_as_string(hide_password=True)} is not "
-                "initialised; run: replywatch init"
-            )
+                f"database {shown} cannot be used: {reason}; is --db (database.url) right?"
+            ) from None
+        if not initialised:
+            raise BadInput(f"database {shown} is not initialised; run: replywatch init")
         current, head = current_revision(engine), head_revision()
         if current != head:
             raise BadInput(
@@ -85,7 +94,7 @@ class AppContext:
 
 pass_app = click.make_pass_decorator(AppContext)
 
-__all__ = ["AppContext", "BadInput", "find_account", "find_client", "find_user", "pass_app"]
+__all__ = ["AppContext", "BadInput", "find_account", "find_client", "pass_app"]
 
 
 def find_account(session: Session, reference: str) -> Account:
@@ -110,10 +119,3 @@ def find_account(session: Session, reference: str) -> Account:
             f"account {reference!r} does not exist; `replywatch account list` shows them"
         )
     return account
-
-
-def find_user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise InputError(f"user {username!r} does not exist; `replywatch user list` shows them")
-    return user

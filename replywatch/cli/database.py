@@ -7,8 +7,15 @@ from pathlib import Path
 import click
 
 from replywatch.cli import cli
-from replywatch.cli.context import AppContext, pass_app
-from storage.migrate import current_revision, head_revision, upgrade
+from replywatch.cli.context import AppContext, BadInput, pass_app
+from storage.migrate import MigrationRefused, current_revision, head_revision, upgrade
+
+
+def _upgrade(app: AppContext) -> None:
+    try:
+        upgrade(app.engine)
+    except MigrationRefused as exc:
+        raise BadInput(f"cannot upgrade {_describe(app)}: {exc}") from None
 
 
 def _describe(app: AppContext) -> str:
@@ -23,7 +30,7 @@ def _describe(app: AppContext) -> str:
 def init(app: AppContext) -> None:
     """Create the database (or bring it up to date). Safe to run again."""
     before = current_revision(app.engine)
-    upgrade(app.engine)
+    _upgrade(app)
     after = current_revision(app.engine)
     if before == after:
         app.console.print(f"{_describe(app)} is ready (schema {after}).")
@@ -42,7 +49,7 @@ def db() -> None:
 def db_upgrade(app: AppContext) -> None:
     """Apply the migrations the database lacks."""
     before = current_revision(app.engine)
-    upgrade(app.engine)
+    _upgrade(app)
     after = current_revision(app.engine)
     if before == after:
         app.console.print(f"{_describe(app)} is up to date (schema {after}).")

@@ -211,9 +211,12 @@ def _cells(metrics: api.Metrics, name: str) -> dict[str, str]:
     if metrics.response_ratio is not None and interval is not None:
         ratio += f" ({interval.low * 100:.0f}–{interval.high * 100:.0f})"
     widened = metrics.verdict.window_text()
+    qualifier = metrics.verdict.quality.qualifier()
     return {
         "client / account": name,
-        "verdict": metrics.verdict.name() + (f" ({widened})" if widened else ""),
+        "verdict": metrics.verdict.name()
+        + (f" ({widened})" if widened else "")
+        + (f" · {qualifier}" if qualifier else ""),
         "response ratio": ratio,
         "median": formats.compact_duration(metrics.response_time.median),
         "answered": str(metrics.answered),
@@ -267,6 +270,17 @@ def story(outcome: ClientOutcome) -> str:
             f"{formats.compact_percent(m.uncovered_share)} of the messages came in hours in "
             "which the account never answers"
         )
+    quality = m.verdict.quality
+    if quality.hollow:
+        parts.append(
+            f"{quality.redirects + quality.templates} of {quality.answering} answers sent the "
+            "customer elsewhere or repeated a pasted text (mostly redirects and templates); "
+            f"{formats.compact_percent(m.substantive_ratio)} of the settled messages got an "
+            "answer that says something"
+        )
+        if quality.repeated:
+            top = quality.repeated[0]
+            parts.append(f'sent {top.count} times: "{" ".join(top.text.split())}"')
     if m.self_likes:
         parts.append(f"{m.self_likes} likes by the own side on its own posts")
     if m.liked_not_answered:

@@ -30,8 +30,14 @@ def ratio_with_interval(metrics: api.Metrics) -> str:
 
 
 def verdict_text(metrics: api.Metrics) -> str:
+    """The verdict, its window when widened, and the answers' qualifier when it applies."""
     widened = metrics.verdict.window_text()
-    return metrics.verdict.name() + (f" ({widened})" if widened else "")
+    qualifier = metrics.verdict.quality.qualifier()
+    return (
+        metrics.verdict.name()
+        + (f" ({widened})" if widened else "")
+        + (f" · {qualifier}" if qualifier else "")
+    )
 
 
 def _period(week: str | None, first: str | None, last: str | None) -> Period | None:
@@ -65,9 +71,13 @@ def _table(results: list[api.Metrics], app: AppContext) -> None:
             "median",
             "median (business h)",
             "within target",
+            "redirects",
+            "templates",
+            "substantive",
             "verdict",
             title=f"{client.subject.label} - {', '.join(periods)} ({client.subject.time_zone})",
         )
+        out.columns[0].no_wrap = True  # the account's name and the verdict in one piece
         out.columns[-1].no_wrap = True
         rows = list(client.accounts) + ([client] if len(client.accounts) > 1 else [])
         for metrics in rows:
@@ -85,6 +95,9 @@ def _table(results: list[api.Metrics], app: AppContext) -> None:
                 formats.compact_duration(metrics.response_time.median),
                 formats.compact_duration(metrics.business_response_time.median),
                 formats.compact_percent(metrics.within_target_ratio),
+                formats.compact_percent(metrics.redirect_share),
+                formats.compact_percent(metrics.template_share),
+                formats.compact_percent(metrics.substantive_ratio),
                 verdict_text(metrics),
                 style="bold" if is_total else None,
             )
@@ -179,6 +192,12 @@ def metrics_command(
             for entry in entries:
                 row = entry.as_row()
                 row["unanswered"] = [item.as_row() for item in entry.verdict.unanswered]
+                quality = entry.verdict.quality
+                # the evidence beside "mostly redirects and templates" (empty otherwise)
+                row["repeated_replies"] = [
+                    {"count": r.count, **r.latest.as_row()} for r in quality.repeated
+                ]
+                row["redirect_examples"] = [i.as_row() for i in quality.redirect_examples]
                 payload.append(row)
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
@@ -216,9 +235,14 @@ def metrics_refresh(app: AppContext) -> None:
     if result.nothing_to_do:
         app.console.print("Metrics are up to date.")
         return
+    rerated = (
+        f"; {result.rerated} earlier replies re-rated as templates (or no longer)"
+        if result.rerated
+        else ""
+    )
     app.console.print(
         f"Refreshed {result.items} items in {result.threads} threads "
-        f"({result.account_weeks} account-weeks) in {result.seconds:.1f} s."
+        f"({result.account_weeks} account-weeks){rerated} in {result.seconds:.1f} s."
     )
 
 
@@ -228,7 +252,11 @@ def metrics_refresh(app: AppContext) -> None:
     is_flag=True,
     help="Apply today's client settings to all past weeks too (normally they keep theirs).",
 )
-@click.option("--questions", is_flag=True, help="Classify every item as question or not again.")
+@click.option(
+    "--questions",
+    is_flag=True,
+    help="Classify every text again: questions, acknowledgments, redirects, templates.",
+)
 @pass_app
 def metrics_rebuild(app: AppContext, current_settings: bool, questions: bool) -> None:
     """Recompute every fact and weekly rollup from the stored items."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import signal
 import sys
 from functools import partial
@@ -24,6 +25,15 @@ from reports.audit_pdf import audit_pdf
 from storage.models import User
 
 LOOPBACK_NAMES = ("localhost",)
+# Binding 127.0.0.1 is also the documented set-up behind a reverse proxy, where everybody
+# who reaches the proxy would see the tracebacks: --debug needs this as well.
+DEBUG_SWITCH = "REPLYWATCH_ALLOW_DEBUG"
+DEBUG_BANNER = """\
+************************************************************************
+WARNING: DEBUG MODE. Whoever is logged in to this dashboard, also through a
+reverse proxy, sees tracebacks with source code and stored data, and Dash's
+developer tools. Never run it like this where anybody else can reach it.
+************************************************************************"""
 
 
 def is_loopback(host: str) -> bool:
@@ -50,7 +60,10 @@ def _stop(_signal: int, _frame: FrameType | None) -> None:
 @click.option(
     "--debug",
     is_flag=True,
-    help="Dash's developer tools and tracebacks in the browser; only on 127.0.0.1.",
+    help=(
+        "Dash's developer tools and tracebacks in the browser; only on 127.0.0.1 and with "
+        f"{DEBUG_SWITCH}=1 in the environment."
+    ),
 )
 @pass_app
 def serve(
@@ -80,6 +93,12 @@ def serve_dashboard(
         raise BadInput(
             f"--debug shows tracebacks to everybody who reaches {host}; use it only with "
             "--host 127.0.0.1"
+        )
+    if debug and os.environ.get(DEBUG_SWITCH) != "1":
+        raise BadInput(
+            "--debug shows tracebacks with source code and data to everybody who reaches the "
+            "dashboard, also through a reverse proxy on this machine; when nobody else can, "
+            f"set {DEBUG_SWITCH}=1 in the environment as well"
         )
     app.require_schema()
     try:
@@ -114,11 +133,11 @@ def serve_dashboard(
         )  # fmt: skip
     except OSError as exc:
         raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    if debug:
+        click.echo(DEBUG_BANNER, err=True)
     effective_port = server.effective_port  # type: ignore[union-attr]
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"replywatch dashboard on http://{shown_host}:{effective_port}/ (Ctrl+C stops it)")
-    if debug:
-        click.echo("Debug mode: developer tools on, tracebacks shown in the browser.")
     if users == 0:
         click.echo("No users yet; add one with: replywatch user add NAME --role consultant")
     sys.stdout.flush()

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+import stat
+from pathlib import Path
+
+from sqlalchemy import URL, func, or_, select
 from sqlalchemy.orm import Session
 
 from replywatch.cli import cli
+from replywatch.cli.collect import private_text
 from replywatch.cli.context import AppContext, pass_app
 from replywatch.cli.formatting import table, when
-from replywatch.service import SCHEDULER_LEASE
+from replywatch.service import HEARTBEAT_KEY, SCHEDULER_LEASE
 from reports.delivery import DeliveryStatus
 from storage import leases
 from storage.clock import SYSTEM_CLOCK
+from storage.engine import sqlite_file
 from storage.models import (
     Account,
     Client,
@@ -19,10 +24,15 @@ from storage.models import (
     CredentialStatus,
     EmailDelivery,
     Item,
+    Lease,
     User,
 )
+from storage.private_files import open_to_others
+from storage.running import running_runs
 
 STATUS_ORDER = ("sent", "pending", "sending", "submitting", "uncertain", "failed")
+# Read or write permission for the group or for everybody.
+OTHERS_READ_WRITE = 0o066
 
 
 @cli.command()
@@ -54,7 +64,7 @@ def status(app: AppContext) -> None:
         app.console.print(f"Database: {app.engine.url.render_as_string(hide_password=True)}")
         app.console.print(f"{clients} clients, {len(rows)} accounts, {users} users.")
         app.console.print(service_line(session), markup=False)
-        email_attention = emails_part(session, app)
+        email_attention = file_warnings(app.engine.url) + emails_part(session, app)
         if not rows:
             app.console.print("No accounts yet: replywatch account add --help")
             _print_attention(app, email_attention)
@@ -64,12 +74,29 @@ def status(app: AppContext) -> None:
             "credentials",
         )  # fmt: skip
         attention: list[str] = []
+        # A run still "running" whose process is gone (the account's claim tells).
+        orphaned = {
+            found.run_id: found
+            for found in running_runs(session.connection(), SYSTEM_CLOCK.now())
+            if found.orphaned
+        }
         for account, client_name, run, item_count in rows:
             outcome = run.outcome if run else "-"
-            if run and run.outcome not in ("ok", "running"):
+            if run and run.private_skipped:
+                outcome = f"{outcome}, {private_text(run.private_skipped)}"
+            if run and run.id in orphaned:
+                outcome = "interrupted"
+                claim = orphaned[run.id].claim
+                process = f" ({claim.owner})" if claim is not None else ""
+                attention.append(
+                    f"account {account.id} {account.handle}: last run interrupted: started "
+                    f"{when(run.started_at)}, its process{process} is gone (nothing stored is "
+                    "lost; the next collection continues)"
+                )
+            elif run and run.outcome not in ("ok", "running"):
                 detail = f": {run.error}" if run.error else ""
                 attention.append(
-                    f"account {account.id} {account.handle}: last run {outcome}{detail}"
+                    f"account {account.id} {account.handle}: last run {run.outcome}{detail}"
                 )
             if account.credential_status == CredentialStatus.NEEDS_RENEWAL:
                 reason = f" ({account.credential_error})" if account.credential_error else ""
@@ -90,6 +117,23 @@ def status(app: AppContext) -> None:
         _print_attention(app, attention + email_attention)
 
 
+def file_warnings(url: URL) -> list[str]:
+    """An SQLite database (or its -wal and -shm files) that other users may read."""
+    path = sqlite_file(url)
+    if path is None:
+        return []
+    warnings = []
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if open_to_others(file) & OTHERS_READ_WRITE:
+            mode = stat.S_IMODE(file.stat().st_mode)
+            warnings.append(
+                f"database file {file} is open to other users (permissions {mode:04o}); it "
+                f"holds password hashes, email addresses and customers' messages: "
+                f"chmod 600 {file}"
+            )
+    return warnings
+
+
 def _print_attention(app: AppContext, attention: list[str]) -> None:
     if attention:
         app.console.print("[bold]Needs attention:[/bold]")
@@ -100,11 +144,24 @@ def _print_attention(app: AppContext, attention: list[str]) -> None:
 
 
 def service_line(session: Session) -> str:
+    """Running only while the leader's scheduler works: its lease alone is renewed by a
+    thread of its own, its heartbeat only by the scheduler (replywatch.service)."""
     now = SYSTEM_CLOCK.now()
     info = leases.holder(session.connection(), SCHEDULER_LEASE, now)
     if info is None:
         return "Service: not running (start it with: replywatch run)."
-    return f"Service: running as {info.owner} (lease renewed until {when(info.expires_at)})."
+    beat = session.execute(
+        select(Lease.owner, Lease.expires_at).where(Lease.key == HEARTBEAT_KEY)
+    ).first()
+    if beat is not None and beat.owner == info.owner and beat.expires_at > now:
+        return f"Service: running as {info.owner} (lease renewed until {when(info.expires_at)})."
+    since = "yet"
+    if beat is not None and beat.owner == info.owner:
+        since = f"since its heartbeat ran out at {when(beat.expires_at)}"
+    return (
+        f"Service: {info.owner} holds the scheduler lease, but its scheduler has not worked "
+        f"{since}: see that process's log (it gives up the lead by itself when it cannot work)."
+    )
 
 
 def _recipient(delivery: EmailDelivery) -> str:

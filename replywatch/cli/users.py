@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
-from sqlalchemy import select
+from sqlalchemy import delete, inspect, select, update
+from sqlalchemy.orm import Session
 
+from replywatch import validation
 from replywatch.cli import cli
-from replywatch.cli.context import AppContext, find_user, pass_app
+from replywatch.cli.context import AppContext, BadInput, pass_app
 from replywatch.cli.formatting import table
-from replywatch.portfolio import add_user, check_password, check_user, check_user_is_new
+from replywatch.portfolio import (
+    add_user,
+    check_password,
+    check_user,
+    check_user_is_new,
+    username_taken,
+)
 from replywatch.validation import InputError
+from storage.engine import session_scope
+from storage.migrate import current_revision, head_revision
 from storage.models import Client, Role, User
+from storage.usernames import canonical_username
 
 
 def read_password(from_stdin: bool) -> str:
@@ -93,7 +106,68 @@ def user_list(app: AppContext) -> None:
 @click.argument("username")
 @pass_app
 def user_remove(app: AppContext, username: str) -> None:
-    """Remove a user."""
-    with app.session() as session:
-        session.delete(find_user(session, username))
-    app.console.print(f"Removed user {username!r}.")
+    """Remove a user (the name in any case). Works also on a database waiting for
+    `db upgrade`."""
+    with _users_at_any_revision(app) as (session, _at_head):
+        user_id, found = _find_user(session, username)
+        session.execute(delete(USERS).where(USERS.c.id == user_id))
+    app.console.print(f"Removed user {found!r}.")
+
+
+@user.command("rename")
+@click.argument("username")
+@click.argument("new_name")
+@pass_app
+def user_rename(app: AppContext, username: str, new_name: str) -> None:
+    """Give a user a new name (also to change its case). Works also on a database waiting
+    for `db upgrade`, whose upgrade may ask for it."""
+    try:
+        new_name = validation.username(new_name)
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
+    with _users_at_any_revision(app) as (session, at_head):
+        user_id, found = _find_user(session, username)
+        for other_id, other in _all_users(session):
+            if other_id != user_id and canonical_username(other) == canonical_username(new_name):
+                raise InputError(username_taken(new_name, other))
+        values = {"username": new_name}
+        if at_head:
+            values["username_key"] = canonical_username(new_name)
+        session.execute(update(USERS).where(USERS.c.id == user_id).values(**values))
+    app.console.print(f"Renamed user {found!r} to {new_name!r}; they log in with the new name.")
+
+
+# Renaming and removing read and write only users.id and users.username (and the key where
+# the schema has it), which every revision has: so they can resolve what an upgrade refuses.
+USERS = User.__table__
+
+
+@contextmanager
+def _users_at_any_revision(app: AppContext) -> Iterator[tuple[Session, bool]]:
+    engine = app.engine
+    if not inspect(engine).has_table("alembic_version"):
+        app.require_schema()  # says how to initialise it
+    try:
+        with session_scope(engine) as session:
+            yield session, current_revision(engine) == head_revision()
+    except InputError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _all_users(session: Session) -> list[tuple[int, str]]:
+    return [(row.id, row.username) for row in session.execute(select(USERS.c.id, USERS.c.username))]
+
+
+def _find_user(session: Session, username: str) -> tuple[int, str]:
+    """The user of that exact name; else the one user whose name differs only in case."""
+    users = _all_users(session)
+    exact = [row for row in users if row[1] == username]
+    if exact:
+        return exact[0]
+    similar = [row for row in users if canonical_username(row[1]) == canonical_username(username)]
+    if len(similar) == 1:
+        return similar[0]
+    if similar:
+        names = " and ".join(repr(name) for _, name in similar)
+        raise InputError(f"user {username!r} could be {names}; give the name exactly")
+    raise InputError(f"user {username!r} does not exist; `replywatch user list` shows them")

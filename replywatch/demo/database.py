@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from replywatch.config import default_data_dir
 from replywatch.validation import InputError
 from storage.engine import sqlite_url
+from storage.private_files import create_private_file, make_private_folder
 
 # "RWDm" in the 32-bit application_id field of the SQLite header: made by replywatch demo.
 DEMO_APPLICATION_ID = 0x5257446D
@@ -86,9 +87,10 @@ def fresh_demo_database(path: Path, main_database_url: str | None = None) -> str
     still unmigrated database.
     """
     path = check_demo_path(path, main_database_url)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(path.parent)
     for suffix in ("", *_COMPANIONS):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    create_private_file(path)  # sqlite3 would make it readable by everybody
     connection = sqlite3.connect(path)
     try:
         connection.execute(f"PRAGMA application_id = {DEMO_APPLICATION_ID}")

@@ -30,6 +30,7 @@ from reports.planning import DIGEST_SCOPE, client_scope
 from reports.render import render
 from storage.engine import session_scope
 from storage.models import Client, Role, User, UserClient
+from storage.private_files import make_private_folder, write_private_bytes, write_private_text
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def write_email_previews(
     dashboard_url: str | None = None,
 ) -> list[EmailPreview]:
     """Write every requested weekly email into ``folder`` (made if missing)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    make_private_folder(folder)
     sender = settings.get("smtp.sender") or "replywatch@localhost"
     requests = email_requests(engine, now, usernames=usernames, dashboard_url=dashboard_url)
     written = []
@@ -124,10 +125,9 @@ def write_email_previews(
                 folder / f"{stem}.eml", folder / f"{stem}.html", folder / f"{stem}.png",
             )  # fmt: skip
             write_eml(compose(snapshot, rendered, png, sender=sender, date=now), paths.eml)
-            paths.chart.write_bytes(png)
+            # Readable by the owner only, like the .eml: they hold customers' messages.
+            write_private_bytes(paths.chart, png)
             # A browser cannot follow cid: links; the chart file sits next to the page.
-            paths.html.write_text(
-                rendered.html.replace(f"cid:{cid}", paths.chart.name), encoding="utf-8"
-            )
+            write_private_text(paths.html, rendered.html.replace(f"cid:{cid}", paths.chart.name))
             written.append(paths)
     return written

@@ -7,8 +7,9 @@ customer tweet belongs to the brand it is addressed to.
 
 Reading is streaming and copes with what real copies of the file contain: ids written as
 floats (``3.0``), quoted id lists, an extra unnamed index column, a bare carriage return
-inside an unquoted text, quotes that never close, bytes that are not UTF-8, and replies to
-tweets that are not in the file. Every row that cannot be read is reported with its line
+inside an unquoted text, quotes that never close, bytes that are not UTF-8, NUL bytes
+(removed: PostgreSQL refuses them in text, and they are invisible), and replies to tweets
+that are not in the file. Every row that cannot be read is reported with its line
 number (the physical line where it starts, the header being line 1).
 
 Linking is done by SQL in temporary tables, so memory stays constant however large the
@@ -34,8 +35,9 @@ from sqlalchemy.orm import Session
 
 from storage.models import Account, Client
 from storage.platforms import HandleError, X, canonical_handle
-from storage.records import ItemRecord
+from storage.records import MENTION_PREFIX, MENTION_TEXT, ItemRecord
 from storage.upsert import upsert_items
+from storage.writing import lock_for_writing
 
 # Every tweet of the data set is on X; each brand becomes an X account.
 PLATFORM = X.name
@@ -44,6 +46,13 @@ OPTIONAL = ("response_tweet_id",)
 # A tweet has at most 280 characters; a "record" longer than this many lines is a quote
 # that never closed, swallowing the rows after it.
 MAX_RECORD_LINES = 100
+# A TWCS row has a few hundred bytes; a longer physical line is skipped unread (a binary
+# file without newlines would otherwise be read, held and quoted whole).
+MAX_LINE_BYTES = 16 * 1024
+QUOTED_CHARACTERS = 60  # of a value a row's error quotes
+NOT_UTF8 = "bytes that are not UTF-8 were replaced"
+NUL_REMOVED = "NUL bytes were removed"
+TOO_LONG = f"the line is longer than {MAX_LINE_BYTES} bytes (a TWCS row has a few hundred)"
 _CR = "\ue000"  # stands in for a bare carriage return while the csv module parses
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
@@ -56,6 +65,10 @@ class TwcsFormatError(ValueError):
 
 class TwcsConflict(ValueError):
     """A brand handle belongs to another client's account already."""
+
+
+class TwcsSeveralBrands(ValueError):
+    """A file of several businesses was given one client without saying it is meant."""
 
 
 @dataclass(frozen=True)
@@ -79,21 +92,41 @@ class TweetRow:
 # --- values ------------------------------------------------------------------------------
 
 
-def normalise_id(value: str) -> str:
-    """``119237``, ``119237.0``, ``1.19237e5`` -> ``119237``; ValueError otherwise."""
+def quoted(value: str) -> str:
+    """``value`` as a row's error quotes it: its repr, cut to a few dozen characters."""
+    if len(value) <= QUOTED_CHARACTERS:
+        return repr(value)
+    return f"{value[:QUOTED_CHARACTERS]!r}… ({len(value)} characters)"
+
+
+def normalise_id(value: str, column: str = "tweet_id") -> str:
+    """``119237``, ``119237.0``, ``1.19237e5`` -> ``119237``; ValueError otherwise.
+
+    Excel writes a long number in scientific notation with six significant digits
+    (``2.98795E+06`` for 2987953); the digits it dropped cannot be told from zeros, and
+    several tweets would become one. Such an id, whose exponent reaches past its written
+    digits, is refused.
+    """
     cleaned = value.strip().strip('"').strip()
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not a tweet id") from None
+        raise ValueError(f"{quoted(value)} is not a tweet id") from None
     if not number.is_finite() or number != number.to_integral_value() or number <= 0:
-        raise ValueError(f"{value!r} is not a tweet id")
+        raise ValueError(f"{quoted(value)} is not a tweet id")
+    written = number.as_tuple()
+    if "e" in cleaned.lower() and isinstance(written.exponent, int) and written.exponent > 0:
+        digits = len(written.digits)
+        raise ValueError(
+            f"{column} {quoted(value)} lost digits: Excel wrote it in scientific notation with "
+            f"{digits} of its {digits + written.exponent} digits; export the id columns as text"
+        )
     return str(int(number))
 
 
 def parse_created(value: str) -> datetime:
     """``Tue Oct 31 22:10:47 +0000 2017`` (any locale), or ISO 8601 with an offset."""
-    expected = f"created_at {value!r} is not a time like 'Tue Oct 31 22:10:47 +0000 2017'"
+    expected = f"created_at {quoted(value)} is not a time like 'Tue Oct 31 22:10:47 +0000 2017'"
     parts = value.split()
     try:
         if len(parts) == 6 and parts[1][:3].lower() in _MONTHS:
@@ -112,7 +145,7 @@ def parse_created(value: str) -> datetime:
     except ValueError:
         raise ValueError(expected) from None
     if moment.tzinfo is None:
-        raise ValueError(f"created_at {value!r} has no time zone")
+        raise ValueError(f"created_at {quoted(value)} has no time zone")
     return moment.astimezone(UTC)
 
 
@@ -122,7 +155,7 @@ def parse_inbound(value: str) -> bool:
         return True
     if text in ("false", "0", "no"):
         return False
-    raise ValueError(f"inbound {value!r} is neither True nor False")
+    raise ValueError(f"inbound {quoted(value)} is neither True nor False")
 
 
 # --- streaming the file ------------------------------------------------------------------
@@ -132,37 +165,47 @@ def parse_inbound(value: str) -> bool:
 class _Lines:
     """Physical lines of a binary file (split on LF only), with line numbers and pushback.
 
-    Each line comes as (number, text, repaired): ``repaired`` when bytes that are not
-    UTF-8 had to be replaced.
+    Each line comes as (number, text, repairs): ``repairs`` names what had to be mended
+    (bytes that are not UTF-8 replaced, NUL bytes removed).
     """
 
     handle: BinaryIO
     number: int = 0
     bytes_read: int = 0
     bare_returns: int = 0
-    pending: deque[tuple[int, str, bool]] = field(default_factory=deque)
+    pending: deque[tuple[int, str, tuple[str, ...]]] = field(default_factory=deque)
 
-    def next_line(self) -> tuple[int, str, bool] | None:
+    def next_line(self) -> tuple[int, str, tuple[str, ...]] | None:
         if self.pending:
             return self.pending.popleft()
-        raw = self.handle.readline()
+        raw = self.handle.readline(MAX_LINE_BYTES + 1)
         if not raw:
             return None
         self.bytes_read += len(raw)
         self.number += 1
-        repaired = False
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            # Too long for a row: skip to the end of the line without holding it.
+            while rest := self.handle.readline(MAX_LINE_BYTES):
+                self.bytes_read += len(rest)
+                if rest.endswith(b"\n"):
+                    break
+            return self.number, "\n", (TOO_LONG,)
+        repairs: tuple[str, ...] = ()
+        if b"\x00" in raw:
+            raw = raw.replace(b"\x00", b"")
+            repairs += (NUL_REMOVED,)
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
             line = raw.decode("utf-8", errors="replace")
-            repaired = True
+            repairs = (NOT_UTF8, *repairs)
         if line.endswith("\r\n"):
             line = line[:-2] + "\n"
         if "\r" in line:
             # Inside an unquoted text, the csv module would end the row at a bare CR.
             line = line.replace("\r", _CR)
             self.bare_returns += 1
-        return self.number, line, repaired
+        return self.number, line, repairs
 
 
 def read_rows(
@@ -180,18 +223,25 @@ def read_rows(
         header_line = lines.next_line()
         if header_line is None:
             raise TwcsFormatError(f"{source}: the file is empty; expected a TWCS CSV header")
-        header = next(csv.reader([header_line[1]]))
+        if TOO_LONG in header_line[2]:
+            raise TwcsFormatError(
+                f"{source}: line 1 is longer than {MAX_LINE_BYTES} bytes: not a TWCS CSV "
+                f"(expected the header {','.join(REQUIRED + OPTIONAL)})"
+            )
+        # Excel's "CSV UTF-8" starts with a byte-order mark.
+        header = next(csv.reader([header_line[1].removeprefix("\ufeff")]))
         columns = [name.strip().lower() for name in header]
         missing = [name for name in REQUIRED if name not in columns]
         if missing:
+            found = quoted(", ".join(header))
             raise TwcsFormatError(
                 f"{source}: line 1: missing column(s) {', '.join(missing)}; expected the TWCS "
-                f"columns {', '.join(REQUIRED + OPTIONAL)} (found {', '.join(header)})"
+                f"columns {', '.join(REQUIRED + OPTIONAL)} (found {found})"
             )
         position = {name: columns.index(name) for name in REQUIRED}
         width = len(columns)
 
-        record: list[tuple[int, str, bool]] = []
+        record: list[tuple[int, str, tuple[str, ...]]] = []
         runaway = False
 
         def feed() -> Iterator[str]:
@@ -205,7 +255,18 @@ def read_rows(
                 yield found[1]
 
         reader = csv.reader(feed())
-        for fields in reader:
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                # A field over the csv module's limit (128 KiB, a quote left open over long
+                # lines): the reader starts afresh at the next line.
+                start = record[0][0] if record else lines.number
+                record.clear()
+                yield Problem(start, f"the row cannot be read ({exc}); skipped")
+                continue
             start = record[0][0] if record else lines.number
             end = record[-1][0] if record else start
             if runaway:
@@ -217,15 +278,20 @@ def read_rows(
                 record.clear()
                 runaway = False
                 continue
-            repaired = any(entry[2] for entry in record)
+            repairs = [repair for entry in record for repair in entry[2]]
             record.clear()
             if progress is not None:
                 progress(lines.bytes_read, total)
+            if TOO_LONG in repairs:
+                spans = f" (the row spans lines {start}-{end})" if end > start else ""
+                yield Problem(start, f"{TOO_LONG}{spans}; skipped")
+                continue
             if not any(value.strip() for value in fields):
                 continue  # a blank line
             row = _row(start, end, fields, position, width)
-            if repaired and isinstance(row, TweetRow):
-                yield Problem(start, "bytes that are not UTF-8 were replaced", skipped=False)
+            if repairs and isinstance(row, TweetRow):
+                for repair in dict.fromkeys(repairs):
+                    yield Problem(start, repair, skipped=False)
             yield row
 
 
@@ -251,7 +317,7 @@ def _row(
         inbound = parse_inbound(value("inbound"))
         created = parse_created(value("created_at"))
         parent_text = value("in_response_to_tweet_id").strip()
-        parent = normalise_id(parent_text) if parent_text else None
+        parent = normalise_id(parent_text, "in_response_to_tweet_id") if parent_text else None
     except ValueError as exc:
         return Problem(start, f"{exc}{spans}")
     return TweetRow(
@@ -284,6 +350,8 @@ class ImportResult:
     missing_parents: int = 0  # replies to tweets not in the file (kept, linked as far as known)
     brands: list[str] = field(default_factory=list)
     accounts_created: list[str] = field(default_factory=list)
+    clients_created: list[str] = field(default_factory=list)
+    clients: dict[str, str] = field(default_factory=dict)  # brand -> client name
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -391,10 +459,35 @@ FROM twcs_rows t LEFT JOIN twcs_roots r ON r.tweet_id = t.tweet_id
 """
 
 
+def _brand_clients(
+    session: Session, client_id: int | None, brands: list[str], result: ImportResult
+) -> dict[str, Client]:
+    """The client of each brand: the one given, or one per brand named after its handle
+    (found by that name, else created with the default settings)."""
+    if client_id is not None:
+        owner = session.get(Client, client_id)
+        assert owner is not None
+        return dict.fromkeys(brands, owner)
+    existing = {
+        client.name: client
+        for client in session.scalars(select(Client).where(Client.name.in_(brands)))
+    }
+    clients = {}
+    for brand in brands:
+        client = existing.get(brand)
+        if client is None:
+            client = Client(name=brand)
+            session.add(client)
+            session.flush()
+            result.clients_created.append(brand)
+        clients[brand] = client
+    return clients
+
+
 def _brand_accounts(
-    session: Session, client: Client, brands: list[str], result: ImportResult
+    session: Session, clients: dict[str, Client], brands: list[str], result: ImportResult
 ) -> dict[str, int]:
-    """An X account of the client for every brand handle; conflicts stop the import."""
+    """An X account of its client for every brand handle; conflicts stop the import."""
     handles: dict[str, str] = {}
     for brand in brands:
         try:
@@ -411,18 +504,20 @@ def _brand_accounts(
     }
     for brand, handle in handles.items():
         account = existing.get(handle)
-        if account is not None and account.client_id != client.id:
+        if account is not None and account.client_id != clients[brand].id:
             owner = session.get(Client, account.client_id)
             raise TwcsConflict(
                 f"x account {handle} (brand {brand}) belongs to client "
-                f"{owner.name if owner else account.client_id!r}; import it there or remove it"
+                f"{owner.name if owner else account.client_id!r}, not to "
+                f"{clients[brand].name!r}; import it there (--client with --one-client) or "
+                "remove it"
             )
     ids = {}
     for brand, handle in handles.items():
         account = existing.get(handle)
         if account is None:
             account = Account(
-                client_id=client.id,
+                client_id=clients[brand].id,
                 platform=PLATFORM,
                 handle=handle,
                 display_name=brand,
@@ -432,19 +527,27 @@ def _brand_accounts(
             session.flush()
             result.accounts_created.append(handle)
         ids[brand] = account.id
+        result.clients[brand] = clients[brand].name
     return ids
 
 
 def import_twcs(
     connection: Connection,
     path: Path | str,
-    client_id: int,
+    client_id: int | None = None,
     on_read: Callable[[int, int], None] | None = None,
     on_write: Callable[[int, int], None] | None = None,
     on_problem: Callable[[Problem], None] | None = None,
     batch_size: int = BATCH,
+    one_client: bool = False,
 ) -> ImportResult:
-    """Import a TWCS file for the client ``client_id``; idempotent, resumable by running it again.
+    """Import a TWCS file; idempotent, resumable by running it again.
+
+    The data set is many businesses: each brand becomes a client of its own, named after
+    its handle (so that one brand's replies never answer another brand's customers).
+    With ``client_id`` every brand goes to that client; a file of several brands is then
+    refused (TwcsSeveralBrands) unless ``one_client`` says it is meant, before anything
+    is written.
 
     ``connection`` must not be inside a transaction: pages of items are committed as they
     are written (the staging tables are temporary tables of this connection).
@@ -476,7 +579,7 @@ def import_twcs(
         connection.commit()
         _link(connection, result)
         connection.commit()
-        _write(connection, client_id, result, on_write, problem, batch_size)
+        _write(connection, client_id, one_client, result, on_write, problem, batch_size)
     finally:
         connection.rollback()
         _drop_staging(connection)
@@ -507,7 +610,8 @@ def _link(connection: Connection, result: ImportResult) -> None:
 
 def _write(
     connection: Connection,
-    client_id: int,
+    client_id: int | None,
+    one_client: bool,
     result: ImportResult,
     on_write: Callable[[int, int], None] | None,
     problem: Callable[[Problem], None],
@@ -519,13 +623,20 @@ def _write(
         .all()
     )
     result.brands = brands
+    if client_id is not None and len(brands) > 1 and not one_client:
+        shown = ", ".join(brands[:5]) + (f" and {len(brands) - 5} more" if len(brands) > 5 else "")
+        raise TwcsSeveralBrands(
+            f"{len(brands)} brands in the file ({shown}) are several businesses: leave out "
+            "--client to import each brand as a client of its own, or add --one-client to "
+            "put them all under one client (then each brand's replies count as answers to "
+            "every other brand's customers)"
+        )
     # The session must begin (and so commit) its own transactions on this connection: one
     # joined from outside would never commit.
     connection.commit()
     with Session(bind=connection) as session:
-        owner = session.get(Client, client_id)
-        assert owner is not None
-        accounts = _brand_accounts(session, owner, brands, result)
+        clients = _brand_clients(session, client_id, brands, result)
+        accounts = _brand_accounts(session, clients, brands, result)
         session.commit()
         after, pages = -1, 0
         while True:
@@ -557,8 +668,11 @@ WHERE t.line > :after ORDER BY t.line LIMIT :limit"""
                     )
                     continue
                 by_account.setdefault(accounts[brand], []).append(
-                    _record(tweet_id, author, bool(inbound), created_s, body, parent, root)
+                    _record(tweet_id, author, bool(inbound), created_s, body, parent, root, brand)
                 )
+            # Before the first item row of this transaction: the writers' lock order
+            # (storage.writing), so that a metrics refresh meanwhile cannot deadlock it.
+            lock_for_writing(session)
             for account_id, records in by_account.items():
                 written = upsert_items(session, account_id, records)
                 result.new += written.new
@@ -573,6 +687,29 @@ WHERE t.line > :after ORDER BY t.line LIMIT :limit"""
         session.commit()
 
 
+_LEADING_HANDLES = re.compile(r"(?:\s*@\w+)+")
+
+
+def brand_mention(text: str, brand: str, is_reply: bool) -> str | None:
+    """Where a customer's tweet names its brand (storage.records.MENTION_*), or None.
+
+    The data set has no ``display_text_range``: a reply's leading run of @handles is its
+    automatic prefix (the thread's participants), anything after it the author's words.
+    A tweet that replies to nothing names the brand in the author's words: the data set
+    holds it because it was addressed to the company (its ``inbound`` column).
+    """
+    if not is_reply:
+        return MENTION_TEXT
+    named = re.compile(rf"(?<![\w@])@{re.escape(brand)}(?!\w)", re.IGNORECASE)
+    prefix = _LEADING_HANDLES.match(text)
+    start = prefix.end() if prefix else 0
+    if named.search(text, start):
+        return MENTION_TEXT
+    if named.search(text[:start]):
+        return MENTION_PREFIX
+    return None
+
+
 def _record(
     tweet_id: str,
     author: str,
@@ -581,8 +718,10 @@ def _record(
     body: str,
     parent: str | None,
     root: str,
+    brand_handle: str,
 ) -> ItemRecord:
     brand = not inbound
+    place = brand_mention(body, brand_handle, parent is not None) if inbound else None
     return ItemRecord(
         platform=PLATFORM,
         platform_item_id=tweet_id,
@@ -594,7 +733,7 @@ def _record(
         text=body,
         parent_id=parent,
         root_id=root,
-        # The data set holds only tweets addressed to a company (its "inbound" column).
-        mentions_account=inbound,
+        mentions_account=place is not None,
+        mention_place=place,
         permalink=f"https://x.com/i/web/status/{tweet_id}",
     )

@@ -1,4 +1,4 @@
-"""The demo portfolio as data: a consultant, three owners' businesses, their accounts.
+"""The demo portfolio as data: a consultant, four owners' businesses, their accounts.
 
 The demo creates these clients, accounts, identities and users in replywatch through its
 normal commands, points the collectors at the simulated platforms, and lets them collect
@@ -23,6 +23,7 @@ class Story(StrEnum):
     BROADCAST = "broadcast"  # an agency that only broadcasts
     WEEKDAY_TEAM = "weekday_team"  # an in-house team, weekdays in business hours only
     RESPONSIVE = "responsive"  # an agency that meets its contract SLA
+    HOLLOW = "hollow"  # an agency that answers everything quickly, and says nothing
 
 
 STORY_TEXT = {
@@ -38,6 +39,10 @@ STORY_TEXT = {
     Story.RESPONSIVE: (
         "An agency with a contract SLA (one hour) that answers nearly everything within "
         "minutes, around the clock, partly from its employees' own profiles."
+    ),
+    Story.HOLLOW: (
+        "An agency that answers every comment within minutes, always with the same two "
+        'sentences and "send us a DM": responsive by the ratio, hollow by the content.'
     ),
 }
 
@@ -377,8 +382,56 @@ HARBOUR_LANE = ClientSpec(
     ),
 )
 
+SOMMER = ClientSpec(
+    name="Radhaus Sommer",
+    business="bikes",
+    language="de",
+    customer_languages=(("de", 0.85), ("en", 0.15)),
+    time_zone="Europe/Berlin",
+    hours=(_weekdays("10:00", "19:00"), _weekdays("10:00", "16:00", 5, 5)),
+    holiday_region="DE-HH",
+    response_target=timedelta(hours=2),
+    answer_window=timedelta(hours=72),
+    story=Story.HOLLOW,
+    agency="Klickfabrik Social",
+    accounts=(
+        AccountSpec(
+            platform="facebook",
+            handle="radhaussommer",
+            actor_id="105839201746352",
+            world_handle="radhaussommer",
+            name="Radhaus Sommer",
+            token="sandbox-facebook-radhaussommer",
+            credentials_ref="DEMO_SOMMER_FACEBOOK_TOKEN",
+            followers=2764,
+            page_id="105839201746352",
+        ),
+        AccountSpec(
+            platform="instagram",
+            handle="@radhaus.sommer",
+            actor_id="17841406630917382",
+            world_handle="radhaus.sommer",
+            name="Radhaus Sommer",
+            token="sandbox-instagram-radhaussommer",
+            credentials_ref="DEMO_SOMMER_INSTAGRAM_TOKEN",
+            followers=4120,
+            page_id="105839201746352",
+        ),
+    ),
+    identities=(
+        IdentitySpec(
+            platform="instagram",
+            handle="@kim.klickfabrik",
+            actor_id="17841407741028493",
+            world_handle="kim.klickfabrik",
+            name="Kim | Klickfabrik Social",
+            label="agency: Kim (Klickfabrik)",
+        ),
+    ),
+)
+
 DEMO_PORTFOLIO = Portfolio(
-    clients=(HUBER, LINDNER, HARBOUR_LANE),
+    clients=(HUBER, LINDNER, HARBOUR_LANE, SOMMER),
     users=(
         UserSpec(
             username="mara",
@@ -410,6 +463,14 @@ DEMO_PORTFOLIO = Portfolio(
             language="en",
             email="olivia@harbourlanebooks.example",
             clients=(HARBOUR_LANE.name,),
+        ),
+        UserSpec(
+            username="lena",
+            name="Lena Sommer",
+            role="owner",
+            language="de",
+            email="lena@radhaus-sommer.example",
+            clients=(SOMMER.name,),
         ),
     ),
 )

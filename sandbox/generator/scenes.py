@@ -22,8 +22,9 @@ from sandbox.generator.portfolio import AccountSpec, ClientSpec
 from sandbox.generator.texts import TextLabel, TextMaker
 from sandbox.world import FLAT_PLATFORMS, Actor, World
 
-# Replies on these platforms start with the handle they answer, as their clients write them.
-_ADDRESSING_PLATFORMS = ("x", "mastodon")
+# Replies on these platforms start with the @handles of the thread's participants (the one
+# answered and whom that one named), as their clients write them: the automatic prefix.
+_PREFIX_PLATFORMS = ("x", "mastodon")
 MINUTE = timedelta(minutes=1)
 
 
@@ -41,6 +42,8 @@ class Planned:
     parent: Planned | None = None
     kind: str | None = None  # None: the World's default (post / reply / comment)
     mentions: tuple[str, ...] = ()
+    prefix: int = 0  # characters of the automatic reply prefix at the start of ``text``
+    visibility: str = "public"  # "direct": a private message (Mastodon)
     page_id: str | None = None  # Facebook: the Page whose feed a visitor post is on
     reposted: Planned | None = None
     likes: list[tuple[str, datetime]] = field(default_factory=list)
@@ -84,6 +87,10 @@ class WorldPlan:
                 fields["mentions"] = list(planned.mentions)
             if planned.page_id is not None:
                 fields["page_id"] = planned.page_id
+            if planned.prefix:
+                fields["prefix"] = planned.prefix
+            if planned.visibility != "public":
+                fields["visibility"] = planned.visibility
             if planned.reposted is not None:
                 fields["reposted_id"] = planned.reposted.id
             for name in ("reposts", "hidden_at", "deleted_at"):
@@ -213,9 +220,12 @@ class Scene:
             text, label = self.texts.customer(person.language, intent)
         else:
             label = TextLabel(person.language, intent)
-        addressing = parent is not None and parent.author_id != person.actor_id
-        if addressing and self.platform in _ADDRESSING_PLATFORMS:
-            text = f"@{self.handle_of(parent.author_id)} {text}"
+        if parent is not None and (
+            parent.author_id != person.actor_id or self.platform in _PREFIX_PLATFORMS
+        ):
+            fields["prefix"] = self._prefix_length(parent, person.actor_id)
+            text, addressed = self.addressing(parent, person.actor_id, text)
+            fields["mentions"] = (*addressed, *fields.get("mentions", ()))  # type: ignore[misc]
         elif fields.get("mentions") and fields.get("kind") != "visitor_post":
             text = f"@{self.account.world_handle} {text}"
         planned = self._add(
@@ -238,30 +248,80 @@ class Scene:
         return planned
 
     def reply(
-        self, responder_id: str, at: datetime, to: Planned, signature: str = ""
+        self,
+        responder_id: str,
+        at: datetime,
+        to: Planned,
+        signature: str = "",
+        words: tuple[str, TextLabel] | None = None,
+        visibility: str = "public",
     ) -> Planned | None:
-        """An answer by the own side (the account or a staff identity) to ``to``."""
+        """An answer by the own side (the account or a staff identity) to ``to``, in
+        ``words`` when given, else the usual answer to its intent."""
         at = max(at, to.at + MINUTE)
         if at >= self.end:
             return None
-        person = self.people.get(to.author_id)
-        first_name = person.first_name if person else ""
-        language = to.label.language
-        text, label = self.texts.answer(language, to.label.intent, first_name, signature)
-        if self.platform in _ADDRESSING_PLATFORMS:
-            text = f"@{self.handle_of(to.author_id)} {text}"
-        return self._add(
-            Planned(
-                self.plan.next_seq(),
-                self.account,
-                responder_id,
-                at,
-                text,
-                label,
-                own=True,
-                parent=to,
-            )
+        if words is None:
+            person = self.people.get(to.author_id)
+            first_name = person.first_name if person else ""
+            language = to.label.language
+            words = self.texts.answer(language, to.label.intent, first_name, signature)
+        text, label = words
+        return self.own_reply(responder_id, at, to, text, label, visibility=visibility)
+
+    def own_reply(
+        self, responder_id: str, at: datetime, to: Planned, text: str, label: TextLabel, **fields
+    ) -> Planned:
+        """An own reply with the given words, addressed as the platform's client does."""
+        prefix = self._prefix_length(to, responder_id)
+        text, addressed = self.addressing(to, responder_id, text)
+        planned = Planned(
+            self.plan.next_seq(),
+            self.account,
+            responder_id,
+            at,
+            text,
+            label,
+            own=True,
+            parent=to,
+            mentions=addressed,
+            prefix=prefix,
+            **fields,
         )
+        return self._add(planned)
+
+    def _participants(self, parent: Planned, speaker: str) -> list[str]:
+        """Whom a reply's automatic prefix names: the author answered, then whom that
+        message named (X's and Mastodon's clients), never the speaker."""
+        names = [parent.author_id, *parent.mentions]
+        return [a for a in dict.fromkeys(names) if a != speaker and a in self.plan.world.actors]
+
+    def addressing(self, parent: Planned, speaker: str, text: str) -> tuple[str, tuple[str, ...]]:
+        """The text of a reply as the platform's client starts it, and whom it names.
+
+        X and Mastodon put the participants' @handles in front (the automatic prefix);
+        Instagram the @handle of the one answered; Facebook tags the one answered by
+        name; Bluesky names nobody.
+        """
+        if self.platform in _PREFIX_PLATFORMS:
+            named = self._participants(parent, speaker)
+            handles = " ".join(f"@{self.handle_of(actor)}" for actor in named)
+            return (f"{handles} {text}" if handles else text), tuple(named)
+        if parent.author_id == speaker or self.platform == "bluesky":
+            return text, ()
+        if self.platform == "instagram":
+            return f"@{self.handle_of(parent.author_id)} {text}", (parent.author_id,)
+        actor = self.plan.world.actors[parent.author_id]
+        return f"{actor.name or actor.handle} {text}", (parent.author_id,)
+
+    def _prefix_length(self, parent: Planned, speaker: str) -> int:
+        """How many characters the automatic prefix of a reply to ``parent`` takes."""
+        if self.platform not in _PREFIX_PLATFORMS:
+            return 0
+        named = self._participants(parent, speaker)
+        if not named:
+            return 0
+        return len(" ".join(f"@{self.handle_of(actor)}" for actor in named)) + 1
 
     def voices_in(self, planned: Planned) -> list[str]:
         return self.voices.get(planned.root.seq, [])
@@ -292,18 +352,22 @@ class Scene:
 
 
 def is_addressed(planned: Planned) -> bool:
-    """Whether a customer message is inbound for its account (METRICS.md's definition):
-    inside a thread the account started, a reply to the own side, a mention, a visitor
-    post."""
-    if planned.own:
+    """Whether a customer message expects an answer from its account, by METRICS.md's
+    "Who is addressed (version 2)": a reply to the own side, a top-level mention or a
+    visitor post, the account named in the author's own words (not in the automatic
+    prefix of X and Mastodon), or a follow-up to the author's own addressed message.
+    Private messages are never counted."""
+    if planned.own or planned.visibility != "public":
         return False
     parent = planned.parent
-    return (
-        planned.root.own
-        or (parent is not None and parent.own)
-        or planned.account.actor_id in planned.mentions
-        or planned.kind == "visitor_post"
-    )
+    account = planned.account.actor_id
+    if parent is None:
+        return planned.kind == "visitor_post" or account in planned.mentions
+    if parent.own:
+        return True
+    if account in planned.mentions and planned.account.platform not in _PREFIX_PLATFORMS:
+        return True
+    return parent.author_id == planned.author_id and is_addressed(parent)
 
 
 def _followers(rng: random.Random) -> int:

@@ -1,4 +1,4 @@
-"""The three stories of the demo, played on one account each.
+"""The four stories of the demo, played on one account each.
 
 A :class:`StoryPlayer` fills an account's history week by week:
 
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sandbox.generator import texts as t
+from sandbox.generator.answers import SubstantiveAnswers
 from sandbox.generator.names import Person
 from sandbox.generator.portfolio import ClientSpec, Story
 from sandbox.generator.scenes import MINUTE, Planned, Scene
@@ -95,6 +96,10 @@ class StoryPlayer:
 
     def burst_chance(self, first: Planned) -> float:
         return 0.2
+
+    def answer_words(self, to: Planned, signature: str = "") -> tuple[str, t.TextLabel] | None:
+        """The words of the answer to ``to``; None: the usual answer to its intent."""
+        return None
 
     def on_post(self, post: Planned) -> None:
         low, high = self.customer_likes
@@ -226,7 +231,7 @@ class StoryPlayer:
             self.on_unanswered(first)
         else:
             at, responder, signature = answer
-            reply = scene.reply(responder, at, last, signature)
+            reply = scene.reply(responder, at, last, signature, self.answer_words(last, signature))
             if reply is not None:
                 if rng.random() < 0.25:
                     scene.like(reply, person.actor_id, scene.delay(20, 1, 600))
@@ -292,7 +297,13 @@ class StoryPlayer:
                 self.on_unanswered(message)
                 break
             answered_at, own, signature = answer
-            reply = self.scene.reply(responder or own, answered_at, message, signature)
+            reply = self.scene.reply(
+                responder or own,
+                answered_at,
+                message,
+                signature,
+                self.answer_words(message, signature),
+            )
             if reply is None:
                 break
             written.append(reply)
@@ -420,6 +431,16 @@ class WeekdayTeamPlayer(StoryPlayer):
     def category(self, at: datetime) -> str:
         return "open" if self.scene.calendar.is_open(at) else "closed"
 
+    @property
+    def answers(self) -> SubstantiveAnswers:
+        return SubstantiveAnswers(self.scene.client.business, self.rng)
+
+    def answer_words(self, to: Planned, signature: str = "") -> tuple[str, t.TextLabel]:
+        # A person answering each question: a fact of the shop, not a pasted sentence.
+        person = self.scene.people.get(to.author_id)
+        first = person.first_name if person else ""
+        return self.answers.answer(to.label.language, to.label.intent, first, signature)
+
     def week_quota(self) -> dict[str, int]:
         if self.scene.platform == "x":
             return {"open": self.rng.randint(13, 15), "closed": 4}
@@ -480,6 +501,13 @@ class WeekdayTeamPlayer(StoryPlayer):
             asked = scene.say(person, self.on(6, "19:15"), t.QUESTION, mentions=(account,))
             if asked is not None:
                 scene.say(person, asked.at + 40 * MINUTE, t.NUDGE, parent=asked)
+            # Two customers write privately (direct messages), and the shop answers there:
+            # not the public dialogue replywatch audits, so the collector skips all four.
+            for clock in ("11:05", "15:30"):
+                private = scene.say(scene.pick_customer(), self.on(1, clock), t.REQUEST,
+                                    mentions=(account,), visibility="direct")  # fmt: skip
+                if private is not None:
+                    scene.reply(account, private.at + 20 * MINUTE, private, visibility="direct")
 
     def repost_praise(self, at: datetime) -> None:
         """A customer praises the shop in a post of their own; the shop shares it."""
@@ -514,6 +542,16 @@ class ResponsivePlayer(StoryPlayer):
     def week_quota(self) -> dict[str, int]:
         low, high = {"bluesky": (12, 16)}.get(self.scene.platform, (14, 18))
         return {"any": self.rng.randint(low, high)}
+
+    @property
+    def answers(self) -> SubstantiveAnswers:
+        return SubstantiveAnswers(self.scene.client.business, self.rng)
+
+    def answer_words(self, to: Planned, signature: str = "") -> tuple[str, t.TextLabel]:
+        # A person answering each question: a fact of the shop, not a pasted sentence.
+        person = self.scene.people.get(to.author_id)
+        first = person.first_name if person else ""
+        return self.answers.answer(to.label.language, to.label.intent, first, signature)
 
     def answer(self, first, last, scripted=False):
         scene, rng = self.scene, self.rng
@@ -560,7 +598,9 @@ class ResponsivePlayer(StoryPlayer):
                         last = scene.say(person, at + minutes * MINUTE, intent, parent=last)
                 if first is not None and last is not None:
                     answered_at, own, signature = self.answer(first, last, scripted=True)
-                    scene.reply(own, answered_at, last, signature)
+                    scene.reply(
+                        own, answered_at, last, signature, self.answer_words(last, signature)
+                    )
             praise = self.dialogue(
                 scene.pick_customer(), self.on(4, "12:30"), (t.PRAISE,), mentions=(account,)
             )
@@ -577,7 +617,7 @@ class ResponsivePlayer(StoryPlayer):
             message = self.visitor_post(visitor, self.on(2, "13:00"), t.QUESTION)
             if message is not None:
                 answered_at, _, _ = self.answer(message, message, scripted=True)
-                scene.reply(staff or account, answered_at, message)
+                scene.reply(staff or account, answered_at, message, "", self.answer_words(message))
         elif scene.platform == "youtube":
             # A customer asks one thing after the other under a video; the agency answers
             # each within minutes, from Sam's channel: a thread longer than YouTube shows
@@ -609,13 +649,59 @@ class ResponsivePlayer(StoryPlayer):
                 if comment is not None:
                     aside = scene.say(other, at + 10 * MINUTE, t.REMARK, parent=comment)
                     answered_at, _, _ = self.answer(comment, aside or comment, scripted=True)
-                    scene.reply(staff or account, answered_at, aside or comment)
+                    target = aside or comment
+                    scene.reply(
+                        staff or account, answered_at, target, "", self.answer_words(target)
+                    )
+
+
+class HollowPlayer(StoryPlayer):
+    """Answers every message within minutes, always with the same two sentences: thanks,
+    and "send us a DM". The ratio looks perfect; no customer learns anything."""
+
+    burst_gap = (2.0, 10.0)
+    customer_likes = (2, 12)
+    customer_reposts = (0, 2)
+    follow_up_chance = 0.35
+    bystander_chance = 0.1
+    max_depth = 3
+
+    def week_quota(self) -> dict[str, int]:
+        return {"any": self.rng.randint(12, 16)}
+
+    def answer(self, first, last, scripted=False):
+        scene, rng = self.scene, self.rng
+        at = max(first.at + scene.delay(6, 1, 25), last.at + rng.randint(1, 3) * MINUTE)
+        staff = scene.staff
+        if staff and rng.random() < 0.3:
+            return at, rng.choice(staff).actor_id, ""
+        return at, scene.account.actor_id, ""
+
+    def answer_words(self, to: Planned, signature: str = "") -> tuple[str, t.TextLabel]:
+        language = to.label.language
+        return t.HOLLOW_ANSWER[language], t.TextLabel(language, t.OWN_ANSWER)
+
+    def scripted(self) -> None:
+        scene = self.scene
+        # A concrete question, the DM answer, the same question again: the same answer.
+        at = self.on(2, "17:40")
+        post = scene.latest_own_post(at, within=timedelta(days=6))
+        if post is not None:
+            person = scene.pick_customer(exclude=scene.voices_in(post))
+            self.dialogue(
+                person,
+                at,
+                (t.QUESTION, t.NUDGE),
+                parent=post,
+                text="Habt ihr das Gravelbike in Größe M noch da?",
+            )
 
 
 PLAYERS: dict[Story, type[StoryPlayer]] = {
     Story.BROADCAST: BroadcastPlayer,
     Story.WEEKDAY_TEAM: WeekdayTeamPlayer,
     Story.RESPONSIVE: ResponsivePlayer,
+    Story.HOLLOW: HollowPlayer,
 }
 
 
@@ -642,6 +728,10 @@ def content_calendar(
         elif story is Story.WEEKDAY_TEAM:
             if weekday < 5 and rng.random() < 0.6:
                 clock = timedelta(hours=rng.randint(9, 16), minutes=rng.randrange(0, 60, 5))
+        elif story is Story.HOLLOW:
+            # The agency's content plan: every weekday at noon.
+            if weekday < 5:
+                clock = timedelta(hours=12, minutes=rng.randint(-10, 10))
         elif weekday in (0, 2, 4, 5) or (weekday == 6 and rng.random() < 0.5):
             clock = timedelta(hours=rng.randint(10, 17), minutes=rng.randrange(0, 60))
         if clock is not None:

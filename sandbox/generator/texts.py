@@ -409,6 +409,12 @@ ANSWERS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# The agency of the fourth story answers everything with these two sentences.
+HOLLOW_ANSWER = {
+    "de": "Danke für deine Nachricht! Schreib uns gern eine DM, dann kümmern wir uns darum.",
+    "en": "Thanks for your message! Send us a DM and we'll take care of it.",
+}
+
 DAYS = {
     "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"),

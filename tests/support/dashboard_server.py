@@ -36,7 +36,12 @@ class Clock:
 
 @contextmanager
 def running_dashboard(
-    engine: Engine, clock: Clock | None = None, audit_pdf: Any = None, **options: object
+    engine: Engine,
+    clock: Clock | None = None,
+    audit_pdf: Any = None,
+    *,
+    threads: int = 4,
+    **options: object,
 ) -> Iterator[str]:
     """``audit_pdf``: the report printer ``replywatch serve`` hands the app (none: no
     "PDF report")."""
@@ -46,7 +51,7 @@ def running_dashboard(
         clock=clock or (lambda: datetime.now(UTC)),
         audit_pdf=audit_pdf,
     )
-    server = waitress.create_server(app.server, host="127.0.0.1", port=0, threads=4)
+    server = waitress.create_server(app.server, host="127.0.0.1", port=0, threads=threads)
     stop = threading.Event()
 
     def serve() -> None:

@@ -26,7 +26,11 @@ def business_seconds(
 
     Schedules, daylight-saving switches and holidays all change on whole minutes, so a
     minute is either open or closed as a whole: it is open when its local wall-clock time
-    falls in one of the day's ranges and its local date is not a holiday.
+    falls in one of the day's ranges and its local date is not a holiday. In the hour the
+    autumn switch repeats, a shop opens and closes once, at the first time its clock shows
+    the opening and the closing: a minute of the second pass is open when it lies between
+    those two instants (open 01:30-03:30 stays open through the repeated hour; open
+    00:00-01:30 does not open again when the clock shows 01:00 once more).
     """
     if end <= start:
         return 0.0
@@ -45,12 +49,30 @@ def business_seconds(
     while minute < end:
         local = minute.astimezone(tz)
         of_day = local.hour * 60 + local.minute
-        is_open = any(a <= of_day < b for a, b in schedule.days[local.weekday()])
+        ranges = schedule.days[local.weekday()]
+        if local.fold:
+            is_open = any(
+                _first(local.date(), a, tz) <= minute < _first(local.date(), b, tz)
+                for a, b in ranges
+            )
+        else:
+            is_open = any(a <= of_day < b for a, b in ranges)
         if is_open and not (calendar is not None and local.date() in calendar):
             overlap = min(minute + MINUTE, end) - max(minute, start)
             total += max(overlap.total_seconds(), 0.0)
         minute += MINUTE
     return total
+
+
+def _first(day: date, minute_of_day: int, tz: ZoneInfo) -> datetime:
+    """The first instant the local clock shows ``minute_of_day`` on ``day`` (1440: the
+    next midnight), in UTC."""
+    midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+    if minute_of_day >= 1440:
+        following = day + timedelta(days=1)
+        return datetime(following.year, following.month, following.day, tzinfo=tz).astimezone(UTC)
+    hour, minute = divmod(minute_of_day, 60)
+    return midnight.replace(hour=hour, minute=minute, fold=0).astimezone(UTC)
 
 
 # --- the metrics, over plain records -------------------------------------------------------
@@ -59,8 +81,13 @@ import math  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from statistics import NormalDist  # noqa: E402
 
+from metrics.acknowledgments import is_acknowledgment_text  # noqa: E402
 from metrics.labels import Verdict  # noqa: E402
 from metrics.questions import is_question  # noqa: E402
+from metrics.replies import is_redirect, reply_key  # noqa: E402
+
+TEMPLATE_WINDOW = timedelta(days=28)
+OWN_ANSWERS = ("own_reply", "own_thread")
 
 
 @dataclass
@@ -76,6 +103,9 @@ class Item:
     parent: str | None = None
     root: str | None = None
     mentions: bool = False
+    # where the account is mentioned: "text", "prefix", "leading", or None (see
+    # storage.models.Item.mention_place)
+    mention_place: str | None = None
     text: str = ""
     like_count: int = 0
     repost_count: int = 0
@@ -132,6 +162,14 @@ class Outcome:
     self_likes: int = 0
     liked_not_answered: int = 0
     removed_inbound: int = 0
+    acknowledgments: int = 0
+    customer_conversation: int = 0
+    answering_replies: int = 0
+    redirect_replies: int = 0
+    template_replies: int = 0  # templates that are not redirects
+    substantive_answered: int = 0
+    # answering replies of the period: (created_at, normalised text key, item)
+    answering: list[tuple[datetime, int | None, Item]] = field(default_factory=list)
     response_times: list[float] = field(default_factory=list)  # seconds, answered items
     business_times: list[float] = field(default_factory=list)
     # missed items as (created_at, position in World.items, item); sorting puts the oldest first
@@ -211,6 +249,7 @@ class World:
         self.settings = settings
         self.followers = followers or []
         self.by_key = {(i.platform, i.id): i for i in items}
+        self._roles: dict[tuple[str, str], str] = {}
 
     # structure
 
@@ -237,22 +276,114 @@ class World:
             return None
         return item.id if item.parent == self.thread(item) else item.parent
 
-    def role(self, item: Item) -> str:
-        parent_own = self.own_for(self.parent(item), item.client)
+    def author_key(self, item: Item) -> str | None:
+        return item.author
+
+    def customer(self, reply: Item) -> str | None:
+        """Whom an own reply answers: its parent's author (the parent's id if unknown)."""
+        parent = self.parent(reply)
+        if parent is None:
+            return f"item:{reply.parent}"
+        return parent.author if parent.author is not None else f"item:{reply.parent}"
+
+    def in_own_words(self, item: Item) -> bool:
+        """Rule 2 of "Who is addressed": the account's handle in the author's own words."""
+        if item.mention_place == "text":
+            return True
+        if item.mention_place is None:
+            return item.mentions  # stored before the place was known: as version 1
+        if item.mention_place == "leading":
+            # Leading @handles repeat the participants of the message answered: the
+            # account's own message, or one that mentioned the account too.
+            parent = self.parent(item)
+            if parent is None:
+                return True
+            repeated = self.own_for(parent, item.client) or (
+                parent.mentions and parent.account == item.account
+            )
+            return not repeated
+        return False  # only in the reply prefix the platform marks
+
+    def addressed_directly(self, item: Item) -> bool:
+        """Rules 1-3: a reply to an own item, own words, a top-level mention or visitor post."""
+        return (
+            self.own_for(self.parent(item), item.client)
+            or item.kind in ("mention", "visitor_post")
+            or self.in_own_words(item)
+        )
+
+    def structural_role(self, item: Item) -> str | None:
+        """The role of own items and reposts; None for outsiders' items."""
         if item.kind == "repost":
             return "own_repost" if item.is_own else "other"
         if item.is_own:
             if item.parent is None:
                 return "post"
-            return "own_thread" if parent_own else "own_reply"
-        if (
-            item.mentions
-            or item.kind == "visitor_post"
-            or parent_own
-            or self.own_for(self.root(item), item.client)
-        ):
-            return "inbound"
-        return "other"
+            return "own_thread" if self.own_for(self.parent(item), item.client) else "own_reply"
+        return None
+
+    def own_answers_in_thread(self, item: Item) -> list[Item]:
+        return [
+            r
+            for r in self.items
+            if r.platform == item.platform
+            and self.thread(r) == self.thread(item)
+            and r.client == item.client
+            and self.structural_role(r) in OWN_ANSWERS
+        ]
+
+    def follow_up(self, y: Item) -> bool:
+        """Rule 4: the author wrote a directly addressed item earlier in the thread, and no
+        own reply to the author came in between."""
+        if y.author is None:
+            return False
+        for x in self.items:
+            if (
+                x is y
+                or x.platform != y.platform
+                or self.thread(x) != self.thread(y)
+                or x.author != y.author
+                or x.client != y.client
+                or x.created_at > y.created_at
+                or self.structural_role(x) is not None
+                or not self.addressed_directly(x)
+            ):
+                continue
+            answered_between = any(
+                self.customer(r) == y.author and x.created_at <= r.created_at < y.created_at
+                for r in self.own_answers_in_thread(y)
+            )
+            if not answered_between:
+                return True
+        return False
+
+    def acknowledges(self, y: Item) -> bool:
+        """Thanks-like text, no question, after an own reply to its author (on a flat
+        thread: under the same top-level comment)."""
+        if not is_acknowledgment_text(y.text) or is_question(y.text):
+            return False
+        return any(
+            r.created_at < y.created_at
+            and (
+                self.customer(r) == y.author
+                or (self.top(y) is not None and self.top(r) == self.top(y))
+            )
+            for r in self.own_answers_in_thread(y)
+        )
+
+    def role(self, item: Item) -> str:
+        key = (item.platform, item.id)
+        if key not in self._roles:
+            self._roles[key] = self._role(item)
+        return self._roles[key]
+
+    def _role(self, item: Item) -> str:
+        structural = self.structural_role(item)
+        if structural is not None:
+            return structural
+        if not (self.addressed_directly(item) or self.follow_up(item)):
+            return "conversation"
+        return "acknowledgment" if self.acknowledges(item) else "inbound"
 
     def own_likes(self, item: Item) -> int:
         return sum(
@@ -263,16 +394,17 @@ class World:
 
     # answering
 
-    def first_answer(self, x: Item) -> datetime | None:
+    def covering(self, x: Item) -> list[Item]:
+        """Every own reply that covers the inbound item ``x`` within its answer window."""
         window = self.settings[x.client].answer_window
         found = []
         for r in self.items:
-            if r.platform != x.platform or self.role(r) not in ("own_reply", "own_thread"):
+            if r.platform != x.platform or self.role(r) not in OWN_ANSWERS:
                 continue
             if r.client != x.client or not (x.created_at <= r.created_at <= x.created_at + window):
                 continue
             if r.parent == x.id:  # rule 1: a direct reply
-                found.append(r.created_at)
+                found.append(r)
                 continue
             replied_to = self.parent(r)
             if (  # rule 2: a reply to a later message of the same author in the same thread
@@ -281,10 +413,12 @@ class World:
                 and x.author is not None
                 and replied_to.author == x.author
                 and not replied_to.is_own
+                # a reply to a thanks answers nothing (docs/metrics.md, deviation log)
+                and self.role(replied_to) != "acknowledgment"
                 and self.thread(replied_to) == self.thread(x)
                 and replied_to.created_at >= x.created_at
             ):
-                found.append(r.created_at)
+                found.append(r)
                 continue
             if (  # rule 3: after x under the same top-level comment of a flat thread
                 self.top(x) is not None
@@ -292,8 +426,47 @@ class World:
                 and self.thread(r) == self.thread(x)
                 and r.created_at > x.created_at
             ):
-                found.append(r.created_at)
+                found.append(r)
+        return found
+
+    def first_answer(self, x: Item) -> datetime | None:
+        found = [r.created_at for r in self.covering(x)]
         return min(found) if found else None
+
+    # answer quality
+
+    def answering(self, r: Item) -> bool:
+        """An own reply that covers at least one inbound item."""
+        if self.role(r) not in OWN_ANSWERS:
+            return False
+        return any(
+            self.role(x) == "inbound" and r in self.covering(x)
+            for x in self.items
+            if x.platform == r.platform and self.thread(x) == self.thread(r)
+        )
+
+    def redirect(self, r: Item) -> bool:
+        return is_redirect(r.text)
+
+    def template(self, r: Item) -> bool:
+        """The same normalised text to at least two other customers within 28 days."""
+        key = reply_key(r.text)
+        if self.role(r) != "own_reply" or key is None:
+            return False
+        customers = {
+            self.customer(o)
+            for o in self.items
+            if self.role(o) == "own_reply"
+            and o.client == r.client
+            and reply_key(o.text) == key
+            and abs(o.created_at - r.created_at) <= TEMPLATE_WINDOW
+            and self.customer(o) != self.customer(r)
+        }
+        return len(customers) >= 2
+
+    def substantive(self, x: Item) -> bool:
+        """Covered by at least one reply that is neither a redirect nor a template."""
+        return any(not self.redirect(r) and not self.template(r) for r in self.covering(x))
 
     # figures of a period
 
@@ -315,7 +488,7 @@ class World:
                         if other.platform == item.platform
                         and self.thread(other) == item.id
                         and other.client == item.client
-                        and self.role(other) == "inbound"
+                        and self.role(other) in ("inbound", "acknowledgment", "conversation")
                     )
                     + max(item.like_count - self.own_likes(item), 0)
                     + item.repost_count
@@ -328,6 +501,15 @@ class World:
                 result.reposts += 1
             if role in ("post", "own_reply", "own_thread", "own_repost"):
                 result.self_likes += self.own_likes(item)
+            if role in OWN_ANSWERS and self.answering(item):
+                result.answering_replies += 1
+                result.answering.append((item.created_at, reply_key(item.text), item))
+                if self.redirect(item):
+                    result.redirect_replies += 1
+                elif self.template(item):
+                    result.template_replies += 1
+            result.acknowledgments += role == "acknowledgment"
+            result.customer_conversation += role == "conversation"
             if role != "inbound":
                 continue
             result.inbound += 1
@@ -337,6 +519,7 @@ class World:
             answer = self.first_answer(item)
             if answer is not None:
                 result.answered += 1
+                result.substantive_answered += self.substantive(item)
                 result.answered_questions += question
                 result.response_times.append((answer - item.created_at).total_seconds())
                 business = business_seconds(

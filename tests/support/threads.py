@@ -32,8 +32,25 @@ TEXTS = (
     "love it",
     "Where is my parcel",
     "",
+    "Perfect, I'll come by on Wednesday.",  # an acknowledgment after an answer
+    "Danke, aber es geht immer noch nicht",  # thanks that is none
+    "👍",
 )
-CUSTOMERS = ("c1", "c2", "c3")
+# What the own side replies: redirects, one text pasted with the customer's name, answers.
+OWN_TEXTS = (
+    "Hi Anna, please DM us your order number ^JS",
+    "Hi Ben, please DM us your order number ^MM",
+    "Thanks for your message! The new loaves are out at 7.",
+    "Thanks for your message! The new loaves are out at 7.",
+    "Thanks for your message! The new loaves are out at 7.",
+    "Wir haben heute bis 18 Uhr offen.",
+    "Gerne!",
+    "",
+)
+# Where a customer's reply names the account (storage.models.Item.mention_place); "legacy"
+# is a mention stored before the place was known.
+MENTION_PLACES = (None, None, None, None, "legacy", "text", "prefix", "leading")
+CUSTOMERS = ("c1", "c2", "c3", "c4")
 
 
 @st.composite
@@ -73,7 +90,7 @@ def worlds(draw: st.DrawFn) -> tuple[World, dict[int, tuple[str, str]]]:
 
     for account, (platform, own_author, client) in accounts.items():
         own_authors = (own_author, f"agency{client}")
-        for _ in range(draw(st.integers(1, 4))):
+        for _ in range(draw(st.integers(1, 5))):
             start = BASE + timedelta(minutes=draw(st.integers(-7 * 1440, 7 * 1440)))
             root_kind = draw(st.sampled_from(["post", "post", "post", "customer", "special"]))
             if root_kind == "post":
@@ -122,6 +139,7 @@ def worlds(draw: st.DrawFn) -> tuple[World, dict[int, tuple[str, str]]]:
                 last = max(last, parent.created_at) + timedelta(
                     minutes=draw(st.sampled_from(delays))
                 )
+                place = None if is_own else draw(st.sampled_from(MENTION_PLACES))
                 reply = Item(
                     platform=platform,
                     id=new_id(),
@@ -133,8 +151,9 @@ def worlds(draw: st.DrawFn) -> tuple[World, dict[int, tuple[str, str]]]:
                     created_at=last,
                     parent=parent.id,
                     root=root.id,
-                    mentions=not is_own and draw(st.integers(0, 9)) == 0,
-                    text=draw(st.sampled_from(TEXTS)),
+                    mentions=place is not None,
+                    mention_place=None if place == "legacy" else place,
+                    text=draw(st.sampled_from(OWN_TEXTS if is_own else TEXTS)),
                     like_count=draw(st.integers(0, 2)),
                     removed=not is_own and draw(st.integers(0, 9)) == 0,
                 )
@@ -182,6 +201,7 @@ def record_of(item: Item) -> ItemRecord:
         parent_id=item.parent,
         root_id=item.root,
         mentions_account=item.mentions,
+        mention_place=item.mention_place,
         like_count=item.like_count,
         repost_count=item.repost_count,
         hidden=item.removed,

@@ -1,7 +1,7 @@
 """connected accounts: sealed tokens, per-instance app registrations, connects in progress
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-07 09:00:00.000000
 
 Accounts whose owners connect them through the platform's consent screen keep their
@@ -18,8 +18,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0006"
-down_revision = "0005"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
