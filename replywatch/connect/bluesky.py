@@ -35,7 +35,7 @@ class BlueskyFlow:
     def verify(self, context: FlowContext, handle: str, app_password: str) -> Grant:
         """The grant for ``handle`` once the PDS took ``app_password``; ConnectError if not."""
         try:
-            canonical = canonical_handle("bluesky", handle)
+            canonical = canonical_handle(BLUESKY.name, handle)
         except ValueError:
             raise ConnectError(
                 Refusal.BAD_INPUT,
@@ -81,8 +81,8 @@ class BlueskyFlow:
         register_secret(session.access_jwt)
         register_secret(session.refresh_jwt)
         return Grant(
-            platform="bluesky",
-            handle=canonical_handle("bluesky", session.handle) if session.handle else canonical,
+            platform=BLUESKY.name,
+            handle=canonical_handle(BLUESKY.name, session.handle) if session.handle else canonical,
             platform_account_id=session.did,
             display_name=None,
             secret={"secret": password},

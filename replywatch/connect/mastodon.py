@@ -52,7 +52,7 @@ T = TypeVar("T")
 def instance_of(context: FlowContext) -> tuple[str, str]:
     """(the instance's base URL, its domain) for the address the person typed."""
     try:
-        handle = canonical_handle("mastodon", context.hint or "")
+        handle = canonical_handle(MASTODON.name, context.hint or "")
     except ValueError:
         raise ConnectError(
             Refusal.BAD_INPUT,
@@ -73,7 +73,7 @@ class MastodonFlow:
         """(client id, client secret) of replywatch on ``server``: registered once."""
         sessions = session_factory(context.engine)
         query = select(OAuthApp).where(
-            OAuthApp.platform == "mastodon",
+            OAuthApp.platform == MASTODON.name,
             OAuthApp.server == server,
             OAuthApp.redirect_uri == context.redirect_uri,
         )
@@ -97,7 +97,7 @@ class MastodonFlow:
             with sessions.begin() as session:
                 session.add(
                     OAuthApp(
-                        platform="mastodon",
+                        platform=MASTODON.name,
                         server=server,
                         redirect_uri=context.redirect_uri,
                         client_id=client_id,
@@ -169,12 +169,12 @@ class MastodonFlow:
         acct = str(me.get("acct") or me.get("username") or "")
         address = f"@{acct}" if "@" in acct else f"@{acct}@{domain}"
         try:
-            handle = canonical_handle("mastodon", address)
+            handle = canonical_handle(MASTODON.name, address)
         except ValueError:
             raise ConnectError(Refusal.PLATFORM, f"{PLATFORM} named no account: {acct!r}") from None
         return [
             Grant(
-                platform="mastodon",
+                platform=MASTODON.name,
                 handle=handle,
                 platform_account_id=str(me.get("id") or "") or None,
                 display_name=str(me.get("display_name") or "") or None,

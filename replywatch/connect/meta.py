@@ -28,8 +28,9 @@ import facebook
 import requests
 
 from collectors.graph.client import DEFAULT_BASE_URL, make_graph
-from collectors.http import mount
 from collectors.redact import install_log_filter, register_secret
+from collectors.transport import TransportFailure
+from replywatch.connect import oauth2
 from replywatch.connect.grants import (
     Authorization,
     ConnectError,
@@ -40,7 +41,7 @@ from replywatch.connect.grants import (
     Renewed,
 )
 from replywatch.secrets import SecretError, resolve_secret
-from storage.platforms import FACEBOOK, canonical_handle
+from storage.platforms import FACEBOOK, INSTAGRAM, canonical_handle
 
 PLATFORM = "Facebook"
 ACCOUNT_FIELDS = "id,name,username,access_token,tasks,instagram_business_account{id,username}"
@@ -75,12 +76,8 @@ class MetaFlow:
         graph = make_graph(
             token or "", context.settings.get("platforms.graph.version"), context.timeout
         )
-        mount(
-            graph.session,
-            DEFAULT_BASE_URL,
-            context.settings.get("platforms.graph.api_url"),
-            context.timeout,
-        )
+        oauth2.bound(graph.session, context, DEFAULT_BASE_URL, "platforms.graph.api_url",
+                     "the Graph API")  # fmt: skip
         return graph
 
     def authorize(self, context: FlowContext, state: str) -> Authorization:
@@ -142,7 +139,7 @@ class MetaFlow:
         facts = self._debug(context, page_token, app_id, secret)
         name = str(page.get("name") or page_id)
         username = page.get("username")
-        handle = _handle("facebook", str(username) if username else page_id)
+        handle = _handle(FACEBOOK.name, str(username) if username else page_id)
         assert FACEBOOK.connect is not None
         common = {
             "secret": {"secret": page_token},
@@ -151,12 +148,12 @@ class MetaFlow:
         }
         found = [
             Grant(
-                platform="facebook",
+                platform=FACEBOOK.name,
                 handle=handle,
                 platform_account_id=page_id,
                 display_name=name,
                 label=f"Facebook Page {name}",
-                missing=_missing("facebook", facts.scopes),
+                missing=_missing(FACEBOOK.name, facts.scopes),
                 **common,  # type: ignore[arg-type]
             )
         ]
@@ -164,12 +161,12 @@ class MetaFlow:
         if isinstance(instagram, dict) and instagram.get("id") and instagram.get("username"):
             found.append(
                 Grant(
-                    platform="instagram",
-                    handle=_handle("instagram", str(instagram["username"])),
+                    platform=INSTAGRAM.name,
+                    handle=_handle(INSTAGRAM.name, str(instagram["username"])),
                     platform_account_id=str(instagram["id"]),
                     display_name=name,
                     label=f"Instagram @{instagram['username']} (linked to {name})",
-                    missing=_missing("instagram", facts.scopes),
+                    missing=_missing(INSTAGRAM.name, facts.scopes),
                     **common,  # type: ignore[arg-type]
                 )
             )
@@ -265,10 +262,11 @@ def _call(fetch: Callable[[], T], what: str, *, code_exchange: bool = False) -> 
                 f"{PLATFORM} does not accept the app's id or secret ({message})",
             ) from None
         raise ConnectError(Refusal.PLATFORM, f"{PLATFORM}: {what}: {message}") from None
-    except (requests.Timeout, requests.ConnectionError) as exc:
-        raise ConnectError(
-            Refusal.UNREACHABLE, f"{PLATFORM} did not answer ({what}): {type(exc).__name__}"
-        ) from None
+    except (TransportFailure, requests.RequestException) as exc:
+        found = oauth2.trouble(exc, PLATFORM, what)
+        if found is None:
+            raise ConnectError(Refusal.PLATFORM, f"{PLATFORM}: {what}: {exc}") from None
+        raise found from None
     except (requests.exceptions.JSONDecodeError, KeyError) as exc:
         raise ConnectError(
             Refusal.PLATFORM, f"{PLATFORM}: {what}: unreadable answer ({exc})"

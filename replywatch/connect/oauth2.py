@@ -24,7 +24,8 @@ from requests_oauthlib import OAuth2Session
 
 from collectors.http import mount
 from collectors.redact import install_log_filter, register_secret
-from replywatch.connect.grants import ConnectError, Refusal
+from collectors.transport import Fault, Limits, Service, TransportFailure, classify
+from replywatch.connect.grants import ConnectError, FlowContext, Refusal
 
 T = TypeVar("T")
 
@@ -36,20 +37,57 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
+def bound(
+    session: requests.Session,
+    context: FlowContext,
+    default_base: str,
+    setting: str,
+    api: str,
+) -> requests.Session:
+    """``session`` with the collectors' adapter on ``default_base``: requests go to the
+    host the setting names (a proxy, the simulated platform), bounded like collection
+    requests (``collect.request_timeout``, ``collect.max_response_mb``)."""
+    base_url = context.settings.get(setting)
+    mount(session, default_base, base_url, Limits.from_settings(context.settings),
+          Service(api, setting))  # fmt: skip
+    return session
+
+
 def session(
     client_id: str,
+    context: FlowContext,
     *,
-    redirect_uri: str | None,
     scopes: list[str],
     default_base: str,
-    base_url: str,
-    timeout: float,
+    setting: str,
+    api: str,
     state: str | None = None,
 ) -> OAuth2Session:
     install_log_filter()
-    oauth = OAuth2Session(client_id, redirect_uri=redirect_uri, scope=scopes, state=state)
-    mount(oauth, default_base, base_url, timeout)
+    oauth = OAuth2Session(
+        client_id, redirect_uri=context.redirect_uri or None, scope=scopes, state=state
+    )
+    bound(oauth, context, default_base, setting, api)
     return oauth
+
+
+def trouble(exc: BaseException, platform: str, what: str) -> ConnectError | None:
+    """The refusal for a request that failed on the way (no answer, a rate limit, an
+    answer that is not the platform's), or None when ``exc`` is something else."""
+    failure = exc if isinstance(exc, TransportFailure) else classify(exc, platform)
+    if failure is None:
+        if isinstance(exc, requests.Timeout | requests.ConnectionError):
+            return ConnectError(
+                Refusal.UNREACHABLE, f"{platform} did not answer ({what}): {type(exc).__name__}"
+            )
+        return None
+    if failure.fault is Fault.RATE_LIMITED:
+        return ConnectError(Refusal.RATE_LIMITED, f"{platform} asks to wait ({what})")
+    if not failure.answered or failure.fault in (Fault.TIMEOUT, Fault.REFUSED, Fault.CUT_OFF):
+        return ConnectError(
+            Refusal.UNREACHABLE, f"{platform} did not answer ({what}): {failure.detail}"
+        )
+    return ConnectError(Refusal.PLATFORM, f"{platform}: {what}: {failure.detail}")
 
 
 def rebased(url: str, default_base: str, base_url: str) -> str:
@@ -60,7 +98,9 @@ def rebased(url: str, default_base: str, base_url: str) -> str:
     return base_url + url[len(default_base) :] if url.startswith(default_base) else url
 
 
-def granted(call: Callable[[], Mapping[str, Any]], platform: str, what: str) -> dict[str, Any]:
+def granted(
+    call: Callable[[], Mapping[str, Any]], platform: str, what: str, *, code: bool = False
+) -> dict[str, Any]:
     """A token answer, or ConnectError naming what went wrong (never a token).
 
     oauthlib raises a ``Warning`` when the platform granted other scopes than asked (it
@@ -72,10 +112,11 @@ def granted(call: Callable[[], Mapping[str, Any]], platform: str, what: str) -> 
         if not token:
             raise ConnectError(Refusal.PLATFORM, f"{platform}: {what}: {exc}") from None
     except OAuth2Error as exc:
-        raise refusal_of(exc, platform, what) from None
-    except (requests.Timeout, requests.ConnectionError) as exc:
-        raise ConnectError(
-            Refusal.UNREACHABLE, f"{platform} did not answer ({what}): {type(exc).__name__}"
+        raise refusal_of(exc, platform, what, code=code) from None
+    except (TransportFailure, requests.RequestException) as exc:
+        raise (
+            trouble(exc, platform, what)
+            or ConnectError(Refusal.PLATFORM, f"{platform}: {what}: {type(exc).__name__}")
         ) from None
     except ValueError as exc:  # a body that is neither JSON nor a token
         raise ConnectError(Refusal.PLATFORM, f"{platform}: {what}: {exc}") from None
@@ -84,12 +125,14 @@ def granted(call: Callable[[], Mapping[str, Any]], platform: str, what: str) -> 
     return token
 
 
-def refusal_of(exc: OAuth2Error, platform: str, what: str) -> ConnectError:
+def refusal_of(exc: OAuth2Error, platform: str, what: str, *, code: bool = False) -> ConnectError:
+    """``code``: the request exchanged an authorization code (a refusal is then about the
+    code: expired, used, or for another redirect URI)."""
     description = exc.description or exc.error
     status = getattr(exc, "status_code", None)
     if status == 429:
         return ConnectError(Refusal.RATE_LIMITED, f"{platform} asks to wait ({what})")
-    if exc.error in ("invalid_grant", "invalid_request") and what.startswith("exchange"):
+    if exc.error in ("invalid_grant", "invalid_request") and code:
         return ConnectError(
             Refusal.CODE_REFUSED,
             f"{platform} refused the authorization code ({description}); it works once and "

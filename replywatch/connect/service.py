@@ -27,7 +27,6 @@ from sqlalchemy import Engine
 
 from replywatch.config import Settings
 from replywatch.connect import pending
-from replywatch.connect.bluesky import BlueskyFlow
 from replywatch.connect.grants import (
     ConnectError,
     FlowContext,
@@ -268,24 +267,39 @@ class Connector:
     # --- app passwords --------------------------------------------------------------
 
     def app_password(
-        self, *, client_id: int, handle: str, password: str, user_id: int | None = None
+        self,
+        *,
+        client_id: int,
+        platform: str,
+        handle: str,
+        password: str,
+        user_id: int | None = None,
     ) -> Finished:
-        flow = self.flow("bluesky")
-        assert isinstance(flow, BlueskyFlow)
+        """A platform connected by typing a handle and an app password (the registry's
+        ``connect.method == "app_password"``): checked with the platform, then stored."""
+        spec = self._spec(platform)
+        assert spec.connect is not None
+        if spec.connect.method != "app_password":
+            raise ConnectError(
+                Refusal.BAD_INPUT, f"{spec.display_name} is connected through its consent screen"
+            )
+        flow = self.flow(platform)
         self._ready()
+        with session_factory(self.engine)() as session:
+            if session.get(Client, client_id) is None:
+                raise ConnectError(Refusal.BAD_INPUT, f"client {client_id} does not exist")
         grant = flow.verify(self.context(), handle, password)
         now = self.clock()
         with session_factory(self.engine).begin() as session:
-            if session.get(Client, client_id) is None:
-                raise ConnectError(Refusal.BAD_INPUT, f"client {client_id} does not exist")
             connected = store(session, self.vault, client_id, grant, user_id=user_id, now=now)
         log.info(
-            "connected bluesky %s (account %s) for client %s",
+            "connected %s %s (account %s) for client %s",
+            platform,
             connected.handle,
             connected.account_id,
             client_id,
         )
-        return Finished(client_id, "bluesky", (connected,))
+        return Finished(client_id, platform, (connected,))
 
 
 def _serialise(grant: Grant) -> dict[str, Any]:

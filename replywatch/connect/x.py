@@ -1,8 +1,9 @@
 """Connecting an X account: OAuth 2.0 authorization code with PKCE, refresh tokens that rotate.
 
-1. The person is sent to ``{platforms.x.authorize_url}/i/oauth2/authorize`` with the client
-   id, the redirect URI, the scopes of the registry, a ``state`` and the S256 challenge of
-   a fresh verifier (kept sealed in the flow until they come back).
+1. tweepy's ``OAuth2UserHandler`` builds the consent address (on
+   ``platforms.x.authorize_url`` instead of twitter.com) with the client id, the redirect
+   URI, the scopes of the registry, our ``state`` and the S256 challenge of the verifier it
+   made (kept sealed in the flow until the person comes back).
 2. The code and the verifier go to ``POST /2/oauth2/token`` on the API host
    (``platforms.x.api_url``); a confidential client ("Web App") authenticates with its
    secret (HTTP Basic), a public one ("Native App") sends its client id.
@@ -19,10 +20,10 @@ from typing import Any
 
 import requests
 import tweepy
-from requests.auth import HTTPBasicAuth
+from requests_oauthlib import OAuth2Session
 
-from collectors.http import mount
-from collectors.redact import register_secret
+from collectors.redact import install_log_filter, register_secret
+from collectors.transport import TransportFailure
 from replywatch.connect import oauth2
 from replywatch.connect.grants import (
     Authorization,
@@ -39,13 +40,15 @@ from storage.platforms import X
 # The hosts tweepy and X's documentation name; the adapter sends them to the settings'.
 API_BASE = "https://api.twitter.com"
 TOKEN_URL = API_BASE + "/2/oauth2/token"
-AUTHORIZE_BASE = "https://x.com"
+AUTHORIZE_BASE = "https://twitter.com"  # where tweepy's handler sends people
 AUTHORIZE_PATH = "/i/oauth2/authorize"
 PLATFORM = "X"
 
 
 class XFlow:
-    def _client(self, context: FlowContext) -> tuple[str, HTTPBasicAuth | None]:
+    def _handler(self, context: FlowContext, state: str | None = None) -> tweepy.OAuth2UserHandler:
+        """tweepy's PKCE handler for the operator's app; its token requests reach the
+        configured API host through the collectors' URL-rewriting adapter."""
         settings = context.settings
         client_id = settings.get("platforms.x.client_id")
         if not client_id:
@@ -55,25 +58,24 @@ class XFlow:
                 "platforms.x.client_id (developer.x.com → your app → Keys and tokens)",
             )
         reference = settings.get("platforms.x.client_secret_ref")
-        if not reference:
-            return client_id, None
-        try:
-            secret = resolve_secret(reference, settings.secrets_file)
-        except SecretError as exc:
-            raise ConnectError(Refusal.NOT_CONFIGURED, str(exc)) from None
-        register_secret(secret)
-        return client_id, HTTPBasicAuth(client_id, secret)
-
-    def _session(self, context: FlowContext, client_id: str, state: str | None = None) -> Any:
-        return oauth2.session(
-            client_id,
+        secret: str | None = None
+        if reference:
+            try:
+                secret = resolve_secret(reference, settings.secrets_file)
+            except SecretError as exc:
+                raise ConnectError(Refusal.NOT_CONFIGURED, str(exc)) from None
+            register_secret(secret)
+        install_log_filter()
+        handler = tweepy.OAuth2UserHandler(
+            client_id=client_id,
             redirect_uri=context.redirect_uri or None,
-            scopes=list(self._scopes()),
-            default_base=API_BASE,
-            base_url=context.settings.get("platforms.x.api_url"),
-            timeout=context.timeout,
-            state=state,
+            scope=list(self._scopes()),
+            client_secret=secret,
         )
+        if state is not None:
+            handler.state = state  # ours, bound to the session (replywatch.connect.pending)
+        oauth2.bound(handler, context, API_BASE, "platforms.x.api_url", "the X API")
+        return handler
 
     @staticmethod
     def _scopes() -> tuple[str, ...]:
@@ -81,40 +83,45 @@ class XFlow:
         return X.connect.asked()
 
     def authorize(self, context: FlowContext, state: str) -> Authorization:
-        client_id, _ = self._client(context)
-        verifier, challenge = oauth2.pkce_pair()
-        url, _ = self._session(context, client_id, state).authorization_url(
-            AUTHORIZE_BASE + AUTHORIZE_PATH, code_challenge=challenge, code_challenge_method="S256"
-        )
+        handler = self._handler(context, state)
+        url = handler.get_authorization_url()
+        # The verifier tweepy made must outlive this process (the dashboard answers the
+        # callback in another request): it is kept sealed in the flow row.
+        verifier = str(handler._client.code_verifier)
         base = context.settings.get("platforms.x.authorize_url")
         return Authorization(oauth2.rebased(url, AUTHORIZE_BASE, base), {"code_verifier": verifier})
 
     def exchange(self, context: FlowContext, code: str, remembered: dict[str, str]) -> list[Grant]:
-        client_id, auth = self._client(context)
-        oauth = self._session(context, client_id)
+        handler = self._handler(context)
+        # tweepy's own fetch_token parses the callback URL, which oauthlib refuses for the
+        # plain-http loopback redirect of the command line; the code was taken from the
+        # callback already (its state checked), so the session's fetch_token gets it with
+        # the same client authentication tweepy's handler sends.
         token = oauth2.granted(
-            lambda: oauth.fetch_token(
+            lambda: OAuth2Session.fetch_token(
+                handler,
                 TOKEN_URL,
                 code=code,
                 code_verifier=remembered.get("code_verifier", ""),
-                auth=auth,
-                include_client_id=auth is None,
+                auth=handler.auth,
+                include_client_id=True,
                 timeout=context.timeout,
             ),
             PLATFORM,
             "exchanging the authorization code",
+            code=True,
         )
         access = str(token.get("access_token") or "")
         scopes = oauth2.scopes_of(token, list(self._scopes()))
         user = self._me(context, access)
         assert X.connect is not None
-        missing = tuple(p for p in X.connect.needed_by("x") if p not in scopes)
+        missing = tuple(p for p in X.connect.needed_by(X.name) if p not in scopes)
         secret = {"secret": access}
         if token.get("refresh_token"):
             secret["refresh_token"] = str(token["refresh_token"])
         return [
             Grant(
-                platform="x",
+                platform=X.name,
                 handle="@" + user["username"],
                 platform_account_id=str(user["id"]),
                 display_name=user.get("name"),
@@ -128,9 +135,7 @@ class XFlow:
 
     def _me(self, context: FlowContext, access_token: str) -> dict[str, Any]:
         client = tweepy.Client(bearer_token=access_token, return_type=dict)
-        mount(
-            client.session, API_BASE, context.settings.get("platforms.x.api_url"), context.timeout
-        )
+        oauth2.bound(client.session, context, API_BASE, "platforms.x.api_url", "the X API")
         try:
             answer = client.get_me(user_auth=False, user_fields=["name", "username"])
         except tweepy.TooManyRequests:
@@ -140,10 +145,11 @@ class XFlow:
             raise ConnectError(
                 Refusal.PLATFORM, f"X refused to name the account (users/me): HTTP {status}"
             ) from None
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise ConnectError(
-                Refusal.UNREACHABLE, f"X did not answer (users/me): {type(exc).__name__}"
-            ) from None
+        except (TransportFailure, requests.RequestException) as exc:
+            found = oauth2.trouble(exc, PLATFORM, "users/me")
+            if found is None:
+                raise
+            raise found from None
         data = answer.get("data") if isinstance(answer, dict) else None
         if not isinstance(data, dict) or not data.get("username") or not data.get("id"):
             raise ConnectError(Refusal.PLATFORM, "X's users/me answer names no account")
@@ -153,16 +159,14 @@ class XFlow:
         refresh_token = secret.get("refresh_token")
         if not refresh_token:
             return None
-        client_id, auth = self._client(context)
-        oauth = self._session(context, client_id)
-        extra = {} if auth is not None else {"client_id": client_id}
+        handler = self._handler(context)
         token = oauth2.granted(
-            lambda: oauth.refresh_token(
+            lambda: handler.refresh_token(
                 TOKEN_URL,
                 refresh_token=refresh_token,
-                auth=auth,
+                auth=handler.auth,
                 timeout=context.timeout,
-                **extra,
+                **({} if handler.auth is not None else {"client_id": handler.client_id}),
             ),
             PLATFORM,
             "refreshing the access token",

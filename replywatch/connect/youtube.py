@@ -70,11 +70,11 @@ class YouTubeFlow:
     def _session(self, context: FlowContext, client_id: str, state: str | None = None) -> Any:
         return oauth2.session(
             client_id,
-            redirect_uri=context.redirect_uri or None,
+            context,
             scopes=self._scopes(),
             default_base=TOKEN_BASE,
-            base_url=context.settings.get("platforms.youtube.token_url"),
-            timeout=context.timeout,
+            setting="platforms.youtube.token_url",
+            api="Google's token endpoint",
             state=state,
         )
 
@@ -105,25 +105,26 @@ class YouTubeFlow:
             ),
             PLATFORM,
             "exchanging the authorization code",
+            code=True,
         )
         access = str(token.get("access_token") or "")
         scopes = oauth2.scopes_of(token, self._scopes())
         channel = self._channel(context, access)
         assert YOUTUBE.connect is not None
-        missing = tuple(p for p in YOUTUBE.connect.needed_by("youtube") if p not in scopes)
+        missing = tuple(p for p in YOUTUBE.connect.needed_by(YOUTUBE.name) if p not in scopes)
         snippet = channel.get("snippet") or {}
         custom = snippet.get("customUrl")
         try:
-            handle = canonical_handle("youtube", str(custom) if custom else str(channel["id"]))
+            handle = canonical_handle(YOUTUBE.name, str(custom) if custom else str(channel["id"]))
         except ValueError:
-            handle = canonical_handle("youtube", str(channel["id"]))
+            handle = canonical_handle(YOUTUBE.name, str(channel["id"]))
         secret = {"secret": access}
         if token.get("refresh_token"):
             secret["refresh_token"] = str(token["refresh_token"])
         title = snippet.get("title")
         return [
             Grant(
-                platform="youtube",
+                platform=YOUTUBE.name,
                 handle=handle,
                 platform_account_id=str(channel["id"]),
                 display_name=str(title) if title else None,
@@ -142,7 +143,7 @@ class YouTubeFlow:
             Credentials(token=access_token), http=httplib2.Http(timeout=context.timeout)
         )
         service = build(
-            "youtube",
+            YOUTUBE.name,
             "v3",
             http=http,
             static_discovery=True,
