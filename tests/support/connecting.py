@@ -141,3 +141,39 @@ def client_id(engine: Engine, name: str = CLIENT_NAME) -> int:
             session.add(found)
             session.flush()
         return found.id
+
+
+def config_file(path: Path, values: dict[str, Any]) -> Path:
+    """A TOML configuration file holding these dotted settings (as ``--config FILE``)."""
+    tables: dict[str, dict[str, str]] = {}
+    top: dict[str, str] = {}
+    for key, value in values.items():
+        table, _, name = key.rpartition(".")
+        (tables.setdefault(table, {}) if table else top)[name] = str(value)
+    lines = [f"{name} = {_toml(value)}" for name, value in top.items()]
+    for table, entries in tables.items():
+        lines.append(f"[{table}]")
+        lines.extend(f"{name} = {_toml(value)}" for name, value in entries.items())
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _toml(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def cli_config(
+    database_url: str, tmp_path: Path, platforms: ConnectPlatforms, **values: Any
+) -> Path:
+    """The configuration file for ``replywatch --config FILE account connect`` in a process."""
+    secrets_file = write_secrets(tmp_path / "secrets.toml", platforms.secrets())
+    return config_file(
+        tmp_path / "replywatch.toml",
+        {
+            "database.url": database_url,
+            "secrets_file": str(secrets_file),
+            "connect.key_file": str(tmp_path / "keys" / "connections.key"),
+            **platforms.settings_values(),
+            **values,
+        },
+    )
