@@ -119,7 +119,7 @@ def test_connect_mastodon_needs_the_address_and_bluesky_the_app_password(config,
     assert BLUESKY_PASSWORD not in bluesky.out + bluesky.err
     process = _start(config, "--platform", "mastodon", "--handle", MASTODON_ADDRESS, "--paste")
     location = consent(process.stdout.readline().strip())
-    out, err = process.communicate(location + "\n", timeout=60)
+    _out, err = process.communicate(location + "\n", timeout=60)
     assert process.returncode == 0, err
     assert set(_accounts(engine)) == {("bluesky", BLUESKY_HANDLE), ("mastodon", MASTODON_ADDRESS)}
 

@@ -64,7 +64,7 @@ def _collect(engine, settings, account_id, when):
 def _account(engine, account_id):
     with session_factory(engine)() as session:
         account = session.get(Account, account_id)
-        items = session.scalar(select(Item.id).where(Item.account_id == account_id).limit(1))  # noqa: F841
+        items = session.scalar(select(Item.id).where(Item.account_id == account_id).limit(1))
         return account.credential_status, account.credential_error, items
 
 
@@ -114,7 +114,7 @@ def test_two_processes_refreshing_at_once_lose_nothing(engine, database_url, tmp
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for _ in range(2)
     ]
     start.touch()

@@ -50,6 +50,14 @@ class ConnectPlatforms:
     x_app: ClientApp | None = None
     redirect_uris: list[str] = field(default_factory=list)
 
+    def register_redirect(self, uri: str) -> None:
+        """Add a redirect URI to the apps registered at X and Meta (their developer portals);
+        Mastodon learns it when replywatch registers itself on the instance."""
+        self.redirect_uris.append(uri)
+        for app in (self.meta_app, self.x_app):
+            assert app is not None
+            app.redirect_uris.append(uri)
+
     def settings_values(self) -> dict[str, Any]:
         graph = self.servers["facebook"]
         assert self.meta_app is not None and self.x_app is not None
