@@ -31,10 +31,11 @@ from flask import Flask, g, render_template_string, request, session
 from dashboard.access import AccessDenied, Viewer, visible_accounts, visible_clients
 from dashboard.auth import csrf_token
 from dashboard.i18n import translate
+from dashboard.renewal_text import connect_method, credentials_text
 from dashboard.runtime import current_viewer, runtime
 from storage.models import Client
 from storage.platforms import REGISTRY, PlatformSpec
-from storage.renewal import CredentialState, Standing, credential_states
+from storage.renewal import credential_states
 
 CALLBACK_PATH = "/connect/callback"
 MAX_FIELD = 300
@@ -94,10 +95,6 @@ def install(server: Flask) -> None:
     server.add_url_rule(
         "/connect/app-password", "replywatch_connect_password", app_password, methods=["POST"]
     )
-
-
-def reconnect_href(client_id: int, platform: str) -> str:
-    return f"/connect?client={client_id}&platform={platform}"
 
 
 # --- what the page offers -----------------------------------------------------------------
@@ -199,9 +196,9 @@ def connect_page() -> str:
             {
                 "platform": account.platform,
                 "handle": account.handle,
-                "state": _state_text(states[account.id], language),
+                "state": credentials_text(states[account.id], language),
                 "attention": states[account.id].needs_renewal,
-                "method": _method(account.platform),
+                "method": connect_method(account.platform),
             }
             for account in accounts
         ]
@@ -301,7 +298,7 @@ def _result(language: str, result: ConnectResult) -> str:
         {
             "text": f"{account.platform} {account.handle}",
             "ends": (
-                translate("renew by {date}", language, date=f"{account.expires_at:%Y-%m-%d}")
+                translate("renew by {date}", language, date=_date(account.expires_at))
                 if account.expires_at
                 else ""
             ),
@@ -318,6 +315,10 @@ def _result(language: str, result: ConnectResult) -> str:
     )
 
 
+def _date(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d")
+
+
 def _refused(language: str, message: str, client_id: int | None) -> tuple[str, int]:
     page = _page(
         language,
@@ -328,26 +329,6 @@ def _refused(language: str, message: str, client_id: int | None) -> tuple[str, i
         words=_words(language),
     )
     return page, 400
-
-
-def _method(platform: str) -> str | None:
-    """How an account of ``platform`` is connected ("oauth", "app_password"), or None."""
-    spec = next((s for s in REGISTRY if s.name == platform), None)
-    return spec.connect.method if spec is not None and spec.connect is not None else None
-
-
-def _state_text(state: CredentialState, language: str) -> str:
-    date = f"{state.ends:%Y-%m-%d}" if state.ends is not None else ""
-    texts = {
-        Standing.UNCHECKED: translate("not checked yet", language),
-        Standing.OK: translate("ok", language),
-        Standing.RENEW_SOON: translate("needs renewal by {date}", language, date=date),
-        Standing.EXPIRED: translate("expired: needs renewal", language),
-        Standing.REVOKED: translate("access taken back: needs renewal", language),
-        Standing.NO_PERMISSION: translate("a permission is missing: needs renewal", language),
-        Standing.REFUSED: translate("needs renewal", language),
-    }
-    return texts[state.standing]
 
 
 def _words(language: str) -> dict[str, str]:
