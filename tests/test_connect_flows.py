@@ -169,6 +169,31 @@ def test_mastodon_registers_once_per_instance_and_collects(connector, engine, se
     assert _stored_items(engine, connected.account_id)
 
 
+def test_youtube_connects_with_google_oauth_and_collects(connector, engine, settings, platforms):
+    _, params = _connect(connector, engine, "youtube")
+    (connected,) = connector.callback(params, holder=HOLDER).accounts
+    assert connected.platform == "youtube"
+    secret, row = _sealed(engine, settings, connected.account_id)
+    assert secret["refresh_token"]
+    assert row.access_expires_at == NOW + timedelta(seconds=3599)  # Google says 3599
+    assert _collect(engine, settings, connected.account_id).outcome == "ok"
+    assert _stored_items(engine, connected.account_id)
+    # Two hours on, the access token is renewed with the (not rotating) refresh token.
+    later = NOW + timedelta(hours=2)
+    summary = collect_account(engine, settings, connected.account_id, now=later,
+                              retry=fast_retry(), env={})  # fmt: skip
+    assert summary.outcome == "ok", summary.error
+    renewed, _ = _sealed(engine, settings, connected.account_id)
+    assert renewed["refresh_token"] == secret["refresh_token"]
+    assert renewed["secret"] != secret["secret"]
+
+
+def _sealed(engine, settings, account_id):
+    with session_factory(engine)() as session:
+        row = session.get(Connection, account_id)
+        return Vault(settings.key_file).open(row.sealed), row
+
+
 def test_bluesky_app_password_is_checked_with_create_session_before_it_is_stored(
     connector, engine, settings
 ):

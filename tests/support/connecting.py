@@ -20,6 +20,7 @@ from sandbox.mastodon_api import MastodonServer
 from sandbox.meta_login import new_app
 from sandbox.oauth import ClientApp
 from sandbox.x_api import XApiServer
+from sandbox.youtube_api import YouTubeServer
 from storage.engine import session_factory
 from storage.models import Client
 from tests.support.platforms import (
@@ -30,11 +31,13 @@ from tests.support.platforms import (
     graph_worlds,
     mastodon_world,
     x_world,
+    youtube_world,
 )
 
 CLI_REDIRECT = "http://127.0.0.1:8765/callback"
 META_SECRET_NAME = "META_APP_SECRET"
 X_SECRET_NAME = "X_CLIENT_SECRET"
+GOOGLE_SECRET_NAME = "GOOGLE_CLIENT_SECRET"
 MASTODON_ADDRESS = f"@baeckerei@{MASTODON_DOMAIN}"
 BLUESKY_HANDLE = B_HANDLE
 BLUESKY_PASSWORD = BLUESKY_APP_PASSWORD
@@ -48,19 +51,21 @@ class ConnectPlatforms:
     servers: dict[str, SandboxServer] = field(default_factory=dict)
     meta_app: ClientApp | None = None
     x_app: ClientApp | None = None
+    google_app: ClientApp | None = None
     redirect_uris: list[str] = field(default_factory=list)
 
     def register_redirect(self, uri: str) -> None:
         """Add a redirect URI to the apps registered at X and Meta (their developer portals);
         Mastodon learns it when replywatch registers itself on the instance."""
         self.redirect_uris.append(uri)
-        for app in (self.meta_app, self.x_app):
+        for app in (self.meta_app, self.x_app, self.google_app):
             assert app is not None
             app.redirect_uris.append(uri)
 
     def settings_values(self) -> dict[str, Any]:
         graph = self.servers["facebook"]
         assert self.meta_app is not None and self.x_app is not None
+        assert self.google_app is not None
         return {
             "platforms.x.api_url": self.servers["x"].url,
             "platforms.x.authorize_url": self.servers["x"].url,
@@ -73,13 +78,20 @@ class ConnectPlatforms:
             "platforms.mastodon.api_url": self.servers["mastodon"].url,
             "platforms.bluesky.pds_url": self.servers["bluesky"].url,
             "platforms.bluesky.appview_url": self.servers["bluesky"].url,
+            "platforms.youtube.api_url": self.servers["youtube"].url,
+            "platforms.youtube.authorize_url": self.servers["youtube"].url,
+            "platforms.youtube.token_url": self.servers["youtube"].url,
+            "platforms.youtube.client_id": self.google_app.client_id,
+            "platforms.youtube.client_secret_ref": GOOGLE_SECRET_NAME,
         }
 
     def secrets(self) -> dict[str, str]:
         assert self.meta_app is not None and self.x_app is not None
+        assert self.google_app is not None
         return {
             META_SECRET_NAME: str(self.meta_app.client_secret),
             X_SECRET_NAME: str(self.x_app.client_secret),
+            GOOGLE_SECRET_NAME: str(self.google_app.client_secret),
         }
 
 
@@ -92,6 +104,9 @@ def connect_platforms(
     uris = list(redirect_uris)
     meta_app = new_app(uris)
     x_app = ClientApp("x-client-huber", "x-client-secret-0123456789", list(uris))
+    google_app = ClientApp(
+        "1234-huber.apps.googleusercontent.com", "GOCSPX-huber0123456789", list(uris)
+    )
     graph = graph_worlds(now)
     with ExitStack() as stack:
         x = stack.enter_context(XApiServer(x_world(now).world, app=x_app))
@@ -102,6 +117,7 @@ def connect_platforms(
             MastodonServer(mastodon_world(now).world, domain=MASTODON_DOMAIN)
         )
         bluesky = stack.enter_context(BlueskyServer(bluesky_world(now).world))
+        youtube = stack.enter_context(YouTubeServer(youtube_world(now).world, app=google_app))
         yield ConnectPlatforms(
             servers={
                 "x": x,
@@ -109,9 +125,11 @@ def connect_platforms(
                 "instagram": meta,
                 "mastodon": mastodon,
                 "bluesky": bluesky,
+                "youtube": youtube,
             },
             meta_app=meta_app,
             x_app=x_app,
+            google_app=google_app,
             redirect_uris=uris,
         )
 
