@@ -261,7 +261,15 @@ X = PlatformSpec(
     thread_shape=ThreadShape.TREE,
     credentials=Credentials(required=True, secret="a token"),
     permalink="https://x.com/{author}/status/{item_id}",
-    log_names=("tweepy", "tweepy.client", "requests_oauthlib", "oauthlib", *_REQUESTS_LOGGERS),
+    log_names=(
+        "tweepy",
+        "tweepy.client",
+        # The connect flow's token requests and answers, logged at debug level.
+        "requests_oauthlib",
+        "requests_oauthlib.oauth2_session",
+        "oauthlib",
+        *_REQUESTS_LOGGERS,
+    ),
     api_settings=(
         ApiSetting(
             "platforms.x.api_url",
@@ -468,6 +476,7 @@ YOUTUBE = PlatformSpec(
         "httplib2",
         # Its connect flow's token requests and answers, logged at debug level.
         "requests_oauthlib",
+        "requests_oauthlib.oauth2_session",
         "oauthlib",
         *_REQUESTS_LOGGERS,
     ),

@@ -5,6 +5,7 @@ before the end, in ``replywatch status``."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import subprocess
 import sys
 from datetime import timedelta
@@ -209,3 +210,57 @@ def test_status_names_the_renewal_date_and_how_to_reconnect(engine, settings, da
         f"the connected grant ends on {ends:%Y-%m-%d}; reconnect: replywatch account connect "
         "--client 'Bäckerei Huber' --platform facebook"
     ) in " ".join(shown.out.split())
+
+
+def test_a_facebook_data_access_that_ran_out_is_expired_not_revoked(engine, settings, platforms):
+    account_id = _connect(engine, settings, "facebook", keys=["facebook:555"])
+    assert _collect(engine, settings, account_id, NOW).outcome == "ok"
+    later = NOW + timedelta(days=91)  # Meta's 90 days of data access are over
+    platforms.servers["facebook"].login.grants.clock.advance(timedelta(days=91))
+    summary = _collect(engine, settings, account_id, later)
+    assert summary.outcome == "credentials"
+    status, error, _ = _account(engine, account_id)
+    assert status == CredentialStatus.EXPIRED
+    assert "Session has expired" in error
+
+
+def _take_back_permission(platforms, permission):
+    """The person unticks one permission in Meta's Business Integrations settings."""
+    for token in platforms.servers["facebook"].login.grants.tokens_of("10001"):
+        token.scopes = tuple(scope for scope in token.scopes if scope != permission)
+
+
+@pytest.mark.parametrize("checked_again", [False, True], ids=["by-the-read", "by-debug-token"])
+def test_a_permission_taken_back_is_told_as_missing_permission(
+    engine, settings, platforms, checked_again
+):
+    account_id = _connect(engine, settings, "facebook", keys=["facebook:555"])
+    assert _collect(engine, settings, account_id, NOW).outcome == "ok"
+    _take_back_permission(platforms, "pages_read_user_content")
+    # Within the day the read itself is refused (#10); a day later debug_token says it.
+    when = NOW + (timedelta(days=1, hours=1) if checked_again else timedelta(hours=1))
+    summary = _collect(engine, settings, account_id, when)
+    assert summary.outcome == "credentials"
+    status, error, _ = _account(engine, account_id)
+    assert status == CredentialStatus.NO_PERMISSION
+    assert "pages_read_user_content" in error
+
+
+def test_no_token_reaches_the_log_while_connecting_refreshing_and_collecting(
+    engine, settings, platforms, caplog
+):
+    with caplog.at_level(logging.DEBUG):
+        account_id = _connect(engine, settings, "x")
+        first, _ = _sealed(engine, settings, account_id)
+        assert _collect(engine, settings, account_id, NOW + timedelta(hours=3)).outcome == "ok"
+        second, _ = _sealed(engine, settings, account_id)
+        page_id = _connect(engine, settings, "facebook", keys=["facebook:555"])
+        page, _ = _sealed(engine, settings, page_id)
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    assert "access_token=***" in logged  # urllib3 logged the Graph requests, masked
+    for secret in (page["secret"], platforms.meta_app.client_secret, platforms.x_app.client_secret):
+        assert secret not in logged
+    assert "refresh" in logged.lower()  # requests_oauthlib did log the token requests
+    for secret in (first["secret"], first["refresh_token"], second["secret"],
+                   second["refresh_token"]):  # fmt: skip
+        assert secret not in logged
