@@ -101,6 +101,7 @@ def _collect_all(engine, settings):
         assert summary.outcome == "ok", summary.error
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_an_owner_connects_each_platform_in_chromium_then_it_is_collected(browser, served):
     base, engine, settings, _platforms, _, _ = served

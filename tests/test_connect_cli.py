@@ -31,6 +31,8 @@ from tests.support.consent import consent
 from tests.support.platforms import T0, fast_retry
 
 NOW = T0 + timedelta(days=1)
+# Each test starts the installed command in its own process (several seconds each).
+pytestmark = pytest.mark.slow
 
 
 def _free_port() -> int:
@@ -90,6 +92,8 @@ def test_connect_x_through_the_listener_then_collect(config, engine, redirect_ur
     out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "Added and connected x account @huber_shop" in out
+    listed = run_process("--config", str(config), "account", "list")
+    assert "connected: x_oauth2 (ok)" in listed.out
     account_id = _accounts(engine)[("x", "@huber_shop")]
     settings = load_settings(config_file=config, env={})
     summary = collect_account(engine, settings, account_id, now=NOW, retry=fast_retry(), env={})

@@ -95,6 +95,7 @@ def test_an_x_token_is_refreshed_and_the_rotated_refresh_token_replaces_the_old(
     assert login.grants.refreshes == 2
 
 
+@pytest.mark.slow
 def test_two_processes_refreshing_at_once_lose_nothing(engine, database_url, tmp_path, platforms):
     config = cli_config(database_url, tmp_path, platforms)
     settings = load_settings(config_file=config, env={})
