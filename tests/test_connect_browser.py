@@ -6,6 +6,7 @@ callback is refused, the redirect URI comes from ``dashboard.public_url``."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -29,7 +30,13 @@ from tests.support.connecting import (
     connect_settings,
 )
 from tests.support.consent import consent
-from tests.support.dashboard_server import Clock, form_token, login, running_dashboard
+from tests.support.dashboard_server import (
+    Clock,
+    form_token,
+    login,
+    page_callback,
+    running_dashboard,
+)
 from tests.support.platforms import T0, fast_retry
 
 NOW = T0 + timedelta(days=1)
@@ -243,3 +250,40 @@ def test_the_connect_pages_refuse_a_post_without_the_csrf_token(served):
     with session_factory(engine)() as session:
         assert session.scalar(select(Client).where(Client.id == huber)) is not None
     assert requests.get(f"{base}/connect", allow_redirects=False).status_code == 302
+
+
+def test_the_account_and_client_pages_say_renew_by_and_offer_reconnect(served):
+    base, engine, _, _, huber, _ = served
+    with session_factory(engine).begin() as session:
+        account = Account(client_id=huber, platform="facebook", handle="baeckerei.huber",
+                          platform_account_id="555")  # fmt: skip
+        session.add(account)
+        session.flush()
+        ends = NOW + timedelta(days=10)
+        session.add(Connection(account_id=account.id, method="meta_login", sealed="gAAAA-x",
+                               scopes="pages_show_list", expires_at=ends, version=1))  # fmt: skip
+        account_id = account.id
+    olga = login(base, "olga", PASSWORD, "/")
+    shown = page_callback(olga, base, "/account", f"?account={account_id}").text
+    assert f"needs renewal by {ends:%Y-%m-%d}" in shown
+    assert f"The access ends on {ends:%Y-%m-%d}: reconnect the account before then." in shown
+    (reconnect,) = [p for p in _props(json.loads(shown)) if p.get("id") == "reconnect"]
+    assert reconnect["href"] == f"/connect?client={huber}&platform=facebook#offer-facebook"
+    listed = page_callback(olga, base, "/client", f"?client={huber}").text
+    assert f"needs renewal by {ends:%Y-%m-%d}" in listed
+    connect = olga.get(f"{base}/connect?client={huber}&platform=facebook").text
+    assert f"needs renewal by {ends:%Y-%m-%d}" in connect
+    assert 'id="reconnect-facebook-1"' in connect
+    assert 'class="connect-offer highlighted"' in connect
+
+
+def _props(node):
+    """Every ``props`` mapping in a Dash answer."""
+    if isinstance(node, dict):
+        if isinstance(node.get("props"), dict):
+            yield node["props"]
+        for value in node.values():
+            yield from _props(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _props(value)
