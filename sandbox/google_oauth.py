@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING
 
 from sandbox.http import Request, Response
 from sandbox.oauth import (
-    Authorizations,
     ClientApp,
     OAuthError,
+    WorldLogin,
     basic_credentials,
     consent_page,
     form_value,
@@ -37,7 +37,7 @@ from sandbox.oauth import (
 )
 
 if TYPE_CHECKING:
-    from sandbox.world import World
+    pass
 
 ACCESS_LIFETIME = timedelta(hours=1)
 TOKEN_PREFIX = "ya29."
@@ -52,21 +52,8 @@ PATHS = frozenset({"/o/oauth2/v2/auth", "/token", "/revoke"})
 EXPIRED_OR_REVOKED = "Token has been expired or revoked."
 
 
-class GoogleLogin:
+class GoogleLogin(WorldLogin):
     """The OAuth side beside a simulated YouTube Data API; ``app`` is the OAuth client."""
-
-    def __init__(self, world: World, app: ClientApp | None = None) -> None:
-        self.world = world
-        self.app = app
-        self.grants = Authorizations(world.clock)
-
-    def token_owner(self, access_token: str | None) -> str | None:
-        token = self.grants.valid(access_token)
-        return token.subject if token is not None else None
-
-    def revoke_all(self, actor_id: str) -> int:
-        """The channel's owner removes the app's access (myaccount.google.com)."""
-        return self.grants.revoke(subject=actor_id)
 
     def route(self, request: Request) -> Response:
         try:

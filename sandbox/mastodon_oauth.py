@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.http import Request, Response
 from sandbox.oauth import (
-    Authorizations,
     ClientApp,
     OAuthError,
+    WorldLogin,
     basic_credentials,
     consent_page,
     form_value,
@@ -63,23 +63,18 @@ DENIED = "The resource owner or authorization server denied the request."
 REVOKED = "The access token was revoked"
 
 
-class MastodonLogin:
+class MastodonLogin(WorldLogin):
     """The OAuth side of one simulated instance."""
 
     def __init__(self, world: World, base_url: Any) -> None:
-        self.world = world
+        super().__init__(world)
         self._base_url = base_url  # a callable: the server's URL is known once it listens
         self.apps: dict[str, ClientApp] = {}
-        self.grants = Authorizations(world.clock)
 
     @property
     def registrations(self) -> int:
         """How many applications were registered (replywatch registers once per instance)."""
         return len(self.apps)
-
-    def token_owner(self, access_token: str | None) -> str | None:
-        token = self.grants.valid(access_token)
-        return token.subject if token is not None else None
 
     def refusal(self, access_token: str | None) -> str | None:
         """What the instance says about a token it issued and no longer takes."""

@@ -26,10 +26,14 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
 from sandbox.clock import SandboxClock
 from sandbox.http import Request, Response
+
+if TYPE_CHECKING:
+    from sandbox.world import World
 
 CODE_LIFETIME = timedelta(minutes=10)
 
@@ -259,6 +263,25 @@ class Authorizations:
     def current_refresh_tokens(self) -> set[str]:
         with self._lock:
             return set(self._refresh)
+
+
+class WorldLogin:
+    """An authorization server beside a simulated API: the registered ``app`` (None until
+    an operator registers one), the codes and tokens, on the world's clock."""
+
+    def __init__(self, world: World, app: ClientApp | None = None) -> None:
+        self.world = world
+        self.app = app
+        self.grants = Authorizations(world.clock)
+
+    def token_owner(self, access_token: str | None) -> str | None:
+        """The actor a valid token it issued belongs to."""
+        token = self.grants.valid(access_token)
+        return token.subject if token is not None else None
+
+    def revoke_all(self, actor_id: str) -> int:
+        """The person removes the app from their account: every token of theirs dies."""
+        return self.grants.revoke(subject=actor_id)
 
 
 # --- what the person sees ---------------------------------------------------------------

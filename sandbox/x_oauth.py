@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING
 
 from sandbox.http import Request, Response
 from sandbox.oauth import (
-    Authorizations,
     ClientApp,
     OAuthError,
+    WorldLogin,
     basic_credentials,
     consent_page,
     form_value,
@@ -40,7 +40,7 @@ from sandbox.oauth import (
 )
 
 if TYPE_CHECKING:
-    from sandbox.world import World
+    pass
 
 ACCESS_LIFETIME = timedelta(hours=2)
 SCOPES = frozenset(
@@ -61,22 +61,8 @@ _INVALID_CODE = "Value passed for the authorization code was invalid."
 _INVALID_TOKEN = "Value passed for the token was invalid."
 
 
-class XLogin:
+class XLogin(WorldLogin):
     """The authorization server beside a simulated X API; ``app`` is the registered app."""
-
-    def __init__(self, world: World, app: ClientApp | None = None) -> None:
-        self.world = world
-        self.app = app
-        self.grants = Authorizations(world.clock)
-
-    def token_owner(self, access_token: str | None) -> str | None:
-        """The actor a valid user-context token belongs to."""
-        token = self.grants.valid(access_token)
-        return token.subject if token is not None else None
-
-    def revoke_all(self, actor_id: str) -> int:
-        """The person removes the app from their account: every token of theirs dies."""
-        return self.grants.revoke(subject=actor_id)
 
     def route(self, request: Request) -> Response:
         if request.path == "/i/oauth2/authorize":

@@ -40,7 +40,6 @@ from replywatch.connect.grants import (
     Refusal,
     Renewed,
 )
-from replywatch.secrets import SecretError, resolve_secret
 from storage.platforms import FACEBOOK, INSTAGRAM, canonical_handle
 
 PLATFORM = "Facebook"
@@ -51,22 +50,16 @@ T = TypeVar("T")
 
 class MetaFlow:
     def _app(self, context: FlowContext) -> tuple[str, str]:
-        settings = context.settings
-        app_id = settings.get("platforms.graph.app_id")
-        reference = settings.get("platforms.graph.app_secret_ref")
-        if not app_id or not reference:
-            raise ConnectError(
-                Refusal.NOT_CONFIGURED,
-                "connecting Facebook Pages needs your Meta app: its App ID in "
-                "platforms.graph.app_id and the name of the secret holding its App Secret in "
-                "platforms.graph.app_secret_ref (developers.facebook.com → your app → App "
-                "settings → Basic)",
-            )
-        try:
-            secret = resolve_secret(reference, settings.secrets_file)
-        except SecretError as exc:
-            raise ConnectError(Refusal.NOT_CONFIGURED, str(exc)) from None
-        register_secret(secret)
+        app_id, secret = oauth2.app_credentials(
+            context,
+            "platforms.graph.app_id",
+            "platforms.graph.app_secret_ref",
+            "connecting Facebook Pages needs your Meta app: its App ID in "
+            "platforms.graph.app_id and the name of the secret holding its App Secret in "
+            "platforms.graph.app_secret_ref (developers.facebook.com → your app → App "
+            "settings → Basic)",
+        )
+        assert secret is not None
         return app_id, secret
 
     def _graph(self, context: FlowContext, token: str | None = None) -> facebook.GraphAPI:

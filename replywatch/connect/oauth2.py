@@ -26,6 +26,7 @@ from collectors.http import mount
 from collectors.redact import install_log_filter, register_secret
 from collectors.transport import Fault, Limits, Service, TransportFailure, classify
 from replywatch.connect.grants import ConnectError, FlowContext, Refusal
+from replywatch.secrets import SecretError, resolve_secret
 
 T = TypeVar("T")
 
@@ -35,6 +36,27 @@ def pkce_pair() -> tuple[str, str]:
     verifier = base64.urlsafe_b64encode(secrets.token_bytes(64)).decode("ascii").rstrip("=")
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return verifier, base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def app_credentials(
+    context: FlowContext, id_setting: str, secret_setting: str, needs: str, *, public: bool = False
+) -> tuple[str, str | None]:
+    """(client id, client secret) of the operator's app from the settings; the secret is
+    given by name (replywatch.secrets). ``public``: a client without a secret is fine (PKCE
+    only). ``needs`` says what to set, for the refusal when something is missing."""
+    settings = context.settings
+    client_id = settings.get(id_setting)
+    reference = settings.get(secret_setting)
+    if not client_id or not (reference or public):
+        raise ConnectError(Refusal.NOT_CONFIGURED, needs)
+    if not reference:
+        return str(client_id), None
+    try:
+        secret = resolve_secret(reference, settings.secrets_file)
+    except SecretError as exc:
+        raise ConnectError(Refusal.NOT_CONFIGURED, str(exc)) from None
+    register_secret(secret)
+    return str(client_id), secret
 
 
 def bound(

@@ -22,7 +22,7 @@ import requests
 import tweepy
 from requests_oauthlib import OAuth2Session
 
-from collectors.redact import install_log_filter, register_secret
+from collectors.redact import install_log_filter
 from collectors.transport import TransportFailure
 from replywatch.connect import oauth2
 from replywatch.connect.grants import (
@@ -34,7 +34,6 @@ from replywatch.connect.grants import (
     Refusal,
     Renewed,
 )
-from replywatch.secrets import SecretError, resolve_secret
 from storage.platforms import X
 
 # The hosts tweepy and X's documentation name; the adapter sends them to the settings'.
@@ -49,22 +48,14 @@ class XFlow:
     def _handler(self, context: FlowContext, state: str | None = None) -> tweepy.OAuth2UserHandler:
         """tweepy's PKCE handler for the operator's app; its token requests reach the
         configured API host through the collectors' URL-rewriting adapter."""
-        settings = context.settings
-        client_id = settings.get("platforms.x.client_id")
-        if not client_id:
-            raise ConnectError(
-                Refusal.NOT_CONFIGURED,
-                "connecting X accounts needs your X app's OAuth 2.0 Client ID in "
-                "platforms.x.client_id (developer.x.com → your app → Keys and tokens)",
-            )
-        reference = settings.get("platforms.x.client_secret_ref")
-        secret: str | None = None
-        if reference:
-            try:
-                secret = resolve_secret(reference, settings.secrets_file)
-            except SecretError as exc:
-                raise ConnectError(Refusal.NOT_CONFIGURED, str(exc)) from None
-            register_secret(secret)
+        client_id, secret = oauth2.app_credentials(
+            context,
+            "platforms.x.client_id",
+            "platforms.x.client_secret_ref",
+            "connecting X accounts needs your X app's OAuth 2.0 Client ID in "
+            "platforms.x.client_id (developer.x.com → your app → Keys and tokens)",
+            public=True,
+        )
         install_log_filter()
         handler = tweepy.OAuth2UserHandler(
             client_id=client_id,

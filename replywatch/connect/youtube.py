@@ -22,7 +22,6 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from collectors.redact import register_secret
 from replywatch.connect import oauth2
 from replywatch.connect.grants import (
     Authorization,
@@ -33,7 +32,6 @@ from replywatch.connect.grants import (
     Refusal,
     Renewed,
 )
-from replywatch.secrets import SecretError, resolve_secret
 from storage.platforms import YOUTUBE, canonical_handle
 
 TOKEN_BASE = "https://oauth2.googleapis.com"
@@ -45,21 +43,15 @@ PLATFORM = "Google"
 
 class YouTubeFlow:
     def _client(self, context: FlowContext) -> tuple[str, str]:
-        settings = context.settings
-        client_id = settings.get("platforms.youtube.client_id")
-        reference = settings.get("platforms.youtube.client_secret_ref")
-        if not client_id or not reference:
-            raise ConnectError(
-                Refusal.NOT_CONFIGURED,
-                "connecting YouTube channels needs an OAuth client of your Google Cloud "
-                "project: its client ID in platforms.youtube.client_id and the name of the "
-                "secret holding its client secret in platforms.youtube.client_secret_ref",
-            )
-        try:
-            secret = resolve_secret(reference, settings.secrets_file)
-        except SecretError as exc:
-            raise ConnectError(Refusal.NOT_CONFIGURED, str(exc)) from None
-        register_secret(secret)
+        client_id, secret = oauth2.app_credentials(
+            context,
+            "platforms.youtube.client_id",
+            "platforms.youtube.client_secret_ref",
+            "connecting YouTube channels needs an OAuth client of your Google Cloud "
+            "project: its client ID in platforms.youtube.client_id and the name of the "
+            "secret holding its client secret in platforms.youtube.client_secret_ref",
+        )
+        assert secret is not None
         return client_id, secret
 
     @staticmethod
