@@ -31,7 +31,21 @@ class RateLimited(CollectionError):
 
 
 class CredentialsRejected(CollectionError):
-    """401/403 or an invalid token: the account needs new credentials."""
+    """401/403 or an invalid token: the account needs new credentials.
+
+    ``reason`` is what the platform said, where it said it: one of :data:`EXPIRED`,
+    :data:`REVOKED`, :data:`NO_PERMISSION`, or :data:`REFUSED` when it did not say why.
+    """
+
+    def __init__(self, detail: str, endpoint: str | None = None, reason: str = "refused") -> None:
+        super().__init__(detail, endpoint)
+        self.reason = reason
+
+
+EXPIRED = "expired"  # the token ran out
+REVOKED = "revoked"  # taken back: the app removed, a password changed, a token revoked
+NO_PERMISSION = "no_permission"  # valid, but without a permission this read needs
+REFUSED = "refused"  # refused, the platform did not say why
 
 
 class TransientError(CollectionError):

@@ -108,6 +108,7 @@ class PlatformAdapter(HTTPAdapter):
         # The first byte of the last body that is not white space: "{" for a JSON object,
         # "[" for a list (Mastodon.py turns an object into a list of its keys).
         self.last_opening = b""
+        self.last_refusal = b""
 
     @property
     def timeout(self) -> float:
@@ -177,6 +178,9 @@ class PlatformAdapter(HTTPAdapter):
         # The libraries read .content/.json() from this: the body as it was decoded.
         response.raw = io.BytesIO(body)
         self.last_opening = body[:64].lstrip()[:1]
+        # The start of a refusal's body: some libraries drop the platform's explanation
+        # (Mastodon.py casts an error body to the type the call expected, losing "error").
+        self.last_refusal = body[:1000] if response.status_code >= 400 else b""
         failure = sniff_answer(response.status_code, response.headers.get("content-type"),
                                body, host, self.service)  # fmt: skip
         if failure is not None:

@@ -22,7 +22,15 @@ _installed = False
 
 # Shapes that are secrets whoever wrote them: query parameters and authorization headers.
 _PATTERNS = (
-    re.compile(r"(access_token=)[^&\s'\"]+"),
+    re.compile(
+        r"((?:access_token|refresh_token|client_secret|code_verifier|fb_exchange_token"
+        r"|input_token|(?<![A-Za-z_])code)=)[^&\s'\"]+"
+    ),
+    # Token answers as OAuth libraries log them (requests_oauthlib: "Obtained token {...}").
+    re.compile(
+        r"""(["'](?:access_token|refresh_token|client_secret|id_token|accessJwt|refreshJwt)"""
+        r"""["']\s*:\s*["'])[^"']+"""
+    ),
     # A token after the scheme word is long; "Invalid OAuth access token" is prose.
     re.compile(r"((?:Bearer|OAuth)\s+)[A-Za-z0-9%._~+/=-]{16,}"),
 )

@@ -15,7 +15,9 @@ How a run ends (``CollectionRun.outcome``)
                   ``resume_after`` holds the platform's reset time and cursors hold where
                   it stopped. ``collect_account`` will not start the account before then.
 ``credentials``   401/403 or a refused token: the account's ``credential_status`` becomes
-                  ``needs_renewal`` with the platform's message (never the token).
+                  what the platform said (``expired``, ``revoked``, ``no_permission``, or
+                  ``needs_renewal`` when it did not say why) with its message (never the
+                  token).
 ``failed``        retries or the run's retry budget exhausted, the account does not exist,
                   or an unexpected error.
 ``interrupted``   written on a later run for a run whose process died while running.
@@ -38,6 +40,9 @@ from sqlalchemy.orm import Session
 
 from collectors.contract import AccountView, Collector, Progress, RetryPolicy, RunContext
 from collectors.errors import (
+    EXPIRED,
+    NO_PERMISSION,
+    REVOKED,
     AccountNotFound,
     CollectionError,
     CredentialsRejected,
@@ -55,6 +60,12 @@ from storage.records import without_nul
 log = logging.getLogger(__name__)
 
 OUTCOMES = ("running", "ok", "partial", "rate_limited", "credentials", "failed", "interrupted")
+# What the platform said about refused credentials -> the account's credential status.
+CREDENTIAL_REASONS = {
+    EXPIRED: CredentialStatus.EXPIRED,
+    REVOKED: CredentialStatus.REVOKED,
+    NO_PERMISSION: CredentialStatus.NO_PERMISSION,
+}
 FAILED_OUTCOMES = ("failed", "credentials")
 
 
@@ -150,9 +161,18 @@ def resume_time(engine: Engine, account_id: int, now: datetime) -> datetime | No
 
 
 def record_failure(
-    engine: Engine, account_id: int, outcome: str, error: str, now: datetime | None = None
+    engine: Engine,
+    account_id: int,
+    outcome: str,
+    error: str,
+    now: datetime | None = None,
+    *,
+    credential_status: str | None = None,
+    resume_after: datetime | None = None,
 ) -> RunSummary:
-    """Record a run that could not start (no credentials, no collector for the platform)."""
+    """Record a run that could not start (no credentials, no collector for the platform, a
+    connected token the platform no longer takes). ``credential_status`` is then stored
+    on the account with the message; ``resume_after`` holds a rate limit's end."""
     now = now or datetime.now(UTC)
     message = scrub(error)
     with session_factory(engine).begin() as session:
@@ -163,8 +183,15 @@ def record_failure(
             outcome=outcome,
             error=message,
             problems=[],
+            resume_after=resume_after,
         )
         session.add(run)
+        if credential_status is not None:
+            session.execute(
+                update(Account)
+                .where(Account.id == account_id)
+                .values(credential_status=credential_status, credential_error=message[:500])
+            )
         session.flush()
         run_id = run.id
     return RunSummary(
@@ -174,6 +201,7 @@ def record_failure(
         started_at=now,
         finished_at=now,
         error=message,
+        resume_after=resume_after,
     )
 
 
@@ -213,7 +241,8 @@ def run_collection(
         outcome = "credentials"
         where = exc.endpoint or run.failure_place
         error = f"the platform refused the credentials at {where}: {exc.detail}"
-        credential = (CredentialStatus.NEEDS_RENEWAL, scrub(exc.detail)[:500])
+        status = CREDENTIAL_REASONS.get(exc.reason, CredentialStatus.NEEDS_RENEWAL)
+        credential = (status, scrub(exc.detail)[:500])
     except TransientError as exc:
         # The detail names the host and what it did (collectors.transport).
         outcome, error = "failed", f"{exc.endpoint or run.failure_place}: {exc.detail}"

@@ -18,13 +18,22 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from flask import Flask, g
 from sqlalchemy import Engine
 
-from dashboard import auth, callback_requests, downloads, edge, security, static_files
+from dashboard import (
+    auth,
+    callback_requests,
+    connect_page,
+    downloads,
+    edge,
+    security,
+    static_files,
+)
+from dashboard.connect_page import AccountConnector
 from dashboard.guard import Scope, data_callback, ui_callback
 from dashboard.i18n import translate
 from dashboard.navigation import picked_values, target
 from dashboard.pages import account, client, portfolio
 from dashboard.pages.common import denied_panel
-from dashboard.runtime import EXTENSION, AuditPdf, DashboardOptions, Runtime, utc_now
+from dashboard.runtime import EXTENSION, AuditPdf, DashboardOptions, Runtime, runtime, utc_now
 from dashboard.state import href, parse_location
 
 ASSETS = Path(__file__).parent / "assets"
@@ -50,8 +59,10 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utc_now,
     audit_pdf: AuditPdf | None = None,
+    connector: AccountConnector | None = None,
 ) -> Dash:
-    """``audit_pdf`` prints the client page's "PDF report"; without it there is no button."""
+    """``audit_pdf`` prints the client page's "PDF report"; without it there is no button.
+    ``connector`` runs the "Connect an account" flows; without it there is no such page."""
     # No static folder: Flask's default would serve static/ from the working directory.
     # Our files are Dash's assets folder; root_path keeps Flask from looking anywhere else.
     server = Flask(
@@ -61,11 +72,13 @@ def create_app(
         template_folder=None,
     )
     server.secret_key = options.secret_key
-    server.extensions[EXTENSION] = Runtime(engine, options, clock, audit_pdf)
+    server.extensions[EXTENSION] = Runtime(engine, options, clock, audit_pdf, connector)
     # Our checks are registered before Dash's own hooks, so they run first on every request.
     edge.install(server)
     auth.install(server)
     downloads.install(server)
+    if connector is not None:
+        connect_page.install(server)
     app = DashboardDash(
         __name__,
         server=server,
@@ -124,6 +137,7 @@ def shell() -> Any:
                                 className="whoami",
                                 id="whoami",
                             ),
+                            *connect_link(language),
                             html.Form(
                                 [dcc.Input(type="hidden", name="csrf", value=csrf),
                                  *language_buttons],
@@ -151,6 +165,18 @@ def shell() -> Any:
         ],
         className="app",
     )  # fmt: skip
+
+
+def connect_link(language: str) -> list[Any]:
+    """The way to "Connect an account" (a plain link: those pages are not Dash's)."""
+    if runtime_connector() is None:
+        return []
+    return [html.A(translate("Connect an account", language), href="/connect", id="connect-link",
+                   className="link-button")]  # fmt: skip
+
+
+def runtime_connector() -> Any:
+    return runtime().connector
 
 
 def register_callbacks(app: Dash) -> None:

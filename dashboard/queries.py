@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Account, Client, CollectionRun, CredentialStatus, Item
+from storage.renewal import CredentialState, credential_states
 
 HEALTHY_OUTCOMES = frozenset({"ok", "running"})
 
@@ -41,10 +42,15 @@ class AccountSummary:
     credential_error: str | None
     collect_interval_minutes: int
     last_run: RunRow | None
+    # What people are told about the credentials (storage.renewal): a connected grant that
+    # ends within 14 days needs renewal already, with the date.
+    renewal: CredentialState | None = None
 
     @property
     def needs_renewal(self) -> bool:
-        return self.credential_status == CredentialStatus.NEEDS_RENEWAL
+        if self.renewal is not None:
+            return self.renewal.needs_renewal
+        return CredentialStatus(self.credential_status).refused
 
     @property
     def failing(self) -> bool:
@@ -101,8 +107,16 @@ def _latest_runs(session: Session, account_ids: list[int]) -> dict[int, RunRow]:
     return {run.account_id: _run_row(run) for run in runs}
 
 
-def account_summaries(session: Session, accounts: list[Account]) -> list[AccountSummary]:
+def account_summaries(
+    session: Session, accounts: list[Account], now: datetime | None = None
+) -> list[AccountSummary]:
+    """``now``: the instant the credentials' renewal is judged at (the app's clock)."""
     latest = _latest_runs(session, [account.id for account in accounts])
+    states = (
+        credential_states(session, [account.id for account in accounts], now)
+        if now is not None
+        else {}
+    )
     return [
         AccountSummary(
             account_id=account.id,
@@ -114,12 +128,15 @@ def account_summaries(session: Session, accounts: list[Account]) -> list[Account
             credential_error=account.credential_error,
             collect_interval_minutes=account.collect_interval_minutes,
             last_run=latest.get(account.id),
+            renewal=states.get(account.id),
         )
         for account in accounts
     ]
 
 
-def client_summaries(session: Session, clients: list[Client]) -> list[ClientSummary]:
+def client_summaries(
+    session: Session, clients: list[Client], now: datetime | None = None
+) -> list[ClientSummary]:
     ids = [client.id for client in clients]
     accounts = (
         list(
@@ -128,7 +145,7 @@ def client_summaries(session: Session, clients: list[Client]) -> list[ClientSumm
         if ids
         else []
     )
-    summaries = account_summaries(session, accounts)
+    summaries = account_summaries(session, accounts, now)
     by_client: dict[int, list[AccountSummary]] = {client_id: [] for client_id in ids}
     for account, summary in zip(accounts, summaries, strict=True):
         by_client[account.client_id].append(summary)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import current_app, g
 from sqlalchemy import Engine
@@ -62,6 +62,9 @@ class Runtime:
     clock: Callable[[], datetime] = utc_now
     # None: no "PDF report" button (a dashboard started without a report printer).
     audit_pdf: AuditPdf | None = None
+    # None: no "Connect an account" (a dashboard started without the connect flows);
+    # a dashboard.connect_page.AccountConnector.
+    connector: Any = None
     sessions: sessionmaker[Session] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -24,6 +24,9 @@ CREDENTIAL_STATES = {
     "unchecked": N_("not checked yet"),
     "ok": N_("ok"),
     "needs_renewal": N_("needs renewal"),
+    "expired": N_("expired: needs renewal"),
+    "revoked": N_("access taken back: needs renewal"),
+    "no_permission": N_("a permission is missing: needs renewal"),
 }
 ITEM_KINDS = {
     "post": N_("post"),

@@ -1,8 +1,11 @@
 """From an account number to a recorded collection run: the entry point the service calls.
 
-``collect_account(engine, settings, account_id)`` resolves the account's secret (environment
-variable, then secrets file; accounts on a platform whose registry entry does not require
-credentials may have none and are then read without signing in), builds the platform's
+``collect_account(engine, settings, account_id)`` resolves the account's secret — the
+token its owner connected (``replywatch.connect.tokens``: opened with the key file,
+checked with the platform once a day where it can be, renewed with its refresh token),
+else the one its ``credentials_ref`` names (environment variable, then secrets file);
+accounts on a platform whose registry entry does not require credentials may have none and
+are then read without signing in — builds the platform's
 collector through the factory its registry entry names (``storage.platforms``), and runs
 it through the collection runner (``collectors.runner``). It
 
@@ -33,6 +36,12 @@ from collectors.contract import Collector, CollectorFactory, Progress, RetryPoli
 from collectors.http import host_name, origin
 from collectors.runner import RunSummary, record_failure, resume_time, run_collection
 from replywatch.config import Settings
+from replywatch.connect.tokens import (
+    CredentialProblem,
+    NotNow,
+    collection_secret,
+    has_connection,
+)
 from replywatch.privacy_key import key_source
 from replywatch.references import load
 from replywatch.secrets import SecretError, resolve_secret
@@ -133,12 +142,13 @@ def collect_account(
         if not account.active:
             return RunSummary(account_id, "skipped", error=f"account {account_id} is inactive")
         platform, reference, handle = account.platform, account.credentials_ref, account.handle
+    connected = has_connection(engine, account_id)
     resume_after = resume_time(engine, account_id, now)
     if resume_after is not None:
         return RunSummary(account_id, "rate_limited", resume_after=resume_after)
     if unreachable is not None:
         # Like the rate-limit skip above: no call, no run recorded, nothing stored touched.
-        origins = api_origins(platform, handle, bool(reference), settings)
+        origins = api_origins(platform, handle, bool(reference) or connected, settings)
         skipped = unreachable.skip(account_id, origins)
         if skipped is not None:
             return skipped
@@ -148,7 +158,23 @@ def collect_account(
             engine, account_id, "failed", f"no collector for {platform} accounts is installed", now
         )
     token: str | None = None
-    if reference:
+    if connected:
+        try:
+            token = collection_secret(engine, settings, account_id, now)
+        except CredentialProblem as exc:
+            return record_failure(
+                engine,
+                account_id,
+                "credentials",
+                exc.message,
+                now,
+                credential_status=exc.status,
+            )
+        except NotNow as exc:
+            return record_failure(
+                engine, account_id, exc.outcome, exc.message, now, resume_after=exc.resume_after
+            )
+    elif reference:
         try:
             token = resolve_secret(reference, settings.secrets_file, env)
         except SecretError as exc:

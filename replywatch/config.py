@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from replywatch.secrets import check_reference
 from storage.engine import DatabaseURLError, normalise_url, sqlite_url
 from storage.platforms import api_settings
 
@@ -137,10 +138,33 @@ class Setting:
         return "—" if self.default is None else f"`{self.default}`"
 
 
+def _secret_name(value: Any) -> str:
+    text = _text(value)
+    try:
+        return check_reference(text)
+    except ValueError:
+        raise ValueError(
+            "the name of an environment variable or secrets-file key (letters, digits, _), "
+            "not the secret itself"
+        ) from None
+
+
+def _loopback_callback(value: Any) -> str:
+    text = _http_url(value)
+    parsed = urlparse(text)
+    if parsed.scheme != "http" or parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError("an http://127.0.0.1:PORT/... URL (the command line listens there)")
+    if not parsed.port:
+        raise ValueError("an http://127.0.0.1:PORT/... URL with a port")
+    return text
+
+
 # How each form of platform setting in the registry is read.
 _PLATFORM_FORMS: dict[str, Callable[[Any], Any]] = {
     "url": _http_url,
     "graph_version": _graph_version,
+    "text": _text,
+    "secret_name": _secret_name,
 }
 
 
@@ -189,12 +213,21 @@ SETTINGS: tuple[Setting, ...] = (
             "Facebook/Instagram: older posts up to this age are checked on every run for new "
             "comments (one call per 100 posts); a post whose comments changed is read again. "
             "`0` switches it off ([costs](collection-costs.md))"),
+    Setting("connect.key_file", "REPLYWATCH_CONNECT_KEY_FILE", _path, None,
+            "the key file (mode 600) that seals connected accounts' tokens in the database; "
+            "every machine on the same database needs a copy ([connecting](connecting.md))",
+            "`connections.key` in the data folder"),
+    Setting("connect.cli_redirect_uri", "REPLYWATCH_CONNECT_CLI_REDIRECT_URI",
+            _loopback_callback, "http://127.0.0.1:8765/callback",
+            "where the platform sends the browser back after `replywatch account connect`: "
+            "the command listens there once (register it with the platform's app)"),
     Setting("dashboard.host", "REPLYWATCH_DASHBOARD_HOST", _text, "127.0.0.1",
             "address the dashboard listens on"),
     Setting("dashboard.port", "REPLYWATCH_DASHBOARD_PORT", _integer(1, 65535), 8050,
             "port the dashboard listens on"),
     Setting("dashboard.public_url", "REPLYWATCH_PUBLIC_URL", _http_url, None,
-            "the dashboard's URL as recipients reach it (links in emails)"),
+            "the dashboard's URL as recipients reach it (links in emails); its "
+            "`/connect/callback` is the redirect URI of the dashboard's Connect page"),
     Setting("dashboard.secret_key_ref", "REPLYWATCH_SECRET_KEY_REF", _text, None,
             "name of the secret (at least 32 characters) that signs session cookies; set it "
             "when several machines serve one dashboard",
@@ -284,6 +317,12 @@ class Settings:
     def secrets_file(self) -> Path:
         configured = self.values["secrets_file"]
         return Path(configured) if configured else default_secrets_path()
+
+    @property
+    def key_file(self) -> Path:
+        """The key that seals connected accounts' tokens (replywatch.connect.vault)."""
+        configured = self.values["connect.key_file"]
+        return Path(configured) if configured else default_data_dir() / "connections.key"
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from reports.snapshot import (
     TOP_UNANSWERED,
     AccountVerdict,
     ClientSnapshot,
+    Renewal,
     Snapshot,
     SnapshotKind,
     Summary,
@@ -37,6 +38,7 @@ from reports.snapshot import (
     WeekPoint,
 )
 from storage.models import Account
+from storage.renewal import credential_states
 
 SERIES_WEEKS = 8  # weeks in the chart, ending with the email's week
 
@@ -134,7 +136,38 @@ def _client_snapshot(
         unanswered_total=metrics.missed + metrics.waiting,
         series=series(session, client_id, metrics.period, now),
         dashboard_url=dashboard_url,
+        renewals=renewals(session, client_id, now, dashboard_url),
     )
+
+
+def renewals(
+    session: Session, client_id: int, now: datetime, dashboard_url: str | None
+) -> tuple[Renewal, ...]:
+    """The client's active accounts whose access must be renewed at ``now`` (14 days before
+    a connected grant ends, or refused already), with the link to reconnect each."""
+    accounts = session.execute(
+        select(Account.id, Account.platform, Account.handle)
+        .where(Account.client_id == client_id, Account.active.is_(True))
+        .order_by(Account.platform, Account.handle)
+    ).all()
+    states = credential_states(session, [row.id for row in accounts], now)
+    root = urlsplit(dashboard_url) if dashboard_url else None
+    found = []
+    for row in accounts:
+        state = states[row.id]
+        if not state.needs_renewal:
+            continue
+        link = None
+        if root is not None:
+            query = urlencode({"client": client_id, "platform": row.platform})
+            link = f"{root.scheme}://{root.netloc}{_mount(root.path)}/connect?{query}"
+        found.append(Renewal(row.platform, row.handle, state.standing.value, state.ends, link))
+    return tuple(found)
+
+
+def _mount(path: str) -> str:
+    """Where the dashboard is mounted: the path of its client page without ``/client``."""
+    return path.rsplit("/", 1)[0] if path.endswith("/client") else path.rstrip("/")
 
 
 def summary(metrics: api.Metrics, now: datetime) -> Summary:

@@ -21,7 +21,7 @@ from metrics.labels import (
 )
 from metrics.periods import Period
 from metrics.texts import N_, texts
-from reports.snapshot import AccountVerdict, Summary, VerdictChange
+from reports.snapshot import AccountVerdict, Renewal, Summary, VerdictChange
 from storage.platforms import display_name
 
 # How an account's verdict moved against the week before.
@@ -108,6 +108,22 @@ class Wording:
 
     def platform(self, platform: str) -> str:
         return display_name(platform)
+
+    def renewal(self, renewal: Renewal) -> str:
+        """ "X @shop: the access ends on 2027-02-01; reconnect it before then"."""
+        date = f"{renewal.ends:%Y-%m-%d}" if renewal.ends is not None else ""
+        words = {
+            "renew_soon": self.gettext(
+                "the access ends on {date}; reconnect it before then", date=date
+            ),
+            "expired": self.gettext("the access has expired; reconnect it"),
+            "revoked": self.gettext("the access was taken back; reconnect it"),
+            "no_permission": self.gettext("a permission is missing; reconnect it and allow it"),
+        }
+        said = words.get(renewal.standing) or self.gettext(
+            "the platform refused the access; reconnect it"
+        )
+        return f"{self.platform(renewal.platform)} {renewal.handle}: {said}"
 
     def verdict(self, account: AccountVerdict) -> str:
         return verdict_name(account.verdict, self.language)

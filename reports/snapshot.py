@@ -123,6 +123,19 @@ class UnansweredItem:
 
 
 @dataclass(frozen=True)
+class Renewal:
+    """An account whose access must be renewed: ``standing`` is storage.renewal's
+    (renew_soon with ``ends`` 14 days ahead, expired, revoked, no_permission,
+    needs_renewal); ``reconnect_url`` is the dashboard's Connect page for it."""
+
+    platform: str
+    handle: str
+    standing: str
+    ends: datetime | None = None
+    reconnect_url: str | None = None
+
+
+@dataclass(frozen=True)
 class WeekPoint:
     week: Period  # an ISO week
     inbound: int
@@ -141,6 +154,7 @@ class ClientSnapshot:
     # How many messages are without an answer in all, when ``unanswered`` lists only the
     # oldest few (None: the list is complete).
     unanswered_total: int | None = None
+    renewals: tuple[Renewal, ...] = ()  # accounts whose access must be renewed
 
     def __post_init__(self) -> None:
         if self.unanswered_total is not None and self.unanswered_total < len(self.unanswered):

@@ -40,6 +40,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from sandbox.http import Request, Response, SandboxServer
+from sandbox.meta_login import MetaLogin, MetaPerson, TokenRefused, missing_permission
+from sandbox.oauth import ClientApp
 from sandbox.world import Actor, Managed, Post, World
 
 if TYPE_CHECKING:
@@ -144,6 +146,9 @@ class _Call:
     version: str
     token: str
     viewer: str = ""  # the actor the token belongs to: a page token reads as the page
+    # The permissions of a token issued by the login (sandbox.meta_login); None: a managed
+    # account's own token, which reads everything.
+    granted: tuple[str, ...] | None = None
 
 
 class GraphApiServer(SandboxServer):
@@ -170,7 +175,12 @@ class GraphApiServer(SandboxServer):
         port: int = 0,
         hourly_calls: int = DEFAULT_HOURLY_CALLS,
         posts_without_from: bool = False,
+        app: ClientApp | None = None,
+        login_configs: dict[str, tuple[str, ...]] | None = None,
+        people: list[MetaPerson] | None = None,
     ) -> None:
+        """``app``, ``login_configs`` and ``people``: the Meta app, its Facebook Login for
+        Business configurations and who can log in (sandbox.meta_login)."""
         if facebook is None and instagram is None:
             raise ValueError("GraphApiServer needs a facebook world, an instagram world, or both")
         if facebook is not None and facebook.platform != "facebook":
@@ -185,6 +195,7 @@ class GraphApiServer(SandboxServer):
         self.corrupted: dict[str, set[str]] = {}
         self._usage: dict[str, _Usage] = {}
         self._usage_lock = threading.Lock()
+        self.login = MetaLogin(facebook, instagram, app, login_configs, people)
 
     # --- what tests and the demo use --------------------------------------------------
 
@@ -214,18 +225,25 @@ class GraphApiServer(SandboxServer):
         if token is None and request.headers.get("authorization", "").startswith("OAuth "):
             token = request.headers["authorization"][6:]
         try:
-            principal = self._principal(token)
-            self._consume(token or "")
             version, path = self._split_version(request.path)
+            answered = self.login.route(request, path)  # the dialog, tokens, me/accounts
+            if answered is not None:
+                return answered
+            principal, granted = self._principal_and_grant(token)
+            self._consume(token or "")
             if request.method != "GET":
                 raise GraphError(400, 100, "this simulated Graph API only reads")
             args = {key: values[-1] for key, values in form.items()}
-            call = _Call(version=version, token=token or "", viewer=principal.actor_id)
+            call = _Call(version=version, token=token or "", viewer=principal.actor_id,
+                         granted=granted)  # fmt: skip
             return Response(200, self._get(principal, call, path, args))
         except GraphError as exc:
             return Response(exc.status, exc.body())
 
     def _principal(self, token: str | None) -> Managed:
+        return self._principal_and_grant(token)[0]
+
+    def _principal_and_grant(self, token: str | None) -> tuple[Managed, tuple[str, ...] | None]:
         if not token:
             raise GraphError(400, 2500, "An active access token must be used to query "
                              "information about the current user.")  # fmt: skip
@@ -234,7 +252,16 @@ class GraphApiServer(SandboxServer):
                 continue
             for managed in world.managed.values():
                 if managed.token == token:
-                    return managed
+                    return managed, None
+        try:
+            issued = self.login.page_principal(token)
+        except TokenRefused as exc:
+            error = exc.response.body["error"]  # type: ignore[index]
+            raise GraphError(exc.response.status, error["code"], error["message"],
+                             subcode=error.get("error_subcode")) from None  # fmt: skip
+        if issued is not None:
+            page_id, granted = issued
+            return Managed(actor_id=page_id, token=token), granted
         raise GraphError(401, 190, "Invalid OAuth access token - Cannot parse access token")
 
     def _split_version(self, path: str) -> tuple[str, list[str]]:
@@ -307,6 +334,15 @@ class GraphApiServer(SandboxServer):
         if node_id == "me":
             node_id = self._me(principal)
         kind, node = self._lookup(node_id)
+        if call.granted is not None:
+            missing = missing_permission(kind, path[1] if len(path) == 2 else None, call.granted)
+            if missing is not None:
+                raise GraphError(
+                    403,
+                    10,
+                    f"(#10) This endpoint requires the '{missing}' permission or the 'Page "
+                    "Public Content Access' feature.",
+                )
         fields = parse_fields(args["fields"]) if args.get("fields") else None
         if len(path) == 1:
             return self._render(kind, node, fields, call)

@@ -44,6 +44,8 @@ from urllib.parse import urlencode
 
 from sandbox.http import Request, Response
 from sandbox.mastodon_entities import MastodonRenderer
+from sandbox.mastodon_oauth import PATHS as OAUTH_PATHS
+from sandbox.mastodon_oauth import MastodonLogin
 from sandbox.rate_window import Budget
 from sandbox.world import Actor, Like, Post, World
 from sandbox.world_server import WorldServer
@@ -114,6 +116,7 @@ class MastodonServer(WorldServer):
             enforce_rate_limit=enforce_rate_limit,
         )
         self._domain = domain
+        self.login = MastodonLogin(world, lambda: self.url)
         self._numbering = threading.Lock()
         self._notification_ids: dict[tuple[str, str], int] = {}
         self._favourite_ids: dict[tuple[str, str, datetime], int] = {}
@@ -181,7 +184,17 @@ class MastodonServer(WorldServer):
             return _error(429, "Too many requests")
         return self._answer(request)
 
+    def actor_for_secret(self, secret: str | None) -> Actor | None:
+        """A managed account's own token, or one the instance issued through OAuth."""
+        actor = super().actor_for_secret(secret)
+        if actor is None:
+            owner = self.login.token_owner(secret)
+            actor = self.world.actors.get(owner) if owner is not None else None
+        return actor
+
     def _answer(self, request: Request) -> Response:
+        if request.path in OAUTH_PATHS:
+            return self.login.route(request)
         for pattern, handler, public in self._routes:
             match = pattern.fullmatch(request.path)
             if match is None:
@@ -192,7 +205,7 @@ class MastodonServer(WorldServer):
             if request.bearer is not None and not public:
                 viewer = self.actor_for_secret(request.bearer)
                 if viewer is None:
-                    return _error(401, INVALID_TOKEN)
+                    return _error(401, self.login.refusal(request.bearer) or INVALID_TOKEN)
             with self.world.lock:
                 renderer = MastodonRenderer(self.world, self.url, self.domain, viewer)
                 return handler(request, renderer, **match.groupdict())

@@ -31,7 +31,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sandbox.http import Request, Response, SandboxServer
+from sandbox.oauth import ClientApp
 from sandbox.world import Actor, Post, World
+from sandbox.x_oauth import PATHS as OAUTH_PATHS
+from sandbox.x_oauth import XLogin
 
 if TYPE_CHECKING:
     from sandbox.generator.demo import DemoActivity
@@ -126,7 +129,10 @@ class XApiServer(SandboxServer):
         port: int = 0,
         limits: dict[str, int] | None = None,
         extra_tokens: tuple[str, ...] = (),
+        app: ClientApp | None = None,
     ) -> None:
+        """``app``: the application registered in X's developer portal, for the OAuth 2.0
+        flow (sandbox.x_oauth); the managed accounts' own tokens work without one."""
         if world.platform != "x":
             raise ValueError(f"XApiServer renders an X world, not {world.platform!r}")
         super().__init__(host, port, clock=world.clock)
@@ -139,6 +145,7 @@ class XApiServer(SandboxServer):
         self._window_lock = threading.Lock()
         self._reposts: dict[str, list[Post]] = {}
         self._reposts_indexed = -1
+        self.login = XLogin(world, app)
 
     # --- what tests and the demo use --------------------------------------------------
 
@@ -148,6 +155,13 @@ class XApiServer(SandboxServer):
         found = {managed.token: actor_id for actor_id, managed in self.world.managed.items()}
         found.update({token: "" for token in self.extra_tokens})
         return found
+
+    def token_owner(self, bearer: str | None) -> str | None:
+        """The actor a bearer token speaks for ("" for an app-only token), or None."""
+        if bearer is None:
+            return None
+        owner = self.tokens.get(bearer)
+        return owner if owner is not None else self.login.token_owner(bearer)
 
     def corrupt(self, post_id: str, *fields: str) -> None:
         """Render this post without these fields (a malformed object inside a good page)."""
@@ -160,8 +174,16 @@ class XApiServer(SandboxServer):
     # --- routing ------------------------------------------------------------------
 
     def route(self, request: Request) -> Response:
-        if request.bearer not in self.tokens:
+        if request.path in OAUTH_PATHS:
+            return self.login.route(request)
+        owner = self.token_owner(request.bearer)
+        if owner is None:
             return Response(401, self.error_body(401))
+        if request.path == "/2/users/me":
+            if not owner:  # an app-only bearer token has no user
+                return Response(403, _unsupported_authentication())
+            fields = _fields(request, "user.fields", USER_FIELDS)
+            return Response(200, {"data": self._user_object(self.world.actors[owner], fields)})
         key, handler, args = self._resolve(request.path)
         if handler is None:
             return Response(404, {"title": "Not Found", "status": 404, "type": "about:blank",
@@ -169,7 +191,7 @@ class XApiServer(SandboxServer):
         limited = self._consume(request.bearer or "", key)
         if limited is not None:
             return limited
-        if key == "liked_tweets" and self.tokens.get(request.bearer or "") != args[0]:
+        if key == "liked_tweets" and owner != args[0]:
             # Likes are private on X: only the account itself, with a user-context token.
             return Response(403, _unsupported_authentication())
         try:

@@ -37,7 +37,10 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from sandbox.google_oauth import PATHS as OAUTH_PATHS
+from sandbox.google_oauth import GoogleLogin
 from sandbox.http import Request, Response, SandboxServer
+from sandbox.oauth import ClientApp
 from sandbox.world import Actor, Post, World
 
 if TYPE_CHECKING:
@@ -113,9 +116,11 @@ class YouTubeServer(SandboxServer):
         port: int = 0,
         daily_quota: int = DEFAULT_DAILY_QUOTA,
         api_keys: set[str] | frozenset[str] = frozenset(),
+        app: ClientApp | None = None,
     ) -> None:
         """``api_keys``: keys accepted besides the managed accounts' tokens (API keys belong
-        to a Google Cloud project, not to a channel)."""
+        to a Google Cloud project, not to a channel). ``app``: the OAuth client for Google's
+        consent flow (sandbox.google_oauth), served by this same server."""
         if world.platform != "youtube":
             raise ValueError(f"a youtube server cannot render a {world.platform!r} world")
         super().__init__(host, port, clock=world.clock)
@@ -126,6 +131,7 @@ class YouTubeServer(SandboxServer):
         self.corrupted: dict[str, set[str]] = {}
         self._units: dict[tuple[str, date], int] = {}
         self._quota_lock = threading.Lock()
+        self.login = GoogleLogin(world, app)
 
     # --- what tests use -----------------------------------------------------------------
 
@@ -141,6 +147,8 @@ class YouTubeServer(SandboxServer):
     # --- plumbing -----------------------------------------------------------------------
 
     def route(self, request: Request) -> Response:
+        if request.path in OAUTH_PATHS:
+            return self.login.route(request)
         try:
             if request.method != "GET":
                 raise YouTubeError(405, "methodNotAllowed", "this simulated API only reads")
@@ -170,6 +178,9 @@ class YouTubeServer(SandboxServer):
         bearer, key = request.bearer, request.arg("key")
         with self.world.lock:
             tokens = {managed.token: actor for actor, managed in self.world.managed.items()}
+        owner = self.login.token_owner(bearer)
+        if owner is not None:
+            return owner, bearer or ""
         if bearer is not None:
             if bearer not in tokens:
                 raise YouTubeError(

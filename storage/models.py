@@ -62,9 +62,24 @@ class ItemKind(StrEnum):
 
 
 class CredentialStatus(StrEnum):
+    """What the platform last said about an account's credentials.
+
+    A connection that still works but runs out soon is not a status of its own: that is
+    read from ``Connection.expires_at`` (storage.renewal), because it changes with time.
+    """
+
     UNCHECKED = "unchecked"
     OK = "ok"
+    # Refused without saying why (401/403 and nothing more specific).
     NEEDS_RENEWAL = "needs_renewal"
+    EXPIRED = "expired"  # the token or its data access ran out
+    REVOKED = "revoked"  # taken back: app removed, password changed, app password deleted
+    NO_PERMISSION = "no_permission"  # valid, but a permission the collector needs is missing
+
+    @property
+    def refused(self) -> bool:
+        """The platform refuses the credentials: somebody has to connect again."""
+        return self not in (CredentialStatus.UNCHECKED, CredentialStatus.OK)
 
 
 class PurgeReason(StrEnum):
@@ -473,6 +488,85 @@ class Lease(Base):
     owner: Mapped[str] = mapped_column(String(200), index=True)
     acquired_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class Connection(Base):
+    """The token of an account its owner connected through the platform's own consent
+    screen (``replywatch account connect``, the dashboard's "Connect an account").
+
+    ``sealed`` is the secret material (access token, refresh token, app password) as one
+    encrypted text; the key lives in a file outside the database (replywatch.connect.vault).
+    The other columns are what replywatch may read without the key: which grant it is, what
+    it allows and when it ends. An account with a connection is collected with it; an
+    account without one uses its ``credentials_ref`` as before.
+    """
+
+    __tablename__ = "connections"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    # How it was granted: meta_login, mastodon_oauth, x_oauth2, bluesky_app_password,
+    # google_oauth (replywatch.connect names them).
+    method: Mapped[str] = mapped_column(String(32))
+    sealed: Mapped[str] = mapped_column(Text)
+    # Space-separated, as the platform granted them.
+    scopes: Mapped[str] = mapped_column(String(1000), default="")
+    connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    connected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The access token's own end; a refresh token renews it without anybody's help.
+    access_expires_at: Mapped[datetime | None] = mapped_column()
+    # When the grant itself ends and the owner must connect again (Meta's data access, a
+    # refresh token that runs out); None: the platform names no end.
+    expires_at: Mapped[datetime | None] = mapped_column()
+    checked_at: Mapped[datetime | None] = mapped_column()  # last asked the platform about it
+    refreshed_at: Mapped[datetime | None] = mapped_column()
+    # Bumped by every change of ``sealed``: a refresh writes only over the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class OAuthApp(Base):
+    """replywatch's registration as an application on one server (a Mastodon instance
+    registers apps itself: ``POST /api/v1/apps``, once per instance and redirect URI)."""
+
+    __tablename__ = "oauth_apps"
+    __table_args__ = (UniqueConstraint("platform", "server", "redirect_uri"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    server: Mapped[str] = mapped_column(String(300))  # the instance's origin
+    redirect_uri: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(300))
+    sealed_secret: Mapped[str] = mapped_column(Text)  # the client secret, encrypted
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConnectFlow(Base):
+    """One connect in progress: from the link to the platform's consent screen to the
+    accounts stored.
+
+    The ``state`` sent to the platform is random and only its SHA-256 is kept here; the
+    callback must bring it back from the same holder (the dashboard session or the command
+    line process that started it, ``holder_hash``) before ``expires_at``, and only once.
+    """
+
+    __tablename__ = "connect_flows"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    holder_hash: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    redirect_uri: Mapped[str] = mapped_column(String(500))
+    server: Mapped[str | None] = mapped_column(String(300))  # a Mastodon instance
+    # authorizing -> choosing (Meta: which Pages to audit) -> done; or refused
+    stage: Mapped[str] = mapped_column(String(16), default="authorizing")
+    # Encrypted: the PKCE verifier while authorizing, the tokens offered while choosing.
+    sealed: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
 
 
 class ScheduledJob(Base):

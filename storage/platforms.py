@@ -61,10 +61,47 @@ class ApiSetting:
     default: str | None
     help: str
     # "url": a base URL requests go to (the demo points it at the simulated server);
-    # "graph_version": a Graph API version like v24.0.
+    # "graph_version": a Graph API version like v24.0; "text": an identifier (an app id);
+    # "secret_name": the name of a secret (replywatch.secrets), never the secret.
     form: str = "url"
     # What the default means when it is decided at run time (``default`` is then None).
     default_text: str | None = None
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A permission (OAuth scope) the connect flow asks for, and why the collectors need it."""
+
+    name: str
+    why: str
+    # Platforms whose collectors cannot work without it (Meta's login serves two).
+    needed_by: tuple[str, ...] = ()
+    # False: not asked for by default; the manual says when an operator adds it.
+    asked: bool = True
+
+
+@dataclass(frozen=True)
+class ConnectFacts:
+    """How an owner connects an account themselves (replywatch.connect)."""
+
+    # "oauth": the platform's own consent screen; "app_password": typed in, then verified.
+    method: str
+    grant: str  # stored in connections.method
+    name: str  # what the owner reads: "Facebook Login for Business"
+    permissions: tuple[Permission, ...]
+    # The operator's app registration and the endpoints of the login (base URLs, so that a
+    # proxy or the simulated platform can stand in like for the APIs).
+    settings: tuple[ApiSetting, ...]
+    flow: str  # "module:attribute" of its flow in replywatch.connect
+    # What the owner types to start: a Mastodon address names the instance, a Bluesky
+    # handle the account; None when the platform's login decides who it is.
+    asks_for: str | None = None
+
+    def asked(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.permissions if p.asked)
+
+    def needed_by(self, platform: str) -> tuple[str, ...]:
+        return tuple(p.name for p in self.permissions if platform in p.needed_by)
 
 
 @dataclass(frozen=True)
@@ -87,6 +124,13 @@ class PlatformSpec:
     # expression whose group ``author`` is that id. Forgetting an author replaces it there
     # too (storage/privacy.py); None when item ids say nothing about their author.
     author_in_item_id: str | None = None
+    # How an owner connects an account of this platform; None: by --credentials NAME only.
+    connect: ConnectFacts | None = None
+
+    @property
+    def settings(self) -> tuple[ApiSetting, ...]:
+        """Its API settings and its connect flow's."""
+        return self.api_settings + (self.connect.settings if self.connect else ())
 
     @property
     def reply_kind(self) -> ItemKind:
@@ -135,6 +179,79 @@ _GRAPH_SETTINGS = (
     ),
 )
 
+_META_LOGIN = ConnectFacts(
+    method="oauth",
+    grant="meta_login",
+    name="Facebook Login for Business",
+    permissions=(
+        Permission(
+            "pages_show_list",
+            "lists the Pages you manage (me/accounts), so that you pick the ones to audit",
+            ("facebook", "instagram"),
+        ),
+        Permission(
+            "pages_read_engagement",
+            "reads the Page's posts, their reaction and comment counts and follower count, "
+            "and which Instagram business account is linked to the Page",
+            ("facebook", "instagram"),
+        ),
+        Permission(
+            "pages_read_user_content",
+            "reads what others write on the Page: visitors' posts and every comment and "
+            "reply, with who wrote it",
+            ("facebook",),
+        ),
+        Permission(
+            "instagram_basic",
+            "reads the Instagram business account's profile, media and their counts",
+            ("instagram",),
+        ),
+        Permission(
+            "instagram_manage_comments",
+            "reads the comments and replies under the Instagram media (the Graph API shows "
+            "them only with this permission; replywatch never writes any)",
+            ("instagram",),
+        ),
+        Permission(
+            "business_management",
+            "only when the Pages belong to a business portfolio and your access to them "
+            "comes through it: without it they are missing from the list of Pages",
+            asked=False,
+        ),
+    ),
+    settings=(
+        ApiSetting(
+            "platforms.graph.app_id",
+            "REPLYWATCH_GRAPH_APP_ID",
+            None,
+            "the App ID of your Meta app (for connecting accounts)",
+            form="text",
+        ),
+        ApiSetting(
+            "platforms.graph.app_secret_ref",
+            "REPLYWATCH_GRAPH_APP_SECRET_REF",
+            None,
+            "name of the secret holding the Meta app's App Secret",
+            form="secret_name",
+        ),
+        ApiSetting(
+            "platforms.graph.login_config_id",
+            "REPLYWATCH_GRAPH_LOGIN_CONFIG_ID",
+            None,
+            "configuration ID of Facebook Login for Business (its permissions are the "
+            "configuration's); without it the permissions are asked by scope",
+            form="text",
+        ),
+        ApiSetting(
+            "platforms.graph.dialog_url",
+            "REPLYWATCH_GRAPH_DIALOG_URL",
+            "https://www.facebook.com",
+            "base URL of Facebook's login dialog",
+        ),
+    ),
+    flow="replywatch.connect.meta:FLOW",
+)
+
 X = PlatformSpec(
     name="x",
     display_name="X",
@@ -144,7 +261,15 @@ X = PlatformSpec(
     thread_shape=ThreadShape.TREE,
     credentials=Credentials(required=True, secret="a token"),
     permalink="https://x.com/{author}/status/{item_id}",
-    log_names=("tweepy", "tweepy.client", "requests_oauthlib", *_REQUESTS_LOGGERS),
+    log_names=(
+        "tweepy",
+        "tweepy.client",
+        # The connect flow's token requests and answers, logged at debug level.
+        "requests_oauthlib",
+        "requests_oauthlib.oauth2_session",
+        "oauthlib",
+        *_REQUESTS_LOGGERS,
+    ),
     api_settings=(
         ApiSetting(
             "platforms.x.api_url",
@@ -155,6 +280,60 @@ X = PlatformSpec(
     ),
     collector="collectors.x.factory:FACTORY",
     simulated_server="sandbox.x_api:XApiServer",
+    connect=ConnectFacts(
+        method="oauth",
+        grant="x_oauth2",
+        name="X (OAuth 2.0 with PKCE)",
+        permissions=(
+            Permission(
+                "tweet.read",
+                "reads the account's posts, replies and mentions and the conversations they are in",
+                ("x",),
+            ),
+            Permission(
+                "users.read",
+                "finds the account and reads its follower count (X asks "
+                "for it together with tweet.read)",
+                ("x",),
+            ),
+            Permission(
+                "like.read",
+                "reads which posts the account liked (liked, not "
+                "answered); X shows likes only to the account itself",
+                ("x",),
+            ),
+            Permission(
+                "offline.access",
+                "gives a refresh token, so that collecting goes on "
+                "after the access token's two hours without signing in again",
+                ("x",),
+            ),
+        ),
+        settings=(
+            ApiSetting(
+                "platforms.x.client_id",
+                "REPLYWATCH_X_CLIENT_ID",
+                None,
+                "OAuth 2.0 Client ID of your X app (for connecting accounts)",
+                form="text",
+            ),
+            ApiSetting(
+                "platforms.x.client_secret_ref",
+                "REPLYWATCH_X_CLIENT_SECRET_REF",
+                None,
+                'name of the secret holding the Client Secret (a confidential "Web '
+                'App"); none for a public "Native App"',
+                form="secret_name",
+            ),
+            ApiSetting(
+                "platforms.x.authorize_url",
+                "REPLYWATCH_X_AUTHORIZE_URL",
+                "https://x.com",
+                "base URL of X's consent screen (/i/oauth2/authorize)",
+            ),
+        ),
+        flow="replywatch.connect.x:FLOW",
+    ),
 )
 
 FACEBOOK = PlatformSpec(
@@ -172,6 +351,7 @@ FACEBOOK = PlatformSpec(
     api_settings=_GRAPH_SETTINGS,
     collector="collectors.graph.factory:FACEBOOK",
     simulated_server="sandbox.graph_api:GraphApiServer",
+    connect=_META_LOGIN,
 )
 
 INSTAGRAM = PlatformSpec(
@@ -189,6 +369,7 @@ INSTAGRAM = PlatformSpec(
     api_settings=_GRAPH_SETTINGS,
     collector="collectors.graph.factory:INSTAGRAM",
     simulated_server="sandbox.graph_api:GraphApiServer",
+    connect=_META_LOGIN,
 )
 
 MASTODON = PlatformSpec(
@@ -213,6 +394,22 @@ MASTODON = PlatformSpec(
     ),
     collector="collectors.mastodon.factory:FACTORY",
     simulated_server="sandbox.mastodon_api:MastodonServer",
+    connect=ConnectFacts(
+        method="oauth",
+        grant="mastodon_oauth",
+        name="Mastodon (OAuth)",
+        permissions=(
+            Permission(
+                "read",
+                "reads the account's statuses, mention notifications, "
+                "favourites and threads; nothing that could write",
+                ("mastodon",),
+            ),
+        ),
+        settings=(),  # replywatch registers itself on each instance (POST /api/v1/apps)
+        flow="replywatch.connect.mastodon:FLOW",
+        asks_for="address",
+    ),
 )
 
 BLUESKY = PlatformSpec(
@@ -244,6 +441,15 @@ BLUESKY = PlatformSpec(
     collector="collectors.bluesky.factory:FACTORY",
     simulated_server="sandbox.bluesky_api:BlueskyServer",
     author_in_item_id=r"^at://(?P<author>[^/]+)/",  # at://did:plc:…/app.bsky.feed.post/…
+    connect=ConnectFacts(
+        method="app_password",
+        grant="bluesky_app_password",
+        name="Bluesky app password",
+        permissions=(),  # an app password can do what the account can, but not change it
+        settings=(),
+        flow="replywatch.connect.bluesky:FLOW",
+        asks_for="handle",
+    ),
 )
 
 YOUTUBE = PlatformSpec(
@@ -268,6 +474,11 @@ YOUTUBE = PlatformSpec(
         "googleapiclient.model",
         "google_auth_httplib2",
         "httplib2",
+        # Its connect flow's token requests and answers, logged at debug level.
+        "requests_oauthlib",
+        "requests_oauthlib.oauth2_session",
+        "oauthlib",
+        *_REQUESTS_LOGGERS,
     ),
     api_settings=(
         ApiSetting(
@@ -279,6 +490,50 @@ YOUTUBE = PlatformSpec(
     ),
     collector="collectors.youtube.factory:FACTORY",
     simulated_server="sandbox.youtube_api:YouTubeServer",
+    connect=ConnectFacts(
+        method="oauth",
+        grant="google_oauth",
+        name="Google (OAuth 2.0)",
+        permissions=(
+            Permission(
+                "https://www.googleapis.com/auth/youtube.force-ssl",
+                "reads the "
+                "channel's videos and comments, the comments YouTube holds for review "
+                "(commentThreads with moderationStatus needs this scope) and the "
+                "channel's own likes of comments",
+                ("youtube",),
+            ),
+        ),
+        settings=(
+            ApiSetting(
+                "platforms.youtube.client_id",
+                "REPLYWATCH_YOUTUBE_CLIENT_ID",
+                None,
+                "OAuth client ID of your Google Cloud project (for connecting channels)",
+                form="text",
+            ),
+            ApiSetting(
+                "platforms.youtube.client_secret_ref",
+                "REPLYWATCH_YOUTUBE_CLIENT_SECRET_REF",
+                None,
+                "name of the secret holding that OAuth client's secret",
+                form="secret_name",
+            ),
+            ApiSetting(
+                "platforms.youtube.authorize_url",
+                "REPLYWATCH_YOUTUBE_AUTHORIZE_URL",
+                "https://accounts.google.com",
+                "base URL of Google's consent screen (/o/oauth2/v2/auth)",
+            ),
+            ApiSetting(
+                "platforms.youtube.token_url",
+                "REPLYWATCH_YOUTUBE_TOKEN_URL",
+                "https://oauth2.googleapis.com",
+                "base URL of Google's token endpoint",
+            ),
+        ),
+        flow="replywatch.connect.youtube:FLOW",
+    ),
 )
 
 REGISTRY: tuple[PlatformSpec, ...] = (X, FACEBOOK, INSTAGRAM, MASTODON, BLUESKY, YOUTUBE)
@@ -318,10 +573,11 @@ def canonical_handle(platform_name: str, handle: str) -> str:
 
 
 def api_settings() -> tuple[ApiSetting, ...]:
-    """Every platform's API settings once, in registry order (Graph's are shared)."""
+    """Every platform's API and connect settings once, in registry order (Graph's are
+    shared)."""
     seen: dict[str, ApiSetting] = {}
     for spec in REGISTRY:
-        for setting in spec.api_settings:
+        for setting in spec.settings:
             seen.setdefault(setting.key, setting)
     return tuple(seen.values())
 
@@ -336,9 +592,11 @@ __all__ = [
     "PLATFORMS",
     "REGISTRY",
     "ApiSetting",
+    "ConnectFacts",
     "Credentials",
     "HandleError",
     "HandleRule",
+    "Permission",
     "PlatformSpec",
     "ThreadShape",
     "UnknownPlatform",

@@ -31,7 +31,16 @@ from replywatch.demo.database import DEMO_APPLICATION_ID, fresh_demo_database, i
 from replywatch.demo.setup import demo_password
 from sandbox.generator import DEMO_PORTFOLIO, Story, generate_demo
 from storage.engine import make_engine, session_scope
-from storage.models import Account, Client, CollectionRun, Identity, Item, User
+from storage.models import (
+    Account,
+    Client,
+    CollectionRun,
+    Connection,
+    Identity,
+    Item,
+    OAuthApp,
+    User,
+)
 from tests.support.cli import console_script, run_main, run_process
 from tests.support.dashboard_server import form_token
 
@@ -464,3 +473,25 @@ def test_a_bigger_portfolio_goes_the_same_way(tmp_path, capsys, monkeypatch):
     assert metrics.verdict.verdict is Verdict.PARTLY_RESPONSIVE and metrics.inbound > 20
     assert users == {"mara", "anna", "jonas", "olivia", "lena", "anna2", "jonas2", "olivia2",
                      "lena2"}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_demo_connects_one_account_through_its_consent_screen(first_run, demo_engine, demo_db):
+    assert "Connecting one account through its platform's consent screen" in first_run.out
+    assert ("mastodon @velolindner@mastodon.social (Velo Lindner): the owner allowed read "
+            "access on the simulated consent page") in first_run.out  # fmt: skip
+    with session_scope(demo_engine) as session:
+        (connection,) = session.scalars(select(Connection)).all()
+        account = session.get(Account, connection.account_id)
+        runs = session.scalars(
+            select(CollectionRun.outcome).where(CollectionRun.account_id == account.id)
+        ).all()
+        registered = session.scalars(select(OAuthApp.server)).all()
+        sealed = connection.sealed
+    assert (account.platform, account.handle) == ("mastodon", "@velolindner@mastodon.social")
+    assert connection.method == "mastodon_oauth" and connection.scopes == "read"
+    assert runs == ["ok", "ok"]  # collected with the connected token
+    assert len(registered) == 1  # replywatch registered itself on the instance once
+    key_file = demo_db.parent / "connections.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert sealed.startswith("gAAAAA")  # a Fernet token, not the access token

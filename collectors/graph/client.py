@@ -32,6 +32,10 @@ import requests
 
 from collectors.contract import RunContext
 from collectors.errors import (
+    EXPIRED,
+    NO_PERMISSION,
+    REFUSED,
+    REVOKED,
     AccountNotFound,
     CollectionError,
     CredentialsRejected,
@@ -161,7 +165,9 @@ class GraphClient:
         if code in THROTTLED:
             return RateLimited(detail, endpoint, run.now + self._regain_after())
         if code in CREDENTIALS or (code is None and status in (401, 403)):
-            return CredentialsRejected(detail, endpoint)
+            return CredentialsRejected(
+                detail, endpoint, reason=credential_reason(code, error.get("error_subcode"))
+            )
         if code in TRANSIENT or error.get("is_transient") or status >= 500:
             return TransientError(detail, endpoint, fault=Fault.SERVER_ERROR)
         if code in NOT_FOUND or (code == 100 and error.get("error_subcode") == 33):
@@ -219,3 +225,21 @@ def parse_next(url: str, endpoint: str) -> tuple[str, str, dict[str, Any]]:
     args = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
     args.pop("access_token", None)
     return parts[-2], parts[-1], args
+
+
+# Meta's access token error subcodes: 463 the token expired; 458 the app was removed,
+# 459/464 the person must log in to Facebook, 460 the password changed, 492 the person
+# lost their role on the Page. Codes 10 and 200-299: a permission is missing.
+EXPIRED_SUBCODES = frozenset({463})
+REVOKED_SUBCODES = frozenset({458, 459, 460, 464, 492})
+
+
+def credential_reason(code: int | None, subcode: object) -> str:
+    """What a refused Graph call says about the token (collectors.errors' reasons)."""
+    if code == 10 or (code is not None and 200 <= code <= 299):
+        return NO_PERMISSION
+    if subcode in EXPIRED_SUBCODES:
+        return EXPIRED
+    if subcode in REVOKED_SUBCODES:
+        return REVOKED
+    return REFUSED

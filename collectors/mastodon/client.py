@@ -25,6 +25,7 @@ library shape this module:
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import deque
@@ -46,6 +47,10 @@ from mastodon import (
 
 from collectors.contract import RunContext
 from collectors.errors import (
+    EXPIRED,
+    NO_PERMISSION,
+    REFUSED,
+    REVOKED,
     CollectionError,
     CredentialsRejected,
     MalformedResponse,
@@ -197,7 +202,17 @@ class MastodonClient:
                 self._reset_at(run),
             ) from None
         except MastodonUnauthorizedError as exc:
-            raise CredentialsRejected(_describe(exc), endpoint) from None
+            described = _describe(exc)
+            said = _refusal_text(self.adapter.last_refusal)
+            if said and said not in described:
+                described = f"{described}: {said}"
+            # Mastodon (Doorkeeper) says why: "The access token was revoked" / "… expired".
+            reason = REFUSED
+            if "revoked" in described:
+                reason = REVOKED
+            elif "expired" in described:
+                reason = EXPIRED
+            raise CredentialsRejected(described, endpoint, reason=reason) from None
         except MastodonNotFoundError as exc:
             raise NotFound(_describe(exc), endpoint) from None
         except MastodonServerError as exc:
@@ -222,7 +237,7 @@ class MastodonClient:
                 raise MalformedResponse("the response is not valid JSON", endpoint) from None
             if status == 403:
                 # A token without the read scope, or a suspended account.
-                raise CredentialsRejected(_describe(exc), endpoint) from None
+                raise CredentialsRejected(_describe(exc), endpoint, reason=NO_PERMISSION) from None
             raise CollectionError(_describe(exc), endpoint) from None
 
     def _refuse_when_spent(self, run: RunContext, endpoint: str) -> None:
@@ -285,6 +300,16 @@ def _http_date(value: str) -> datetime | None:
 def _status(exc: MastodonAPIError) -> int | None:
     args = exc.args
     return args[1] if len(args) > 1 and isinstance(args[1], int) else None
+
+
+def _refusal_text(body: bytes) -> str:
+    """The ``error`` of a refusal's JSON body, or ""."""
+    try:
+        value = json.loads(body.decode("utf-8")) if body else None
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    said = value.get("error") if isinstance(value, dict) else None
+    return scrub(said)[:300] if isinstance(said, str) else ""
 
 
 def _describe(exc: MastodonAPIError) -> str:

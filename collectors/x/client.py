@@ -19,6 +19,7 @@ import tweepy
 
 from collectors.contract import RunContext
 from collectors.errors import (
+    NO_PERMISSION,
     CollectionError,
     CredentialsRejected,
     MalformedResponse,
@@ -111,8 +112,11 @@ class XClient:
                 else run.current_time() + FALLBACK_WAIT
             )
             raise RateLimited(_describe(exc), endpoint, reset) from None
-        except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
+        except tweepy.Unauthorized as exc:
             raise CredentialsRejected(_describe(exc), endpoint) from None
+        except tweepy.Forbidden as exc:
+            # A valid token that may not read this (a scope or an access level missing).
+            raise CredentialsRejected(_describe(exc), endpoint, reason=NO_PERMISSION) from None
         except tweepy.TwitterServerError as exc:
             raise TransientError(_describe(exc), endpoint, fault=Fault.SERVER_ERROR) from None
         except (tweepy.BadRequest, tweepy.NotFound) as exc:

@@ -17,10 +17,13 @@ from dashboard.pages.client import scope_pickers
 from dashboard.pages.common import account_label, heading
 from dashboard.pages.conversation import read, sections
 from dashboard.queries import AccountSummary, ItemRow, account_summaries, latest_items, runs_between
+from dashboard.renewal_text import connect_method, credentials_text, reconnect_href
+from dashboard.runtime import runtime
 from dashboard.states import CREDENTIAL_STATES, ITEM_KINDS, state_text
 from dashboard.tables import sort_table
 from metrics import formats
 from metrics.labels import shown_text
+from storage.renewal import Standing
 
 RUNS_SHOWN = 20
 ITEMS_SHOWN = 20
@@ -37,14 +40,29 @@ def _status_lines(scope: Scope, summary: AccountSummary) -> list[Any]:
     language = scope.language
     lines: list[Any] = []
     if summary.needs_renewal:
-        text = (
-            translate(
+        renewal = summary.renewal
+        if renewal is not None and renewal.standing is Standing.RENEW_SOON and renewal.ends:
+            text = translate(
+                "The access ends on {date}: reconnect the account before then.",
+                language,
+                date=renewal.ends.strftime("%Y-%m-%d"),
+            )
+        elif summary.credential_error:
+            text = translate(
                 "The credentials need renewal: {reason}", language, reason=summary.credential_error
             )
-            if summary.credential_error
-            else translate("The credentials need renewal.", language)
-        )
+        else:
+            text = translate("The credentials need renewal.", language)
         lines.append(notice(text, "warn"))
+        if runtime().connector is not None and connect_method(summary.platform):
+            lines.append(
+                html.A(
+                    translate("Reconnect", language),
+                    href=reconnect_href(scope.client.id, summary.platform),
+                    id="reconnect",
+                    className="button",
+                )
+            )
     state = (
         translate("collected", language)
         + ", "
@@ -68,7 +86,12 @@ def _status_lines(scope: Scope, summary: AccountSummary) -> list[Any]:
         html.Dl(
             [
                 html.Dt(translate("Credentials", language)),
-                html.Dd(state_text(CREDENTIAL_STATES, summary.credential_status, language)),
+                html.Dd(
+                    credentials_text(summary.renewal, language)
+                    if summary.renewal is not None
+                    else state_text(CREDENTIAL_STATES, summary.credential_status, language),
+                    id="credentials",
+                ),
                 html.Dt(translate("Collection status", language)),
                 html.Dd(state),
                 html.Dt(translate("Last run", language)),
@@ -111,7 +134,7 @@ def render(scope: Scope) -> list[Any]:
     label = account_label(account.platform, account.handle)
     parts = heading(scope, label)
     parts.append(scope_pickers(scope))
-    summary = account_summaries(scope.db, [account])[0]
+    summary = account_summaries(scope.db, [account], scope.now)[0]
     if summary.needs_renewal or summary.failing:
         # The numbers below are only as fresh as the last collection: say so up front.
         parts.append(

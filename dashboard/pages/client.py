@@ -25,6 +25,7 @@ from dashboard.pages.common import (
 from dashboard.pages.conversation import read, sections
 from dashboard.pages.period_pickers import period_pickers
 from dashboard.queries import AccountSummary, account_summaries
+from dashboard.renewal_text import credentials_text
 from dashboard.runtime import runtime
 from dashboard.states import CREDENTIAL_STATES, state_text
 from dashboard.tables import Column, Table, make_table
@@ -86,7 +87,11 @@ def accounts_table(
             "verdict_weeks": found.verdict.weeks if found else 1,
             "response_ratio": found.response_ratio if found else None,
             "waiting": found.waiting if found else None,
-            "credentials": state_text(CREDENTIAL_STATES, summary.credential_status, language),
+            "credentials": (
+                credentials_text(summary.renewal, language)
+                if summary.renewal is not None
+                else state_text(CREDENTIAL_STATES, summary.credential_status, language)
+            ),
             "needs_renewal": summary.needs_renewal,
             "last_collection": summary.last_run.started_at if summary.last_run else None,
             "last_outcome": (
@@ -169,7 +174,7 @@ def render(scope: Scope) -> list[Any]:
     accounts = visible_accounts(scope.db, scope.viewer, client.id)
     labels = {account.id: account_label(account.platform, account.handle) for account in accounts}
     conversation = read(scope, labels)
-    summaries = account_summaries(scope.db, accounts)
+    summaries = account_summaries(scope.db, accounts, scope.now)
     per_account = {m.subject.id: m for m in conversation.metrics.accounts}
     table = accounts_table(summaries, client.time_zone, language, per_account)
     verdict, figures, *details = sections(scope, conversation)

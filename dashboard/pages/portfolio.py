@@ -251,7 +251,7 @@ def render(scope: Scope) -> list[Any]:
 def collection_section(scope: Scope, clients: list[Client]) -> html.Section:
     language = scope.language
     owner = for_owner(scope)
-    summaries = client_summaries(scope.db, clients)
+    summaries = client_summaries(scope.db, clients, scope.now)
     needing = [s for s in summaries if s.credentials_to_renew or s.failing_accounts]
     content: Any
     count = formats.number(len(summaries), language)

@@ -48,6 +48,7 @@ def _register() -> None:
         accounts,
         clients,
         collect,
+        connecting,
         database,
         demo,
         email,

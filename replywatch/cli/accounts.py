@@ -17,7 +17,7 @@ from replywatch.portfolio import (
     interval_minutes,
 )
 from replywatch.validation import InputError
-from storage.models import Account, Client, CredentialStatus, Item
+from storage.models import Account, Client, Connection, CredentialStatus, Item
 from storage.platforms import NAMES, PLATFORMS, REGISTRY
 from storage.platforms import platform as platform_spec
 
@@ -98,7 +98,12 @@ def account_add(
 def account_list(app: AppContext, client_name: str | None) -> None:
     """List the accounts."""
     with app.session() as session:
-        query = select(Account, Client.name).join(Client).order_by(Client.name, Account.id)
+        query = (
+            select(Account, Client.name, Connection.method)
+            .join(Client)
+            .outerjoin(Connection, Connection.account_id == Account.id)
+            .order_by(Client.name, Account.id)
+        )
         if client_name:
             query = query.where(Account.client_id == find_client(session, client_name).id)
         rows = session.execute(query).all()
@@ -108,7 +113,9 @@ def account_list(app: AppContext, client_name: str | None) -> None:
         out = table(
             "id", "client", "platform", "handle", "platform id", "active", "every", "credentials"
         )
-        for found, owner in rows:
+        for found, owner, connected in rows:
+            # A connected token wins over a reference (replywatch.collecting).
+            held = f"connected: {connected}" if connected else found.credentials_ref or "-"
             out.add_row(
                 str(found.id),
                 owner,
@@ -117,7 +124,7 @@ def account_list(app: AppContext, client_name: str | None) -> None:
                 found.platform_account_id or "(resolved on first collection)",
                 "yes" if found.active else "no",
                 formats.setting_duration(found.collect_interval_minutes),
-                f"{found.credentials_ref or '-'} ({found.credential_status})",
+                f"{held} ({found.credential_status})",
             )
     app.console.print(out)
 

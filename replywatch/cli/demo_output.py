@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
@@ -94,6 +94,16 @@ class Report(DemoProgress):
     def platforms_started(self, urls: dict[str, str]) -> None:
         shown = ", ".join(f"{display_name(p)} {url}" for p, url in sorted(urls.items()))
         self.line(f"  simulated platforms: {shown}")
+
+    def account_connected(self, connection: Any) -> None:
+        if connection is None:
+            self.line("  no account in this portfolio connects through a consent screen")
+            return
+        self.line(
+            f"  {connection.account.label} ({connection.account.client}): the owner allowed "
+            "read access on the simulated consent page; its token is stored encrypted and "
+            "collected with from now on"
+        )
 
     def round_started(self, round: CollectionRound, accounts: list[DemoAccount]) -> None:
         self.line(f"  as the platforms looked {round.name} ({round.moment:%Y-%m-%d %H:%M} UTC):")

@@ -19,6 +19,7 @@ from dashboard.runtime import DashboardOptions
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, BadInput, pass_app
 from replywatch.config import ConfigError
+from replywatch.connect.dashboard import DashboardConnector
 from replywatch.secrets import SecretError
 from replywatch.session_key import dashboard_secret_key
 from reports.audit_pdf import audit_pdf
@@ -113,7 +114,9 @@ def serve_dashboard(
     )
     # The dashboard cannot import reports; it gets the audit report's printer from here.
     printer = partial(audit_pdf, browser=settings.get("reports.browser"))
-    dash_app = create_app(app.engine, options, audit_pdf=printer)
+    # Likewise the connect flows of the "Connect an account" page.
+    connector = DashboardConnector(app.engine, settings)
+    dash_app = create_app(app.engine, options, audit_pdf=printer, connector=connector)
     with app.session() as session:
         users = session.scalar(select(func.count()).select_from(User)) or 0
     level = getattr(logging, str(settings.get("log_level")).upper(), logging.INFO)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import stat
 from pathlib import Path
 
@@ -21,13 +22,14 @@ from storage.models import (
     Account,
     Client,
     CollectionRun,
-    CredentialStatus,
     EmailDelivery,
     Item,
     Lease,
     User,
 )
+from storage.platforms import platform as platform_spec
 from storage.private_files import open_to_others
+from storage.renewal import CredentialState, Standing, credential_states
 from storage.running import running_runs
 
 STATUS_ORDER = ("sent", "pending", "sending", "submitting", "uncertain", "failed")
@@ -80,6 +82,8 @@ def status(app: AppContext) -> None:
             for found in running_runs(session.connection(), SYSTEM_CLOCK.now())
             if found.orphaned
         }
+        now = SYSTEM_CLOCK.now()
+        states = credential_states(session, [row[0].id for row in rows], now)
         for account, client_name, run, item_count in rows:
             outcome = run.outcome if run else "-"
             if run and run.private_skipped:
@@ -98,11 +102,9 @@ def status(app: AppContext) -> None:
                 attention.append(
                     f"account {account.id} {account.handle}: last run {run.outcome}{detail}"
                 )
-            if account.credential_status == CredentialStatus.NEEDS_RENEWAL:
-                reason = f" ({account.credential_error})" if account.credential_error else ""
-                attention.append(
-                    f"account {account.id} {account.handle}: credentials need renewal{reason}"
-                )
+            state = states[account.id]
+            if state.needs_renewal:
+                attention.append(renewal_line(account, client_name, state))
             out.add_row(
                 str(account.id),
                 client_name,
@@ -111,10 +113,47 @@ def status(app: AppContext) -> None:
                 str(item_count),
                 when(run.started_at if run else None),
                 outcome,
-                account.credential_status,
+                credentials_cell(state),
             )
         app.console.print(out)
         _print_attention(app, attention + email_attention)
+
+
+def credentials_cell(state: CredentialState) -> str:
+    """The credentials column: the standing, and the date a connected grant ends."""
+    if state.standing is Standing.RENEW_SOON and state.ends is not None:
+        return f"needs renewal by {state.ends:%Y-%m-%d}"
+    if state.standing.needs_renewal:
+        return state.standing.value
+    if state.ends is not None:
+        return f"{state.standing.value} until {state.ends:%Y-%m-%d}"
+    return state.standing.value
+
+
+def renewal_line(account: Account, client_name: str, state: CredentialState) -> str:
+    """What to do about credentials that need renewal, in one line (never a token)."""
+    what = {
+        Standing.RENEW_SOON: "the connected grant ends on {ends}",
+        Standing.EXPIRED: "the token expired{since}",
+        Standing.REVOKED: "the platform says the access was taken back",
+        Standing.NO_PERMISSION: "a permission the collector needs is missing",
+        Standing.REFUSED: "the platform refused the credentials",
+    }[state.standing]
+    ends = f"{state.ends:%Y-%m-%d}" if state.ends is not None else ""
+    text = what.format(ends=ends, since=f" on {ends}" if ends else "")
+    reason = f" ({state.reason})" if state.reason else ""
+    if state.connected or platform_spec(account.platform).connect is not None:
+        fix = (
+            f"reconnect: replywatch account connect --client {quoted(client_name)} "
+            f"--platform {account.platform}"
+        )
+    else:
+        fix = f"renew the secret {account.credentials_ref or '(none named)'}"
+    return f"account {account.id} {account.handle}: credentials need renewal{reason}: {text}; {fix}"
+
+
+def quoted(text: str) -> str:
+    return shlex.quote(text)
 
 
 def file_warnings(url: URL) -> list[str]:

@@ -8,10 +8,12 @@
 3. starts the simulated platforms on free local ports and points the settings at them; the
    accounts' tokens go into the environment the collectors read secrets from, under the
    accounts' credentials names (the database holds only the names);
-4. collects every account with the production collectors over HTTP twice: as the
+4. connects one account the way an owner does, through its platform's consent screen
+   (``demo.connecting``); that account is collected with the token it granted;
+5. collects every account with the production collectors over HTTP twice: as the
    platforms looked a day earlier, and as they look now, so that comments hidden or
    deleted in between show up as removed;
-5. refreshes the metrics rollups from what was collected and reads back each client's
+6. refreshes the metrics rollups from what was collected and reads back each client's
    verdicts (``demo.summary``).
 
 Nothing in here writes an item: what the metrics count is what the collectors stored.
@@ -32,6 +34,7 @@ from sqlalchemy import Engine, select
 from metrics.api import RefreshResult
 from replywatch.collecting import collect_account
 from replywatch.config import Settings
+from replywatch.demo.connecting import DemoConnection, connect_one_account
 from replywatch.demo.database import fresh_demo_database
 from replywatch.demo.platforms import SimulatedPlatforms, simulated_platforms
 from replywatch.demo.progress import CollectionRound, DemoAccount, DemoProgress
@@ -74,6 +77,7 @@ class DemoResult:
     refresh: RefreshResult | None = None
     outcomes: list[ClientOutcome] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # step -> wall seconds
+    connected: DemoConnection | None = None  # the account connected through its consent
 
     @property
     def items_generated(self) -> int:
@@ -181,6 +185,8 @@ def run_pipeline(
             "collect.history_days": max(
                 settings.get("collect.history_days"), 7 * options.weeks + 7
             ),
+            # The key that seals the connected account's token lives beside the database.
+            "connect.key_file": options.database.parent / "connections.key",
         },
         "replywatch demo",
     )
@@ -206,6 +212,13 @@ def run_pipeline(
                 platforms={platform: server.url for platform, server in platforms.servers.items()},
             )
             progress.platforms_started(result.platforms)
+            progress.step("Connecting one account through its platform's consent screen")
+            result.connected = connect_one_account(
+                engine,
+                demo_settings(demo, platforms.settings, "replywatch demo"),
+                accounts,
+            )
+            progress.account_connected(result.connected)
             progress.step("Collecting from the simulated platforms")
             result.rounds = collect_everything(
                 engine, demo, activity, platforms, accounts, progress

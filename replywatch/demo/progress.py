@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from collectors.contract import Progress
 from collectors.runner import RunSummary
@@ -57,6 +57,10 @@ class DemoProgress:
 
     def platforms_started(self, urls: dict[str, str]) -> None:
         """The simulated platforms listen at ``urls`` (platform -> base URL)."""
+
+    def account_connected(self, connection: Any) -> None:
+        """An account was connected through its consent screen (a DemoConnection, or None
+        when the portfolio has no account to connect that way)."""
 
     def round_started(self, round: CollectionRound, accounts: list[DemoAccount]) -> None:
         """A collection round starts."""

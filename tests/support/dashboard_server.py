@@ -40,6 +40,7 @@ def running_dashboard(
     clock: Clock | None = None,
     audit_pdf: Any = None,
     *,
+    connector: Any = None,
     threads: int = 4,
     **options: object,
 ) -> Iterator[str]:
@@ -50,6 +51,7 @@ def running_dashboard(
         DashboardOptions(secret_key=TEST_KEY, **options),  # type: ignore[arg-type]
         clock=clock or (lambda: datetime.now(UTC)),
         audit_pdf=audit_pdf,
+        connector=connector,
     )
     server = waitress.create_server(app.server, host="127.0.0.1", port=0, threads=threads)
     stop = threading.Event()
