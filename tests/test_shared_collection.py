@@ -163,6 +163,36 @@ def test_a_stale_claim_record_of_a_dead_holder_is_taken_at_once_on_postgresql(po
     rival.release_all()
 
 
+def test_the_collect_job_opens_the_slot_on_postgresql_and_collects_itself_on_sqlite(engine):
+    from replywatch import jobs
+    from replywatch.service import Service
+    from tests.support.settings import settings_for
+
+    (account_id,) = _accounts(engine, 1)
+    settings = settings_for(engine.url.render_as_string(hide_password=False))
+    work = jobs.Work(collect="tests.support.service_work:record_collection",
+                     refresh_rollups="tests.support.service_work:record_rollup")  # fmt: skip
+    service = Service(engine, settings, work=work, clock=ManualClock())
+    jobs.install(service.runtime)
+    try:
+        jobs.collect(account_id)
+    finally:
+        jobs.uninstall()
+        service.leases.release_all()
+    with engine.connect() as connection:
+        runs = connection.scalar(select(func.count()).select_from(CollectionRun))
+        slots = connection.execute(select(CollectionSlot.account_id, CollectionSlot.opened_at))
+        opened = {account: at is not None for account, at in slots}
+    if engine.dialect.name == "postgresql":
+        # Every process's workers share it: the job itself collects nothing.
+        assert service.workers is not None and service.workers.count == 4
+        assert (runs, opened) == (0, {account_id: True})
+    else:
+        # SQLite: one process collects, in its job, as before; no slots.
+        assert service.workers is None
+        assert (runs, opened) == (1, {})
+
+
 # --- three real processes -------------------------------------------------------------
 
 SHOPS = 36
