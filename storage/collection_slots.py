@@ -60,7 +60,7 @@ def claim_engine(engine: Engine, holders: int = 0) -> Engine:
     """
     if holders <= 0:
         return create_engine(engine.url, poolclass=NullPool)
-    return create_engine(engine.url, pool_size=holders, max_overflow=holders, pool_pre_ping=True)
+    return create_engine(engine.url, pool_size=holders, max_overflow=2, pool_pre_ping=True)
 
 
 @dataclass
