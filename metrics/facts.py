@@ -80,8 +80,7 @@ WORK_TABLES = {
         "item_id {bigint} PRIMARY KEY, question INTEGER, ack INTEGER, redirect INTEGER, "
         "reply_key {bigint}"
     ),
-    # own replies the template rule compares with: those in scope and, around them, the
-    # stored ones of the same client and text
+    # own replies in scope, which the template rule compares with (besides the stored ones)
     "rw_evidence": (
         "item_id {bigint} PRIMARY KEY, client_id INTEGER NOT NULL, reply_key {bigint} NOT NULL, "
         "created_us {bigint} NOT NULL, customer_key VARCHAR(300) NOT NULL"
@@ -91,13 +90,10 @@ WORK_TABLES = {
         "client_id INTEGER NOT NULL, reply_key {bigint} NOT NULL, created_us {bigint} NOT NULL, "
         "customer_key VARCHAR(300) NOT NULL"
     ),
-    # per client and text: the span of the replies in scope or changed
-    "rw_keys": (
-        "client_id INTEGER NOT NULL, reply_key {bigint} NOT NULL, first_us {bigint} NOT NULL, "
-        "last_us {bigint} NOT NULL, PRIMARY KEY (client_id, reply_key)"
-    ),
     # out-of-scope own replies whose template flag a change turned over
     "rw_flipped": "item_id {bigint} PRIMARY KEY",
+    # facts a refresh computed exactly as stored: left in place
+    "rw_same": "item_id {bigint} PRIMARY KEY",
 }
 
 
@@ -369,9 +365,18 @@ TEXT_CACHE = 50_000
 class _Classifier:
     """The classifications of one run, remembered per distinct text."""
 
-    def __init__(self, patterns: TextPatterns) -> None:
-        self.patterns = patterns
+    def __init__(self, questions: QuestionPatterns | None) -> None:
+        self.questions = questions
+        self._patterns: TextPatterns | None = None
         self.seen: dict[tuple[str, bool, bool], tuple[int | None, ...]] = {}
+
+    @property
+    def patterns(self) -> TextPatterns:
+        # Loaded at the first text: a run with nothing to classify (a rebuild of
+        # classified items) does not compile the word lists at all.
+        if self._patterns is None:
+            self._patterns = default_text_patterns(self.questions)
+        return self._patterns
 
     def __call__(self, row: Any) -> tuple[int | None, ...]:
         """(item id, question, acknowledgment, redirect, text key): a row of rw_texts."""
@@ -418,7 +423,7 @@ def classify_texts(
     Purged items (storage/privacy.py) are never classified again: their text is gone, and
     the flags stored while it was there are what their weeks were counted with.
     """
-    classified = _Classifier(default_text_patterns(patterns))
+    classified = _Classifier(patterns)
     unclassified = (
         ""
         if reclassify
@@ -692,29 +697,53 @@ WHERE role = 'inbound'""",
 # --- templates ---------------------------------------------------------------------------
 # The one rule that looks beyond a thread: a reply is a template when the own side sent
 # its normalised text to two other customers within 28 days before or after it. It is
-# decided against ``rw_evidence``: the replies in scope and, around them, the stored ones
-# of the same client and text.
+# decided against ``rw_evidence`` (the replies in scope) and, in a refresh, the stored
+# replies out of scope.
 
 _TEXTS_IN_SCOPE = "role = 'own_reply' AND reply_key IS NOT NULL"
 
 
-def template_test_sql(reply: str) -> str:
+# The stored replies the rule compares with in a refresh: those out of its scope (the
+# facts of the items in scope are being replaced; their new versions are in rw_evidence).
+_STORED_EVIDENCE = (
+    "{o}.role = 'own_reply' AND {o}.reply_key IS NOT NULL "
+    "AND {o}.item_id NOT IN (SELECT item_id FROM rw_items)"
+)
+
+
+def template_test_sql(reply: str, stored: bool = False) -> str:
     """SQL for "``reply`` (an alias with client_id, reply_key, created_us, customer_key)
-    went out with the same text to two other customers within the window"."""
+    went out with the same text to two other customers within the window".
+
+    The replies compared with are ``rw_evidence`` (the replies in scope) and, with
+    ``stored``, the stored ones out of scope, looked up in item_facts by text and time.
+    They used to be copied into rw_evidence first: with a much-used text that meant every
+    reply of it within two months, most of a refresh at 10^6 items, where the test itself
+    stops at the second other customer it finds.
+    """
     near = (
         f"{{o}}.client_id = {reply}.client_id AND {{o}}.reply_key = {reply}.reply_key "
         f"AND {{o}}.created_us BETWEEN {reply}.created_us - {TEMPLATE_WINDOW_US} "
         f"AND {reply}.created_us + {TEMPLATE_WINDOW_US} "
         f"AND {{o}}.customer_key <> {reply}.customer_key"
     )
-    return f"""EXISTS (
-  SELECT 1 FROM rw_evidence o1 WHERE {near.format(o="o1")} AND EXISTS (
-    SELECT 1 FROM rw_evidence o2
-    WHERE {near.format(o="o2")} AND o2.customer_key <> o1.customer_key))"""
+    sources = [("rw_evidence", "TRUE")]
+    if stored:
+        sources.append(("item_facts", _STORED_EVIDENCE))
+
+    def any_of(alias: str, extra: str) -> str:
+        return " OR ".join(
+            f"EXISTS (SELECT 1 FROM {table} {alias} WHERE {near.format(o=alias)} "
+            f"AND {condition.format(o=alias)}{extra})"
+            for table, condition in sources
+        )
+
+    second = any_of("o2", " AND o2.customer_key <> o1.customer_key")
+    return f"({any_of('o1', f' AND ({second})')})"
 
 
 def evidence_sql(scope: Scope) -> list[str]:
-    """Fill ``rw_evidence`` (and, for a refresh, ``rw_changed`` and ``rw_keys``)."""
+    """Fill ``rw_evidence`` with the replies in scope (and, for a refresh, ``rw_changed``)."""
     fields = "item_id, client_id, reply_key, created_us, customer_key"
     evidence = (
         f"INSERT INTO rw_evidence ({fields}) SELECT {fields} FROM rw_facts WHERE {_TEXTS_IN_SCOPE}"
@@ -727,27 +756,11 @@ def evidence_sql(scope: Scope) -> list[str]:
         f"AND {_TEXTS_IN_SCOPE}"
     )
     after = f"SELECT {columns} FROM rw_facts WHERE {_TEXTS_IN_SCOPE}"
-    reach = 2 * TEMPLATE_WINDOW_US
     return [
         # Replies a run added or took away (or moved): others near them may turn over.
         f"INSERT INTO rw_changed ({columns}) {before} EXCEPT {after}",
         f"INSERT INTO rw_changed ({columns}) {after} EXCEPT {before}",
         evidence,
-        """
-INSERT INTO rw_keys (client_id, reply_key, first_us, last_us)
-SELECT client_id, reply_key, MIN(created_us), MAX(created_us) FROM (
-  SELECT client_id, reply_key, created_us FROM rw_evidence
-  UNION ALL SELECT client_id, reply_key, created_us FROM rw_changed
-) texts GROUP BY client_id, reply_key""",
-        # Stored replies around them: what their rule, and that of the stored replies
-        # that may turn over, compares with.
-        f"""
-INSERT INTO rw_evidence (item_id, client_id, reply_key, created_us, customer_key)
-SELECT f.item_id, f.client_id, f.reply_key, f.created_us, f.customer_key
-FROM rw_keys k JOIN item_facts f ON f.client_id = k.client_id AND f.reply_key = k.reply_key
-  AND f.created_us BETWEEN k.first_us - {reach} AND k.last_us + {reach}
-WHERE f.reply_key IS NOT NULL AND f.role = 'own_reply'
-  AND f.item_id NOT IN (SELECT item_id FROM rw_items)""",
     ]
 
 
@@ -755,8 +768,14 @@ EVIDENCE_INDEX_SQL = (
     "CREATE INDEX rw_evidence_text ON rw_evidence (client_id, reply_key, created_us)"
 )
 
+# A full rebuild: every reply is in scope, rw_evidence holds them all.
 TEMPLATES_SQL = f"""
 UPDATE rw_facts SET template = {template_test_sql("rw_facts")}
+WHERE {_TEXTS_IN_SCOPE}"""
+
+# A refresh: the replies in scope compared with rw_evidence and the stored replies.
+REFRESH_TEMPLATES_SQL = f"""
+UPDATE rw_facts SET template = {template_test_sql("rw_facts", stored=True)}
 WHERE {_TEXTS_IN_SCOPE}"""
 
 # Stored replies out of scope whose flag the change turns over: the same text, near a
@@ -769,7 +788,7 @@ FROM rw_changed c JOIN item_facts f ON f.client_id = c.client_id AND f.reply_key
   AND c.created_us + {TEMPLATE_WINDOW_US}
 WHERE f.reply_key IS NOT NULL AND f.role = 'own_reply' AND f.customer_key <> c.customer_key
   AND f.item_id NOT IN (SELECT item_id FROM rw_items)
-  AND f.template <> {template_test_sql("f")}"""
+  AND f.template <> {template_test_sql("f", stored=True)}"""
 
 # The threads of the replies that turned over: the scope of the next round.
 FLIPPED_THREADS_SQL = """
@@ -781,15 +800,16 @@ FROM rw_flipped x JOIN item_facts f ON f.item_id = x.item_id"""
 def set_templates(session: Session, scope: Scope) -> int:
     """Template flags of the own replies in scope; returns how many stored replies out of
     scope turned over (listed in ``rw_flipped``: their threads need computing again)."""
-    for table in ("rw_evidence", "rw_changed", "rw_keys", "rw_flipped"):
+    for table in ("rw_evidence", "rw_changed", "rw_flipped"):
         session.execute(text(f"DELETE FROM {table}"))
     session.execute(text("DROP INDEX IF EXISTS rw_evidence_text"))
     _run(session, evidence_sql(scope))
     session.execute(text(EVIDENCE_INDEX_SQL))
     analyze(session, "rw_evidence")
-    session.execute(text(TEMPLATES_SQL))
     if scope.everything:
+        session.execute(text(TEMPLATES_SQL))
         return 0
+    session.execute(text(REFRESH_TEMPLATES_SQL))
     analyze(session, "rw_changed")
     session.execute(text(FLIPPED_SQL))
     return int(session.execute(text("SELECT COUNT(*) FROM rw_flipped")).scalar_one())
@@ -898,9 +918,18 @@ def swap_facts_sql(dialect: Dialect, scope: Scope) -> list[str]:
     afterwards, which is several times faster than maintaining them row by row.
     """
     if not scope.everything:
+        # Most facts of the threads a refresh recomputes come out as they were: those rows
+        # stay (rw_same), only the others are replaced. Rewriting them all cost a fifth of
+        # a refresh in index upkeep. INTERSECT compares whole rows, NULLs as equal.
         return [
-            "DELETE FROM item_facts WHERE item_id IN (SELECT item_id FROM rw_items)",
-            "INSERT INTO item_facts SELECT * FROM rw_facts",
+            "DELETE FROM rw_same",
+            "INSERT INTO rw_same (item_id) SELECT item_id FROM ("
+            "SELECT * FROM rw_facts INTERSECT SELECT * FROM item_facts "
+            "WHERE item_id IN (SELECT item_id FROM rw_items)) same",
+            "DELETE FROM item_facts WHERE item_id IN (SELECT item_id FROM rw_items) "
+            "AND item_id NOT IN (SELECT item_id FROM rw_same)",
+            "INSERT INTO item_facts SELECT * FROM rw_facts "
+            "WHERE item_id NOT IN (SELECT item_id FROM rw_same)",
         ]
     clear = "TRUNCATE item_facts" if dialect.name == "postgresql" else "DELETE FROM item_facts"
     drops, creates = fact_index_ddl(dialect)
