@@ -31,6 +31,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from replywatch.config import Settings
 from replywatch.references import load
 from storage.clock import SYSTEM_CLOCK, Clock
+from storage.collection_slots import open_slot
 from storage.engine import session_scope
 from storage.leases import LeaseKeeper, collection_key
 from storage.models import Account
@@ -90,6 +91,10 @@ class Runtime:
     work: Work = field(default_factory=Work)
     clock: Clock = SYSTEM_CLOCK
     scheduler: BaseScheduler | None = None
+    # PostgreSQL: the collect jobs open the accounts' slots and the collection workers of
+    # every process share them (replywatch/collection_workers.py); otherwise the job
+    # collects itself.
+    shared_collection: bool = False
     # Set on SIGTERM/SIGINT: jobs not yet started do not start any more.
     stopping: threading.Event = field(default_factory=threading.Event)
     # Jobs that failed on the database, by their retry job's id: how many times in a row.
@@ -238,28 +243,73 @@ def _active(runtime: Runtime, account_id: int) -> bool:
 
 
 def collect(account_id: int) -> None:
-    """Collect one account (scheduled per account), then ask for its rollups."""
+    """Collect one account (scheduled per account), then ask for its rollups.
+
+    With shared collections (PostgreSQL) the job only opens the account's slot; whichever
+    ``replywatch run`` takes it first collects it (:func:`collect_claimed`).
+    """
     what = f"collection of account {account_id}"
     with _job(what, again=(collect, (account_id,))) as runtime:
         if runtime is None:
+            return
+        if runtime.shared_collection:
+            state = open_slot(runtime.engine, account_id, runtime.clock.now())
+            log.debug("%s is due: slot %s", what, state)
             return
         key = collect_lease_key(account_id)
         with runtime.leases.hold(key) as taken:
             if not taken:
                 log.info("%s skipped: another process is collecting it", what)
                 return
-            if not _active(runtime, account_id):
-                log.info("%s skipped: the account was removed or deactivated", what)
-                return
-            log.info("%s started", what)
-            try:
-                summary = resolve(runtime.work.collect)(
-                    runtime.engine, runtime.settings, account_id, now=runtime.clock.now()
-                )
-            finally:
-                # Even a failed run may have stored items (and marked their days dirty).
-                _schedule_rollup(runtime, account_id)
-            log.info("%s finished: %s", what, _run_text(summary))
+            _collect_held(runtime, account_id, what)
+
+
+def collect_claimed(runtime: Runtime, account_id: int) -> bool:
+    """Collect an account whose claim this process holds (a collection worker took its
+    open slot); the caller gives the claim back. Returns whether the slot's collection is
+    done (False: the database failed, the slot stays due for any process to retry)."""
+    what = f"collection of account {account_id}"
+    try:
+        _collect_held(runtime, account_id, what, refresh_here=runtime.scheduler is None)
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        log.warning("%s failed on the database (%s); it stays due", what, reason)
+        return False
+    except Exception:
+        log.exception("%s failed", what)
+    return True
+
+
+def _collect_held(
+    runtime: Runtime, account_id: int, what: str, *, refresh_here: bool = False
+) -> None:
+    """The collection under a claim already held. ``refresh_here``: no scheduler in this
+    process to run the rollup job (a standby's worker), so refresh right after."""
+    if not _active(runtime, account_id):
+        log.info("%s skipped: the account was removed or deactivated", what)
+        return
+    log.info("%s started", what)
+    try:
+        summary = resolve(runtime.work.collect)(
+            runtime.engine, runtime.settings, account_id, now=runtime.clock.now()
+        )
+    finally:
+        # Even a failed run may have stored items (and marked their days dirty).
+        if refresh_here:
+            _refresh_after(runtime, account_id)
+        else:
+            _schedule_rollup(runtime, account_id)
+    log.info("%s finished: %s", what, _run_text(summary))
+
+
+def _refresh_after(runtime: Runtime, account_id: int) -> None:
+    """A standby's collection: refresh now unless a refresh runs (it, or the leader's
+    sweep, covers these changes too)."""
+    what = f"metrics refresh after the collection of account {account_id}"
+    try:
+        _refresh_metrics(runtime, account_id, what)
+    except Exception:
+        log.exception("%s failed; the next sweep covers it", what)
 
 
 def _run_text(summary: Any) -> str:

@@ -4,7 +4,11 @@ Several ``replywatch run`` processes may point at one database (for example one 
 machine, for availability). APScheduler 3 does not support several schedulers sharing a
 job store (each would run every due job), so exactly one process *leads*: it holds the
 ``service:scheduler`` lease and runs the scheduler; the others wait on standby and take
-over when the leader stops or its lease runs out. Independently of that, every job takes
+over when the leader stops or its lease runs out. On PostgreSQL the collecting itself is
+shared: the leader's collect jobs only open each account's slot when it is due, and the
+collection workers of every process (replywatch/collection_workers.py) take open slots
+with ``SELECT … FOR UPDATE SKIP LOCKED``, so several processes on several machines share
+the accounts; the weekly emails stay with the leader. Independently of that, every job takes
 its own lease (``collect:account:7``) or claims its email row, so even a stalled
 ex-leader, or a command run by hand, never works on the same account or email at the
 same time as the service.
@@ -56,8 +60,9 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from replywatch import jobs
+from replywatch.collection_workers import CollectionWorkers
 from replywatch.config import Settings
-from storage import leases
+from storage import collection_slots, leases
 from storage.clock import SYSTEM_CLOCK, Clock
 from storage.engine import session_scope
 from storage.leases import LeaseKeeper, new_owner
@@ -400,6 +405,14 @@ class Service:
             engine=engine, settings=settings, leases=self.leases, work=work or jobs.Work(),
             clock=clock,
         )  # fmt: skip
+        # On PostgreSQL every process collects: its workers share the slots the leader's
+        # collect jobs open (replywatch/collection_workers.py). SQLite: the jobs collect.
+        self.runtime.shared_collection = collection_slots.shared(engine)
+        self.workers = (
+            CollectionWorkers(self.runtime, int(settings.get("service.workers")))
+            if self.runtime.shared_collection
+            else None
+        )
         self.scheduler_factory = scheduler_factory
         self.stop_requested = threading.Event()
         self.abandon = threading.Event()
@@ -417,6 +430,8 @@ class Service:
             self.abandon.set()
         self.stop_requested.set()
         self.runtime.stopping.set()
+        if self.workers is not None:
+            self.workers.request_stop()
         self._wake.set()
 
     def _lease_lost(self, key: str) -> None:
@@ -428,9 +443,16 @@ class Service:
         """Stand by or lead until :meth:`request_stop`; then give back every lease."""
         jobs.install(self.runtime)
         self.leases.start_renewing()
+        if self.workers is not None:
+            self.workers.start()
         outcome = ServiceOutcome([])
         try:
             outcome = self._serve()
+            if self.workers is not None:
+                self.workers.request_stop()
+                timeout = float(self.settings.get("service.stop_seconds"))
+                left = self.workers.wait(timeout, self.abandon)
+                outcome = ServiceOutcome(sorted(outcome.abandoned + left))
             return outcome
         finally:
             # An abandoned job may hold SQLite's write lock (a renewal would wait for it).
@@ -438,7 +460,12 @@ class Service:
             if outcome.abandoned:
                 # An abandoned job may hold SQLite's write lock until the process exits;
                 # do not wait for it longer than a moment, the leases expire anyway.
-                giver = threading.Thread(target=self.leases.release_all, daemon=True)
+                # Their row locks stay until the process ends: abandoned work may still
+                # write until then, and nobody else may collect its accounts before.
+                giver = threading.Thread(
+                    target=self.leases.release_all, kwargs={"give_back_claims": False},
+                    daemon=True,
+                )  # fmt: skip
                 giver.start()
                 giver.join(RELEASE_WAIT_SECONDS)
             else:

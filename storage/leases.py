@@ -7,6 +7,13 @@ holder's time is up, so of two processes racing for a key exactly one gets a row
 A holder renews while it works; a holder that is killed stops renewing and its lease
 expires, so crashed work is picked up again after at most one lease duration.
 
+On PostgreSQL the claim on collecting an account is more than its lease row: whoever
+collects holds the account's row in ``collection_slots`` locked (storage.collection_slots),
+and only the holder of that lock writes the ``collect:account:N`` lease, which is then a
+record of who collects (``status``, interrupted runs) rather than the exclusion itself. A
+killed holder's lock goes with its connection, so the next process takes the account at
+once and overwrites the stale record.
+
 Times come from the caller's clock. Processes on several machines sharing one
 PostgreSQL must keep their clocks in sync (NTP); leases last minutes, so a skew of
 seconds is harmless. Advisory locks would free a crashed holder sooner on PostgreSQL but
@@ -29,7 +36,9 @@ from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from storage import collection_slots
 from storage.clock import SYSTEM_CLOCK, Clock
+from storage.collection_slots import SlotClaim
 from storage.models import Lease
 
 log = logging.getLogger(__name__)
@@ -108,6 +117,30 @@ def try_acquire(
         where=Lease.expires_at <= now,
     ).returning(Lease.owner)
     return connection.execute(statement).first() is not None
+
+
+def write_lease(
+    connection: Connection, key: str, owner: str, ttl: timedelta, now: datetime
+) -> None:
+    """Write ``key`` for ``owner`` whoever held it: only for a caller that holds the
+    work's real claim (a row lock), which proves that any other holder has ended."""
+    insert = _insert(connection).values(key=key, owner=owner, acquired_at=now, expires_at=now + ttl)
+    connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=[Lease.key],
+            set_={
+                "owner": insert.excluded.owner,
+                "acquired_at": insert.excluded.acquired_at,
+                "expires_at": insert.excluded.expires_at,
+            },
+        )
+    )
+
+
+def collection_account(key: str) -> int | None:
+    """The account of a :func:`collection_key`, None for any other key."""
+    tail = key.removeprefix(COLLECTION_PREFIX)
+    return int(tail) if tail != key and tail.isdigit() else None
 
 
 def take_from_ended(
@@ -194,13 +227,43 @@ class LeaseKeeper:
         self.clock = clock
         self.on_lost = on_lost
         self._held: set[str] = set()
+        # Row locks behind collection leases (PostgreSQL), by key.
+        self._claims: dict[str, SlotClaim] = {}
+        self._claim_engine: Engine | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     # -- taking and giving back -------------------------------------------------------
 
+    def _row_locking(self, key: str) -> int | None:
+        """The account whose row lock backs ``key`` on this database, if any."""
+        if not collection_slots.shared(self.engine):
+            return None
+        return collection_account(key)
+
+    def claims_engine(self, holders: int = 0) -> Engine:
+        """The engine this keeper's collection claims use (made on first use; ``holders``:
+        how many claims it holds at once, for its pool)."""
+        if self._claim_engine is None:
+            self._claim_engine = collection_slots.claim_engine(self.engine, holders)
+        return self._claim_engine
+
     def try_acquire(self, key: str) -> bool:
+        account_id = self._row_locking(key)
+        if account_id is not None:
+            with self._lock:
+                if key in self._held:
+                    return False
+            try:
+                claim = collection_slots.claim_account(self.claims_engine(), account_id, self.ttl)
+            except collection_slots.AccountMissing:
+                claim = None  # no row to lock: the lease alone, as on SQLite
+            else:
+                if claim is None:
+                    return False  # somebody collects it: their row lock
+                self.adopt(key, claim)
+                return True
         with self._lock:
             if key in self._held:
                 return False  # another thread of this process has it
@@ -220,9 +283,32 @@ class LeaseKeeper:
                 self._held.add(key)
             return taken
 
-    def release(self, key: str) -> None:
+    def adopt(self, key: str, claim: SlotClaim) -> None:
+        """Hold ``key`` on the strength of ``claim`` (its row lock): the lease row is
+        written whoever it named (a killed holder's record), and the claim ends with
+        :meth:`release`. On failure the claim is given back."""
+        try:
+            with self.engine.begin() as connection:
+                write_lease(connection, key, self.owner, self.ttl, self.clock.now())
+        except BaseException:
+            claim.give_back()
+            raise
+        with self._lock:
+            self._held.add(key)
+            self._claims[key] = claim
+
+    def release(self, key: str, *, close_slot: bool = False) -> None:
+        """Give ``key`` back; for a collection claim, ``close_slot`` says its open slot was
+        collected (the service's collections; a collection by hand leaves it due)."""
         with self._lock:
             self._held.discard(key)
+            claim = self._claims.pop(key, None)
+        if claim is not None:
+            try:
+                claim.finish(self.clock.now(), close_slot)
+            except SQLAlchemyError as exc:
+                # Rolled back with the connection: the slot stays due, nothing is lost.
+                log.warning("could not close the slot of %s (it stays due): %s", key, exc)
         try:
             with self.engine.begin() as connection:
                 release(connection, key, self.owner)
@@ -230,9 +316,16 @@ class LeaseKeeper:
             # It expires by itself; the next holder only waits a little longer.
             log.warning("could not release lease %s (it will expire): %s", key, exc)
 
-    def release_all(self) -> None:
+    def release_all(self, *, give_back_claims: bool = True) -> None:
+        """Give back everything. ``give_back_claims=False`` leaves the row locks to the
+        end of the process (abandoned work that may still write must keep its claim)."""
         with self._lock:
             self._held.clear()
+            claims = list(self._claims.values()) if give_back_claims else []
+            if give_back_claims:
+                self._claims.clear()
+        for claim in claims:
+            claim.give_back()
         try:
             with self.engine.begin() as connection:
                 release_all(connection, self.owner)

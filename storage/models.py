@@ -344,6 +344,30 @@ class CollectionRun(Base):
     resume_after: Mapped[datetime | None] = mapped_column()
 
 
+class CollectionSlot(Base):
+    """An account's due collection, shared by every ``replywatch run`` on one PostgreSQL.
+
+    The scheduler opens a slot (``opened_at``) when the account is due; a process that
+    collects it holds this row locked (``SELECT … FOR UPDATE SKIP LOCKED``) in an open
+    transaction for the whole collection and clears ``opened_at`` in that transaction when
+    it is done. A process that dies rolls back: the lock is gone at once and the slot is
+    still open for the next process. See storage/collection_slots.py.
+    """
+
+    __tablename__ = "collection_slots"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    # When the open slot was opened (the account came due); None: nothing due.
+    opened_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The account's newest collection run when the slot opened: a finished run after it
+    # served the slot (its collector died before it could close it).
+    opened_after_run: Mapped[int | None] = mapped_column(BigId)
+    # When a collection last closed a slot of this account.
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+
 class User(Base):
     """A dashboard and email user: a consultant (all clients) or an owner (granted ones)."""
 
