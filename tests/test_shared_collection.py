@@ -36,10 +36,16 @@ ROOT = Path(__file__).resolve().parents[1]
 TTL = timedelta(seconds=30)
 
 
+# Row locks are PostgreSQL's; SQLite keeps one collecting process (tests/test_service).
+# These tests run on PostgreSQL only instead of being skipped on the SQLite half.
+only_postgresql = pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+
+
 @pytest.fixture
 def postgres(database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("row locks are PostgreSQL's; SQLite keeps one process (tests/test_service)")
+    assert database_url.startswith("postgresql"), "mark the test @only_postgresql"
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
@@ -57,6 +63,7 @@ def _open_all(engine, accounts: list[int], now: datetime) -> None:
         assert collection_slots.open_slot(engine, account_id, now) == "opened"
 
 
+@only_postgresql
 def test_competing_workers_take_each_open_slot_once(postgres):
     accounts = _accounts(postgres, 12)
     now = datetime.now(UTC)
@@ -84,6 +91,7 @@ def test_competing_workers_take_each_open_slot_once(postgres):
         assert {(opened, closed) for opened, closed in rows} == {(None, now)}
 
 
+@only_postgresql
 def test_a_held_slot_is_skipped_and_a_dead_holders_slot_is_free_at_once(postgres):
     first, second = _accounts(postgres, 2)
     now = datetime.now(UTC)
@@ -112,6 +120,7 @@ def test_a_held_slot_is_skipped_and_a_dead_holders_slot_is_free_at_once(postgres
     assert taken == {first, second}
 
 
+@only_postgresql
 def test_a_slot_served_by_a_run_whose_collector_died_before_closing_it_is_not_collected_again(
     postgres,
 ):
@@ -135,6 +144,7 @@ def test_a_slot_served_by_a_run_whose_collector_died_before_closing_it_is_not_co
     assert slots == {first: None, second: now}
 
 
+@only_postgresql
 def test_a_stale_claim_record_of_a_dead_holder_is_taken_at_once_on_postgresql(postgres):
     (account_id,) = _accounts(postgres, 1)
     clock = ManualClock()
@@ -228,6 +238,7 @@ def _leader(engine) -> str | None:
     return info.owner if info else None
 
 
+@only_postgresql
 @pytest.mark.slow  # three services, 36 collections with 100 ms per call: about 20 s
 def test_three_processes_share_the_accounts_and_take_over_from_a_killed_one(
     postgres, database_url, tmp_path
