@@ -102,9 +102,7 @@ class GoogleLogin(WorldLogin):
             "code_challenge_method",
         )
         hidden = {name: form_value(request, name) or "" for name in names}
-        with self.world.lock:
-            actors = [self.world.actors[actor_id] for actor_id in self.world.managed]
-            who = [(actor.id, actor.name or "@" + actor.handle) for actor in actors]
+        who = self.signed_in(by_name=True)
         return consent_page(
             platform="Google",
             app_name=app.name,

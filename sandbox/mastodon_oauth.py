@@ -199,11 +199,7 @@ class MastodonLogin(WorldLogin):
             name: form_value(request, name) or ""
             for name in ("response_type", "client_id", "redirect_uri", "scope", "state")
         }
-        with self.world.lock:
-            who = [
-                (actor_id, "@" + self.world.actors[actor_id].handle)
-                for actor_id in self.world.managed
-            ]
+        who = self.signed_in()
         return consent_page(
             platform="Mastodon",
             app_name=app.name,

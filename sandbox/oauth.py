@@ -283,6 +283,15 @@ class WorldLogin:
         """The person removes the app from their account: every token of theirs dies."""
         return self.grants.revoke(subject=actor_id)
 
+    def signed_in(self, by_name: bool = False) -> list[tuple[str, str]]:
+        """(actor id, what the consent page calls them) for the managed accounts a person
+        at the consent page can act as: the @handle, or the display name ``by_name``."""
+        with self.world.lock:
+            actors = [self.world.actors[actor_id] for actor_id in self.world.managed]
+        return [
+            (actor.id, (actor.name if by_name else "") or "@" + actor.handle) for actor in actors
+        ]
+
 
 # --- what the person sees ---------------------------------------------------------------
 

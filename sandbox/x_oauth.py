@@ -114,11 +114,7 @@ class XLogin(WorldLogin):
                 "code_challenge_method",
             )
         }
-        with self.world.lock:
-            who = [
-                (actor_id, "@" + self.world.actors[actor_id].handle)
-                for actor_id in self.world.managed
-            ]
+        who = self.signed_in()
         return consent_page(
             platform="X",
             app_name=app.name,
