@@ -37,6 +37,7 @@ from storage.platforms import (
     ThreadShape,
     canonical_handle,
 )
+from tests.support.source_trees import parse_files
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -228,25 +229,27 @@ def platform_literals(root: Path = ROOT) -> dict[str, list[tuple[int, str]]]:
     """
     names = {spec.name for spec in REGISTRY}
     found: dict[str, list[tuple[int, str]]] = {}
-    for package in PRODUCT:
-        for path in sorted((root / package).rglob("*.py")):
-            relative = path.relative_to(root)
-            if relative == REGISTRY_MODULE:
-                continue
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            skip = _docstrings(tree)
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Dict):
-                    skip.update(id(key) for key in node.keys if isinstance(key, ast.Constant)
-                                and key.value == "x")  # fmt: skip
-            for node in ast.walk(tree):
-                if (
-                    isinstance(node, ast.Constant)
-                    and isinstance(node.value, str)
-                    and node.value in names
-                    and id(node) not in skip
-                ):
-                    found.setdefault(str(relative), []).append((node.lineno, node.value))
+    paths = [
+        path
+        for package in PRODUCT
+        for path in sorted((root / package).rglob("*.py"))
+        if path.relative_to(root) != REGISTRY_MODULE
+    ]
+    for path, tree in parse_files(paths).items():
+        relative = path.relative_to(root)
+        skip = _docstrings(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Dict):
+                skip.update(id(key) for key in node.keys if isinstance(key, ast.Constant)
+                            and key.value == "x")  # fmt: skip
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.value in names
+                and id(node) not in skip
+            ):
+                found.setdefault(str(relative), []).append((node.lineno, node.value))
     return found
 
 

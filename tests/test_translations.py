@@ -16,6 +16,7 @@ from babel.messages.catalog import Catalog
 
 from dashboard.i18n import translate, translate_plural
 from metrics.texts import LANGUAGES, catalogue, texts
+from tests.support.source_trees import parse_files
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -132,20 +133,24 @@ def _literal_messages(root: Path = ROOT) -> set[object]:
         )
 
     found: set[object] = set()
-    for package in ("dashboard", "reports", "metrics", "replywatch"):
-        for path in (root / package).rglob("*.py"):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if not isinstance(node, ast.Call) or not node.args:
-                    continue
-                func = node.func
-                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-                first = [literal(arg) for arg in node.args[:2]]
-                if name in ("translate", "N_", "_", "gettext") and first[0] is not None:
-                    found.add(first[0])
-                elif name in ("translate_plural", "ngettext") and None not in first[:2]:
-                    found.add(tuple(first))
-                elif name == "pgettext" and len(first) == 2 and None not in first:
-                    found.add((first[0], "\x04", first[1]))
+    paths = [
+        path
+        for package in ("dashboard", "reports", "metrics", "replywatch")
+        for path in sorted((root / package).rglob("*.py"))
+    ]
+    for tree in parse_files(paths).values():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            first = [literal(arg) for arg in node.args[:2]]
+            if name in ("translate", "N_", "_", "gettext") and first[0] is not None:
+                found.add(first[0])
+            elif name in ("translate_plural", "ngettext") and None not in first[:2]:
+                found.add(tuple(first))
+            elif name == "pgettext" and len(first) == 2 and None not in first:
+                found.add((first[0], "\x04", first[1]))
     return found
 
 
