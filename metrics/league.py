@@ -146,12 +146,12 @@ def _clients(session: Session, client_ids: Iterable[int] | None) -> list[_Client
 def _accounts(session: Session, client_ids: Sequence[int]) -> dict[int, list[_Account]]:
     accounts: dict[int, list[_Account]] = {client_id: [] for client_id in client_ids}
     if client_ids:
-        for row in session.execute(
+        for account_id, client_id, platform, handle in session.execute(
             select(Account.id, Account.client_id, Account.platform, Account.handle)
             .where(Account.client_id.in_(list(client_ids)))
             .order_by(Account.id)
         ):
-            accounts[row.client_id].append(_Account(*row))
+            accounts[client_id].append(_Account(account_id, client_id, platform, handle))
     return accounts
 
 

@@ -273,7 +273,7 @@ def test_many_small_steps_keep_the_stored_table_exact(session):
     accounts = [add_account(session, c, "x", f"@k{n}", str(500 + n)) for n, c in enumerate(clients)]
     session.commit()
     now = T0 - timedelta(days=14)
-    for step in range(8):
+    for step in range(6):
         now += timedelta(hours=rng.randrange(12, 72))
         account = rng.choice(accounts)
         records = []
