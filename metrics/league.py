@@ -312,7 +312,9 @@ def forget_changed_weeks(session: Session, table: str = "rw_client_weeks") -> No
     every later week of those clients, whose verdict window or previous week may hold it."""
     session.execute(
         text(
-            f"DELETE FROM league_weeks WHERE EXISTS (SELECT 1 FROM {table} w "
+            # The first condition lets the primary key find the clients' lines.
+            f"DELETE FROM league_weeks WHERE client_id IN (SELECT client_id FROM {table}) "
+            f"AND EXISTS (SELECT 1 FROM {table} w "
             "WHERE w.client_id = league_weeks.client_id AND w.week <= league_weeks.week)"
         )
     )
