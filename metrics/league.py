@@ -52,6 +52,11 @@ from storage.models import Account, Client, ClientWeek, LeagueWeek
 
 # The full weeks whose lines are kept: as many as the dashboard's week picker offers.
 LEAGUE_WEEKS = 26
+# Weeks a refresh (or rebuild) computes at most, the newest first: the lines of one week
+# cost about as much as one portfolio request did; the service refreshes after every
+# collection, so a rebuilt table is complete after a dozen refreshes, and the week the
+# portfolio opens on after the first.
+WEEKS_PER_REFRESH = 2
 _CLIENT = 0  # account_id of a client's own line
 
 
@@ -399,9 +404,10 @@ def _row(
     }
 
 
-def fill_league(session: Session, now: datetime) -> int:
+def fill_league(session: Session, now: datetime, weeks: int | None = WEEKS_PER_REFRESH) -> int:
     """Compute the missing and expired lines of every client's last ``LEAGUE_WEEKS`` full
-    weeks; returns how many client weeks were computed. Cheap when none is missing."""
+    weeks, of at most ``weeks`` weeks (the newest; None: all); returns how many client
+    weeks were computed. Cheap when none is missing."""
     clients = list(session.scalars(select(Client).order_by(Client.id)))
     if not clients:
         return 0
@@ -439,6 +445,9 @@ def fill_league(session: Session, now: datetime) -> int:
         week: [c for c in members if (c.id, week) not in exact] for week, members in wanted.items()
     }
     todo = {week: members for week, members in todo.items() if members}
+    if weeks is not None:
+        # The newest first: the week a portfolio opens on, then back in time.
+        todo = {week: todo[week] for week in sorted(todo, reverse=True)[:weeks]}
     if not todo:
         return 0
     # Each week once, whether shown or needed as the week before another.
@@ -478,6 +487,7 @@ def fill_league(session: Session, now: datetime) -> int:
 
 __all__ = [
     "LEAGUE_WEEKS",
+    "WEEKS_PER_REFRESH",
     "LeagueClient",
     "LeagueLine",
     "fill_league",

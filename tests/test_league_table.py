@@ -50,6 +50,17 @@ def store(session, account, records, now):
     return result
 
 
+def refresh_until_stored(session, now) -> list[int]:
+    """Refresh (nothing new) until the league table is complete; the weeks of each."""
+    stored = []
+    while True:
+        weeks = api.refresh(session, now=now).league_weeks
+        session.commit()
+        if not weeks:
+            return stored
+        stored.append(weeks)
+
+
 def computed(session, period, now) -> list[LeagueClient]:
     """The league as the metrics compute it, through the portfolio of the read API."""
     current = api.portfolio_metrics(session, None, period, now=now, summary=True)
@@ -90,8 +101,10 @@ def shops(session):
     for account in (x, insta, mastodon):
         upsert_items(session, account.id, records[account.id])
     session.commit()
-    api.refresh(session, now=LATER)
+    first = api.refresh(session, now=LATER)
     session.commit()
+    assert first.league_weeks == 2 * 2  # the two newest weeks of the two clients with data
+    refresh_until_stored(session, LATER)
     return huber, lindner, x, insta, mastodon
 
 
@@ -107,6 +120,18 @@ def test_the_refresh_stores_each_full_week_from_the_first_with_data(session, sho
     assert lines == 3 * (running - first)  # the client and its two accounts, each week
     # a client without data has nothing stored; the portfolio computes its (empty) line
     assert session.scalar(select(func.count()).select_from(LeagueWeek)) == 5 * (running - first)
+
+
+def test_a_rebuild_stores_the_newest_weeks_and_the_refreshes_the_rest(session, shops):
+    huber, *_ = shops
+    rebuilt = api.rebuild(session, now=LATER)
+    session.commit()
+    running = week_index(LATER.date())
+    assert rebuilt.league_weeks == 2 * 2
+    assert sorted(stored_weeks(session, huber.id)) == [running - 2, running - 1]
+    # 8 weeks for two clients, two weeks per refresh: the newest weeks first
+    assert refresh_until_stored(session, LATER) == [4, 4, 4]
+    assert len(stored_weeks(session, huber.id)) == 8
 
 
 @pytest.mark.parametrize("weeks_back", [0, 1, 2, 3])
@@ -158,13 +183,23 @@ def test_a_new_item_recomputes_its_week_and_the_later_ones_only(session, shops):
     result = store(session, x, conversation("new-", -13 * 24 * HOUR, None, "777"), later)
     first = min(week for _, week in result.weeks)  # the first week whose rollups changed
     assert first <= week_index(W45.start)
+    changed = [w for w in before_huber if w >= first]
+    assert result.league_weeks == 2  # the newest two of them at once ...
+    refresh_until_stored(session, later)  # ... the others with the next refreshes
     after = stored_weeks(session, huber.id)
     assert sorted(after) == sorted(before_huber)
-    assert [w for w in after if after[w] != before_huber[w]] == [w for w in after if w >= first]
-    assert result.league_weeks == len([w for w in after if w >= first])
+    assert [w for w in after if after[w] != before_huber[w]] == changed
     assert stored_weeks(session, lindner.id) == before_lindner  # another client: untouched
     for week in (W45, W46, W47):
         assert api.league(session, None, week, now=later) == computed(session, week, later)
+
+
+def test_lines_not_stored_again_yet_are_computed(session, shops):
+    huber, _, x, *_ = shops
+    later = LATER + timedelta(hours=1)
+    store(session, x, conversation("new-", -13 * 24 * HOUR, None, "777"), later)
+    assert week_index(W45.start) not in stored_weeks(session, huber.id)  # for a later refresh
+    assert api.league(session, None, W45, now=later) == computed(session, W45, later)
 
 
 def test_a_line_stops_being_used_when_an_item_stops_waiting(session):
@@ -227,6 +262,7 @@ def test_changed_settings_recompute_the_stored_weeks(session, shops):
     session.commit()
     api.rebuild(session, now=LATER, current_settings=True)
     session.commit()
+    refresh_until_stored(session, LATER)
     strict = api.league(session, [huber.id], W47, now=LATER)
     assert strict == computed(session, W47, LATER)[:1]
     assert strict[0].client.response_ratio < loose.response_ratio
