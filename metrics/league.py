@@ -97,8 +97,8 @@ class LeagueClient:
     accounts: tuple[LeagueLine, ...]
 
 
-def line_of(metrics: Metrics, previous: Metrics) -> LeagueLine:
-    """The league line of ``metrics``, with ``previous`` (the period before) for the change."""
+def line_of(metrics: Metrics, previous_response_ratio: float | None) -> LeagueLine:
+    """The league line of ``metrics``, with the period before's response ratio (the change)."""
     subject = metrics.subject
     interval = metrics.response_ratio_interval
     is_account = subject.kind == "account"
@@ -115,7 +115,7 @@ def line_of(metrics: Metrics, previous: Metrics) -> LeagueLine:
         response_time_median=metrics.response_time.median,
         dialogue_share=metrics.dialogue_share,
         waiting=metrics.waiting,
-        previous_response_ratio=previous.response_ratio,
+        previous_response_ratio=previous_response_ratio,
         verdict_weeks=metrics.verdict.weeks,
         substantive_ratio=metrics.substantive_ratio,
         redirect_share=metrics.redirect_share,
@@ -272,9 +272,9 @@ def _computed(
         previous = clients_metrics(session, members, shown.previous(), now, detail=False)
         for metrics, before in zip(current, previous, strict=True):
             found[metrics.subject.id] = LeagueClient(
-                line_of(metrics, before),
+                line_of(metrics, before.response_ratio),
                 tuple(
-                    line_of(account, earlier)
+                    line_of(account, earlier.response_ratio)
                     for account, earlier in zip(metrics.accounts, before.accounts, strict=True)
                 ),
             )
@@ -450,18 +450,42 @@ def fill_league(session: Session, now: datetime, weeks: int | None = WEEKS_PER_R
         todo = {week: todo[week] for week in sorted(todo, reverse=True)[:weeks]}
     if not todo:
         return 0
+    # The week before (for the change column) from its stored lines where they hold: a
+    # refresh of last week's collections then computes one week, not two.
+    earlier: dict[tuple[int, int], dict[int, float | None]] = {}
+    for week, members in todo.items():
+        shown = {c.id for c in todo.get(week - 1, [])}
+        rest = [_Client(c.id, c.name, c.time_zone) for c in members if c.id not in shown]
+        found = _stored(session, rest, {c.id: week - 1 for c in rest}, accounts, now_us)
+        for client_id, lines in found.items():
+            earlier[(client_id, week)] = {
+                line.account_id or _CLIENT: line.response_ratio
+                for line in (lines.client, *lines.accounts)
+            }
     # Each week once, whether shown or needed as the week before another.
     needed: dict[int, dict[int, Client]] = defaultdict(dict)
     for week, members in todo.items():
         for client in members:
             needed[week][client.id] = client
-            needed[week - 1][client.id] = client
-    computed: dict[tuple[int, int], Metrics] = {}
-    for week, members in sorted(needed.items()):
+            if (client.id, week) not in earlier:
+                needed[week - 1][client.id] = client
+    computed: dict[tuple[int, int], Metrics] = {}  # (client, week)
+    computed_accounts: dict[tuple[int, int], Metrics] = {}  # (account, week)
+    for week, chosen in sorted(needed.items()):
         for metrics in clients_metrics(
-            session, list(members.values()), week_period(week), now, detail=False
+            session, list(chosen.values()), week_period(week), now, detail=False
         ):
             computed[(metrics.subject.id, week)] = metrics
+            for account in metrics.accounts:
+                computed_accounts[(account.subject.id, week)] = account
+
+    def before(client_id: int, week: int, account_id: int) -> float | None:
+        if (client_id, week) in earlier:
+            return earlier[(client_id, week)].get(account_id)
+        if account_id == _CLIENT:
+            return computed[(client_id, week - 1)].response_ratio
+        return computed_accounts[(account_id, week - 1)].response_ratio
+
     reader = Reader(session, now)
     written = 0
     for week, members in sorted(todo.items()):
@@ -473,13 +497,15 @@ def fill_league(session: Session, now: datetime, weeks: int | None = WEEKS_PER_R
         )
         rows = []
         for client in members:
-            current, previous = computed[(client.id, week)], computed[(client.id, week - 1)]
+            current = computed[(client.id, week)]
             until = settling.get(client.id)
-            rows.append(_row(line_of(current, previous), week, keys[client.id], now_us, until))
+            line = line_of(current, before(client.id, week, _CLIENT))
+            rows.append(_row(line, week, keys[client.id], now_us, until))
             rows.extend(
-                _row(line_of(account, earlier), week, "", now_us, until)
-                for account, earlier in zip(current.accounts, previous.accounts, strict=True)
-            )
+                _row(line_of(account, before(client.id, week, account.subject.id)), week, "",
+                     now_us, until)
+                for account in current.accounts
+            )  # fmt: skip
         session.execute(insert(LeagueWeek), rows)
         written += len(members)
     return written

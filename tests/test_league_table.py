@@ -67,8 +67,11 @@ def computed(session, period, now) -> list[LeagueClient]:
     before = api.portfolio_metrics(session, None, period.previous(), now=now, summary=True)
     return [
         LeagueClient(
-            line_of(client, earlier),
-            tuple(line_of(a, b) for a, b in zip(client.accounts, earlier.accounts, strict=True)),
+            line_of(client, earlier.response_ratio),
+            tuple(
+                line_of(a, b.response_ratio)
+                for a, b in zip(client.accounts, earlier.accounts, strict=True)
+            ),
         )
         for client, earlier in zip(current.clients, before.clients, strict=True)
     ]
