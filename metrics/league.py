@@ -53,10 +53,10 @@ from storage.models import Account, Client, ClientWeek, LeagueWeek
 # The full weeks whose lines are kept: as many as the dashboard's week picker offers.
 LEAGUE_WEEKS = 26
 # Weeks a refresh (or rebuild) computes at most, the newest first: the lines of one week
-# cost about as much as one portfolio request did; the service refreshes after every
-# collection, so a rebuilt table is complete after a dozen refreshes, and the week the
-# portfolio opens on after the first.
-WEEKS_PER_REFRESH = 2
+# cost about as much as one portfolio request did. The service refreshes after every
+# collection, so the week the portfolio opens on is stored by the first refresh and a
+# rebuilt table is complete after 26.
+WEEKS_PER_REFRESH = 1
 _CLIENT = 0  # account_id of a client's own line
 
 
