@@ -15,31 +15,12 @@ from metrics.league import LeagueClient, line_of
 from metrics.periods import date_range, iso_week, week_index
 from storage.models import Client, LeagueWeek
 from storage.upsert import upsert_items
-from tests.support.factories import T0, add_account, add_client, item
+from tests.support.factories import T0, add_account, add_client, conversation
 
 W45, W46, W47 = iso_week("2026-W45"), iso_week("2026-W46"), iso_week("2026-W47")
 MONDAY_W48 = T0 + timedelta(days=7)  # 09:00 UTC, W48 running in Berlin and New York
 LATER = T0 + timedelta(days=30)
 HOUR = 60
-
-
-def own(item_id, **fields):
-    return item(item_id, author="100", own=True, **fields)
-
-
-def conversation(prefix: str, minutes: float, answered_after: float | None, author="900"):
-    """A customer's comment on an own post, answered after some minutes (or never)."""
-    records = [
-        own(f"{prefix}p", kind="post", minutes=minutes),
-        item(f"{prefix}c", author=author, parent=f"{prefix}p", minutes=minutes + 1,
-             text="Habt ihr morgen offen?"),
-    ]  # fmt: skip
-    if answered_after is not None:
-        records.append(
-            own(f"{prefix}a", parent=f"{prefix}c", root=f"{prefix}p",
-                minutes=minutes + 1 + answered_after, text="Ja, ab 7 Uhr.")
-        )  # fmt: skip
-    return records
 
 
 def store(session, account, records, now):

@@ -12,30 +12,11 @@ from metrics.labels import Verdict
 from metrics.periods import Period, PeriodError, date_range, iso_week
 from storage.records import LikeRecord
 from storage.upsert import record_followers, upsert_items, upsert_likes
-from tests.support.factories import T0, add_account, add_client, item
+from tests.support.factories import T0, add_account, add_client, conversation, item, own
 
 W47 = iso_week("2026-W47")
 LATER = T0 + timedelta(days=30)
 DAY = 1440
-
-
-def own(item_id, **fields):
-    return item(item_id, author="100", own=True, **fields)
-
-
-def conversation(prefix: str, minutes: float, answered_after: float | None, author="900"):
-    """A customer comment on an own post, answered after some minutes (or never)."""
-    records = [
-        own(f"{prefix}p", kind="post", minutes=minutes),
-        item(f"{prefix}c", author=author, parent=f"{prefix}p", minutes=minutes + 1,
-             text="Wann habt ihr offen?", permalink=f"https://x.com/i/web/status/{prefix}c"),
-    ]  # fmt: skip
-    if answered_after is not None:
-        records.append(
-            own(f"{prefix}a", parent=f"{prefix}c", root=f"{prefix}p",
-                minutes=minutes + 1 + answered_after)
-        )  # fmt: skip
-    return records
 
 
 def load(session, account, records, now=LATER):

@@ -65,5 +65,27 @@ def item(
     )
 
 
+def own(item_id: str, **fields) -> ItemRecord:
+    """An item of the account itself (its author id is the account's, "100")."""
+    return item(item_id, author="100", own=True, **fields)
+
+
+def conversation(
+    prefix: str, minutes: float, answered_after: float | None, author: str = "900"
+) -> list[ItemRecord]:
+    """An own post with a customer's comment, answered after some minutes (or never)."""
+    records = [
+        own(f"{prefix}p", kind="post", minutes=minutes),
+        item(f"{prefix}c", author=author, parent=f"{prefix}p", minutes=minutes + 1,
+             text="Wann habt ihr offen?", permalink=f"https://x.com/i/web/status/{prefix}c"),
+    ]  # fmt: skip
+    if answered_after is not None:
+        records.append(
+            own(f"{prefix}a", parent=f"{prefix}c", root=f"{prefix}p",
+                minutes=minutes + 1 + answered_after)
+        )  # fmt: skip
+    return records
+
+
 def changed(record: ItemRecord, **fields) -> ItemRecord:
     return replace(record, **fields)
