@@ -15,7 +15,10 @@ from typing import Any
 from dashboard.viewmodels import LeagueRow
 from metrics.labels import Verdict
 
-PAGE_SIZE = 25
+# Ten clients with their accounts (about 30 lines) fit a screen; the browser's work grows
+# with the rows shown (Dash renders every cell as a component): a page of 25 clients took
+# Chromium about a second longer to show than one of five (bench/dashboard.py).
+PAGE_SIZE = 10
 DEFAULT_SORT = "-response_ratio"  # a league: the best first
 SORT_KEYS = (
     "client",

@@ -254,10 +254,11 @@ def test_unknown_sort_keys_fall_back_to_the_league_order():
 def test_pages_of_clients():
     groups = [LeagueGroup(_row(n, f"C{n:03d}", 0.5), ()) for n in range(1, 62)]
     first = page_of(groups, None)
-    assert (first.number, first.pages, first.clients, first.first, first.last) == (1, 3, 61, 1, 25)
-    last = page_of(groups, 3)
-    assert (last.first, last.last) == (51, 61) and len(last.rows) == 11
-    assert page_of(groups, 99).number == 3  # past the end: the last page
+    assert (first.number, first.pages, first.clients, first.first, first.last) == (1, 7, 61, 1, 10)
+    last = page_of(groups, 7)
+    assert (last.first, last.last) == (61, 61) and len(last.rows) == 1
+    assert page_of(groups, 99).number == 7  # past the end: the last page
+    assert page_of(groups, 3, size=25).last == 61
     assert page_of([], 2).pages == 1
 
 
