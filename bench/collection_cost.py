@@ -5,7 +5,8 @@ question and the shop's answer; six calls to the simulated X in a first collecti
 collected one after the other in this process with the real ``collect_account``, the
 simulated X answering at once. Counted per collection: SQL statements sent (an
 ``executemany`` counts once), transactions committed, and the CPU time of the collecting
-thread (the simulated server runs in other threads and is not counted). ``--profile``
+thread (the simulated server runs in other threads and is not counted). The shops'
+tokens are environment variables of this process, as in the service processes there. ``--profile``
 prints the cProfile of the collections, heaviest first. Run:
 
     .venv/bin/python bench/collection_cost.py                     # PostgreSQL, 100 of 3,000
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import sys
 import tempfile
@@ -84,9 +86,18 @@ def _measure(url: str, args: argparse.Namespace, folder: Path) -> dict:
         nonlocal commits
         commits += 1
 
+    checkouts = 0
+
+    def count_checkout(dbapi_connection, record, proxy):
+        nonlocal checkouts
+        checkouts += 1
+
     with XApiServer(world) as x:
+        # The shops' tokens are environment variables, as in the service processes of
+        # bench/shared_collect.py (and of an installation that keeps them there).
+        os.environ.update(shop_environment(args.accounts))
         env = {
-            **shop_environment(args.accounts),
+            **os.environ,
             "XDG_CONFIG_HOME": str(folder / "config"),
             "REPLYWATCH_DATABASE_URL": url,
             "REPLYWATCH_X_API_URL": x.url,
@@ -98,6 +109,7 @@ def _measure(url: str, args: argparse.Namespace, folder: Path) -> dict:
         event.listen(engine, "before_cursor_execute", count_statement)
         event.listen(engine, "commit", count_commit)
         event.listen(engine, "commit", show_commit)
+        event.listen(engine.pool, "checkout", count_checkout)
         profiler = cProfile.Profile() if args.profile else None
         cpu = time.thread_time()
         wall = time.perf_counter()
@@ -114,6 +126,7 @@ def _measure(url: str, args: argparse.Namespace, folder: Path) -> dict:
         event.remove(engine, "before_cursor_execute", count_statement)
         event.remove(engine, "commit", count_commit)
         event.remove(engine, "commit", show_commit)
+        event.remove(engine.pool, "checkout", count_checkout)
         calls = len(x.calls)
     with engine.connect() as connection:
         items = connection.execute(select(func.count()).select_from(Item)).scalar_one()
@@ -124,7 +137,10 @@ def _measure(url: str, args: argparse.Namespace, folder: Path) -> dict:
         print("\n".join(shown))
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.profile)
+        stats = pstats.Stats(profiler, stream=out)
+        stats.dump_stats(folder / "collections.prof")
+        stats.sort_stats(args.sort).print_stats(args.profile)
+        print(f"profile saved as {folder / 'collections.prof'}")
         print(out.getvalue())
     return {
         "collections": collections,
@@ -132,6 +148,7 @@ def _measure(url: str, args: argparse.Namespace, folder: Path) -> dict:
         "statements": sum(statements.values()) / collections,
         "kinds": {k: v / collections for k, v in statements.most_common()},
         "commits": commits / collections,
+        "checkouts": checkouts / collections,
         "cpu_ms": cpu / collections * 1000,
         "wall_ms": wall / collections * 1000,
         "calls": calls / len(chosen),
@@ -146,6 +163,7 @@ def main() -> None:
     parser.add_argument("--collect", type=int, default=101, help="how many are collected")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--profile", type=int, default=0, help="print the N heaviest functions")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order (tottime, ...)")
     parser.add_argument(
         "--statements", type=int, default=0, help="print the first statements, N characters each"
     )
@@ -166,10 +184,11 @@ def main() -> None:
         f"{result['collections']} first collections measured ({result['outcomes']}), "
         f"{result['calls']:.1f} API calls each"
     )
-    print(f"statements per collection: {result['statements']:.1f}  {result['kinds']}")
-    print(f"commits per collection:    {result['commits']:.1f}")
-    print(f"CPU ms per collection:     {result['cpu_ms']:.1f} (collecting thread)")
-    print(f"wall ms per collection:    {result['wall_ms']:.1f}")
+    print(f"statements per collection:     {result['statements']:.1f}  {result['kinds']}")
+    print(f"commits per collection:        {result['commits']:.1f}")
+    print(f"pool checkouts per collection: {result['checkouts']:.1f} (each pings: SELECT 1)")
+    print(f"CPU ms per collection:         {result['cpu_ms']:.1f} (collecting thread)")
+    print(f"wall ms per collection:        {result['wall_ms']:.1f}")
 
 
 if __name__ == "__main__":
