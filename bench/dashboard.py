@@ -91,6 +91,9 @@ def build(url: str, items: int, accounts: int, *, through_upserts: bool) -> dict
         "clients": filled.clients,
         ("upsert_s" if through_upserts else "load_s"): round(filled.seconds, 1),
         "rebuild_s": round(rebuilt.seconds, 1),
+        # of which the stored league table of the last 26 weeks (metrics.league)
+        "league_s": round(dict(rebuilt.stages).get("league table", 0.0), 1),
+        "league_weeks": rebuilt.league_weeks,
     }
 
 

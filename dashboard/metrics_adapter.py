@@ -28,9 +28,10 @@ from metrics.api import (
     Comparison,
     Coverage,
     ItemRef,
+    LeagueClient,
+    LeagueLine,
     Metrics,
     Period,
-    Portfolio,
     SelfLike,
     WeekPoint,
     week_of,
@@ -240,44 +241,32 @@ def hour_of_week(coverage: Coverage, business_hours: str | None) -> HourOfWeek:
 # --- the portfolio -----------------------------------------------------------------------
 
 
-def _league_row(metrics: Metrics, previous: Metrics | None) -> LeagueRow:
-    subject = metrics.subject
-    interval = metrics.response_ratio_interval
-    is_account = subject.kind == "account"
+def _league_row(line: LeagueLine) -> LeagueRow:
     return LeagueRow(
-        client_id=subject.client_id,
-        client_name=subject.client_name,
-        account_id=subject.id if is_account else None,
+        client_id=line.client_id,
+        client_name=line.client_name,
+        account_id=line.account_id,
         account_label=(
-            account_label(subject.platform or "", subject.handle or "") if is_account else None
+            account_label(line.platform or "", line.handle or "")
+            if line.account_id is not None
+            else None
         ),
-        verdict=metrics.verdict.verdict,
-        response_ratio=metrics.response_ratio,
-        ratio_low=interval.low if interval else None,
-        ratio_high=interval.high if interval else None,
-        response_time_median_minutes=minutes(metrics.response_time.median),
-        dialogue_share=metrics.dialogue_share,
-        waiting=metrics.waiting,
-        ratio_change=(Comparison(metrics, previous).change("response_ratio") if previous else None),
-        verdict_weeks=metrics.verdict.weeks,
-        substantive_ratio=metrics.substantive_ratio,
-        redirect_share=metrics.redirect_share,
-        template_share=metrics.template_share,
-        hollow=metrics.verdict.quality.hollow,
+        verdict=line.verdict,
+        response_ratio=line.response_ratio,
+        ratio_low=line.ratio_low,
+        ratio_high=line.ratio_high,
+        response_time_median_minutes=minutes(line.response_time_median),
+        dialogue_share=line.dialogue_share,
+        waiting=line.waiting,
+        ratio_change=line.ratio_change,
+        verdict_weeks=line.verdict_weeks,
+        substantive_ratio=line.substantive_ratio,
+        redirect_share=line.redirect_share,
+        template_share=line.template_share,
+        hollow=line.hollow,
     )
 
 
-def league_rows(current: Portfolio, previous: Portfolio) -> list[LeagueRow]:
-    """Each client followed by its accounts, against the same subjects' previous period."""
-    before = {
-        (metrics.subject.kind, metrics.subject.id): metrics
-        for client in previous.clients
-        for metrics in (client, *client.accounts)
-    }
-    rows = []
-    for client in current.clients:
-        for metrics in (client, *client.accounts):
-            rows.append(
-                _league_row(metrics, before.get((metrics.subject.kind, metrics.subject.id)))
-            )
-    return rows
+def league_rows(clients: Sequence[LeagueClient]) -> list[LeagueRow]:
+    """Each client followed by its accounts (``metrics.api.league``'s order)."""
+    return [_league_row(line) for client in clients for line in (client.client, *client.accounts)]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Account, Client, CollectionRun, CredentialStatus, Item
@@ -48,13 +49,21 @@ class AccountSummary:
 
     @property
     def needs_renewal(self) -> bool:
-        if self.renewal is not None:
-            return self.renewal.needs_renewal
-        return CredentialStatus(self.credential_status).refused
+        return _needs_renewal(self.renewal, self.credential_status)
 
     @property
     def failing(self) -> bool:
-        return self.last_run is not None and self.last_run.outcome not in HEALTHY_OUTCOMES
+        return _failing(self.last_run.outcome if self.last_run is not None else None)
+
+
+def _needs_renewal(renewal: CredentialState | None, credential_status: str) -> bool:
+    if renewal is not None:
+        return renewal.needs_renewal
+    return CredentialStatus(credential_status).refused
+
+
+def _failing(last_outcome: str | None) -> bool:
+    return last_outcome is not None and last_outcome not in HEALTHY_OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -134,35 +143,65 @@ def account_summaries(
     ]
 
 
+def _latest_outcomes(
+    session: Session, account_ids: list[int]
+) -> dict[int, tuple[datetime | None, str]]:
+    """Per account: when its latest run finished, and how."""
+    if not account_ids:
+        return {}
+    latest = (
+        select(func.max(CollectionRun.id).label("run_id"))
+        .where(CollectionRun.account_id.in_(account_ids))
+        .group_by(CollectionRun.account_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(CollectionRun.account_id, CollectionRun.finished_at, CollectionRun.outcome).join(
+            latest, latest.c.run_id == CollectionRun.id
+        )
+    )
+    return {account_id: (finished, outcome) for account_id, finished, outcome in rows}
+
+
 def client_summaries(
     session: Session, clients: list[Client], now: datetime | None = None
 ) -> list[ClientSummary]:
+    # Plain columns, not account and run objects: a consultant's portfolio summarises
+    # every client on each page load (a thousand accounts: 30 ms as objects, 10 as rows).
     ids = [client.id for client in clients]
     accounts = (
-        list(
-            session.scalars(select(Account).where(Account.client_id.in_(ids)).order_by(Account.id))
-        )
+        session.execute(
+            select(Account.id, Account.client_id, Account.platform, Account.credential_status)
+            .where(Account.client_id.in_(ids))
+            .order_by(Account.id)
+        ).all()
         if ids
         else []
     )
-    summaries = account_summaries(session, accounts, now)
-    by_client: dict[int, list[AccountSummary]] = {client_id: [] for client_id in ids}
-    for account, summary in zip(accounts, summaries, strict=True):
-        by_client[account.client_id].append(summary)
+    account_ids = [account.id for account in accounts]
+    latest = _latest_outcomes(session, account_ids)
+    states = credential_states(session, account_ids, now) if now is not None else {}
+    by_client: dict[int, list[Row[Any]]] = {client_id: [] for client_id in ids}
+    for account in accounts:
+        by_client[account.client_id].append(account)
     result = []
     for client in clients:
         own = by_client[client.id]
-        finished = [s.last_run.finished_at for s in own if s.last_run and s.last_run.finished_at]
+        finished = [latest[a.id][0] for a in own if a.id in latest and latest[a.id][0] is not None]
         result.append(
             ClientSummary(
                 client_id=client.id,
                 name=client.name,
                 time_zone=client.time_zone,
                 accounts=len(own),
-                platforms=tuple(sorted({s.platform for s in own})),
-                last_collection=max(finished) if finished else None,
-                credentials_to_renew=sum(1 for s in own if s.needs_renewal),
-                failing_accounts=sum(1 for s in own if s.failing),
+                platforms=tuple(sorted({a.platform for a in own})),
+                last_collection=max(finished) if finished else None,  # type: ignore[type-var]
+                credentials_to_renew=sum(
+                    1 for a in own if _needs_renewal(states.get(a.id), a.credential_status)
+                ),
+                failing_accounts=sum(
+                    1 for a in own if _failing(latest[a.id][1] if a.id in latest else None)
+                ),
             )
         )
     return result

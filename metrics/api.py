@@ -11,7 +11,8 @@ Reading (cheap: stored weekly rollups, indexed facts; nothing is recomputed)::
     week = iso_week("2026-W47")            # or None: the last full ISO week of the client
     account_metrics(session, account_id, week)          -> Metrics
     client_metrics(session, client_id, week)            -> Metrics (with .accounts)
-    portfolio_metrics(session, client_ids, week)        -> Portfolio (a league table)
+    portfolio_metrics(session, client_ids, week)        -> Portfolio (clients side by side)
+    league(session, client_ids, week, now=now)          -> [LeagueClient] (stored by refresh)
     compare_with_previous(session, metrics)             -> Comparison (vs. the week before)
     weekly_series(session, account_id=..., weeks=12)    -> [WeekPoint] for trend charts
     coverage(session, client_id=..., period=week)       -> Coverage (hour-of-week matrix)
@@ -24,14 +25,15 @@ function takes ``now`` for reproducible results; by default the current time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from metrics.compute import Request, compute, coverages, week_points, with_accounts
+from metrics.compute import compute, coverages, week_points
 from metrics.labels import Verdict
+from metrics.league import LEAGUE_WEEKS, LeagueClient, LeagueLine, league
 from metrics.periods import (
     Period,
     PeriodError,
@@ -59,14 +61,23 @@ from metrics.results import (
 from metrics.settings import SettingsInForce, settings_map
 from metrics.sql import OWN_ROLES, to_us
 from metrics.stats import Interval
+from metrics.subjects import (
+    account_subject_of,
+    client_subject_of,
+    clients_metrics,
+    requests_for,
+)
 from storage.models import Account, Client, Item, ItemFact, Like
 from storage.types import utcnow
 
 __all__ = [
+    "LEAGUE_WEEKS",
     "Comparison",
     "Coverage",
     "Interval",
     "ItemRef",
+    "LeagueClient",
+    "LeagueLine",
     "Metrics",
     "Period",
     "PeriodError",
@@ -92,6 +103,7 @@ __all__ = [
     "default_period",
     "iso_week",
     "last_full_week",
+    "league",
     "liked_not_answered_items",
     "portfolio_metrics",
     "rebuild",
@@ -112,39 +124,13 @@ class UnknownSubject(LookupError):
 # --- subjects ----------------------------------------------------------------------------
 
 
-def _account_subject(account: Account, client: Client) -> Subject:
-    return Subject(
-        kind="account",
-        id=account.id,
-        label=f"{account.platform} {account.handle}",
-        client_id=client.id,
-        client_name=client.name,
-        time_zone=client.time_zone,
-        account_ids=(account.id,),
-        platform=account.platform,
-        handle=account.handle,
-    )
-
-
-def _client_subject(client: Client, account_ids: Sequence[int]) -> Subject:
-    return Subject(
-        kind="client",
-        id=client.id,
-        label=client.name,
-        client_id=client.id,
-        client_name=client.name,
-        time_zone=client.time_zone,
-        account_ids=tuple(sorted(account_ids)),
-    )
-
-
 def account_subject(session: Session, account_id: int) -> Subject:
     row = session.execute(
         select(Account, Client).join(Client).where(Account.id == account_id)
     ).first()
     if row is None:
         raise UnknownSubject(f"account {account_id} does not exist")
-    return _account_subject(row[0], row[1])
+    return account_subject_of(row[0], row[1])
 
 
 def client_subject(session: Session, client_id: int) -> Subject:
@@ -152,7 +138,7 @@ def client_subject(session: Session, client_id: int) -> Subject:
     if client is None:
         raise UnknownSubject(f"client {client_id} does not exist")
     ids = session.scalars(select(Account.id).where(Account.client_id == client_id)).all()
-    return _client_subject(client, ids)
+    return client_subject_of(client, ids)
 
 
 def _subject(session: Session, account_id: int | None, client_id: int | None) -> Subject:
@@ -167,33 +153,6 @@ def _subject(session: Session, account_id: int | None, client_id: int | None) ->
 def default_period(time_zone: str, now: datetime | None = None) -> Period:
     """The last full ISO week in ``time_zone``: what the email and the dashboard show."""
     return last_full_week(time_zone, now)
-
-
-def _requests(
-    session: Session,
-    subjects: Sequence[Subject],
-    period: Period | None,
-    now: datetime,
-) -> list[Request]:
-    wanted = {s.client_id for s in subjects}
-    clients = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(wanted)))}
-    periods = {s.id: period or default_period(s.time_zone, now) for s in subjects}
-    settings: dict[tuple[int, int], SettingsInForce] = {}
-    by_week: dict[int, list[Client]] = {}
-    for subject in subjects:
-        week = week_index(periods[subject.id].last_day)
-        by_week.setdefault(week, []).append(clients[subject.client_id])
-    for week, members in by_week.items():
-        for client_id, found in settings_map(session, members, week, now).items():
-            settings[(client_id, week)] = found
-    return [
-        Request(
-            s,
-            periods[s.id],
-            settings[(s.client_id, week_index(periods[s.id].last_day))],
-        )
-        for s in subjects
-    ]
 
 
 # --- metrics -----------------------------------------------------------------------------
@@ -218,8 +177,8 @@ def accounts_metrics(
     missing = [i for i in ids if i not in rows]
     if missing:
         raise UnknownSubject(f"account {missing[0]} does not exist")
-    subjects = [_account_subject(*rows[i]) for i in ids]
-    return compute(Reader(session, now), _requests(session, subjects, period, now))
+    subjects = [account_subject_of(*rows[i]) for i in ids]
+    return compute(Reader(session, now), requests_for(session, subjects, period, now))
 
 
 def account_metrics(
@@ -229,32 +188,6 @@ def account_metrics(
     return accounts_metrics(session, [account_id], period, now=now)[0]
 
 
-def _clients_metrics(
-    session: Session,
-    clients: Sequence[Client],
-    period: Period | None,
-    now: datetime,
-    detail: bool = True,
-) -> list[Metrics]:
-    accounts: dict[int, list[Account]] = {c.id: [] for c in clients}
-    for account in session.scalars(
-        select(Account).where(Account.client_id.in_(list(accounts))).order_by(Account.id)
-    ):
-        accounts[account.client_id].append(account)
-    client_subjects = [_client_subject(c, [a.id for a in accounts[c.id]]) for c in clients]
-    account_subjects = [_account_subject(a, c) for c in clients for a in accounts[c.id]]
-    results = compute(
-        Reader(session, now),
-        _requests(session, [*client_subjects, *account_subjects], period, now),
-        detail=detail,
-    )
-    per_client = results[: len(client_subjects)]
-    by_client: dict[int, list[Metrics]] = {m.subject.id: [] for m in per_client}
-    for account_metrics_ in results[len(client_subjects) :]:
-        by_client[account_metrics_.subject.client_id].append(account_metrics_)
-    return [with_accounts(m, by_client[m.subject.id]) for m in per_client]
-
-
 def client_metrics(
     session: Session, client_id: int, period: Period | None = None, *, now: datetime | None = None
 ) -> Metrics:
@@ -262,7 +195,7 @@ def client_metrics(
     client = session.get(Client, client_id)
     if client is None:
         raise UnknownSubject(f"client {client_id} does not exist")
-    return _clients_metrics(session, [client], period, now or utcnow())[0]
+    return clients_metrics(session, [client], period, now or utcnow())[0]
 
 
 def portfolio_metrics(
@@ -286,7 +219,7 @@ def portfolio_metrics(
         statement = statement.where(Client.id.in_(list(client_ids)))
     clients = list(session.scalars(statement))
     return Portfolio(
-        tuple(_clients_metrics(session, clients, period, now or utcnow(), detail=not summary))
+        tuple(clients_metrics(session, clients, period, now or utcnow(), detail=not summary))
     )
 
 

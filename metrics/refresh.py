@@ -34,6 +34,7 @@ from metrics.facts import (
     engine_dialect,
     next_round,
 )
+from metrics.league import fill_league, forget_all, forget_changed_weeks, forget_clients
 from metrics.questions import QuestionPatterns
 from metrics.rollups import DRIFTED_CLIENT_WEEKS_SQL, rebuild_rollups
 from metrics.settings import forget_settings, sync_settings
@@ -81,6 +82,8 @@ class RefreshResult:
     stages: tuple[tuple[str, float], ...] = ()  # seconds per stage, in order
     # stored replies in other threads that a new reply made templates (or no longer)
     rerated: int = 0
+    # client weeks of the stored league table computed (again): metrics.league
+    league_weeks: int = 0
 
     @property
     def nothing_to_do(self) -> bool:
@@ -128,7 +131,12 @@ def refresh(
     drifted = [tuple(row) for row in session.execute(text(DRIFTED_CLIENT_WEEKS_SQL))]
     facts_changed = bool(marks or changes.running_weeks or changes.time_zones)
     if not facts_changed and not drifted:
-        return RefreshResult(False, 0, 0, 0, 0, 0, 0, 0, 0, frozenset(), 0.0)
+        # Nothing changed, but a week may have ended or an item stopped waiting since.
+        league_weeks = fill_league(session, now)
+        return RefreshResult(
+            False, 0, 0, 0, 0, 0, 0, 0, 0, frozenset(), clock.perf_counter() - started,
+            league_weeks=league_weeks,
+        )  # fmt: skip
     started_facts = clock.perf_counter()
     create_work_tables(session, dialect)
     add_marked_days(session, marks)
@@ -154,11 +162,19 @@ def refresh(
     add_drifted_client_weeks(session, drifted)
     rolled = clock.perf_counter()
     account_weeks, client_weeks = rebuild_rollups(session, dialect, everything=False, now=now)
+    forget_changed_weeks(session)
+    forget_clients(
+        session,
+        {**changes.running_weeks, **dict.fromkeys(changes.time_zones)},  # type: ignore[dict-item]
+    )
     drop_work_tables(session)
+    leagued = clock.perf_counter()
+    league_weeks = fill_league(session, now)
     stages = (
         ("scope", scoped - started_facts),
         *facts.stages.items(),
-        ("rollups", clock.perf_counter() - rolled),
+        ("rollups", leagued - rolled),
+        ("league table", clock.perf_counter() - leagued),
     )
     return RefreshResult(
         rebuilt=False,
@@ -174,6 +190,7 @@ def refresh(
         seconds=clock.perf_counter() - started,
         stages=stages,
         rerated=facts.rerated,
+        league_weeks=league_weeks,
     )
 
 
@@ -209,7 +226,14 @@ def rebuild(
         # Fresh statistics after replacing every row: the next refresh plans with them.
         for table in ("item_facts", "account_weeks", "client_weeks", "hour_counts"):
             session.execute(text(f"ANALYZE {table}"))
-    stages = (*facts.stages.items(), ("rollups", clock.perf_counter() - rolled))
+    leagued = clock.perf_counter()
+    forget_all(session)
+    league_weeks = fill_league(session, now)
+    stages = (
+        *facts.stages.items(),
+        ("rollups", leagued - rolled),
+        ("league table", clock.perf_counter() - leagued),
+    )
     return RefreshResult(
         rebuilt=True,
         marks=len(marks),
@@ -223,4 +247,5 @@ def rebuild(
         weeks=frozenset(facts.weeks),
         seconds=clock.perf_counter() - started,
         stages=stages,
+        league_weeks=league_weeks,
     )

@@ -768,6 +768,43 @@ class ClientWeek(_WeekFigures, Base):
     week: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
 
 
+class LeagueWeek(Base):
+    """One line of the portfolio's league table for one ISO week, stored by the refresh.
+
+    A client's line (``account_id`` 0) and one per account of it, as the metrics compute
+    them for that week, with the previous week's response ratio for the change column.
+    Exact while ``computed_us <= now < valid_until_us`` (NULL: no item of the lines'
+    windows settles later) and while the client has the accounts of ``accounts_key``;
+    otherwise the metrics compute the line again (metrics.league).
+    """
+
+    __tablename__ = "league_weeks"
+
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # 0: the client as a whole (a primary key column cannot be NULL)
+    account_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    verdict: Mapped[str] = mapped_column(String(24))
+    response_ratio: Mapped[float | None] = mapped_column(Float)
+    ratio_low: Mapped[float | None] = mapped_column(Float)
+    ratio_high: Mapped[float | None] = mapped_column(Float)
+    response_median_us: Mapped[int | None] = mapped_column(BigInteger)
+    dialogue_share: Mapped[float | None] = mapped_column(Float)
+    waiting: Mapped[int] = mapped_column(Integer)
+    previous_response_ratio: Mapped[float | None] = mapped_column(Float)
+    verdict_weeks: Mapped[int] = mapped_column(Integer)
+    substantive_ratio: Mapped[float | None] = mapped_column(Float)
+    redirect_share: Mapped[float | None] = mapped_column(Float)
+    template_share: Mapped[float | None] = mapped_column(Float)
+    hollow: Mapped[bool] = mapped_column(Boolean)
+    # the client's accounts when computed, ids in order ("3,17,52"); on the client's line
+    accounts_key: Mapped[str] = mapped_column(Text, default="")
+    computed_us: Mapped[int] = mapped_column(BigInteger)
+    valid_until_us: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class HourCount(Base):
     """Inbound items and own replies of one account-week by local hour of week (0 = Mon 0h)."""
 

@@ -339,9 +339,7 @@ def test_verdict_view_and_key_figures_carry_the_api_values(session, shop):
 
 def test_league_rows_pair_each_subject_with_its_previous_period(session, shop):
     _, x, _, _ = shop
-    current = api.portfolio_metrics(session, None, W47, now=LATER)
-    previous = api.portfolio_metrics(session, None, W47.previous(), now=LATER)
-    rows = league_rows(current, previous)
+    rows = league_rows(api.league(session, None, W47, now=LATER))
     assert [(r.client_name, r.account_label) for r in rows] == [
         ("Bäckerei Huber", None),
         ("Bäckerei Huber", "X @huber"),

@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 from dashboard.components import range_picker, week_picker
 from dashboard.guard import Scope
+from metrics.api import LEAGUE_WEEKS
 from metrics.periods import recent_weeks
 
-WEEKS_OFFERED = 26
+# The weeks whose league table the refresh keeps ready (metrics.league).
+WEEKS_OFFERED = LEAGUE_WEEKS
 
 
 def period_pickers(scope: Scope) -> list[Any]:

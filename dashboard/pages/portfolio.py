@@ -38,15 +38,12 @@ from storage.models import Client
 def league(scope: Scope, clients: list[Client]) -> list[LeagueGroup]:
     """Every visible client with its accounts for the period, sorted as the URL says.
 
-    Two reads of the metrics API (the period, and the one before for the change), each a
-    handful of batched queries over the stored rollups, whatever the number of clients;
-    as summaries, without the hour-of-week coverage and item lists the table does not show.
+    For one of the recent ISO weeks the lines are the ones the metrics refresh stored
+    (one indexed read, whatever the number of clients and items); for any other period,
+    or a line no longer exact, they are computed from the rollups as summaries.
     """
-    ids = [client.id for client in clients]
-    period = scope.period
-    current = api.portfolio_metrics(scope.db, ids, period, now=scope.now, summary=True)
-    previous = api.portfolio_metrics(scope.db, ids, period.previous(), now=scope.now, summary=True)
-    return sort_groups(group(league_rows(current, previous)), scope.state.sort)
+    lines = api.league(scope.db, [client.id for client in clients], scope.period, now=scope.now)
+    return sort_groups(group(league_rows(lines)), scope.state.sort)
 
 
 def attention_table(summaries: list[ClientSummary], language: str, owner: bool = False) -> Table:

@@ -232,8 +232,13 @@ def metrics_refresh(app: AppContext) -> None:
     """Update the numbers for what changed since the last refresh (the service does this)."""
     with app.session() as session:
         result = api.refresh(session)
+    league = (
+        f" League table stored for {result.league_weeks} client-weeks."
+        if result.league_weeks
+        else ""
+    )
     if result.nothing_to_do:
-        app.console.print("Metrics are up to date.")
+        app.console.print(f"Metrics are up to date.{league}")
         return
     rerated = (
         f"; {result.rerated} earlier replies re-rated as templates (or no longer)"
@@ -242,7 +247,7 @@ def metrics_refresh(app: AppContext) -> None:
     )
     app.console.print(
         f"Refreshed {result.items} items in {result.threads} threads "
-        f"({result.account_weeks} account-weeks){rerated} in {result.seconds:.1f} s."
+        f"({result.account_weeks} account-weeks){rerated} in {result.seconds:.1f} s.{league}"
     )
 
 
@@ -264,6 +269,6 @@ def metrics_rebuild(app: AppContext, current_settings: bool, questions: bool) ->
         result = api.rebuild(session, current_settings=current_settings, reclassify=questions)
     app.console.print(
         f"Rebuilt metrics: {result.items} items, {result.answered} answered inbound items, "
-        f"{result.account_weeks} account-weeks, {result.client_weeks} client-weeks "
-        f"in {result.seconds:.1f} s."
+        f"{result.account_weeks} account-weeks, {result.client_weeks} client-weeks, "
+        f"the league table of {result.league_weeks} client-weeks in {result.seconds:.1f} s."
     )
