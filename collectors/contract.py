@@ -55,11 +55,11 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, case, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from collectors.errors import MalformedResponse, PayloadProblem, TransientError
@@ -71,7 +71,6 @@ from storage.own_side import OwnSide, own_side_for
 from storage.records import ItemRecord, LikeRecord, without_nul
 from storage.upsert import (
     forget_items,
-    get_cursor,
     mark_missing_from_thread,
     mark_removed,
     record_followers,
@@ -204,6 +203,7 @@ class RunContext:
         retry: RetryPolicy,
         progress: Callable[[Progress], None] | None,
         privacy_key: KeySource | None = None,
+        cursors: dict[str, str] | None = None,
     ) -> None:
         self.engine = engine
         self._sessions = session_factory(engine)
@@ -227,6 +227,8 @@ class RunContext:
         # The part of the run an error left (the sections are gone once it reaches the
         # runner): what its message names.
         self.failed_in: str | None = None
+        # The account's stored cursors (endpoint -> value) once read; see _stored_cursors.
+        self._cursors = cursors
 
     # --- requests -----------------------------------------------------------------
 
@@ -321,19 +323,27 @@ class RunContext:
             yield session
             session.rollback()
 
+    def _stored_cursors(self) -> dict[str, str]:
+        """The account's cursors: read once a run, then kept as this run commits them.
+
+        Nothing else writes an account's cursors while it is collected (one collection of
+        an account at a time: the service's claims, ``replywatch collect``'s lease)."""
+        if self._cursors is None:
+            with self.read() as session:
+                rows = session.execute(
+                    select(CollectionCursor.endpoint, CollectionCursor.value).where(
+                        CollectionCursor.account_id == self.account.id
+                    )
+                ).all()
+            self._cursors = {endpoint: value for endpoint, value in rows}
+        return self._cursors
+
     def cursor(self, endpoint: str) -> str | None:
-        with self.read() as session:
-            return get_cursor(session, self.account.id, endpoint)
+        return self._stored_cursors().get(endpoint)
 
     def cursors_with_prefix(self, prefix: str) -> dict[str, str]:
-        with self.read() as session:
-            rows = session.execute(
-                select(CollectionCursor.endpoint, CollectionCursor.value).where(
-                    CollectionCursor.account_id == self.account.id,
-                    CollectionCursor.endpoint.startswith(prefix, autoescape=True),
-                )
-            ).all()
-        return {endpoint: value for endpoint, value in rows}
+        return {name: value for name, value in self._stored_cursors().items()
+                if name.startswith(prefix)}  # fmt: skip
 
     def keep_cursors(self, prefix: str, young: set[str]) -> dict[str, str]:
         """The cursors under ``prefix`` named in ``young``; the others are deleted.
@@ -348,21 +358,28 @@ class RunContext:
         return {name: value for name, value in found.items() if name in young}
 
     def set_platform_account_id(self, value: str, display_name: str | None = None) -> None:
+        if display_name:
+            display_name = without_nul(display_name)  # PostgreSQL refuses NUL in text
+        known = self.account.platform_account_id
+        if value == known and (self.account.display_name or not display_name):
+            return  # the same id again (Graph collectors resolve it every run): nothing new
+        values: dict[str, Any] = {"platform_account_id": value}
+        if display_name:
+            # A name the owner gave (or an earlier run stored) stays.
+            empty = or_(Account.display_name.is_(None), Account.display_name == "")
+            values["display_name"] = case((empty, display_name), else_=Account.display_name)
         with self._sessions.begin() as session:
-            account = session.get(Account, self.account.id)
-            assert account is not None
-            account.platform_account_id = value
-            if display_name:
-                display_name = without_nul(display_name)  # PostgreSQL refuses NUL in text
-            if display_name and not account.display_name:
-                account.display_name = display_name
-            session.flush()
-            self.own = own_side_for(session, account)
-        self.account = AccountView(
-            id=self.account.id,
-            client_id=self.account.client_id,
-            platform=self.account.platform,
-            handle=self.account.handle,
+            session.execute(update(Account).where(Account.id == self.account.id).values(values))
+            if known is not None and known != value:
+                # The account's id changed: its old one may no longer be on the own side.
+                account = session.get(Account, self.account.id)
+                assert account is not None
+                self.own = own_side_for(session, account)
+        if known is None:
+            # What reading the own side again would add: this account's own id.
+            self.own = replace(self.own, ids=self.own.ids | {value})
+        self.account = replace(
+            self.account,
             platform_account_id=value,
             display_name=self.account.display_name or display_name,
         )
@@ -382,6 +399,12 @@ class RunContext:
             return self._write(session, batch)
 
         result = in_transaction(self._sessions, write)
+        if self._cursors is not None:  # committed: what the next cursor() answers
+            for endpoint, value in batch.cursors.items():
+                if value is None:
+                    self._cursors.pop(endpoint, None)
+                else:
+                    self._cursors[endpoint] = value
         self.report_progress()
         return result
 

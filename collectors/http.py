@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -37,7 +38,7 @@ import httplib2
 import httpx
 import requests
 from requests.adapters import HTTPAdapter
-from requests.utils import should_bypass_proxies
+from requests.utils import get_environ_proxies, should_bypass_proxies
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -109,6 +110,14 @@ class PlatformAdapter(HTTPAdapter):
         # "[" for a list (Mastodon.py turns an object into a list of its keys).
         self.last_opening = b""
         self.last_refusal = b""
+        self._direct: bool | None = None
+
+    def _reached_directly(self, url: str) -> bool:
+        # Asked once: the answer is the base URL's host's, and reading NO_PROXY scans the
+        # whole environment (see read_environment_once).
+        if self._direct is None:
+            self._direct = bool(should_bypass_proxies(url, no_proxy=None))
+        return self._direct
 
     @property
     def timeout(self) -> float:
@@ -138,7 +147,7 @@ class PlatformAdapter(HTTPAdapter):
             request.url = self.base_url + url[len(self.default_base) :]
             # Proxies were chosen for the default host; a local simulated platform or a
             # host in NO_PROXY must be reached directly.
-            if proxies and should_bypass_proxies(request.url, no_proxy=None):
+            if proxies and self._reached_directly(request.url):
                 proxies = {}
         self.requests_sent += 1
         if self.on_request is not None:
@@ -199,8 +208,32 @@ def mount(
     """Mount a PlatformAdapter for ``default_base`` on ``session`` and return it."""
     adapter = PlatformAdapter(default_base, base_url, limits, service, on_request)
     session.mount(adapter.default_base + "/", adapter)
+    read_environment_once(session, adapter.default_base + "/")
     session.max_redirects = MAX_REDIRECTS
     return adapter
+
+
+def read_environment_once(session: requests.Session, url: str) -> None:
+    """Settle now what ``requests`` would read from the environment before every request.
+
+    With ``trust_env`` (the default) a session looks up the proxies and the CA bundle in
+    the environment for each request, and the proxy lookup goes through every environment
+    variable twice. An installation that keeps its accounts' tokens in environment
+    variables has thousands of them: with 3,000, that lookup took about 6 ms of CPU per
+    request (bench/collection_cost.py). A platform client's session talks to its
+    platform's host (``url``) only, so the environment is read once, for that host, with
+    requests' own functions and precedence (the environment's proxies before the session's,
+    the CA bundle of REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE). ``.netrc`` is no longer
+    consulted: the platform libraries send their own credentials.
+    """
+    if not session.trust_env:
+        return
+    session.proxies.update(get_environ_proxies(url, no_proxy=session.proxies.get("no_proxy")))
+    if session.verify is True:
+        session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
+    session.trust_env = False
 
 
 class BoundedTransport(httpx.BaseTransport):

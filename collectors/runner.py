@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, ScalarSelect, insert, select, update
 from sqlalchemy.orm import Session
 
 from collectors.contract import AccountView, Collector, Progress, RetryPolicy, RunContext
@@ -53,7 +53,7 @@ from collectors.errors import (
 from collectors.privacy import KeySource
 from collectors.redact import scrub
 from storage.engine import session_factory
-from storage.models import Account, CollectionRun, CredentialStatus
+from storage.models import Account, CollectionCursor, CollectionRun, CredentialStatus
 from storage.own_side import OwnSide, own_side_for
 from storage.records import without_nul
 
@@ -126,7 +126,11 @@ def _load_account(session: Session, account_id: int) -> AccountView:
     )
 
 
-def _start_run(engine: Engine, account_id: int, now: datetime) -> tuple[int, AccountView, OwnSide]:
+def _start_run(
+    engine: Engine, account_id: int, now: datetime
+) -> tuple[int, AccountView, OwnSide, dict[str, str]]:
+    """Open the run: its row, the account, its own side and its stored cursors (one
+    transaction: every collection starts here)."""
     with session_factory(engine).begin() as session:
         view = _load_account(session, account_id)
         # A run still "running" here belonged to a process that died: say so.
@@ -137,27 +141,31 @@ def _start_run(engine: Engine, account_id: int, now: datetime) -> tuple[int, Acc
                 outcome="interrupted",
                 error="the collecting process ended before this run finished",
             )
+            .execution_options(synchronize_session=False)
         )
-        run = CollectionRun(account_id=account_id, started_at=now, outcome="running", problems=[])
-        session.add(run)
-        session.flush()
-        account = session.get(Account, account_id)
-        assert account is not None
-        return run.id, view, own_side_for(session, account)
+        run_id = session.scalars(
+            insert(CollectionRun)
+            .values(account_id=account_id, started_at=now, outcome="running", problems=[])
+            .returning(CollectionRun.id)
+        ).one()
+        cursors = session.execute(
+            select(CollectionCursor.endpoint, CollectionCursor.value).where(
+                CollectionCursor.account_id == account_id
+            )
+        ).all()
+        return run_id, view, own_side_for(session, view), dict(cursors)
 
 
-def resume_time(engine: Engine, account_id: int, now: datetime) -> datetime | None:
-    """When a rate-limited account may be collected again, if that is still ahead of now."""
-    with session_factory(engine)() as session:
-        latest = session.scalars(
-            select(CollectionRun)
-            .where(CollectionRun.account_id == account_id)
-            .order_by(CollectionRun.id.desc())
-            .limit(1)
-        ).first()
-        if latest is not None and latest.resume_after is not None and latest.resume_after > now:
-            return latest.resume_after
-    return None
+def latest_resume_after(account_id: Any) -> ScalarSelect[datetime | None]:
+    """The ``resume_after`` of the account's latest run (a rate limit's end), as a subquery
+    (``replywatch.collecting`` does not start the account before it)."""
+    return (
+        select(CollectionRun.resume_after)
+        .where(CollectionRun.account_id == account_id)
+        .order_by(CollectionRun.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def record_failure(
@@ -220,9 +228,9 @@ def run_collection(
     ``privacy_key``: where the installation's privacy key comes from, asked only once the
     database holds pseudonyms (collectors.privacy); without it such a run fails."""
     now = now or datetime.now(UTC)
-    run_id, account, own = _start_run(engine, account_id, now)
+    run_id, account, own, cursors = _start_run(engine, account_id, now)
     run = RunContext(
-        engine, run_id, account, own, now, retry or RetryPolicy(), progress, privacy_key
+        engine, run_id, account, own, now, retry or RetryPolicy(), progress, privacy_key, cursors
     )
     outcome, error, resume_after, unreachable = "ok", None, None, None
     credential: tuple[str, str | None] | None = None

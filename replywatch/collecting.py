@@ -30,23 +30,22 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from collectors.contract import Collector, CollectorFactory, Progress, RetryPolicy
 from collectors.http import host_name, origin
-from collectors.runner import RunSummary, record_failure, resume_time, run_collection
+from collectors.runner import RunSummary, latest_resume_after, record_failure, run_collection
 from replywatch.config import Settings
 from replywatch.connect.tokens import (
     CredentialProblem,
     NotNow,
     collection_secret,
-    has_connection,
 )
 from replywatch.privacy_key import key_source
 from replywatch.references import load
 from replywatch.secrets import SecretError, resolve_secret
 from storage.engine import session_factory
-from storage.models import Account
+from storage.models import Account, Connection
 from storage.platforms import PLATFORMS, REGISTRY
 
 # The secret is None for an account without credentials on a platform that allows that.
@@ -136,15 +135,23 @@ def collect_account(
     ``unreachable`` is shared by the accounts of one one-shot collect (see there)."""
     now = now or datetime.now(UTC)
     with session_factory(engine)() as session:
-        account = session.get(Account, account_id)
-        if account is None:
-            return RunSummary(account_id, "skipped", error=f"account {account_id} does not exist")
-        if not account.active:
-            return RunSummary(account_id, "skipped", error=f"account {account_id} is inactive")
-        platform, reference, handle = account.platform, account.credentials_ref, account.handle
-    connected = has_connection(engine, account_id)
-    resume_after = resume_time(engine, account_id, now)
-    if resume_after is not None:
+        # What decides whether and how to start, in one statement (every collection asks).
+        found = session.execute(
+            select(
+                Account.active,
+                Account.platform,
+                Account.credentials_ref,
+                Account.handle,
+                select(Connection.account_id).where(Connection.account_id == Account.id).exists(),
+                latest_resume_after(Account.id),
+            ).where(Account.id == account_id)
+        ).one_or_none()
+    if found is None:
+        return RunSummary(account_id, "skipped", error=f"account {account_id} does not exist")
+    active, platform, reference, handle, connected, resume_after = found
+    if not active:
+        return RunSummary(account_id, "skipped", error=f"account {account_id} is inactive")
+    if resume_after is not None and resume_after > now:
         return RunSummary(account_id, "rate_limited", resume_after=resume_after)
     if unreachable is not None:
         # Like the rate-limit skip above: no call, no run recorded, nothing stored touched.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, case, false, func, select, update
+from sqlalchemy import ColumnElement, case, false, func, select, union_all, update
 from sqlalchemy.orm import Session
 
 from storage.models import Account, Identity, Item, Like
@@ -27,27 +27,33 @@ class OwnSide:
         return bool(author_handle) and normalise_handle(author_handle) in self.handles
 
 
-def own_side_for(session: Session, account: Account) -> OwnSide:
+class _OnPlatform(Protocol):
+    """An account as far as its own side goes (a stored Account, or a run's view of one)."""
+
+    @property
+    def client_id(self) -> int: ...
+
+    @property
+    def platform(self) -> str: ...
+
+
+def own_side_for(session: Session, account: _OnPlatform) -> OwnSide:
     """The own side of ``account``: its id and handle, and its client's identities there."""
+    # Two accounts of one client on one platform answer for each other. A consultant's
+    # client may have thousands of accounts: plain columns in one statement, not objects
+    # (every collection asks this at its start).
+    accounts = select(Account.platform_account_id, Account.handle).where(
+        Account.client_id == account.client_id, Account.platform == account.platform
+    )
+    identities = select(Identity.platform_user_id, Identity.handle).where(
+        Identity.client_id == account.client_id, Identity.platform == account.platform
+    )
     ids: set[str] = set()
     handles: set[str] = set()
-    for other in session.scalars(
-        select(Account).where(
-            Account.client_id == account.client_id, Account.platform == account.platform
-        )
-    ):
-        # Two accounts of one client on one platform answer for each other.
-        if other.platform_account_id:
-            ids.add(other.platform_account_id)
-        handles.add(normalise_handle(other.handle))
-    for identity in session.scalars(
-        select(Identity).where(
-            Identity.client_id == account.client_id, Identity.platform == account.platform
-        )
-    ):
-        if identity.platform_user_id:
-            ids.add(identity.platform_user_id)
-        handles.add(normalise_handle(identity.handle))
+    for platform_id, handle in session.execute(union_all(accounts, identities)):
+        if platform_id:
+            ids.add(platform_id)
+        handles.add(normalise_handle(handle))
     return OwnSide(frozenset(ids), frozenset(handles))
 
 

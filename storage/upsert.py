@@ -17,6 +17,7 @@ item keeps its empty text, handle and link, and an author id that is a pseudonym
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -83,14 +84,15 @@ class UpsertResult:
         return self
 
 
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
 def insert_for(session: Session, table: Any) -> Any:
     """An INSERT that can take ON CONFLICT clauses, for the session's database."""
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"unsupported database dialect {dialect!r}")
+    if dialect not in _INSERTS:
+        raise RuntimeError(f"unsupported database dialect {dialect!r}")
+    return _INSERTS[dialect](table)
 
 
 def _chunks(rows: Sequence[Any], size: int = BATCH_SIZE) -> Iterable[Sequence[Any]]:
@@ -270,8 +272,18 @@ def _upsert_item_chunk(
 
 def _item_upsert(session: Session, kept: frozenset[str]) -> Any:
     """INSERT ... ON CONFLICT DO UPDATE for items; the columns in ``kept`` are not updated."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _INSERTS:
+        raise RuntimeError(f"unsupported database dialect {dialect!r}")
+    return _built_item_upsert(dialect, kept)
+
+
+@functools.cache
+def _built_item_upsert(dialect: str, kept: frozenset[str]) -> Any:
+    # Built once per dialect and set of kept columns (a handful in all): building the
+    # statement cost more CPU than sending it, for every batch of every collection.
     items = Item.__table__
-    statement = insert_for(session, items)
+    statement = _INSERTS[dialect](items)
     excluded = statement.excluded
     set_: dict[str, Any] = {}
     purged = items.c.purged_at.is_not(None)
