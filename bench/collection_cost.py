@@ -35,9 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from replywatch.collecting import collect_account  # noqa: E402
 from replywatch.config import load_settings  # noqa: E402
@@ -45,21 +43,8 @@ from sandbox.x_api import XApiServer  # noqa: E402
 from storage.engine import make_engine, session_scope  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import CollectionRun, Item  # noqa: E402
+from tests.support.postgres import fresh_database  # noqa: E402
 from tests.support.shops import add_shop_accounts, shop_environment, shops_world  # noqa: E402
-
-
-def _fresh_postgres(admin_url: str, name: str) -> str:
-    parsed = make_url(admin_url)
-    with psycopg.connect(
-        host=parsed.host,
-        port=parsed.port,
-        user=parsed.username,
-        dbname=parsed.database or "postgres",
-        autocommit=True,
-    ) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {name}")
-    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 def _measure(url: str, args: argparse.Namespace, folder: Path) -> dict:
@@ -177,12 +162,12 @@ def main() -> None:
     if args.sqlite:
         result = _measure(f"sqlite:///{folder / 'cost.sqlite'}", args, folder)
     elif args.admin_url:
-        result = _measure(_fresh_postgres(args.admin_url, "bench_cost"), args, folder)
+        result = _measure(fresh_database(args.admin_url, "bench_cost"), args, folder)
     else:
         from tests.support.postgres import throwaway_cluster
 
         with throwaway_cluster() as admin_url:
-            result = _measure(_fresh_postgres(admin_url, "bench_cost"), args, folder)
+            result = _measure(fresh_database(admin_url, "bench_cost"), args, folder)
     print(
         f"{'SQLite' if args.sqlite else 'PostgreSQL'}, {args.accounts} accounts of one client, "
         f"{result['collections']} first collections measured ({result['outcomes']}), "

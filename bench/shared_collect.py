@@ -45,32 +45,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from sandbox.x_api import XApiServer  # noqa: E402
 from storage.engine import make_engine, session_scope  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import CollectionRun  # noqa: E402
 from tests.support.cli import console_script  # noqa: E402
+from tests.support.postgres import fresh_database  # noqa: E402
 from tests.support.shops import add_shop_accounts, shop_environment, shops_world  # noqa: E402
 
 FINISHED = ("ok", "partial", "failed", "rate_limited", "credentials")
-
-
-def _fresh_database(admin_url: str, name: str) -> str:
-    parsed = make_url(admin_url)
-    with psycopg.connect(
-        host=parsed.host,
-        port=parsed.port,
-        user=parsed.username,
-        dbname=parsed.database or "postgres",
-        autocommit=True,
-    ) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {name}")
-    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 def _children_cpu() -> float:
@@ -99,7 +84,7 @@ def _command(args: argparse.Namespace) -> list[str]:
 
 
 def _round(admin_url: str, processes: int, args: argparse.Namespace, world, folder: Path) -> dict:
-    url = _fresh_database(admin_url, f"bench_shared_{processes}")
+    url = fresh_database(admin_url, f"bench_shared_{processes}")
     engine = make_engine(url)
     upgrade(engine)
     with session_scope(engine) as session:

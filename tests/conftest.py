@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 from storage.engine import make_engine, session_factory
 from storage.migrate import upgrade
 from tests.support import test_clock
-from tests.support.postgres import throwaway_cluster
+from tests.support.postgres import admin_connection, throwaway_cluster
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -45,22 +44,11 @@ def postgres_admin_url() -> Iterator[str]:
         yield url
 
 
-def _admin(url: str) -> psycopg.Connection:
-    parsed = make_url(url)
-    return psycopg.connect(
-        host=parsed.host,
-        port=parsed.port,
-        user=parsed.username,
-        dbname=parsed.database or "postgres",
-        autocommit=True,
-    )
-
-
 @pytest.fixture(scope="session")
 def postgres_template(postgres_admin_url: str) -> str:
     """A database migrated once; each test copies it (CREATE DATABASE … TEMPLATE)."""
     name = "replywatch_template"
-    with _admin(postgres_admin_url) as connection:
+    with admin_connection(postgres_admin_url) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name}")
         connection.execute(f"CREATE DATABASE {name}")
     url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
@@ -83,10 +71,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def empty_postgres_url(postgres_admin_url: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database (no schema)."""
     name = f"t_{uuid.uuid4().hex[:12]}"
-    with _admin(postgres_admin_url) as connection:
+    with admin_connection(postgres_admin_url) as connection:
         connection.execute(f"CREATE DATABASE {name}")
     yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
-    with _admin(postgres_admin_url) as connection:
+    with admin_connection(postgres_admin_url) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
@@ -94,10 +82,10 @@ def _postgres_copy(request: pytest.FixtureRequest) -> Iterator[str]:
     admin_url = request.getfixturevalue("postgres_admin_url")
     template = request.getfixturevalue("postgres_template")
     name = f"t_{uuid.uuid4().hex[:12]}"
-    with _admin(admin_url) as connection:
+    with admin_connection(admin_url) as connection:
         connection.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
     yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    with _admin(admin_url) as connection:
+    with admin_connection(admin_url) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 

@@ -17,6 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
+from sqlalchemy.engine import make_url
+
 
 def _bindir() -> Path:
     found = shutil.which("pg_ctl")
@@ -91,3 +94,23 @@ def throwaway_cluster() -> Iterator[str]:
             capture_output=True,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+def admin_connection(url: str) -> psycopg.Connection:
+    """An autocommit connection to the cluster of ``url`` (its database, or postgres)."""
+    parsed = make_url(url)
+    return psycopg.connect(
+        host=parsed.host,
+        port=parsed.port,
+        user=parsed.username,
+        dbname=parsed.database or "postgres",
+        autocommit=True,
+    )
+
+
+def fresh_database(admin_url: str, name: str) -> str:
+    """Database ``name`` dropped (connections and all) and made again; returns its URL."""
+    with admin_connection(admin_url) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {name}")
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
