@@ -35,7 +35,6 @@ from storage.logins import record_login_attempt
 from storage.models import DashboardSession, LoginAttempt, User
 from storage.platforms import platform
 from storage.privacy import Pseudonyms, forget_author
-from tests.conftest import _admin
 from tests.support.chromium import chromium_installed
 from tests.support.dashboard_data import (
     FORMULA_ERROR,
@@ -57,6 +56,7 @@ from tests.support.dashboard_server import (
     running_dashboard,
     try_login,
 )
+from tests.support.postgres import admin_connection
 
 # The app runs in this process on a clock the tests hold (dashboard_server.Clock): "now" is
 # pinned, a Wednesday afternoon, so that ages and "last full week" never depend on the day
@@ -95,19 +95,19 @@ def world_url(request, tmp_path, world_templates):
     admin = request.getfixturevalue("postgres_admin_url")
     if "postgresql" not in world_templates:
         migrated = request.getfixturevalue("postgres_template")
-        with _admin(admin) as connection:
+        with admin_connection(admin) as connection:
             connection.execute("DROP DATABASE IF EXISTS replywatch_world")
             connection.execute(f"CREATE DATABASE replywatch_world TEMPLATE {migrated}")
         url = make_url(admin).set(database="replywatch_world").render_as_string(hide_password=False)
         world_templates["postgresql"] = _build(url)
     name = f"t_{uuid.uuid4().hex[:12]}"
-    with _admin(admin) as connection:
+    with admin_connection(admin) as connection:
         connection.execute(f"CREATE DATABASE {name} TEMPLATE replywatch_world")
     yield (
         make_url(admin).set(database=name).render_as_string(hide_password=False),
         world_templates["postgresql"],
     )
-    with _admin(admin) as connection:
+    with admin_connection(admin) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
