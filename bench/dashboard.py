@@ -265,7 +265,7 @@ def time_pages(base: str, figures: dict[str, Any], repeat: int) -> dict[str, Any
         return {"skipped": "Debian's chromium is not installed"}
     client = figures["client_ids"][len(figures["client_ids"]) // 2]
     account = figures["account_ids"][len(figures["account_ids"]) // 2]
-    league = ["#league-table", "#comparison-chart .main-svg"]
+    league = ["#league-table", "#comparison-chart .bar-row"]
     pages = {
         "portfolio (consultant, all clients)": (USER, f"/?period={WEEK}", league),
         # The same page with three clients: what the browser's own work costs.

@@ -26,7 +26,7 @@ from dashboard.viewmodels import (
     RatioWeek,
 )
 from metrics import formats
-from metrics.labels import Verdict, metric_name, quality_qualifier, verdict_name
+from metrics.labels import metric_name, quality_qualifier, verdict_name
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif"
 INK = "#1f2933"
@@ -35,14 +35,6 @@ ACCENT_SOFT = "rgba(11, 110, 153, 0.18)"
 OWN = "#2f855a"
 WARN = "#c05621"
 GREY = "#9aa5b1"
-VERDICT_COLOURS = {
-    Verdict.RESPONSIVE: "#2f855a",
-    Verdict.PARTLY_RESPONSIVE: "#b7791f",
-    Verdict.UNRESPONSIVE: "#c53030",
-    Verdict.BROADCAST_ONLY: "#9b2c2c",
-    Verdict.NO_CONVERSATION: "#718096",
-    Verdict.INSUFFICIENT_DATA: "#a0aec0",
-}
 
 
 def plotly_text(text: str) -> str:
@@ -336,80 +328,6 @@ def hour_of_week_heatmap(grid: HourOfWeek, language: str) -> go.Figure:
     figure.update_xaxes(range=[-0.5, 23.5], type="category", showgrid=False)
     figure.update_xaxes(title_text=translate("Hour", language), row=2)
     return figure
-
-
-def client_comparison(rows: Sequence[LeagueRow], language: str) -> go.Figure:
-    """Response ratio of each client (or account) with its interval, best first, coloured
-    by verdict. Rows without a ratio are left out of the bars and named in a note."""
-    known = sorted(
-        (row for row in rows if row.response_ratio is not None),
-        key=lambda row: (row.response_ratio or 0.0, row.client_name),
-    )
-    names = [_row_label(row) for row in known]
-    ratios = [row.response_ratio for row in known]
-    figure = go.Figure(
-        go.Bar(
-            x=ratios,
-            y=names,
-            orientation="h",
-            marker_color=[
-                VERDICT_COLOURS.get(row.verdict, GREY) if row.verdict else GREY for row in known
-            ],
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": [_above(row) for row in known],
-                "arrayminus": [_below(row) for row in known],
-                "color": INK,
-                "thickness": 1,
-            },
-            customdata=[
-                [verdict_name(row.verdict, language) if row.verdict else "–"] for row in known
-            ],
-            hovertemplate="%{y}: %{x:.0%} – %{customdata[0]}<extra></extra>",
-            name=metric_name("response_ratio", language),
-        )
-    )
-    missing = [_row_label(row) for row in rows if row.response_ratio is None]
-    annotations = []
-    if missing:
-        annotations.append(
-            {
-                "text": translate("no data", language) + ": " + ", ".join(missing),
-                "xref": "paper", "yref": "paper", "x": 0, "y": -0.18, "showarrow": False,
-                "xanchor": "left", "font": {"size": 11, "color": GREY},
-            }
-        )  # fmt: skip
-    figure.update_layout(
-        base_layout(
-            language,
-            height=max(240, 40 + 28 * len(known)),
-            title={"text": formats.heading(metric_name("response_ratio", language))},
-            hovermode="closest",
-            annotations=annotations,
-            margin={"l": 160, "r": 16, "t": 36, "b": 56},
-        ),
-        xaxis={"range": [0, 1.02], "tickformat": ".0%"},
-        yaxis={"type": "category"},
-    )
-    return figure
-
-
-def _row_label(row: LeagueRow) -> str:
-    label = f"{row.client_name} · {row.account_label}" if row.account_label else row.client_name
-    return plotly_text(label)
-
-
-def _above(row: LeagueRow) -> float:
-    if row.ratio_high is None or row.response_ratio is None:
-        return 0.0
-    return row.ratio_high - row.response_ratio
-
-
-def _below(row: LeagueRow) -> float:
-    if row.ratio_low is None or row.response_ratio is None:
-        return 0.0
-    return row.response_ratio - row.ratio_low
 
 
 def league_table(

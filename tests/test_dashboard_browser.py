@@ -150,6 +150,22 @@ def figure_data(page, graph_id: str) -> list:
     )
 
 
+def comparison_bars(page) -> list[tuple[str, float, float]]:
+    """The portfolio's comparison bars as drawn: name, ratio, bar width / track width."""
+    page.wait_for_selector("#comparison-chart .bar-row")
+    return [
+        tuple(row)
+        for row in page.evaluate(
+            """() => [...document.querySelectorAll('#comparison-chart .bar-row')].map(row => [
+                row.querySelector('.bar-label').textContent,
+                Number(row.dataset.ratio),
+                row.querySelector('.bar').getBoundingClientRect().width
+                    / row.querySelector('.bar-track').clientWidth,
+            ])"""
+        )
+    ]
+
+
 def league_clients(page) -> list[str]:
     return page.locator("#league-table tr.league-client td:first-child").all_inner_texts()
 
@@ -210,9 +226,12 @@ def test_the_league_table_sorts_and_the_chart_compares_clients(page, served, dat
     assert "(8 wk)" in page.locator("#league-table tr", has_text="Harbour Books").first.inner_text()
     shot(page, "portfolio")
 
-    comparison = figure_data(page, "comparison-chart")[0]
-    assert comparison["y"] == ["Bäckerei Huber", "Café Lindner"]  # worst at the bottom
-    assert comparison["x"][0] == pytest.approx(huber.response_ratio)
+    comparison = comparison_bars(page)
+    assert [name for name, _, _ in comparison] == ["Café Lindner", "Bäckerei Huber"]  # best first
+    _, ratio, width = comparison[1]
+    assert ratio == pytest.approx(huber.response_ratio)
+    # drawn as wide as the ratio: the bar's share of its track, in the browser's pixels
+    assert width == pytest.approx(huber.response_ratio, abs=0.01)
 
     # Sorting: a click on a column header, again for the other way round.
     page.click("#league-table th >> text=Waiting")
@@ -236,9 +255,9 @@ def test_the_league_table_sorts_and_the_chart_compares_clients(page, served, dat
     choose(page, "week", f"Week {before.start.isocalendar()[1]}, {before.start.isocalendar()[0]}")
     page.wait_for_url(f"**period={before.iso_week}*")
     page.wait_for_function(
-        "expected => { const g = document.querySelector('#comparison-chart .js-plotly-plot');"
-        " return g && g.data && JSON.stringify(g.data[0].x) !== expected; }",
-        arg=json.dumps(comparison["x"]),
+        "expected => JSON.stringify([...document.querySelectorAll('#comparison-chart .bar-row')]"
+        ".map(row => row.dataset.ratio)) !== expected",
+        arg=json.dumps([repr(ratio) for _, ratio, _ in comparison]),
     )
     assert "sort=-waiting" in page.url  # the order stays as chosen
 

@@ -1,7 +1,9 @@
-"""Client names that look like markup are drawn as text by Plotly, in real Chromium.
+"""Client names that look like markup are drawn as text in the portfolio, in real Chromium.
 
-Plotly reads ``<b>``, ``<a href>`` and ``<br>`` in labels, annotations and hover text as
-markup; the dashboard escapes every user-provided string it hands to a chart.
+A client is named by whoever runs replywatch, and the name reaches consultants and owners:
+``<b>``, ``<a href>`` and ``<br>`` in it must show as those characters, never become bold
+type, a link or a line break (the comparison bars, the note naming clients without data,
+the hover title).
 """
 
 from __future__ import annotations
@@ -64,27 +66,15 @@ def test_client_names_are_drawn_as_text_in_the_comparison_chart(page, served):
     page.fill("#username", "clara")
     page.fill("#password", PASSWORDS["clara"])
     page.click("button[type=submit]")
-    page.wait_for_selector("#comparison-chart .main-svg .ytick")
+    page.wait_for_selector("#comparison-chart .bar-row")
     chart = page.locator("#comparison-chart")
 
-    labels = chart.locator(".ytick text").all_text_contents()
+    labels = chart.locator(".bar-label").all_text_contents()
     assert LINK_NAME in labels
-    assert chart.locator(".annotation-text").text_content().endswith(f": {BREAK_NAME}")
-    # No link, no bold type, no line break: Plotly made none of the tags.
-    assert chart.locator("svg a").count() == 0
-    assert chart.locator("tspan[style*='font-weight:bold']").count() == 0
-    assert chart.locator(".annotation-text tspan.line").count() == 0
-
-    # The hover label names the client as written, too.
-    # Hovering the bar the way Plotly does when the mouse is over it.
-    page.evaluate(
-        """() => {
-            const chart = document.querySelector('#comparison-chart .js-plotly-plot');
-            const point = chart.data[0].y.findIndex(label => label.includes('Bold'));
-            window.Plotly.Fx.hover(chart, [{curveNumber: 0, pointNumber: point}]);
-        }"""
-    )
-    page.wait_for_selector("#comparison-chart .hoverlayer .hovertext")
-    hover = chart.locator(".hoverlayer .hovertext").text_content()
-    assert hover.startswith(f"{LINK_NAME}: ")
-    assert chart.locator(".hoverlayer a").count() == 0
+    assert chart.locator(".bar-note").text_content().endswith(f": {BREAK_NAME}")
+    # No link, no bold type, no line break: the browser made none of the tags.
+    for tag in ("a", "b", "br"):
+        assert chart.locator(tag).count() == 0
+    # The hover title names the client as written, too.
+    row = chart.locator(".bar-row", has_text="click here")
+    assert row.get_attribute("title").startswith(f"{LINK_NAME}: ")

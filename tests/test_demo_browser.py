@@ -103,7 +103,7 @@ def test_the_consultant_sees_the_three_stories_and_the_broadcast_only_bakery(pag
     # the agency that answers everything with a DM redirect: the qualifier beside the verdict
     hollow_row = next(row for row in rows if row.startswith(HOLLOW.name))
     assert "responsive" in hollow_row and "mostly redirects and templates" in hollow_row
-    page.wait_for_selector("#comparison-chart .main-svg")
+    page.wait_for_selector("#comparison-chart .bar-row")
     _shot(page, "demo-portfolio", height=1100)
 
     engine = make_engine(f"sqlite:///{database}")

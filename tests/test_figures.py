@@ -7,8 +7,6 @@ from datetime import date
 import pytest
 
 from dashboard.figures import (
-    VERDICT_COLOURS,
-    client_comparison,
     collection_activity,
     hour_of_week_heatmap,
     league_table,
@@ -186,21 +184,6 @@ ROWS = [
 ]
 
 
-def test_client_comparison_sorts_colours_and_leaves_out_unknown_ratios():
-    figure = client_comparison(ROWS, "en")
-    (bars,) = figure.data
-    assert list(bars.y) == ["Café Lindner", "Bäckerei Huber"]  # worst at the bottom of the axis
-    assert list(bars.x) == [0.2, 0.95]
-    assert list(bars.marker.color) == [
-        VERDICT_COLOURS[Verdict.UNRESPONSIVE],
-        VERDICT_COLOURS[Verdict.RESPONSIVE],
-    ]
-    assert list(bars.error_x.array) == pytest.approx([0.15, 0.04])
-    assert list(bars.error_x.arrayminus) == pytest.approx([0.1, 0.1])
-    assert "Harbour Books" in figure.layout.annotations[0].text
-    assert [c[0] for c in bars.customdata] == ["unresponsive", "responsive"]
-
-
 def test_league_table_rows_labels_and_sorting():
     table = league_table(ROWS, "de")
     assert [c.label for c in table.columns][:3] == ["Kunde / Konto", "Urteil", "Antwortquote"]
@@ -242,23 +225,3 @@ def test_collection_activity_shows_new_items_and_failed_runs():
     assert failures.showlegend is True
     quiet = collection_activity([CollectionDay(date(2026, 11, 16), 4, 0, 12)], "en")
     assert quiet.data[1].showlegend is False and quiet.layout.yaxis2.visible is False
-
-
-MARKUP_NAME = '<b>Bold</b> & <a href="https://evil.example/">click</a>'
-
-
-def test_names_in_the_comparison_are_text_not_plotly_markup():
-    rows = [
-        LeagueRow(1, MARKUP_NAME, None, None, Verdict.RESPONSIVE, 0.9, 0.8, 0.95, 30, 0.5, 0, None),
-        LeagueRow(1, MARKUP_NAME, 7, "X @<i>shop</i>", None, 0.5, 0.3, 0.7, 30, 0.5, 0, None),
-        LeagueRow(2, "Tom & <br>Jerry", None, None, None, None, None, None, None, None, 0, None),
-    ]
-    figure = client_comparison(rows, "en")
-    escaped = '&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;a href="https://evil.example/"&gt;click&lt;/a&gt;'
-    assert list(figure.data[0].y) == [f"{escaped} · X @&lt;i&gt;shop&lt;/i&gt;", escaped]
-    (note,) = figure.layout.annotations
-    assert note.text.endswith(": Tom &amp; &lt;br&gt;Jerry")
-    # Nothing that Plotly would read as markup is left anywhere in the figure.
-    serialised = figure.to_json()
-    for tag in ("<b>", "<a ", "<i>", "<br>"):
-        assert tag not in serialised

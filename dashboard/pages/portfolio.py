@@ -13,8 +13,9 @@ from urllib.parse import urlencode
 from dash import dcc, html
 
 from dashboard.access import visible_clients
-from dashboard.components import client_picker, data_table, graph, notice, pickers, section
-from dashboard.figures import client_comparison, league_table
+from dashboard.comparison import comparison_bars
+from dashboard.components import client_picker, data_table, notice, pickers, section
+from dashboard.figures import league_table
 from dashboard.guard import Scope
 from dashboard.i18n import translate, translate_plural
 from dashboard.league import LeagueGroup, LeaguePage, group, page_of, sort_groups, valid_sort
@@ -237,7 +238,7 @@ def render(scope: Scope) -> list[Any]:
                 ),
                 className="muted",
             ),
-            graph("comparison-chart", client_comparison([g.client for g in page.groups], language)),
+            comparison_bars([g.client for g in page.groups], language, "comparison-chart"),
             section_id="comparison",
         )
     )
