@@ -88,11 +88,6 @@ def _read(engine: Engine, account_id: int) -> tuple[str, _Row] | None:
         )
 
 
-def has_connection(engine: Engine, account_id: int) -> bool:
-    with session_factory(engine)() as session:
-        return session.get(Connection, account_id) is not None
-
-
 def collection_secret(engine: Engine, settings: Settings, account_id: int, now: datetime) -> str:
     """The secret to collect ``account_id`` with; raises CredentialProblem or NotNow."""
     read = _read(engine, account_id)
