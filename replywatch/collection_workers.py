@@ -14,12 +14,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from replywatch import jobs
+from replywatch.running import RunningWork
 from storage import collection_slots
 from storage.leases import collection_key
 
@@ -41,8 +40,7 @@ class CollectionWorkers:
         self.poll_seconds = poll_seconds
         self.stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._running: dict[int, str] = {}
-        self._idle = threading.Condition()
+        self._work_in_progress = RunningWork()
 
     def start(self) -> None:
         self.stop.clear()
@@ -62,8 +60,7 @@ class CollectionWorkers:
         self.stop.set()
 
     def running(self) -> list[str]:
-        with self._idle:
-            return sorted(self._running.values())
+        return self._work_in_progress.names()
 
     def wait(self, timeout: float, abandon: threading.Event | None = None) -> list[str]:
         """Wait for the running collections (at most ``timeout``); returns what still runs."""
@@ -81,18 +78,6 @@ class CollectionWorkers:
         left = self.running()
         self._threads = [thread for thread in self._threads if thread.is_alive()]
         return left
-
-    @contextmanager
-    def _as_running(self, what: str) -> Iterator[None]:
-        ident = threading.get_ident()
-        with self._idle:
-            self._running[ident] = what
-        try:
-            yield
-        finally:
-            with self._idle:
-                self._running.pop(ident, None)
-                self._idle.notify_all()
 
     def _work(self) -> None:
         runtime = self.runtime
@@ -126,7 +111,7 @@ class CollectionWorkers:
                 self.stop.wait(pause)
                 continue
             done = False
-            with self._as_running(f"collection of account {claim.account_id}"):
+            with self._work_in_progress.doing(f"collection of account {claim.account_id}"):
                 try:
                     done = jobs.collect_claimed(runtime, claim.account_id)
                 finally:

@@ -30,6 +30,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from replywatch.config import Settings
 from replywatch.references import load
+from replywatch.running import RunningWork
 from storage.clock import SYSTEM_CLOCK, Clock
 from storage.collection_slots import open_slot
 from storage.engine import session_scope
@@ -99,37 +100,19 @@ class Runtime:
     stopping: threading.Event = field(default_factory=threading.Event)
     # Jobs that failed on the database, by their retry job's id: how many times in a row.
     database_failures: dict[str, int] = field(default_factory=dict)
-    _running: dict[int, str] = field(default_factory=dict)
-    _idle: threading.Condition = field(default_factory=threading.Condition)
+    work_in_progress: RunningWork = field(default_factory=RunningWork)
 
     @contextmanager
     def running(self, what: str) -> Iterator[None]:
-        ident = threading.get_ident()
-        with self._idle:
-            self._running[ident] = what
-        try:
+        with self.work_in_progress.doing(what):
             yield
-        finally:
-            with self._idle:
-                self._running.pop(ident, None)
-                self._idle.notify_all()
 
     def running_jobs(self) -> list[str]:
-        with self._idle:
-            return sorted(self._running.values())
+        return self.work_in_progress.names()
 
-    def wait_idle(self, timeout: float, abandon: threading.Event | None = None) -> list[str]:
+    def wait_idle(self, timeout: float | None, abandon: threading.Event | None = None) -> list[str]:
         """Wait until no job runs (or ``timeout``/``abandon``); returns what still runs."""
-        deadline = threading.TIMEOUT_MAX if timeout is None else timeout
-        waited = 0.0
-        with self._idle:
-            while self._running and waited < deadline:
-                if abandon is not None and abandon.is_set():
-                    break
-                step = min(0.1, deadline - waited)
-                self._idle.wait(step)
-                waited += step
-            return sorted(self._running.values())
+        return self.work_in_progress.wait_idle(timeout, abandon)
 
 
 _runtime: Runtime | None = None
