@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
+from storage.among import among
 from storage.models import Account, Client, CollectionRun, CredentialStatus, Item
 from storage.renewal import CredentialState, credential_states
 
@@ -108,7 +109,7 @@ def _latest_runs(session: Session, account_ids: list[int]) -> dict[int, RunRow]:
         return {}
     latest = (
         select(CollectionRun.account_id, func.max(CollectionRun.id).label("run_id"))
-        .where(CollectionRun.account_id.in_(account_ids))
+        .where(among(session, CollectionRun.account_id, account_ids))
         .group_by(CollectionRun.account_id)
         .subquery()
     )
@@ -151,7 +152,7 @@ def _latest_outcomes(
         return {}
     latest = (
         select(func.max(CollectionRun.id).label("run_id"))
-        .where(CollectionRun.account_id.in_(account_ids))
+        .where(among(session, CollectionRun.account_id, account_ids))
         .group_by(CollectionRun.account_id)
         .subquery()
     )
@@ -172,7 +173,7 @@ def client_summaries(
     accounts = (
         session.execute(
             select(Account.id, Account.client_id, Account.platform, Account.credential_status)
-            .where(Account.client_id.in_(ids))
+            .where(among(session, Account.client_id, ids))
             .order_by(Account.id)
         ).all()
         if ids

@@ -48,6 +48,7 @@ from metrics.queries import Reader
 from metrics.results import Metrics
 from metrics.sql import from_us, to_us
 from metrics.subjects import clients_metrics
+from storage.among import among
 from storage.models import Account, Client, ClientWeek, LeagueWeek
 
 # The full weeks whose lines are kept: as many as the dashboard's week picker offers.
@@ -144,7 +145,7 @@ class _Account(NamedTuple):
 def _clients(session: Session, client_ids: Iterable[int] | None) -> list[_Client]:
     statement = select(Client.id, Client.name, Client.time_zone).order_by(Client.name, Client.id)
     if client_ids is not None:
-        statement = statement.where(Client.id.in_(list(client_ids)))
+        statement = statement.where(among(session, Client.id, client_ids))
     return [_Client(*row) for row in session.execute(statement)]
 
 
@@ -153,7 +154,7 @@ def _accounts(session: Session, client_ids: Sequence[int]) -> dict[int, list[_Ac
     if client_ids:
         for account_id, client_id, platform, handle in session.execute(
             select(Account.id, Account.client_id, Account.platform, Account.handle)
-            .where(Account.client_id.in_(list(client_ids)))
+            .where(among(session, Account.client_id, client_ids))
             .order_by(Account.id)
         ):
             accounts[client_id].append(_Account(account_id, client_id, platform, handle))
@@ -243,7 +244,9 @@ def _stored(
         for client_id, account_id, key, *figures in session.execute(
             select(
                 LeagueWeek.client_id, LeagueWeek.account_id, LeagueWeek.accounts_key, *_FIGURES
-            ).where(LeagueWeek.week == week, LeagueWeek.client_id.in_(ids), _valid(now_us))
+            ).where(
+                LeagueWeek.week == week, among(session, LeagueWeek.client_id, ids), _valid(now_us)
+            )
         ):
             rows[client_id][account_id] = (key, figures)
     found: dict[int, LeagueClient] = {}
@@ -304,7 +307,7 @@ def league(
     missing = [c.id for c in clients if c.id not in stored]
     computed = {}
     if missing:
-        rest = list(session.scalars(select(Client).where(Client.id.in_(missing))))
+        rest = list(session.scalars(select(Client).where(among(session, Client.id, missing))))
         computed = _computed(session, rest, period, now)
     return [stored.get(c.id) or computed[c.id] for c in clients]
 
@@ -492,7 +495,8 @@ def fill_league(session: Session, now: datetime, weeks: int | None = WEEKS_PER_R
         settling = _next_settling(session, reader, week, members, accounts)
         session.execute(
             delete(LeagueWeek).where(
-                LeagueWeek.week == week, LeagueWeek.client_id.in_([c.id for c in members])
+                LeagueWeek.week == week,
+                among(session, LeagueWeek.client_id, [c.id for c in members]),
             )
         )
         rows = []

@@ -17,6 +17,7 @@ from metrics.periods import Period, last_full_week, week_index
 from metrics.queries import Reader
 from metrics.results import Metrics, Subject
 from metrics.settings import SettingsInForce, settings_map
+from storage.among import among
 from storage.models import Account, Client
 
 
@@ -53,7 +54,9 @@ def requests_for(
     now: datetime,
 ) -> list[Request]:
     wanted = {s.client_id for s in subjects}
-    clients = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(wanted)))}
+    clients = {
+        c.id: c for c in session.scalars(select(Client).where(among(session, Client.id, wanted)))
+    }
     periods = {s.id: period or last_full_week(s.time_zone, now) for s in subjects}
     settings: dict[tuple[int, int], SettingsInForce] = {}
     by_week: dict[int, list[Client]] = {}
@@ -82,7 +85,7 @@ def clients_metrics(
 ) -> list[Metrics]:
     accounts: dict[int, list[Account]] = {c.id: [] for c in clients}
     for account in session.scalars(
-        select(Account).where(Account.client_id.in_(list(accounts))).order_by(Account.id)
+        select(Account).where(among(session, Account.client_id, accounts)).order_by(Account.id)
     ):
         accounts[account.client_id].append(account)
     client_subjects = [client_subject_of(c, [a.id for a in accounts[c.id]]) for c in clients]

@@ -17,6 +17,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.among import among
 from storage.models import Account, Connection, CredentialStatus
 
 RENEWAL_NOTICE = timedelta(days=14)
@@ -92,7 +93,7 @@ def credential_states(
     rows = session.execute(
         select(Account.id, Account.credential_status, Account.credential_error, Connection)
         .outerjoin(Connection, Connection.account_id == Account.id)
-        .where(Account.id.in_(ids))
+        .where(among(session, Account.id, ids))
     ).all()
     return {
         account_id: credential_state(status, reason, connection, now)
