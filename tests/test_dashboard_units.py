@@ -14,6 +14,7 @@ from dashboard.components import safe_href
 from dashboard.exports import to_csv, to_xlsx
 from dashboard.i18n import translate, translate_plural
 from dashboard.navigation import picked_values, target
+from dashboard.pages.portfolio import attention_cell
 from dashboard.queries import RunRow
 from dashboard.state import PageState, href, parse_location
 from dashboard.tables import Column, make_table, sort_table
@@ -180,6 +181,21 @@ def test_words_come_from_the_catalogue_with_plural_forms():
     assert translate_plural(*fine, 3, "en") == "All 3 clients are collected without problems."
     assert translate_plural(*fine, 1, "de") == "Der Kunde wird ohne Probleme abgerufen."
     assert translate_plural(*fine, 3, "de") == "Alle 3 Kunden werden ohne Probleme abgerufen."
+
+
+@pytest.mark.parametrize(
+    ("renew", "failing", "language", "expected"),
+    [
+        (1, 1, "en", "1 account needs renewal, 1 failing"),
+        (2, 0, "en", "2 accounts need renewal"),
+        (1, 0, "de", "1 Konto muss erneuert werden"),
+        (3, 2, "de", "3 Konten müssen erneuert werden, 2 mit Fehlern"),
+        (0, 0, "en", "–"),
+    ],
+)
+def test_the_attention_column_counts_in_words(renew, failing, language, expected):
+    cell = attention_cell({"renew": renew, "failing": failing}, language)
+    assert (cell if isinstance(cell, str) else cell.children) == expected
 
 
 @pytest.mark.parametrize(

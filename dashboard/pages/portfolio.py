@@ -75,10 +75,20 @@ def attention_table(summaries: list[ClientSummary], language: str, owner: bool =
     return make_table("clients", columns, rows)
 
 
-def _attention(row: dict[str, Any], language: str) -> Any:
+def attention_cell(row: dict[str, Any], language: str) -> Any:
+    """What needs attention in a client's collection, in words: "1 account needs renewal,
+    2 failing"."""
     parts = []
     if row["renew"]:
-        parts.append(translate("{count} credentials", language, count=row["renew"]))
+        parts.append(
+            translate_plural(
+                "{count} account needs renewal",
+                "{count} accounts need renewal",
+                row["renew"],
+                language,
+                count=row["renew"],
+            )
+        )
     if row["failing"]:
         parts.append(translate("{count} failing", language, count=row["failing"]))
     if not parts:
@@ -297,7 +307,7 @@ def collection_section(scope: Scope, clients: list[Client]) -> html.Section:
                     "last_collection": lambda row: formats.date_time(
                         row["last_collection"], row["zone"], language
                     ),
-                    "attention": lambda row: _attention(row, language),
+                    "attention": lambda row: attention_cell(row, language),
                 },
             ),
         ]
