@@ -21,8 +21,6 @@ from dashboard.viewmodels import LeagueRow
 from metrics import formats
 from metrics.labels import metric_name, verdict_name
 
-AXIS_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
-
 
 def comparison_bars(rows: Sequence[LeagueRow], language: str, chart_id: str) -> html.Figure:
     """Response ratio of each row (a client or an account) with its 95% interval, best
@@ -35,7 +33,6 @@ def comparison_bars(rows: Sequence[LeagueRow], language: str, chart_id: str) -> 
     parts: list[Any] = [
         html.Figcaption(formats.heading(metric_name("response_ratio", language))),
         html.Ol([_bar(row, language) for row in known], className="bar-rows"),
-        _axis(language),
     ]
     if missing:
         parts.append(
@@ -45,53 +42,37 @@ def comparison_bars(rows: Sequence[LeagueRow], language: str, chart_id: str) -> 
 
 
 def _bar(row: LeagueRow, language: str) -> html.Li:
+    """Four components a bar: every component costs the browser about a millisecond to
+    render in Dash, so the interval is drawn by CSS from the track's variables, and the
+    verdict is said to screen readers by the track's label, not by elements of their own.
+    The printed value makes an axis unnecessary; the track has gridlines at quarters."""
     ratio = row.response_ratio or 0.0
     verdict = verdict_name(row.verdict, language) if row.verdict else formats.MISSING
     shown = formats.percent(ratio, language)
-    track: list[Any] = [
-        html.Span(
-            className="bar "
-            + (f"verdict-{row.verdict.value}" if row.verdict else "verdict-insufficient_data"),
-            style={"width": _share(ratio)},
-        )
-    ]
+    said = f"{shown} – {verdict}"
+    track: dict[str, Any] = {"className": "bar-track"}
     if row.ratio_low is not None and row.ratio_high is not None:
-        track.append(
-            html.Span(
-                className="bar-interval",
-                style={
-                    "left": _share(row.ratio_low),
-                    "width": _share(row.ratio_high - row.ratio_low),
-                },
-                title=translate("95% interval", language)
-                + ": "
-                + formats.interval(row.ratio_low, row.ratio_high, language),
-            )
-        )
+        interval = formats.interval(row.ratio_low, row.ratio_high, language)
+        said += f"; {translate('95% interval', language)}: {interval}"
+        track = {
+            "className": "bar-track with-interval",
+            "style": {"--low": _share(row.ratio_low), "--high": _share(row.ratio_high)},
+        }
+    colour = f"verdict-{row.verdict.value}" if row.verdict else "verdict-insufficient_data"
     return html.Li(
         [
             html.Span(_label(row), className="bar-label"),
-            html.Span(track, className="bar-track"),
-            html.Span(shown, className="bar-value"),
-            html.Span(f" – {verdict}", className="bar-verdict"),
+            html.Span(
+                html.Span(className=f"bar {colour}", style={"width": _share(ratio)}),
+                role="img",
+                **{"aria-label": said},
+                **track,
+            ),
+            html.Span(shown, className="bar-value", **{"aria-hidden": "true"}),
         ],
         className="bar-row",
-        title=f"{_label(row)}: {shown} – {verdict}",
+        title=f"{_label(row)}: {said}",
         **{"data-ratio": repr(ratio)},
-    )
-
-
-def _axis(language: str) -> html.Div:
-    """0%, 25% … 100% under the bars, in the bars' grid column; the track's gridlines (CSS)
-    sit at the same places."""
-    ticks = [
-        html.Span(formats.percent(tick, language), style={"left": _share(tick)})
-        for tick in AXIS_TICKS
-    ]
-    return html.Div(
-        [html.Span(), html.Span(ticks, className="bar-ticks"), html.Span()],
-        className="bar-axis",
-        **{"aria-hidden": "true"},
     )
 
 

@@ -3,6 +3,7 @@ the component tree; tests/test_dashboard_browser.py checks them drawn in Chromiu
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from dashboard.comparison import comparison_bars
@@ -48,14 +49,20 @@ def test_best_first_as_wide_as_the_ratio_coloured_by_verdict():
     assert [b.style["width"] for b in bars] == ["95.00%", "20.00%"]
     assert [b.className for b in bars] == ["bar verdict-responsive", "bar verdict-unresponsive"]
     assert [classed(r, "bar-value")[0].children for r in rows] == ["95%", "20%"]
-    assert rows[1].title == "Café Lindner: 20% – unresponsive"
 
 
-def test_the_interval_spans_low_to_high():
+def test_the_interval_spans_low_to_high_and_is_said_with_the_verdict():
     (row,) = classed(comparison_bars([LINDNER], "en", "c"), "bar-row")
-    (interval,) = classed(row, "bar-interval")
-    assert interval.style == {"left": "10.00%", "width": "25.00%"}
-    assert interval.title == "95% interval: 10–35%"
+    (track,) = classed(row, "bar-track")
+    assert track.className == "bar-track with-interval"
+    assert track.style == {"--low": "10.00%", "--high": "35.00%"}
+    said = "20% – unresponsive; 95% interval: 10–35%"
+    assert track.to_plotly_json()["props"]["aria-label"] == said
+    assert row.title == f"Café Lindner: {said}"
+    (alone,) = classed(
+        comparison_bars([replace(HUBER, ratio_low=None, ratio_high=None)], "en", "c"), "bar-track"
+    )
+    assert alone.className == "bar-track" and not getattr(alone, "style", None)
 
 
 def test_rows_without_a_ratio_get_no_bar_and_are_named_in_a_note():
@@ -72,15 +79,6 @@ def test_german_percentages_and_a_full_bar():
     (row,) = classed(chart, "bar-row")
     assert classed(row, "bar-value")[0].children == "100\u00a0%"
     assert classed(row, "bar")[0].style["width"] == "100.00%"
-    ticks = classed(chart, "bar-ticks")[0].children
-    assert [t.children for t in ticks] == [
-        "0\u00a0%",
-        "25\u00a0%",
-        "50\u00a0%",
-        "75\u00a0%",
-        "100\u00a0%",
-    ]
-    assert [t.style["left"] for t in ticks] == ["0.00%", "25.00%", "50.00%", "75.00%", "100.00%"]
 
 
 def test_an_account_line_names_its_client_and_names_stay_text():
@@ -94,4 +92,4 @@ def test_an_account_line_names_its_client_and_names_stay_text():
     assert labels == [MARKUP_NAME, f"{MARKUP_NAME} · X @<i>shop</i>"]
     (unjudged,) = [r for r in classed(chart, "bar-row") if "shop" in r.title]
     assert classed(unjudged, "bar")[0].className == "bar verdict-insufficient_data"
-    assert unjudged.title.endswith("– –")
+    assert unjudged.title.endswith(": 50% – –; 95% interval: 30–70%")
