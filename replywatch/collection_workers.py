@@ -18,7 +18,7 @@ import time
 from sqlalchemy.exc import SQLAlchemyError
 
 from replywatch import jobs
-from replywatch.running import RunningWork
+from replywatch.running import RunningWork, listing
 from storage import collection_slots
 from storage.leases import collection_key
 
@@ -66,7 +66,7 @@ class CollectionWorkers:
         """Wait for the running collections (at most ``timeout``); returns what still runs."""
         running = self.running()
         if running:
-            log.info("waiting for running jobs: %s", ", ".join(running))
+            log.info("waiting for running jobs: %s", listing(running))
         deadline = time.monotonic() + timeout
         # A thread may be between taking a slot and starting its collection: wait for the
         # threads themselves, not only for what they have announced.

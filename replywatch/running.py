@@ -8,8 +8,19 @@ say what it waits for and wait until it is done.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+
+# A log line names at most this many jobs or accounts, then says how many more.
+LISTED_IN_A_LOG_LINE = 10
+
+
+def listing(names: Sequence[str], limit: int = LISTED_IN_A_LOG_LINE) -> str:
+    """``names`` for a log line: all of a few, the first ``limit`` of many and their number
+    (3,000 collections left by a previous leader made one line of over 40 kB)."""
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])} and {len(names) - limit:,} more"
 
 
 class RunningWork:

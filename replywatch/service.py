@@ -62,6 +62,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from replywatch import jobs
 from replywatch.collection_workers import CollectionWorkers
 from replywatch.config import Settings
+from replywatch.running import listing
 from storage import collection_slots, leases
 from storage.clock import SYSTEM_CLOCK, Clock
 from storage.engine import session_scope
@@ -271,10 +272,10 @@ def reconcile_jobs(
             scheduler.reschedule_job(job_id, trigger=spec.trigger)
             report.changed.append(job_id)
     if report:
-        log.info(
-            "jobs reconciled: added %s, changed %s, removed %s",
-            report.added or "-", report.changed or "-", report.removed or "-",
-        )  # fmt: skip
+        added, changed, removed = (
+            listing(ids) if ids else "-" for ids in (report.added, report.changed, report.removed)
+        )
+        log.info("jobs reconciled: added %s; changed %s; removed %s", added, changed, removed)
     return report
 
 
@@ -304,7 +305,7 @@ def resume_interrupted(
         due[run.account_id] = min(at, job.next_run_time)
     if due:
         log.info("collections the previous leader left unfinished are due again: %s",
-                 ", ".join(f"account {number}" for number in sorted(due)))  # fmt: skip
+                 listing([f"account {number}" for number in sorted(due)]))  # fmt: skip
     return due
 
 
@@ -542,7 +543,7 @@ class Service:
         scheduler.pause()
         running = self.runtime.running_jobs()
         if running:
-            log.info("waiting for running jobs: %s", ", ".join(running))
+            log.info("waiting for running jobs: %s", listing(running))
         timeout = float(self.settings.get("service.stop_seconds"))
         left = self.runtime.wait_idle(timeout, self.abandon)
         if not left:

@@ -453,3 +453,15 @@ def test_a_failed_email_is_retried_after_its_backoff_not_a_tick_later(runtime):
     jobs.deliver_emails()
     with session_scope(engine) as session:
         assert session.scalars(select(EmailDelivery.attempts)).one() == 2
+
+
+def test_a_log_line_lists_a_few_names_and_counts_the_rest():
+    from replywatch.running import listing
+
+    assert listing(["account 1", "account 2"]) == "account 1, account 2"
+    many = [f"account {n}" for n in range(1, 3001)]
+    line = listing(many)
+    assert line.startswith("account 1, account 2, ") and line.endswith(
+        ", account 10 and 2,990 more"
+    )
+    assert listing(many[:10]) == ", ".join(many[:10])
