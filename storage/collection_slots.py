@@ -228,6 +228,24 @@ def claim_account(engine: Engine, account_id: int, keepalive_within: timedelta) 
     return SlotClaim(account_id, row.opened_at, connection, transaction)
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """Open slots: accounts due and not yet collected, and since when the oldest waits."""
+
+    due: int
+    oldest: datetime | None
+
+
+def backlog(connection: Connection) -> Backlog:
+    """How many accounts are due now (their slot open), and the oldest one's opening."""
+    due, oldest = connection.execute(
+        select(func.count(), func.min(CollectionSlot.opened_at)).where(
+            CollectionSlot.opened_at.is_not(None)
+        )
+    ).one()
+    return Backlog(due or 0, oldest)
+
+
 def open_slot(engine: Engine, account_id: int, now: datetime) -> str:
     """Make the account due: ``opened``, ``already open`` or ``being collected``.
 

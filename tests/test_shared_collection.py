@@ -26,7 +26,7 @@ from storage import collection_slots
 from storage.engine import make_engine, session_scope
 from storage.leases import LeaseKeeper, collection_key, holder
 from storage.models import CollectionRun, CollectionSlot, Item, Lease
-from tests.support.cli import console_script
+from tests.support.cli import console_script, run_main
 from tests.support.clock import ManualClock
 from tests.support.factories import add_account, add_client
 from tests.support.shops import add_shop_accounts, shop_environment, shop_posts, shops_world
@@ -359,3 +359,32 @@ def test_three_processes_share_the_accounts_and_take_over_from_a_killed_one(
             select(func.count()).where(CollectionSlot.opened_at.is_not(None))
         )
     assert open_slots == 0
+
+
+@only_postgresql
+def test_status_says_how_many_collections_wait_for_a_collector(
+    postgres, database_url, monkeypatch, tmp_path, capsys
+):
+    accounts = _accounts(postgres, 3)
+    monkeypatch.setenv("REPLYWATCH_DATABASE_URL", database_url)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("REPLYWATCH_CONFIG", raising=False)
+
+    def status_line() -> str:
+        shown = run_main(capsys, "status")
+        assert shown.code == 0, shown.err
+        return next(line for line in shown.out.splitlines() if "Collections due" in line)
+
+    assert status_line() == "Collections due: none waiting."
+    earlier = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    _open_all(postgres, accounts[:2], earlier)
+    collection_slots.open_slot(postgres, accounts[2], earlier + timedelta(hours=1))
+    assert status_line() == (
+        "Collections due: 3 accounts waiting for a collector, the longest since "
+        "2026-11-23 06:00 UTC."
+    )
+    with collection_slots.claim_engine(postgres).connect() as held:
+        # one being collected (its row locked) still counts as due until it is closed
+        held.execute(text("SELECT 1 FROM collection_slots WHERE account_id = :a FOR UPDATE"),
+                     {"a": accounts[0]})  # fmt: skip
+        assert "3 accounts" in status_line()

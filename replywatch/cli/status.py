@@ -15,7 +15,7 @@ from replywatch.cli.context import AppContext, pass_app
 from replywatch.cli.formatting import table, when
 from replywatch.service import HEARTBEAT_KEY, SCHEDULER_LEASE
 from reports.delivery import DeliveryStatus
-from storage import leases
+from storage import collection_slots, leases
 from storage.clock import SYSTEM_CLOCK
 from storage.engine import sqlite_file
 from storage.models import (
@@ -66,6 +66,8 @@ def status(app: AppContext) -> None:
         app.console.print(f"Database: {app.engine.url.render_as_string(hide_password=True)}")
         app.console.print(f"{clients} clients, {len(rows)} accounts, {users} users.")
         app.console.print(service_line(session), markup=False)
+        if collection_slots.shared(app.engine):
+            app.console.print(backlog_line(session), markup=False)
         email_attention = file_warnings(app.engine.url) + emails_part(session, app)
         if not rows:
             app.console.print("No accounts yet: replywatch account add --help")
@@ -200,6 +202,19 @@ def service_line(session: Session) -> str:
     return (
         f"Service: {info.owner} holds the scheduler lease, but its scheduler has not worked "
         f"{since}: see that process's log (it gives up the lead by itself when it cannot work)."
+    )
+
+
+def backlog_line(session: Session) -> str:
+    """PostgreSQL: the collections due that no process has taken yet (a backlog that only
+    grows means too few ``replywatch run`` processes or workers for the accounts)."""
+    found = collection_slots.backlog(session.connection())
+    if not found.due:
+        return "Collections due: none waiting."
+    accounts = "account" if found.due == 1 else "accounts"
+    return (
+        f"Collections due: {found.due:,} {accounts} waiting for a collector, the longest "
+        f"since {when(found.oldest)}."
     )
 
 
