@@ -597,24 +597,40 @@ def index_facts_sql(dialect: Dialect) -> list[str]:
     return statements
 
 
+# The clients of the facts with their time zone and the span of their facts' times.
 ZONES_SQL = """
-SELECT c.time_zone, MIN(f.created_us), MAX(f.created_us)
+SELECT c.time_zone, f.client_id, MIN(f.created_us), MAX(f.created_us)
 FROM rw_facts f JOIN clients c ON c.id = f.client_id
-GROUP BY c.time_zone"""
+GROUP BY c.time_zone, f.client_id"""
 
 
-def local_time_sql(dialect: Dialect, time_zone: str, first_us: int, last_us: int) -> str:
-    """Local ISO week and hour of week of the facts of clients in ``time_zone``.
+def local_time_sql(dialect: Dialect, clients: Iterable[tuple[str, int, int, int]]) -> str | None:
+    """Local ISO week and hour of week of the facts, from rows of ZONES_SQL (None: none).
 
-    The zone's UTC offsets over the span become a CASE over the creation time, so the
-    database needs no time-zone support (SQLite has none). Bind ``:time_zone``.
+    Each zone's UTC offsets over its span become a CASE over the creation time, so the
+    database needs no time-zone support (SQLite has none). One statement for all zones,
+    each picked by its clients' ids: every fact is rewritten once, and the table read
+    once rather than once per zone (six passes over a million facts took 3 s on
+    PostgreSQL).
     """
-    offset = local_offset_sql("created_us", utc_offsets(time_zone, first_us, last_us))
-    local = f"(created_us + {offset})"
+    zones: dict[str, tuple[list[int], int, int]] = {}
+    for time_zone, client_id, first_us, last_us in clients:
+        ids, first, last = zones.get(time_zone, ([], first_us, last_us))
+        ids.append(int(client_id))
+        zones[time_zone] = (ids, min(first, first_us), max(last, last_us))
+    if not zones:
+        return None
+    weeks, hours = [], []
+    for time_zone in sorted(zones):
+        ids, first_us, last_us = zones[time_zone]
+        offset = local_offset_sql("created_us", utc_offsets(time_zone, first_us, last_us))
+        local = f"(created_us + {offset})"
+        of_zone = f"client_id IN ({', '.join(str(i) for i in sorted(ids))})"
+        weeks.append(f"WHEN {of_zone} THEN {local_week_sql(dialect, local)}")
+        hours.append(f"WHEN {of_zone} THEN {hour_of_week_sql(dialect, local)}")
     return f"""
-UPDATE rw_facts SET local_week = {local_week_sql(dialect, local)},
-  hour_of_week = {hour_of_week_sql(dialect, local)}
-WHERE client_id IN (SELECT id FROM clients WHERE time_zone = :time_zone)"""
+UPDATE rw_facts SET local_week = CASE {" ".join(weeks)} ELSE local_week END,
+  hour_of_week = CASE {" ".join(hours)} ELSE hour_of_week END"""
 
 
 WEEKS_SQL = "SELECT DISTINCT client_id, local_week FROM rw_facts"
@@ -1021,10 +1037,9 @@ def compute_facts(
     stages.mark("roles")
     _run(session, (*FOLLOW_UPS_SQL, ACKNOWLEDGMENTS_SQL))
     stages.mark("follow-ups, acknowledgments")
-    for time_zone, first_us, last_us in session.execute(text(ZONES_SQL)).all():
-        session.execute(
-            text(local_time_sql(dialect, time_zone, first_us, last_us)), {"time_zone": time_zone}
-        )
+    local_time = local_time_sql(dialect, session.execute(text(ZONES_SQL)).all())
+    if local_time is not None:
+        session.execute(text(local_time))
     analyze(session, "rw_facts", sqlite=False)  # weeks known: the settings joins need them
     stages.mark("local time")
     pairs = session.execute(text(WEEKS_SQL))
