@@ -1032,7 +1032,15 @@ def compute_facts(
     stages.mark("texts (Python)")
     record_weeks(session, scope)
     _run(session, create_facts_table_sql(dialect))
+    whole = scope.everything and dialect.name == "postgresql"
+    if whole:
+        # Every item's parent: PostgreSQL looks 400,000 parents up one by one through the
+        # index at 10^6 items (its cost model for data in memory, random_page_cost 1.1,
+        # favours that) where one hash of all items is a third faster (9.8 -> 7.1 s).
+        session.execute(text("SET LOCAL enable_nestloop = off"))
     result.items = session.execute(text(insert_facts_sql(dialect, scope))).rowcount or 0
+    if whole:
+        session.execute(text("SET LOCAL enable_nestloop = DEFAULT"))
     _run(session, index_facts_sql(dialect))
     stages.mark("roles")
     _run(session, (*FOLLOW_UPS_SQL, ACKNOWLEDGMENTS_SQL))
