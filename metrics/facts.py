@@ -702,7 +702,8 @@ def attribution_sql() -> list[str]:
     conversation, it is no later message of a burst (docs/metrics.md, deviation log).
     The pairs (item, covering reply) by the three rules go into
     ``rw_cover``; the earliest per item into ``rw_first``, copied to the facts with
-    answered, response time and settling time; a reply in a pair is ``answering``.
+    answered, response time and settling time in one update (each answered fact is
+    written once; there were two passes); a reply in a pair is ``answering``.
     """
     covers = (
         f"r.role IN ({_OWN_ANSWER}) AND r.client_id = x.client_id "
@@ -737,15 +738,13 @@ SELECT x_item, first_us, rule FROM (
 ) ranked
 WHERE rn = 1""",
         """
-UPDATE rw_facts SET
-  first_response_us = (SELECT a.first_us FROM rw_first a WHERE a.item_id = rw_facts.item_id),
-  answer_rule = (SELECT a.rule FROM rw_first a WHERE a.item_id = rw_facts.item_id)
-WHERE item_id IN (SELECT item_id FROM rw_first)""",
+UPDATE rw_facts SET first_response_us = a.first_us, answer_rule = a.rule, answered = TRUE,
+  response_us = a.first_us - rw_facts.created_us, settles_us = a.first_us
+FROM rw_first a WHERE a.item_id = rw_facts.item_id""",
+        # The others (rw_facts comes without answer): settled when their window closes.
         """
-UPDATE rw_facts SET answered = (first_response_us IS NOT NULL),
-  response_us = first_response_us - created_us,
-  settles_us = COALESCE(first_response_us, created_us + window_us)
-WHERE role = 'inbound'""",
+UPDATE rw_facts SET settles_us = created_us + window_us
+WHERE role = 'inbound' AND first_response_us IS NULL""",
         "UPDATE rw_facts SET answering = TRUE WHERE item_id IN (SELECT r_item FROM rw_cover)",
     ]
 
