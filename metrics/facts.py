@@ -635,11 +635,12 @@ UPDATE rw_facts SET local_week = CASE {" ".join(weeks)} ELSE local_week END,
 
 WEEKS_SQL = "SELECT DISTINCT client_id, local_week FROM rw_facts"
 
+# (Facts without settings, which ensure_settings rules out, would keep no window.)
 WINDOWS_SQL = """
-UPDATE rw_facts SET window_us = (
-  SELECT CAST(s.answer_window_seconds AS BIGINT) * 1000000 FROM metric_settings s
-  WHERE s.client_id = rw_facts.client_id AND s.week = rw_facts.local_week)
-WHERE role = 'inbound'"""
+UPDATE rw_facts SET window_us = CAST(s.answer_window_seconds AS BIGINT) * 1000000
+FROM metric_settings s
+WHERE s.client_id = rw_facts.client_id AND s.week = rw_facts.local_week
+  AND rw_facts.role = 'inbound'"""
 
 _OWN_ANSWER = sql_list(ANSWER_ROLES)
 _OUTSIDERS = sql_list(OUTSIDER_ROLES)
@@ -895,10 +896,10 @@ JOIN metric_settings s ON s.client_id = f.client_id AND s.week = f.local_week
 WHERE f.item_id > :after AND f.answered AND s.business_hours IS NOT NULL
 ORDER BY f.item_id LIMIT :limit"""
 
+# A join rather than a lookup per row (rw_facts is the scope's work table: a whole pass
+# over it costs no more than the lookups, on SQLite too).
 SET_BUSINESS_SQL = """
-UPDATE rw_facts SET business_us = (
-  SELECT v.value FROM rw_values v WHERE v.item_id = rw_facts.item_id)
-WHERE item_id IN (SELECT item_id FROM rw_values)"""
+UPDATE rw_facts SET business_us = v.value FROM rw_values v WHERE v.item_id = rw_facts.item_id"""
 
 
 def business_times(rows: Iterable[Any]) -> list[tuple[int, int]]:
