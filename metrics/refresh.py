@@ -106,7 +106,8 @@ def _lock(session: Session) -> None:
         # (about 50 ms per statement at 10^5 items, ten times that at 10^6).
         session.execute(text("SET LOCAL random_page_cost = 1.1"))
         # Hashes and sorts over the facts of a rebuild (10^5-10^6 rows) in memory: with the
-        # default 4 MB the rollups' aggregates and the answer joins spill to disk in batches.
+        # default 4 MB the rollups' aggregates and the answer joins spill to disk in
+        # batches. (A refresh's are small; the setting only caps what a plan may use.)
         session.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
