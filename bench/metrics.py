@@ -374,11 +374,9 @@ def step_duckdb(url: str) -> dict[str, Any]:
     for statement in (*FOLLOW_UPS_SQL, ACKNOWLEDGMENTS_SQL):
         duck.execute(statement)
     done("follow-ups, acknowledgments")
-    for time_zone, first_us, last_us in duck.execute(ZONES_SQL).fetchall():
-        duck.execute(
-            _duck_params(local_time_sql(dialect, time_zone, first_us, last_us)),
-            {"time_zone": time_zone},
-        )
+    local_time = local_time_sql(dialect, duck.execute(ZONES_SQL).fetchall())
+    if local_time is not None:
+        duck.execute(local_time)
     done("local time")
     duck.execute(WINDOWS_SQL)
     duck.execute(INTERACTIONS_SQL)

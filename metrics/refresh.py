@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import delete, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from metrics.facts import (
@@ -104,6 +105,33 @@ def _lock(session: Session) -> None:
         # PostgreSQL read all of item_facts to find a few thousand rows by their key
         # (about 50 ms per statement at 10^5 items, ten times that at 10^6).
         session.execute(text("SET LOCAL random_page_cost = 1.1"))
+        # Hashes and sorts over the facts of a rebuild (10^5-10^6 rows) in memory: with the
+        # default 4 MB the rollups' aggregates and the answer joins spill to disk in
+        # batches. (A refresh's are small; the setting only caps what a plan may use.)
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
+# Local buffers of the connection for temporary tables (PostgreSQL's default: 8 MB). A
+# rebuild's rw_facts is about 1 kB per item (pages a fifth full, room for its updates):
+# with 8 MB every pass over it goes through the kernel page by page. Allocated as used,
+# up to this much; kept by the connection until it closes.
+_TEMP_BUFFERS = "1GB"
+
+
+def _room_for_rebuild(session: Session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    # The indexes of item_facts are built again after the load: sorted in memory at 10^6.
+    session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    # Settable only before the connection's first temporary table (an error afterwards,
+    # e.g. on a pooled connection that refreshed before): then it keeps what it has.
+    savepoint = session.begin_nested()
+    try:
+        session.execute(text(f"SET temp_buffers = '{_TEMP_BUFFERS}'"))
+    except DBAPIError:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
 
 
 def _claim_marks(session: Session) -> list[tuple[int, date]]:
@@ -211,6 +239,7 @@ def rebuild(
     now = now or utcnow()
     dialect = engine_dialect(session)
     _lock(session)
+    _room_for_rebuild(session)
     marks = _claim_marks(session)
     if current_settings:
         forget_settings(session)

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from metrics.facts import analyze
+from metrics.facts import analyze, foreign_key_ddl
 from metrics.sql import COUNT_NAMES, FIGURE_SQL, MEDIAN_NAMES, Dialect, figures_select
 from storage.types import UTCDateTime, utcnow
 
@@ -24,10 +24,21 @@ def rollup_sql(dialect: Dialect, everything: bool) -> list[str]:
 
     Bind ``:computed_at``.
     """
+    link: list[str] = []
     if everything:
         deletes = [
             f"DELETE FROM {table}" for table in ("account_weeks", "client_weeks", "hour_counts")
         ]
+        if dialect.name == "postgresql":
+            # Fresh files instead of rows deleted one by one (whose dead index entries
+            # every insert then checks: 0.4 of 0.6 s for the hour counts at 10^5 items),
+            # and the foreign keys checked once at the end instead of per row.
+            from storage.models import AccountWeek, ClientWeek, HourCount
+
+            tables = [model.__table__ for model in (AccountWeek, ClientWeek, HourCount)]
+            unlink = [ddl for table in tables for ddl in foreign_key_ddl(dialect, table)[0]]
+            link = [ddl for table in tables for ddl in foreign_key_ddl(dialect, table)[1]]
+            deletes = [*unlink, "TRUNCATE account_weeks, client_weeks, hour_counts"]
         accounts_source = "item_facts f"
         clients_source = "item_facts f"
     else:
@@ -86,7 +97,7 @@ SELECT f.account_id, f.local_week, f.hour_of_week,
 FROM {accounts_source}
 WHERE f.role IN ('inbound', 'own_reply')
 GROUP BY f.account_id, f.local_week, f.hour_of_week"""
-    return [*deletes, accounts, clients, hours]
+    return [*deletes, accounts, clients, hours, *link]
 
 
 def rebuild_rollups(
@@ -102,12 +113,13 @@ def rebuild_rollups(
         )
         analyze(session, "rw_client_accounts")
     stamp = bindparam("computed_at", value=now or utcnow(), type_=UTCDateTime())
-    *deletes, accounts, clients, hours = rollup_sql(dialect, everything)
-    for statement in deletes:
-        session.execute(text(statement))
-    written_accounts = session.execute(text(accounts).bindparams(stamp)).rowcount
-    written_clients = session.execute(text(clients).bindparams(stamp)).rowcount
-    session.execute(text(hours))
+    written = []
+    for statement in rollup_sql(dialect, everything):
+        if ":computed_at" in statement:  # account weeks, then client weeks
+            written.append(session.execute(text(statement).bindparams(stamp)).rowcount)
+        else:
+            session.execute(text(statement))
+    written_accounts, written_clients = written
     session.execute(text("DROP TABLE IF EXISTS rw_roll"))
     return written_accounts or 0, written_clients or 0
 

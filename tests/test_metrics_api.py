@@ -286,3 +286,23 @@ def test_lists_are_limited_and_unknown_subjects_are_named(session):
         api.account_metrics(session, 999, W47)
     with pytest.raises(TypeError, match="exactly one"):
         api.unanswered_items(session, account_id=account.id, client_id=1)
+
+
+def test_a_rebuild_on_the_connection_of_a_refresh_gives_the_same_figures(session):
+    # On PostgreSQL a rebuild asks for more memory for temporary tables, which the server
+    # refuses once a connection has used any (the refresh's work tables): the rebuild
+    # goes on with what the connection has, in the same transaction.
+    account = add_account(session, add_client(session, min_settled=2))
+    records = conversation("a-", -7 * DAY, 30) + conversation("b-", -7 * DAY + 60, 40)
+    records += conversation("c-", 0, None)
+    load(session, account, records)
+    refreshed = [(p.inbound, p.answered, p.missed) for p in _series(session, account)]
+    rebuilt = api.rebuild(session, now=LATER)
+    session.commit()
+    assert rebuilt.items == len(records) and rebuilt.account_weeks == 2
+    assert [(p.inbound, p.answered, p.missed) for p in _series(session, account)] == refreshed
+    assert refreshed == [(0, 0, 0), (2, 2, 0), (1, 0, 1)]
+
+
+def _series(session, account):
+    return api.weekly_series(session, account_id=account.id, weeks=3, last=W47, now=LATER)
