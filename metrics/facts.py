@@ -980,8 +980,11 @@ def swap_facts_sql(dialect: Dialect, scope: Scope) -> list[str]:
             "INSERT INTO rw_same (item_id) SELECT item_id FROM ("
             "SELECT * FROM rw_facts INTERSECT SELECT * FROM item_facts "
             "WHERE item_id IN (SELECT item_id FROM rw_items)) same",
-            "DELETE FROM item_facts WHERE item_id IN (SELECT item_id FROM rw_items) "
-            "AND item_id NOT IN (SELECT item_id FROM rw_same)",
+            # The changed facts listed first, then found by key: with the condition on
+            # item_facts itself (NOT IN rw_same) PostgreSQL read all of it to apply it
+            # (0.25 s of a refresh at 10^6 facts, 6 ms this way).
+            "DELETE FROM item_facts WHERE item_id IN (SELECT s.item_id FROM rw_items s "
+            "WHERE NOT EXISTS (SELECT 1 FROM rw_same r WHERE r.item_id = s.item_id))",
             "INSERT INTO item_facts SELECT * FROM rw_facts "
             "WHERE item_id NOT IN (SELECT item_id FROM rw_same)",
         ]

@@ -5,6 +5,8 @@ in the same transaction as the change. ``refresh`` claims those marks (deleting 
 its own transaction), recomputes the facts of every thread with an item on a marked day,
 then the rollups of every week those facts fall in. An answer settles items up to the
 answer window before it, but always in its own thread, so the thread scope covers it.
+A deleted account leaves its client marked in ``rollup_dirty_clients`` (by a trigger):
+the client weeks that still count it are computed again too.
 
 Everything happens in the caller's transaction: a crash or an error rolls the claim back
 with the rest, and the next refresh does the work again. Two refreshes never run at the
@@ -37,9 +39,9 @@ from metrics.facts import (
 )
 from metrics.league import fill_league, forget_all, forget_changed_weeks, forget_clients
 from metrics.questions import QuestionPatterns
-from metrics.rollups import DRIFTED_CLIENT_WEEKS_SQL, rebuild_rollups
+from metrics.rollups import drifted_client_weeks, rebuild_rollups
 from metrics.settings import forget_settings, sync_settings
-from storage.models import RollupDirty
+from storage.models import RollupDirty, RollupDirtyClient
 from storage.types import utcnow
 from storage.writing import lock_for_refresh
 
@@ -143,6 +145,10 @@ def _claim_marks(session: Session) -> list[tuple[int, date]]:
     ]
 
 
+def _claim_client_marks(session: Session) -> list[int]:
+    return list(session.scalars(delete(RollupDirtyClient).returning(RollupDirtyClient.client_id)))
+
+
 def refresh(
     session: Session, *, now: datetime | None = None, patterns: QuestionPatterns | None = None
 ) -> RefreshResult:
@@ -156,7 +162,7 @@ def refresh(
     _lock(session)
     marks = _claim_marks(session)
     changes = sync_settings(session, now)
-    drifted = [tuple(row) for row in session.execute(text(DRIFTED_CLIENT_WEEKS_SQL))]
+    drifted = drifted_client_weeks(session, _claim_client_marks(session))
     facts_changed = bool(marks or changes.running_weeks or changes.time_zones)
     if not facts_changed and not drifted:
         # Nothing changed, but a week may have ended or an item stopped waiting since.
@@ -241,6 +247,7 @@ def rebuild(
     _lock(session)
     _room_for_rebuild(session)
     marks = _claim_marks(session)
+    _claim_client_marks(session)  # every client week is computed again anyway
     if current_settings:
         forget_settings(session)
     else:

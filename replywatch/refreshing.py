@@ -22,7 +22,7 @@ from sqlalchemy import Engine, exists, select
 from metrics import api
 from replywatch.config import Settings
 from storage.engine import session_factory
-from storage.models import RollupDirty
+from storage.models import RollupDirty, RollupDirtyClient
 from storage.writing import in_transaction
 
 log = logging.getLogger("replywatch.service")
@@ -31,9 +31,12 @@ ROUNDS = 3
 
 
 def marks_pending(engine: Engine) -> bool:
-    """Whether any (account, day) waits for a refresh."""
+    """Whether any (account, day) or client that lost an account waits for a refresh."""
     with engine.connect() as connection:
-        return bool(connection.scalar(select(exists().select_from(RollupDirty))))
+        return any(
+            connection.scalar(select(exists().select_from(table)))
+            for table in (RollupDirty, RollupDirtyClient)
+        )
 
 
 def refresh_metrics(

@@ -444,6 +444,21 @@ class RollupDirty(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
+class RollupDirtyClient(Base):
+    """Clients that lost an account since metrics last rolled them up.
+
+    An account's rollups go with it (ON DELETE CASCADE) while its client's weeks still
+    count them. A trigger on ``accounts`` (migration 0013) writes the mark, so that every
+    way of deleting one leaves it: ``account remove --purge``, a client removed with its
+    accounts, SQL by hand. The refresh then checks that client's weeks only, not every
+    client's. No foreign key: the client may be gone too.
+    """
+
+    __tablename__ = "rollup_dirty_clients"
+
+    client_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
 class LoginAttempt(Base):
     """One try to log in to the dashboard: kept so that rate limits survive restarts.
 

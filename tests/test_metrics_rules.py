@@ -424,6 +424,49 @@ def test_a_purged_account_leaves_the_client_totals(session):
     assert api.refresh(session, now=LATER).nothing_to_do
 
 
+def test_every_way_of_deleting_an_account_marks_its_client_for_the_refresh(session):
+    from sqlalchemy import delete
+
+    from storage.models import Account, Client, ClientWeek, RollupDirtyClient
+
+    def marked() -> list[int]:
+        return sorted(session.scalars(select(RollupDirtyClient.client_id)))
+
+    shop, bakery = add_client(session, "Shop"), add_client(session, "Bakery")
+    kept = add_account(session, shop)
+    by_orm = add_account(session, shop, platform="facebook", handle="shoppage",
+                         platform_account_id="100")  # fmt: skip
+    by_cascade = add_account(session, bakery, handle="bakery")
+    load(session, kept, [own("1", kind="post"), item("2", parent="1", minutes=1)])
+    load(session, by_orm, [
+        item("f1", author="100", own=True, kind="post", platform="facebook", minutes=2),
+    ])  # fmt: skip
+    load(session, by_cascade, [own("b1", kind="post")])
+    assert marked() == []
+    session.delete(by_orm)  # the ORM's delete: the trigger sees it like any other
+    session.flush()
+    assert marked() == [shop.id]
+    result = api.refresh(session, now=LATER)
+    session.commit()
+    assert marked() == [] and result.client_weeks == 1
+    assert api.client_metrics(session, shop.id, W47, now=LATER).posts == 1
+    # a client removed with its accounts: its rollups are gone, the mark leads nowhere
+    session.execute(delete(Client).where(Client.id == bakery.id))
+    session.commit()
+    assert marked() == [bakery.id]
+    assert session.scalar(select(Account.id).where(Account.id == by_cascade.id)) is None
+    assert api.refresh(session, now=LATER).client_weeks == 0
+    session.commit()
+    assert marked() == []
+    assert session.scalars(select(ClientWeek.client_id).distinct()).all() == [shop.id]
+    # a rebuild computes every week again: it takes the marks too
+    session.execute(delete(Account).where(Account.id == kept.id))
+    assert marked() == [shop.id]
+    api.rebuild(session, now=LATER)
+    session.commit()
+    assert marked() == [] and session.scalars(select(ClientWeek.client_id)).all() == []
+
+
 # --- version 2: who is addressed, acknowledgments, answer quality ---------------------------
 
 

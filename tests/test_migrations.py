@@ -112,6 +112,34 @@ def test_version_2_of_the_metrics_recomputes_all_history_after_the_upgrade(empty
         assert result.items == 3 and result.answered == 1
 
 
+def test_0013_marks_every_client_with_rollups_for_one_full_check(empty_url):
+    """Clients that lost an account before the trigger existed are found by the first
+    refresh after the upgrade, which compares all of them once."""
+    from sqlalchemy import text
+
+    engine = make_engine(empty_url)
+    upgrade(engine, "0012")
+    created = "2026-11-16 09:00:00"
+    weeks = sa.Table("client_weeks", sa.MetaData(), autoload_with=engine)
+    with engine.begin() as connection:
+        for client_id, name in ((1, "Huber"), (2, "Maier"), (3, "Empty")):
+            connection.execute(text("INSERT INTO clients (id, name, time_zone, answer_window_hours, "
+                                    "response_target_minutes, min_settled, responsive_ratio, "
+                                    "partly_responsive_ratio, no_conversation_min_posts, "
+                                    "widen_max_weeks, created_at) VALUES (:id, :name, 'UTC', 72, "
+                                    "240, 5, 0.9, 0.65, 3, 8, :at)"),
+                               {"id": client_id, "name": name, "at": created})  # fmt: skip
+        for client_id, week in ((1, 2960), (1, 2961), (2, 2961)):
+            row = {c.name: 0 for c in weeks.columns if not c.nullable}
+            row.update(client_id=client_id, week=week, computed_at=datetime(2026, 11, 16))
+            connection.execute(weeks.insert().values(row))
+    upgrade(engine)
+    with engine.connect() as connection:
+        marked = connection.execute(text("SELECT client_id FROM rollup_dirty_clients")).all()
+    assert sorted(row[0] for row in marked) == [1, 2]
+    engine.dispose()
+
+
 def test_x_texts_are_unescaped_once_and_only_for_collected_x_items(empty_url):
     """Issue 14.3: migration 0005 unescapes what collectors stored HTML-escaped from X;
     TWCS imports (already unescaped) and other platforms stay; downgrade + upgrade is a
