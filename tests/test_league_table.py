@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text, update
 
 from metrics import api
 from metrics.labels import Verdict
-from metrics.league import LeagueClient, line_of
+from metrics.league import LeagueClient, fill_league, forget_all, line_of
 from metrics.periods import date_range, iso_week, week_index
 from storage.models import Client, LeagueWeek
 from storage.upsert import upsert_items
@@ -134,6 +134,35 @@ def test_the_stored_table_is_the_computed_one(session, shops, weeks_back):
     # Not a vacuous comparison: the weeks hold answered, missed and slow conversations.
     assert read[0].client.response_ratio is not None
     assert 0 < read[0].client.response_ratio < 1
+
+
+@pytest.mark.parametrize("at_once", [1, 2])
+def test_lines_computed_a_few_clients_at_a_time_are_the_same(session, shops, at_once):
+    """fill_league computes a few clients at a time (memory): every chunk boundary gives the
+    table the metrics compute, the change column included."""
+    running = week_index(LATER.date())
+    before = session.execute(select(LeagueWeek).order_by(LeagueWeek.client_id)).scalars().all()
+
+    def figures(rows):
+        return {
+            (r.client_id, r.week, r.account_id): (
+                r.verdict,
+                r.response_ratio,
+                r.previous_response_ratio,
+                r.waiting,
+            )
+            for r in rows
+        }
+
+    expected = figures(before)
+    forget_all(session)
+    assert fill_league(session, LATER, weeks=None, clients_at_once=at_once) == 2 * 8
+    rows = session.execute(select(LeagueWeek)).scalars().all()
+    assert figures(rows) == expected and len(rows) == 5 * 8
+    for week in (W47, W46):
+        assert week_index(week.start) in stored_weeks(session)
+        assert api.league(session, None, week, now=LATER) == computed(session, week, LATER)
+    assert week_index(W47.start) < running
 
 
 def test_the_portfolio_reads_the_stored_lines(session, shops):
