@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select, text
+from sqlalchemy import ColumnElement, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from metrics.labels import Verdict
@@ -48,7 +48,7 @@ from metrics.queries import Reader
 from metrics.results import Metrics
 from metrics.sql import from_us, to_us
 from metrics.subjects import clients_metrics
-from storage.among import among
+from storage.among import among, among_text
 from storage.models import Account, Client, ClientWeek, LeagueWeek
 
 # The full weeks whose lines are kept: as many as the dashboard's week picker offers.
@@ -342,14 +342,12 @@ def forget_all(session: Session) -> None:
     session.execute(delete(LeagueWeek))
 
 
-_NEXT_SETTLING = text(
-    """
+_NEXT_SETTLING = """
 SELECT f.client_id, MIN(f.settles_us) FROM item_facts f
 WHERE f.account_id IN :account_ids AND f.local_week BETWEEN :w0 AND :w1
   AND f.created_us >= :since AND f.role = 'inbound' AND NOT f.answered
   AND f.settles_us > :now
 GROUP BY f.client_id"""
-).bindparams(bindparam("account_ids", expanding=True))
 
 
 def _next_settling(
@@ -368,7 +366,7 @@ def _next_settling(
     if week_end < since or not ids:
         return {}
     rows = session.execute(
-        _NEXT_SETTLING,
+        among_text(_NEXT_SETTLING, session.get_bind().dialect.name, "account_ids"),
         {
             "account_ids": ids,
             # only items created since can still wait, whatever the verdict window

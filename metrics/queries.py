@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from metrics.facts import engine_dialect
 from metrics.periods import Period, week_index
 from metrics.sql import COUNT_NAMES, MEDIAN_NAMES, TIME_NAMES, figures_select, from_us, to_us
+from storage.among import among, among_text
 from storage.models import AccountWeek, ClientWeek, HourCount
 from storage.types import UTCDateTime
 
@@ -125,7 +126,9 @@ class Reader:
         # Plain columns, not ORM objects: a portfolio reads thousands of these rows.
         columns = [key, table.week, *(getattr(table, name) for name in _FIGURE_FIELDS)]
         rows = self.session.execute(
-            select(*columns).where(key.in_(list(ids)), table.week.between(min(weeks), max(weeks)))
+            select(*columns).where(
+                among(self.session, key, ids), table.week.between(min(weeks), max(weeks))
+            )
         )
         return {(getattr(row, subject_key(kind)), row.week): Figures.from_row(row) for row in rows}
 
@@ -136,7 +139,7 @@ class Reader:
         if not subjects:
             return {}
         first, after = period.bounds(time_zone)
-        statement = text(
+        statement = among_text(
             figures_select(
                 self.dialect,
                 [subject_key(kind)],
@@ -145,8 +148,10 @@ class Reader:
                     "f.account_id IN :account_ids AND f.local_week BETWEEN :w0 AND :w1 "
                     "AND f.created_us >= :first AND f.created_us < :after"
                 ),
-            )
-        ).bindparams(bindparam("account_ids", expanding=True))
+            ),
+            self.dialect.name,
+            "account_ids",
+        )
         rows = self.session.execute(
             statement,
             {
@@ -188,14 +193,16 @@ class Reader:
         after_us = to_us(after)
         if not account_ids or first_us >= after_us:
             return []
-        statement = text(
+        statement = among_text(
             """
 SELECT f.account_id, f.client_id, f.item_id, f.created_us, f.is_question, f.liked_by_own
 FROM item_facts f
 WHERE f.account_id IN :account_ids AND f.local_week BETWEEN :w0 AND :w1
   AND f.created_us >= :first AND f.created_us < :after
-  AND f.role = 'inbound' AND NOT f.answered AND f.settles_us > :now"""
-        ).bindparams(bindparam("account_ids", expanding=True))
+  AND f.role = 'inbound' AND NOT f.answered AND f.settles_us > :now""",
+            self.dialect.name,
+            "account_ids",
+        )
         rows = self.session.execute(
             statement,
             {
@@ -227,7 +234,7 @@ WHERE f.account_id IN :account_ids AND f.local_week BETWEEN :w0 AND :w1
         first, after = period.bounds(time_zone)
         order = "f.created_us DESC, f.item_id DESC" if newest_first else "f.created_us, f.item_id"
         key = subject_key(kind)
-        statement = text(
+        statement = among_text(
             f"""
 SELECT x.subject_id, x.total, x.item_id, x.settles_us, x.first_response_us, x.liked_by_own,
   i.account_id, i.platform, i.platform_item_id, i.author_handle, i.text, i.permalink,
@@ -242,8 +249,10 @@ FROM (
 ) x
 JOIN items i ON i.id = x.item_id
 WHERE x.rn <= :limit
-ORDER BY x.subject_id, x.rn"""
-        ).bindparams(bindparam("account_ids", expanding=True))
+ORDER BY x.subject_id, x.rn""",
+            self.dialect.name,
+            "account_ids",
+        )
         typed = statement.columns(created_at=UTCDateTime(), removed_at=UTCDateTime())
         rows = self.session.execute(
             typed,
@@ -299,7 +308,7 @@ ORDER BY x.subject_id, x.rn"""
             return {}
         first, after = period.bounds(time_zone)
         key = subject_key(kind)
-        statement = text(
+        statement = among_text(
             f"""
 SELECT subject_id, n, item_id FROM (
   SELECT f.{key} AS subject_id, f.item_id, f.created_us,
@@ -312,8 +321,10 @@ SELECT subject_id, n, item_id FROM (
     AND f.answering AND f.reply_key IS NOT NULL
 ) texts
 WHERE rn = 1 AND n >= 2
-ORDER BY subject_id, n DESC, created_us DESC, item_id DESC"""
-        ).bindparams(bindparam("account_ids", expanding=True))
+ORDER BY subject_id, n DESC, created_us DESC, item_id DESC""",
+            self.dialect.name,
+            "account_ids",
+        )
         rows = self.session.execute(
             statement,
             {
@@ -357,7 +368,7 @@ ORDER BY subject_id, n DESC, created_us DESC, item_id DESC"""
         """Per account the follower count closest to ``moment``: before it, else after."""
         if not account_ids:
             return {}
-        statement = text(
+        statement = among_text(
             """
 SELECT account_id, followers, taken_at FROM (
   SELECT account_id, followers, taken_at,
@@ -367,11 +378,10 @@ SELECT account_id, followers, taken_at FROM (
         CASE WHEN taken_at <= :moment THEN taken_at END DESC, taken_at
     ) AS rn
   FROM follower_snapshots WHERE account_id IN :account_ids
-) ranked WHERE rn = 1"""
-        ).bindparams(
-            bindparam("account_ids", expanding=True),
-            bindparam("moment", type_=UTCDateTime()),
-        )
+) ranked WHERE rn = 1""",
+            self.dialect.name,
+            "account_ids",
+        ).bindparams(bindparam("moment", type_=UTCDateTime()))
         result = {}
         for account_id, followers, taken_at in self.session.execute(
             statement.columns(taken_at=UTCDateTime()),
@@ -394,14 +404,14 @@ SELECT account_id, followers, taken_at FROM (
                 select(
                     HourCount.account_id, HourCount.hour, HourCount.inbound, HourCount.own_replies
                 ).where(
-                    HourCount.account_id.in_(list(account_ids)),
+                    among(self.session, HourCount.account_id, account_ids),
                     HourCount.week.between(week_index(period.start), week_index(period.last_day)),
                 )
             )
         else:
             first, after = period.bounds(time_zone)
             rows = self.session.execute(
-                text(
+                among_text(
                     """
 SELECT f.account_id, f.hour_of_week,
   SUM(CASE WHEN f.role = 'inbound' THEN 1 ELSE 0 END),
@@ -410,8 +420,10 @@ FROM item_facts f
 WHERE f.account_id IN :account_ids AND f.local_week BETWEEN :w0 AND :w1
   AND f.created_us >= :first AND f.created_us < :after
   AND f.role IN ('inbound', 'own_reply')
-GROUP BY f.account_id, f.hour_of_week"""
-                ).bindparams(bindparam("account_ids", expanding=True)),
+GROUP BY f.account_id, f.hour_of_week""",
+                    self.dialect.name,
+                    "account_ids",
+                ),
                 {
                     "account_ids": sorted(account_ids),
                     "w0": week_index(period.start),

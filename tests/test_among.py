@@ -33,3 +33,25 @@ def test_the_statement_text_does_not_grow_with_the_number_of_ids(session, engine
         assert small == large and "ANY" in small
     else:
         assert len(large) > len(small)  # SQLite: the usual IN, one parameter per id
+
+
+def test_a_text_statement_takes_the_ids_as_one_array_on_postgresql(session, engine):
+    import pytest
+
+    from storage.among import among_text
+
+    ids = [add_client(session, f"Client {n}").id for n in range(4)]
+    session.flush()
+    sql = "SELECT id FROM clients WHERE id IN :ids AND name <> :name ORDER BY id"
+    sent: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    for chosen in ([ids[1], ids[2], 10**12], ids, []):
+        statement = among_text(sql, engine.dialect.name, "ids")
+        found = session.scalars(statement, {"ids": chosen, "name": "Client 2"}).all()
+        assert found == [i for i in sorted(chosen) if i != ids[2] and i in ids]
+    if engine.dialect.name == "postgresql":
+        assert len(set(sent[-3:])) == 1 and "ANY" in sent[-1]
+    else:
+        assert len({len(text) for text in sent[-3:]}) == 3
+    with pytest.raises(ValueError, match="IN :others"):
+        among_text(sql, "postgresql", "others")
