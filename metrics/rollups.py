@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from metrics.facts import analyze, analyze_work_table_sql, foreign_key_ddl
 from metrics.sql import COUNT_NAMES, FIGURE_SQL, MEDIAN_NAMES, Dialect, figures_select
+from storage.among import among_text
 from storage.types import UTCDateTime, utcnow
 
 _FIGURE_COLUMNS = ", ".join([*(name for name, _ in FIGURE_SQL), *MEDIAN_NAMES])
@@ -151,7 +152,8 @@ def drifted_client_weeks(session: Session, client_ids: Iterable[int]) -> list[tu
     ids = sorted(set(client_ids))
     if not ids:
         return []
-    statement = text(_DRIFTED_CLIENT_WEEKS_SQL).bindparams(bindparam("client_ids", expanding=True))
+    dialect = session.get_bind().dialect.name
+    statement = among_text(_DRIFTED_CLIENT_WEEKS_SQL, dialect, "client_ids")
     return [(row[0], row[1]) for row in session.execute(statement, {"client_ids": ids})]
 
 

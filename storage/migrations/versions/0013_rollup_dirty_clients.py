@@ -60,10 +60,9 @@ $$"""
 
 
 def downgrade() -> None:
-    op.execute(
-        "DROP TRIGGER IF EXISTS accounts_mark_client"
-        + (" ON accounts" if op.get_bind().dialect.name == "postgresql" else "")
-    )
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS accounts_mark_client ON accounts")
         op.execute("DROP FUNCTION IF EXISTS rollup_dirty_client()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS accounts_mark_client")
     op.drop_table("rollup_dirty_clients")
