@@ -634,6 +634,8 @@ class MetricSettings(Base):
     """
 
     __tablename__ = "metric_settings"
+    # The longest answer window (which items can still be waiting) from the index's end.
+    __table_args__ = (Index("ix_metric_settings_answer_window", "answer_window_seconds"),)
 
     client_id: Mapped[int] = mapped_column(
         ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
@@ -662,9 +664,8 @@ class ItemFact(Base):
     __tablename__ = "item_facts"
     __table_args__ = (
         Index("ix_item_facts_account_week_created", "account_id", "local_week", "created_us"),
-        Index("ix_item_facts_parent_item", "parent_item"),
+        # The threads in scope (facts by thread) and the privacy rewrites (by author).
         Index("ix_item_facts_thread_author", "platform", "thread_key", "author_key", "created_us"),
-        Index("ix_item_facts_top", "platform", "top_key"),
         # Own replies by their normalised text: the template rule looks 28 days around.
         Index(
             "ix_item_facts_reply_key",

@@ -140,6 +140,41 @@ def test_0013_marks_every_client_with_rollups_for_one_full_check(empty_url):
     engine.dispose()
 
 
+def test_0014_drops_the_unused_fact_indexes_and_indexes_the_answer_windows(empty_url):
+    """Issue 21.3: two indexes of item_facts that no statement uses go (every refresh
+    wrote them); the longest answer window is read from an index. Downgrade restores."""
+    from alembic import command
+
+    from storage.migrate import alembic_config
+
+    engine = make_engine(empty_url)
+
+    def indexes(table: str) -> set[str]:
+        return {index["name"] for index in sa.inspect(engine).get_indexes(table)}
+
+    upgrade(engine, "0013")
+    assert {"ix_item_facts_parent_item", "ix_item_facts_top"} <= indexes("item_facts")
+    assert "ix_metric_settings_answer_window" not in indexes("metric_settings")
+    upgrade(engine)
+    assert indexes("item_facts") == {
+        "ix_item_facts_account_week_created",
+        "ix_item_facts_thread_author",
+        "ix_item_facts_reply_key",
+    }
+    assert indexes("metric_settings") == {"ix_metric_settings_answer_window"}
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            plan = connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT MAX(answer_window_seconds) FROM metric_settings"
+            ).all()
+        assert "ix_metric_settings_answer_window" in " ".join(str(row[-1]) for row in plan)
+    config = alembic_config(engine)
+    command.downgrade(config, "0013")
+    assert {"ix_item_facts_parent_item", "ix_item_facts_top"} <= indexes("item_facts")
+    assert "ix_metric_settings_answer_window" not in indexes("metric_settings")
+    engine.dispose()
+
+
 def test_x_texts_are_unescaped_once_and_only_for_collected_x_items(empty_url):
     """Issue 14.3: migration 0005 unescapes what collectors stored HTML-escaped from X;
     TWCS imports (already unescaped) and other platforms stay; downgrade + upgrade is a
