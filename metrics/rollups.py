@@ -14,7 +14,14 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from metrics.facts import analyze, analyze_work_table_sql, foreign_key_ddl
-from metrics.sql import COUNT_NAMES, FIGURE_SQL, MEDIAN_NAMES, Dialect, figures_select
+from metrics.sql import (
+    COUNT_NAMES,
+    FIGURE_SQL,
+    MEDIAN_NAMES,
+    Dialect,
+    client_figures_select,
+    figures_select,
+)
 from storage.among import among_text
 from storage.types import UTCDateTime, utcnow
 
@@ -43,6 +50,7 @@ def rollup_sql(dialect: Dialect, everything: bool) -> list[str]:
             deletes = [*unlink, "TRUNCATE account_weeks, client_weeks, hour_counts"]
         accounts_source = "item_facts f"
         clients_source = "item_facts f"
+        client_accounts = "account_weeks r"
     else:
         # The first two conditions let SQLite use the primary key; the last is exact.
         deletes = [
@@ -79,6 +87,10 @@ def rollup_sql(dialect: Dialect, everything: bool) -> list[str]:
             f"rw_client_accounts w JOIN {facts} f "
             "ON f.account_id = w.account_id AND f.local_week = w.week"
         )
+        client_accounts = (
+            "rw_client_accounts w JOIN account_weeks r "
+            "ON r.account_id = w.account_id AND r.week = w.week"
+        )
     accounts = (
         f"INSERT INTO account_weeks (account_id, week, client_id, {_FIGURE_COLUMNS}, "
         "computed_at)\n"
@@ -90,8 +102,9 @@ def rollup_sql(dialect: Dialect, everything: bool) -> list[str]:
             tail=", :computed_at",
         )
     )
+    # After the account weeks: a client week's counts are the sums of its accounts' weeks.
     clients = f"INSERT INTO client_weeks (client_id, week, {_FIGURE_COLUMNS}, computed_at)\n" + (
-        figures_select(dialect, ["client_id", "local_week"], clients_source, tail=", :computed_at")
+        client_figures_select(dialect, client_accounts, clients_source, tail=", :computed_at")
     )
     hours = f"""
 INSERT INTO hour_counts (account_id, week, hour, inbound, own_replies)

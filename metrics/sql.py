@@ -203,9 +203,60 @@ def figures_select(
     Medians and p90 are nearest-rank: the value at rank ceil(p * n) in order.
     """
     key_list = ", ".join(f"f.{key}" for key in keys)
-    key_names = ", ".join(keys)
     aggregates = [*extra, *FIGURE_SQL]
     figures = ",\n  ".join(f"{sql} AS {name}" for name, sql in aggregates)
+    base = f"""SELECT {key_list},
+  {figures}
+  FROM {source}
+  JOIN metric_settings s ON s.client_id = f.client_id AND s.week = f.local_week
+  WHERE {where}
+  GROUP BY {key_list}"""
+    return _with_medians(dialect, keys, base, [name for name, _ in aggregates], source, where, tail)
+
+
+# How the figures of several weeks' rollups (``r``) of one client week add up.
+_ROLLED_UP = tuple(
+    (name, f"MAX(r.{name})" if name == "open_until_us" else
+     f"MIN(r.{name})" if name == "first_unanswered_us" else f"SUM(r.{name})")
+    for name, _ in FIGURE_SQL
+)  # fmt: skip
+
+
+def client_figures_select(
+    dialect: Dialect, accounts_source: str, facts_source: str, tail: str = ""
+) -> str:
+    """SELECT of every figure per client and week, the counts added up from the weeks of
+    its accounts (``accounts_source`` defines ``r``, rows of account_weeks), the medians
+    from the facts (``facts_source`` defines ``f``). Same output as :func:`figures_select`
+    keyed by client_id and local_week.
+
+    A fact belongs to its account's client, so a client week's counts are its accounts'
+    sums: reading the account weeks instead of every fact again took the client weeks of
+    a full rebuild at 10^6 items from 4.1 to 1.6 s on SQLite. Medians do not add up.
+    """
+    figures = ",\n  ".join(f"{sql} AS {name}" for name, sql in _ROLLED_UP)
+    base = f"""SELECT r.client_id, r.week AS local_week,
+  {figures}
+  FROM {accounts_source}
+  GROUP BY r.client_id, r.week"""
+    names = [name for name, _ in FIGURE_SQL]
+    keys = ["client_id", "local_week"]
+    return _with_medians(dialect, keys, base, names, facts_source, "TRUE", tail)
+
+
+def _with_medians(
+    dialect: Dialect,
+    keys: list[str],
+    base: str,
+    names: list[str],
+    source: str,
+    where: str,
+    tail: str,
+) -> str:
+    """``base`` (a SELECT of ``keys`` and ``names``) with the medians and p90 of the
+    facts of ``source`` per ``keys``."""
+    key_list = ", ".join(f"f.{key}" for key in keys)
+    key_names = ", ".join(keys)
     ranked = []
     for label, column in (("wall", "response_us"), ("business", "business_us")):
         ranked.append(
@@ -223,16 +274,11 @@ def figures_select(
   GROUP BY {key_names}
 )"""
         )
-    columns = ", ".join(f"base.{name}" for name in [*keys, *(name for name, _ in aggregates)])
+    columns = ", ".join(f"base.{name}" for name in [*keys, *names])
     wall_join = " AND ".join(f"wall.{key} = base.{key}" for key in keys)
     business_join = " AND ".join(f"business.{key} = base.{key}" for key in keys)
     return f"""WITH base AS (
-  SELECT {key_list},
-  {figures}
-  FROM {source}
-  JOIN metric_settings s ON s.client_id = f.client_id AND s.week = f.local_week
-  WHERE {where}
-  GROUP BY {key_list}
+  {base}
 ),
 {ranked[0]},
 {ranked[1]}
