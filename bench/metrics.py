@@ -9,8 +9,9 @@ For each database (SQLite, PostgreSQL) and size (10^5, 10^6 items over 1,000 acc
 3. incremental update: 1,000 new items through ``storage.upsert`` (new threads and
    replies in recent threads), then ``metrics.api.refresh``: time, peak RSS;
 4. the same full computation in DuckDB (in memory) on the same data, running the very
-   statements the engine runs (``metrics.facts``/``metrics.rollups`` SQL builders) and
-   the same Python step for business hours: time, and a check that the figures agree.
+   statements the engine runs (``metrics.facts``/``metrics.rollups`` SQL builders; the
+   template rule alone in DuckDB's own words, ``_DUCK_TEMPLATES_SQL``) and the same
+   Python step for business hours: time, and a check that the figures agree.
 
 Every measured step runs in its own process so that peak RSS belongs to that step.
 
