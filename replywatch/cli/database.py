@@ -1,4 +1,4 @@
-"""``init`` and ``db``: create and migrate the database."""
+"""``init`` and ``db``: create, migrate and compact the database."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import click
 
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, BadInput, pass_app
+from storage.compact import DatabaseBusy, compact
 from storage.migrate import MigrationRefused, current_revision, head_revision, upgrade
 
 
@@ -64,3 +65,35 @@ def db_current(app: AppContext) -> None:
     current, head = current_revision(app.engine), head_revision()
     state = "up to date" if current == head else "needs: replywatch db upgrade"
     click.echo(f"{_describe(app)}: schema {current or 'none'}; this version needs {head} ({state})")
+
+
+@db.command("compact")
+@click.option(
+    "--wait",
+    type=click.IntRange(0, 3600),
+    default=5,
+    show_default=True,
+    help="Seconds to wait for another process's writing to finish (SQLite).",
+)
+@pass_app
+def db_compact(app: AppContext, wait: int) -> None:
+    """Give back the space of deleted rows and dropped indexes.
+
+    SQLite: VACUUM rewrites the file without its free pages (stop `replywatch run` and
+    `serve` first; it needs as much free disk again while it runs). PostgreSQL: VACUUM
+    ANALYZE marks dead rows' space for reuse and refreshes the planner's statistics,
+    without locking anyone out.
+    """
+    try:
+        before, after = compact(app.engine, wait_ms=wait * 1000)
+    except DatabaseBusy as exc:
+        raise BadInput(f"cannot compact {_describe(app)}: {exc}") from None
+    done = "Compacted" if app.engine.dialect.name == "sqlite" else "Vacuumed and analysed"
+    app.console.print(
+        f"{done} {_describe(app)}: {_megabytes(before)} → {_megabytes(after)} "
+        f"({_megabytes(max(0, before - after))} given back)."
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB"
