@@ -306,3 +306,74 @@ def test_a_rebuild_on_the_connection_of_a_refresh_gives_the_same_figures(session
 
 def _series(session, account):
     return api.weekly_series(session, account_id=account.id, weeks=3, last=W47, now=LATER)
+
+
+def _rewritten_items(session):
+    """Row versions of items (PostgreSQL's xmin; on SQLite a temporary trigger on the
+    session's connection records the ids updated from now on)."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name == "postgresql":
+        return dict(session.execute(text("SELECT id, xmin::text FROM items")).all())
+    session.execute(text("CREATE TEMP TABLE IF NOT EXISTS rewritten (id INTEGER)"))
+    session.execute(
+        text(
+            "CREATE TEMP TRIGGER IF NOT EXISTS items_rewritten AFTER UPDATE ON items "
+            "BEGIN INSERT INTO rewritten VALUES (new.id); END"
+        )
+    )
+    return {row[0]: str(row[0]) for row in session.execute(text("SELECT id FROM items"))}
+
+
+def _changed_since(session, before):
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name == "postgresql":
+        after = dict(session.execute(text("SELECT id, xmin::text FROM items")).all())
+        return {i for i, version in after.items() if before.get(i) != version}
+    changed = {row[0] for row in session.execute(text("SELECT id FROM rewritten"))}
+    session.execute(text("DELETE FROM rewritten"))
+    return changed
+
+
+def test_classifying_every_text_again_rewrites_only_the_items_it_changes(session, tmp_path):
+    from sqlalchemy import select
+
+    from metrics.questions import load_patterns
+    from storage.models import Item
+
+    account = add_account(session, add_client(session))
+    records = [own("p", kind="post")]
+    texts = ["Bitte um Rückruf", "super Laden", "please DM me the order number", "love it"]
+    for n, text in enumerate(texts):
+        records.append(item(f"c{n}", author=f"9{n}", parent="p", minutes=n + 1, text=text))
+    records.append(own("a0", parent="c0", root="p", minutes=10, text="Wir rufen gleich an"))
+    load(session, account, records)
+
+    def questions():
+        rows = session.execute(select(Item.platform_item_id, Item.is_question)).all()
+        return {name: flag for name, flag in rows if name.startswith("c")}
+
+    assert questions() == {"c0": True, "c1": False, "c2": True, "c3": False}
+    before = _rewritten_items(session)
+    same = api.rebuild(session, now=LATER, reclassify=True)
+    session.commit()
+    assert same.classified == 6  # every text classified again ...
+    assert _changed_since(session, before) == set()  # ... and none written: none changed
+    assert questions() == {"c0": True, "c1": False, "c2": True, "c3": False}
+
+    before = _rewritten_items(session)
+    # Patterns that know no question words: only question marks would make questions.
+    (tmp_path / "none.toml").write_text(
+        "[de]\nmarkers = []\nexclude = []\nstarts = []\ncontains = []\n", encoding="utf-8"
+    )
+    none = api.rebuild(
+        session, now=LATER, reclassify=True, patterns=load_patterns(tmp_path / "none.toml")
+    )
+    session.commit()
+    assert none.classified == 6
+    ids = dict(session.execute(select(Item.platform_item_id, Item.id)).all())
+    assert _changed_since(session, before) == {ids["c0"], ids["c2"]}
+    assert questions() == {"c0": False, "c1": False, "c2": False, "c3": False}
+    metrics = api.account_metrics(session, account.id, W47, now=LATER)
+    assert metrics.questions == 0 and metrics.inbound == 4
