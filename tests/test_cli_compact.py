@@ -62,6 +62,11 @@ def test_compact_gives_back_the_space_of_deleted_rows_and_keeps_the_rest(cli_env
     else:
         assert outcome.out.startswith("Vacuumed and analysed database postgresql")
         assert after <= before + 0.5  # VACUUM without FULL keeps the files' size
+        with engine.connect() as connection:  # ANALYZE counted the one client left
+            counted = connection.execute(
+                text("SELECT reltuples FROM pg_class WHERE relname = 'clients'")
+            ).scalar_one()
+        assert counted == 1
     with engine.connect() as connection:
         names = connection.execute(select(Client.name)).scalars().all()
         assert names == ["Bäckerei 00007 " + "x" * 170]
@@ -94,3 +99,59 @@ def test_compact_refuses_while_another_process_writes_to_sqlite(tmp_path, monkey
     done = run_main(capsys, "db", "compact", "--wait", "0")
     assert done.code == 0, done.err
     assert _sizes(done.out.strip())[1] < size / 1_000_000
+
+
+def test_compact_leaves_the_pooled_connection_waiting_as_before(tmp_path):
+    from storage.compact import compact
+    from storage.engine import SQLITE_BUSY_TIMEOUT_MS
+    from storage.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'replywatch.db'}")
+    upgrade(engine)
+    done = compact(engine, wait_ms=0)
+    assert done.after <= done.before and not done.readers_waiting
+    with engine.connect() as connection:
+        waits = connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
+    assert waits == SQLITE_BUSY_TIMEOUT_MS
+    engine.dispose()
+
+
+def test_an_in_memory_database_is_refused_by_name():
+    from storage.compact import CompactionFailed, compact
+
+    engine = make_engine("sqlite://")
+    with pytest.raises(CompactionFailed, match="in-memory database"):
+        compact(engine)
+    engine.dispose()
+
+
+def test_compact_of_a_database_not_initialised_says_what_to_do(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REPLYWATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("REPLYWATCH_CONFIG", raising=False)
+    refused = run_main(capsys, "db", "compact")
+    assert refused.code == 2
+    assert "is not initialised; run: replywatch init" in refused.err
+
+
+def test_a_reader_still_open_is_named_and_the_file_shrinks_after_it(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'replywatch.db'}"
+    monkeypatch.setenv("REPLYWATCH_DATABASE_URL", url)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("REPLYWATCH_CONFIG", raising=False)
+    assert run_main(capsys, "init").code == 0
+    _fill_and_delete(url)
+    size = (tmp_path / "replywatch.db").stat().st_size
+    reader = sqlite3.connect(tmp_path / "replywatch.db", isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT COUNT(*) FROM clients").fetchone() == (1,)
+        shown = run_main(capsys, "db", "compact", "--wait", "0")
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    assert shown.code == 0, shown.err
+    assert "Another process is reading the database" in shown.out
+    again = run_main(capsys, "db", "compact", "--wait", "0")
+    assert again.code == 0 and "Another process" not in again.out
+    assert (tmp_path / "replywatch.db").stat().st_size < size - 1_000_000

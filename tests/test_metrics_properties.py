@@ -27,6 +27,7 @@ from metrics.results import Metrics, WeekPoint
 from storage.models import AccountWeek, Client, ClientWeek, HourCount, ItemFact, RollupDirty
 from storage.upsert import upsert_items, upsert_likes
 from tests.support.reference import World, nearest_rank, share, wilson
+from tests.support.rollups import client_weeks_from_facts
 from tests.support.threads import like_record, record_of, store_clients, worlds
 
 # More examples for a thorough run: REPLYWATCH_PROPERTY_EXAMPLES=500 pytest tests/test_metrics_properties.py
@@ -484,24 +485,7 @@ def test_incremental_refreshes_equal_a_full_rebuild(session, data, seed, batches
         if refreshed.rerated:
             event("a new reply re-rated stored replies in other threads")
     incremental = _snapshot(session)
-    assert incremental["client_weeks"] == _client_weeks_from_facts(session)
+    assert incremental["client_weeks"] == client_weeks_from_facts(session)
     api.rebuild(session)
     session.commit()
     assert _snapshot(session) == incremental
-
-
-def _client_weeks_from_facts(session):
-    """Every client week as the facts give it (the definition the rollup, which adds up
-    the account weeks' counts, must keep)."""
-    from sqlalchemy import text
-
-    from metrics.facts import engine_dialect
-    from metrics.sql import figures_select
-
-    statement = figures_select(engine_dialect(session), ["client_id", "local_week"], "item_facts f")
-    names = [c.name for c in ClientWeek.__table__.columns if c.name not in ("client_id", "week")]
-    columns = ", ".join(["t.client_id", "t.local_week", *(f"t.{n}" for n in names[:-1])])
-    rows = session.execute(
-        text(f"SELECT {columns} FROM ({statement}) t ORDER BY t.client_id, t.local_week")
-    )
-    return [tuple(row) for row in rows]

@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from metrics import api
 from metrics.labels import Verdict
-from metrics.periods import iso_week
+from metrics.periods import iso_week, week_index
 from storage.models import Identity, ItemFact, RollupDirty
 from storage.own_side import refresh_own_flags
 from storage.records import LikeRecord
 from storage.upsert import mark_removed, upsert_items, upsert_likes
 from tests.support.factories import T0, add_account, add_client, item
+from tests.support.rollups import client_weeks_from_facts, stored_client_weeks
 
 W47 = iso_week("2026-W47")
 LATER = T0 + timedelta(days=30)  # every answer window has passed
@@ -374,6 +375,9 @@ def test_a_corrected_time_zone_moves_items_between_weeks(session):
     session.commit()
     assert api.account_metrics(session, account.id, W47, now=LATER).posts == 0
     assert api.account_metrics(session, account.id, iso_week("2026-W48"), now=LATER).posts == 1
+    assert stored_client_weeks(session) == client_weeks_from_facts(session)
+    w48 = week_index(iso_week("2026-W48").start)
+    assert [row[:3] for row in stored_client_weeks(session)] == [(client.id, w48, 1)]
 
 
 def test_times_keep_their_microseconds_on_both_databases(session):
@@ -422,6 +426,9 @@ def test_a_purged_account_leaves_the_client_totals(session):
     assert (after.posts, after.inbound, [a.subject.id for a in after.accounts]) == (1, 1, [kept.id])
     assert api.client_metrics(session, client.id, w46, now=LATER).posts == 0
     assert api.refresh(session, now=LATER).nothing_to_do
+    # The client weeks add up the accounts' weeks: still what the facts say.
+    assert stored_client_weeks(session) == client_weeks_from_facts(session)
+    assert len(stored_client_weeks(session)) == 1
 
 
 def test_every_way_of_deleting_an_account_marks_its_client_for_the_refresh(session):

@@ -8,7 +8,7 @@ import click
 
 from replywatch.cli import cli
 from replywatch.cli.context import AppContext, BadInput, pass_app
-from storage.compact import DatabaseBusy, compact
+from storage.compact import CompactionFailed, DatabaseBusy, compact
 from storage.migrate import MigrationRefused, current_revision, head_revision, upgrade
 
 
@@ -73,26 +73,37 @@ def db_current(app: AppContext) -> None:
     type=click.IntRange(0, 3600),
     default=5,
     show_default=True,
-    help="Seconds to wait for another process's writing to finish (SQLite).",
+    help="Seconds to wait for another process's lock before giving up.",
 )
 @pass_app
 def db_compact(app: AppContext, wait: int) -> None:
     """Give back the space of deleted rows and dropped indexes.
 
     SQLite: VACUUM rewrites the file without its free pages (stop `replywatch run` and
-    `serve` first; it needs as much free disk again while it runs). PostgreSQL: VACUUM
-    ANALYZE marks dead rows' space for reuse and refreshes the planner's statistics,
-    without locking anyone out.
+    `serve` first; it needs up to twice the file's size in free disk while it runs).
+    PostgreSQL: VACUUM ANALYZE marks dead rows' space for reuse and refreshes the
+    planner's statistics, without locking anyone out.
     """
+    app.require_schema()
     try:
-        before, after = compact(app.engine, wait_ms=wait * 1000)
+        done = compact(app.engine, wait_ms=wait * 1000)
     except DatabaseBusy as exc:
-        raise BadInput(f"cannot compact {_describe(app)}: {exc}") from None
-    done = "Compacted" if app.engine.dialect.name == "sqlite" else "Vacuumed and analysed"
+        raise BadInput(
+            f"cannot compact {_describe(app)}: {exc}; stop `replywatch run` and "
+            "`replywatch serve` first (nothing was changed)"
+        ) from None
+    except CompactionFailed as exc:
+        raise BadInput(f"cannot compact {_describe(app)}: {exc} (nothing was changed)") from None
+    verb = "Compacted" if app.engine.dialect.name == "sqlite" else "Vacuumed and analysed"
     app.console.print(
-        f"{done} {_describe(app)}: {_megabytes(before)} → {_megabytes(after)} "
-        f"({_megabytes(max(0, before - after))} given back)."
+        f"{verb} {_describe(app)}: {_megabytes(done.before)} → {_megabytes(done.after)} "
+        f"({_megabytes(max(0, done.before - done.after))} given back)."
     )
+    if done.readers_waiting:
+        app.console.print(
+            "Another process is reading the database (`replywatch serve`?): the file "
+            "shrinks once it lets go, at the next write or when this command runs again."
+        )
 
 
 def _megabytes(size: int) -> str:
