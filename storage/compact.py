@@ -19,7 +19,7 @@ from storage.engine import SQLITE_BUSY_TIMEOUT_MS, sqlite_file
 
 
 class DatabaseBusy(Exception):
-    """Another process holds a lock the compaction needs; nothing was changed."""
+    """Another process holds a lock the compaction needs (the message says what was done)."""
 
 
 class CompactionFailed(Exception):
@@ -66,7 +66,9 @@ def _compact_sqlite(engine: Engine, wait_ms: int) -> Compacted:
         except OperationalError as exc:
             reason = _reason(exc)
             if "locked" in reason or "busy" in reason:
-                raise DatabaseBusy("another process is writing to it") from None
+                raise DatabaseBusy(
+                    "another process is writing to it (nothing was changed)"
+                ) from None
             raise CompactionFailed(reason) from None
         finally:
             # The connection goes back to the pool: as every other one, it waits.
@@ -78,14 +80,18 @@ def _compact_postgres(engine: Engine, wait_ms: int) -> Compacted:
     size = text("SELECT pg_database_size(current_database())")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         before = int(connection.execute(size).scalar_one())
-        # VACUUM waits for table locks (an index being built, another VACUUM) no longer.
-        connection.exec_driver_sql(f"SET lock_timeout = {int(wait_ms)}")
+        # VACUUM waits for table locks (an index being built, another VACUUM) no longer
+        # (0 would mean for ever: at least a millisecond).
+        connection.exec_driver_sql(f"SET lock_timeout = {max(1, int(wait_ms))}")
         try:
             connection.exec_driver_sql("VACUUM (ANALYZE)")
         except OperationalError as exc:
             reason = _reason(exc)
             if "lock timeout" in reason:
-                raise DatabaseBusy("another process holds a lock on a table") from None
+                raise DatabaseBusy(
+                    "another process holds a lock on a table (VACUUM stopped there; the "
+                    "tables before it are done)"
+                ) from None
             raise CompactionFailed(reason) from None
         finally:
             connection.exec_driver_sql("RESET lock_timeout")

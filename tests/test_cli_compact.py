@@ -155,3 +155,27 @@ def test_a_reader_still_open_is_named_and_the_file_shrinks_after_it(tmp_path, mo
     again = run_main(capsys, "db", "compact", "--wait", "0")
     assert again.code == 0 and "Another process" not in again.out
     assert (tmp_path / "replywatch.db").stat().st_size < size - 1_000_000
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_compact_on_postgresql_gives_up_on_a_locked_table_after_the_wait(
+    database_url, monkeypatch, tmp_path, capsys
+):
+    import psycopg
+
+    monkeypatch.setenv("REPLYWATCH_DATABASE_URL", database_url)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("REPLYWATCH_CONFIG", raising=False)
+    engine = make_engine(database_url)
+    dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    engine.dispose()
+    with psycopg.connect(dsn) as holder:  # a transaction holding what VACUUM needs
+        holder.execute("LOCK TABLE clients IN SHARE UPDATE EXCLUSIVE MODE")
+        refused = run_main(capsys, "db", "compact", "--wait", "0")
+    assert refused.code == 2
+    assert "cannot compact database postgresql" in refused.err
+    assert "another process holds a lock on a table" in refused.err
+    done = run_main(capsys, "db", "compact", "--wait", "0")
+    assert done.code == 0, done.err

@@ -90,7 +90,7 @@ def db_compact(app: AppContext, wait: int) -> None:
     except DatabaseBusy as exc:
         raise BadInput(
             f"cannot compact {_describe(app)}: {exc}; stop `replywatch run` and "
-            "`replywatch serve` first (nothing was changed)"
+            "`replywatch serve` first"
         ) from None
     except CompactionFailed as exc:
         raise BadInput(f"cannot compact {_describe(app)}: {exc} (nothing was changed)") from None
