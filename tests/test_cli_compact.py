@@ -40,6 +40,18 @@ def _fill_and_delete(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture
+def sparse_sqlite(tmp_path, monkeypatch, capsys) -> Path:
+    """A SQLite database made by `init` with about 2 MB of free pages; its file."""
+    path = tmp_path / "replywatch.db"
+    monkeypatch.setenv("REPLYWATCH_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("REPLYWATCH_CONFIG", raising=False)
+    assert run_main(capsys, "init").code == 0
+    _fill_and_delete(f"sqlite:///{path}")
+    return path
+
+
 def _sizes(line: str) -> tuple[float, float]:
     # "Compacted … : 1.2 MB → 0.3 MB (0.9 MB given back)."
     before, after = line.split(": ")[-1].split(" (")[0].split(" → ")
@@ -74,15 +86,9 @@ def test_compact_gives_back_the_space_of_deleted_rows_and_keeps_the_rest(cli_env
     engine.dispose()
 
 
-def test_compact_refuses_while_another_process_writes_to_sqlite(tmp_path, monkeypatch, capsys):
-    url = f"sqlite:///{tmp_path / 'replywatch.db'}"
-    monkeypatch.setenv("REPLYWATCH_DATABASE_URL", url)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("REPLYWATCH_CONFIG", raising=False)
-    assert run_main(capsys, "init").code == 0
-    _fill_and_delete(url)
-    size = (tmp_path / "replywatch.db").stat().st_size
-    writer = sqlite3.connect(tmp_path / "replywatch.db", isolation_level=None)
+def test_compact_refuses_while_another_process_writes_to_sqlite(sparse_sqlite, capsys):
+    size = sparse_sqlite.stat().st_size
+    writer = sqlite3.connect(sparse_sqlite, isolation_level=None)
     try:
         writer.execute("BEGIN IMMEDIATE")
         writer.execute("UPDATE clients SET name = 'Metzgerei Huber'")
@@ -94,7 +100,7 @@ def test_compact_refuses_while_another_process_writes_to_sqlite(tmp_path, monkey
     assert "cannot compact SQLite database" in refused.err
     assert "another process is writing to it" in refused.err
     assert "nothing was changed" in refused.err
-    assert (tmp_path / "replywatch.db").stat().st_size == size
+    assert sparse_sqlite.stat().st_size == size
     # Once the other process is done, the same command works.
     done = run_main(capsys, "db", "compact", "--wait", "0")
     assert done.code == 0, done.err
@@ -134,15 +140,9 @@ def test_compact_of_a_database_not_initialised_says_what_to_do(tmp_path, monkeyp
     assert "is not initialised; run: replywatch init" in refused.err
 
 
-def test_a_reader_still_open_is_named_and_the_file_shrinks_after_it(tmp_path, monkeypatch, capsys):
-    url = f"sqlite:///{tmp_path / 'replywatch.db'}"
-    monkeypatch.setenv("REPLYWATCH_DATABASE_URL", url)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("REPLYWATCH_CONFIG", raising=False)
-    assert run_main(capsys, "init").code == 0
-    _fill_and_delete(url)
-    size = (tmp_path / "replywatch.db").stat().st_size
-    reader = sqlite3.connect(tmp_path / "replywatch.db", isolation_level=None)
+def test_a_reader_still_open_is_named_and_the_file_shrinks_after_it(sparse_sqlite, capsys):
+    size = sparse_sqlite.stat().st_size
+    reader = sqlite3.connect(sparse_sqlite, isolation_level=None)
     try:
         reader.execute("BEGIN")
         assert reader.execute("SELECT COUNT(*) FROM clients").fetchone() == (1,)
@@ -154,7 +154,7 @@ def test_a_reader_still_open_is_named_and_the_file_shrinks_after_it(tmp_path, mo
     assert "Another process is reading the database" in shown.out
     again = run_main(capsys, "db", "compact", "--wait", "0")
     assert again.code == 0 and "Another process" not in again.out
-    assert (tmp_path / "replywatch.db").stat().st_size < size - 1_000_000
+    assert sparse_sqlite.stat().st_size < size - 1_000_000
 
 
 @pytest.mark.parametrize(
