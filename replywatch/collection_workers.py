@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from replywatch import jobs
 from replywatch.running import RunningWork, listing
 from storage import collection_slots
+from storage.engine import database_reason
 from storage.leases import collection_key
 
 log = logging.getLogger("replywatch.service")
@@ -90,7 +91,7 @@ class CollectionWorkers:
                 )
             except SQLAlchemyError as exc:
                 log.warning("cannot look for due collections (%s); trying again in %.0f s",
-                            str(getattr(exc, "orig", None) or exc).strip().splitlines()[0],
+                            database_reason(exc),
                             pause)  # fmt: skip
                 self.stop.wait(pause)
                 pause = min(pause * 2, RETRY_MAX_SECONDS)

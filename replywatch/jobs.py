@@ -33,7 +33,7 @@ from replywatch.references import load
 from replywatch.running import RunningWork
 from storage.clock import SYSTEM_CLOCK, Clock
 from storage.collection_slots import open_slot
-from storage.engine import session_scope
+from storage.engine import database_reason, session_scope
 from storage.leases import LeaseKeeper, collection_key
 from storage.models import Account
 
@@ -181,7 +181,7 @@ def _again_later(
     again: tuple[Callable[..., None], tuple[Any, ...]] | None,
     exc: OperationalError,
 ) -> None:
-    reason = str(exc.orig or exc).strip().splitlines()[0]
+    reason = database_reason(exc)
     if again is None or runtime.scheduler is None or runtime.stopping.is_set():
         log.warning("%s failed on the database (%s); its next run tries again", what, reason)
         return
@@ -255,7 +255,7 @@ def collect_claimed(runtime: Runtime, account_id: int) -> bool:
     try:
         _collect_held(runtime, account_id, what, refresh_here=runtime.scheduler is None)
     except OperationalError as exc:
-        reason = str(exc.orig or exc).strip().splitlines()[0]
+        reason = database_reason(exc)
         log.warning("%s failed on the database (%s); it stays due", what, reason)
         return False
     except Exception:

@@ -65,7 +65,7 @@ from replywatch.config import Settings
 from replywatch.running import listing
 from storage import collection_slots, leases
 from storage.clock import SYSTEM_CLOCK, Clock
-from storage.engine import session_scope
+from storage.engine import database_reason, session_scope
 from storage.leases import LeaseKeeper, new_owner
 from storage.models import Account, Client, Lease, ScheduledJob
 from storage.running import running_runs
@@ -349,7 +349,7 @@ class ServiceScheduler(BackgroundScheduler):
             self._failures += 1
             if self.failing_since is None:
                 self.failing_since = datetime.now(UTC)
-            self.failure = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            self.failure = database_reason(exc)
             pause = min(2.0 ** (self._failures - 1), JOBSTORE_RETRY_MAX_SECONDS)
             log.warning("the scheduler cannot record its jobs (%s); trying again in %.0f s",
                         self.failure, pause)  # fmt: skip

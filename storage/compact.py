@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from storage.engine import SQLITE_BUSY_TIMEOUT_MS, sqlite_file
+from storage.engine import SQLITE_BUSY_TIMEOUT_MS, database_reason, sqlite_file
 
 
 class DatabaseBusy(Exception):
@@ -40,10 +40,6 @@ def _sqlite_size(path: Path) -> int:
     return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
 
 
-def _reason(exc: OperationalError) -> str:
-    return str(exc.orig or exc).strip().splitlines()[0]
-
-
 def compact(engine: Engine, wait_ms: int = 5000) -> Compacted:
     """Compact the database, waiting at most ``wait_ms`` for another process's lock."""
     if engine.dialect.name == "sqlite":
@@ -64,7 +60,7 @@ def _compact_sqlite(engine: Engine, wait_ms: int) -> Compacted:
             # empty the log. Busy when another connection still reads the old pages.
             busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
         except OperationalError as exc:
-            reason = _reason(exc)
+            reason = database_reason(exc)
             if "locked" in reason or "busy" in reason:
                 raise DatabaseBusy(
                     "another process is writing to it (nothing was changed)"
@@ -86,7 +82,7 @@ def _compact_postgres(engine: Engine, wait_ms: int) -> Compacted:
         try:
             connection.exec_driver_sql("VACUUM (ANALYZE)")
         except OperationalError as exc:
-            reason = _reason(exc)
+            reason = database_reason(exc)
             if "lock timeout" in reason:
                 raise DatabaseBusy(
                     "another process holds a lock on a table (VACUUM stopped there; the "

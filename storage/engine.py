@@ -109,3 +109,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def database_reason(exc: BaseException) -> str:
+    """The database's own reason for a failed statement, in one line (the driver's message
+    behind SQLAlchemy's wrapper; its first line, or the exception's name when it is empty)."""
+    message = str(getattr(exc, "orig", None) or exc).strip()
+    return message.splitlines()[0] if message else type(exc).__name__

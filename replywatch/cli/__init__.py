@@ -17,6 +17,7 @@ from replywatch.cli.context import AppContext
 from replywatch.config import ConfigError
 from replywatch.secrets import SecretError
 from replywatch.validation import InputError
+from storage.engine import database_reason
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -92,13 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code)
     except OperationalError as exc:
         # An unreachable or locked database is an operating problem, not a bug: one line.
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        reason = database_reason(exc)
         click.echo(f"replywatch: cannot use the database: {reason}", err=True)
         return 1
     except DatabaseError as exc:
         # Not a database at all (--db pointing at another file): bad input, not a bug. The
         # commands that check the schema first name the URL (AppContext.require_schema).
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        reason = database_reason(exc)
         if "not a database" not in reason:
             raise
         return _error(f"the database cannot be used: {reason}; is --db (database.url) right?")

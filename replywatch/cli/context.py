@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from replywatch.config import ConfigError, Settings, load_settings
 from replywatch.portfolio import find_client
 from replywatch.validation import InputError
-from storage.engine import make_engine, session_scope
+from storage.engine import database_reason, make_engine, session_scope
 from storage.migrate import current_revision, head_revision
 from storage.models import Account
 
@@ -68,7 +68,7 @@ class AppContext:
             if isinstance(exc, OperationalError):
                 raise  # unreachable or locked: an operating problem (replywatch.cli.main)
             # A file that is not an SQLite database (--db pointing at the wrong file).
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            reason = database_reason(exc)
             raise BadInput(
                 f"database {shown} cannot be used: {reason}; is --db (database.url) right?"
             ) from None
