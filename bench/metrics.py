@@ -303,16 +303,15 @@ _AGREEMENT = (
 # own reply's customer_key is never NULL (the parent's author or 'item:' and its id), so
 # COUNT(DISTINCT) skipping NULLs changes nothing.
 _DUCK_TEMPLATES_SQL = f"""
-UPDATE rw_facts SET template = t.template
-FROM (
+INSERT INTO rw_template (item_id)
+SELECT item_id FROM (
   SELECT item_id, COUNT(DISTINCT customer_key) OVER (
     PARTITION BY client_id, reply_key ORDER BY created_us
     RANGE BETWEEN {TEMPLATE_WINDOW_US} PRECEDING AND {TEMPLATE_WINDOW_US} FOLLOWING) >= 3
     AS template
   FROM rw_evidence
 ) t
-WHERE t.item_id = rw_facts.item_id AND rw_facts.role = 'own_reply'
-  AND rw_facts.reply_key IS NOT NULL"""
+WHERE t.template"""
 
 
 def _duck_params(sql: str) -> str:
@@ -326,16 +325,12 @@ def step_duckdb(url: str) -> dict[str, Any]:
 
     from metrics.facts import (
         ACKNOWLEDGMENTS_SQL,
-        AROUND_THE_CLOCK_SQL,
         EVIDENCE_INDEX_SQL,
         FOLLOW_UPS_SQL,
-        INTERACTIONS_SQL,
         SCHEDULED_PAGE_SQL,
-        SET_BUSINESS_SQL,
         SUBSTANTIVE_SQL,
         WINDOWS_SQL,
         WORK_TABLES,
-        ZONES_SQL,
         Scope,
         attribution_sql,
         business_times,
@@ -344,8 +339,8 @@ def step_duckdb(url: str) -> dict[str, Any]:
         fact_index_ddl,
         index_facts_sql,
         insert_facts_sql,
-        local_time_sql,
         swap_facts_sql,
+        zones_sql,
     )
     from metrics.rollups import rollup_sql
     from metrics.sql import Dialect
@@ -387,7 +382,8 @@ def step_duckdb(url: str) -> dict[str, Any]:
         duck.execute(f"CREATE TABLE {model.__tablename__} ({columns})")
     for statement in fact_index_ddl(dialect)[1]:  # item_facts has the engine's indexes
         duck.execute(statement)
-    for name in ("rw_first", "rw_values", "rw_cover", "rw_evidence"):
+    for name in ("rw_first", "rw_values", "rw_cover", "rw_evidence", "rw_template",
+                 "rw_answering", "rw_substantive", "rw_windows"):  # fmt: skip
         duck.execute(dialect.temp_table(name, WORK_TABLES[name].format(bigint="BIGINT")))
     loaded = time.perf_counter() - started
 
@@ -402,20 +398,16 @@ def step_duckdb(url: str) -> dict[str, Any]:
 
     for statement in create_facts_table_sql(dialect):
         duck.execute(statement)
-    duck.execute(insert_facts_sql(dialect, everything))
+    zones = duck.execute(zones_sql(dialect, everything)).fetchall()
+    duck.execute(insert_facts_sql(dialect, everything, zones))
     for statement in index_facts_sql(dialect):
         duck.execute(statement)
     done("roles")
     for statement in (*FOLLOW_UPS_SQL, ACKNOWLEDGMENTS_SQL):
         duck.execute(statement)
     done("follow-ups, acknowledgments")
-    local_time = local_time_sql(dialect, duck.execute(ZONES_SQL).fetchall())
-    if local_time is not None:
-        duck.execute(local_time)
-    done("local time")
     duck.execute(WINDOWS_SQL)
-    duck.execute(INTERACTIONS_SQL)
-    done("windows, interactions")
+    done("windows")
     for statement in attribution_sql():
         duck.execute(statement)
     done("answers")
@@ -423,7 +415,6 @@ def step_duckdb(url: str) -> dict[str, Any]:
                       SUBSTANTIVE_SQL):  # fmt: skip
         duck.execute(statement)
     done("answer quality")
-    duck.execute(AROUND_THE_CLOCK_SQL)
     after, pages = -1, 0
     while rows := duck.execute(
         _duck_params(SCHEDULED_PAGE_SQL), {"after": after, "limit": 5000}
@@ -431,9 +422,7 @@ def step_duckdb(url: str) -> dict[str, Any]:
         business = folder / f"business_{pages}.csv"
         with business.open("w", newline="") as out:
             csv.writer(out).writerows(business_times(rows))
-        duck.execute("DELETE FROM rw_values")
         duck.execute(f"COPY rw_values FROM '{business}' (FORMAT csv, HEADER false)")
-        duck.execute(SET_BUSINESS_SQL)
         after, pages = rows[-1][0], pages + 1
     done("business hours (Python)")
     for statement in swap_facts_sql(dialect, everything):

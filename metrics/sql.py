@@ -66,6 +66,13 @@ class Dialect:
     def bigint(self) -> str:
         return "INTEGER" if self.name == "sqlite" else "BIGINT"
 
+    @property
+    def keep_subquery(self) -> str:
+        """Ends a FROM-clause subquery that must not be merged into the query around it
+        (its expressions computed once per row, not once per use): an OFFSET does that
+        on all three; SQLite only accepts one after a LIMIT."""
+        return "LIMIT -1 OFFSET 0" if self.name == "sqlite" else "OFFSET 0"
+
     def temp_table(self, name: str, columns: str) -> str:
         return f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({columns})"
 

@@ -38,8 +38,13 @@ def _flags(statement: str, rows: list[tuple]) -> dict[int, bool]:
         "CREATE TABLE rw_evidence AS SELECT item_id, client_id, reply_key, created_us, "
         "customer_key FROM rw_facts WHERE role = 'own_reply' AND reply_key IS NOT NULL"
     )
+    duck.execute("CREATE TABLE rw_template (item_id BIGINT PRIMARY KEY)")
     duck.execute(statement)
-    return dict(duck.execute("SELECT item_id, template FROM rw_facts").fetchall())
+    return dict(
+        duck.execute(
+            "SELECT item_id, item_id IN (SELECT item_id FROM rw_template) FROM rw_facts"
+        ).fetchall()
+    )
 
 
 def test_the_windowed_count_flags_what_the_engines_statement_flags():
