@@ -114,9 +114,10 @@ def _lock(session: Session) -> None:
 
 
 # Local buffers of the connection for temporary tables (PostgreSQL's default: 8 MB). A
-# rebuild's rw_facts is about 1 kB per item (pages a fifth full, room for its updates):
-# with 8 MB every pass over it goes through the kernel page by page. Allocated as used,
-# up to this much; kept by the connection until it closes.
+# rebuild's work tables and their indexes take a few hundred MB at 10^6 items (rw_facts
+# alone about 200 bytes per item): with 8 MB every pass over them goes through the kernel
+# page by page. Allocated as used, up to this much; kept by the connection until it
+# closes.
 _TEMP_BUFFERS = "1GB"
 
 
