@@ -327,6 +327,7 @@ def step_duckdb(url: str) -> dict[str, Any]:
         ACKNOWLEDGMENTS_SQL,
         EVIDENCE_INDEX_SQL,
         FOLLOW_UPS_SQL,
+        ROUND_TABLES,
         SCHEDULED_PAGE_SQL,
         SUBSTANTIVE_SQL,
         WINDOWS_SQL,
@@ -382,8 +383,7 @@ def step_duckdb(url: str) -> dict[str, Any]:
         duck.execute(f"CREATE TABLE {model.__tablename__} ({columns})")
     for statement in fact_index_ddl(dialect)[1]:  # item_facts has the engine's indexes
         duck.execute(statement)
-    for name in ("rw_first", "rw_values", "rw_cover", "rw_evidence", "rw_template",
-                 "rw_answering", "rw_substantive", "rw_windows"):  # fmt: skip
+    for name in (*ROUND_TABLES, "rw_evidence"):
         duck.execute(dialect.temp_table(name, WORK_TABLES[name].format(bigint="BIGINT")))
     loaded = time.perf_counter() - started
 

@@ -97,16 +97,23 @@ WORK_TABLES = {
     ),
     # out-of-scope own replies whose template flag a change turned over
     "rw_flipped": "item_id {bigint} PRIMARY KEY",
+    # inbound items: the answer window of their client week, and whether it has a schedule
+    "rw_windows": "item_id {bigint} PRIMARY KEY, window_us {bigint}, scheduled INTEGER NOT NULL",
     # what the rules found, by item, joined into the facts once when they are stored:
     # template replies, replies that cover an inbound item, substantively answered items
     "rw_template": "item_id {bigint} PRIMARY KEY",
-    # inbound items: the answer window of their client week, and whether it has a schedule
-    "rw_windows": "item_id {bigint} PRIMARY KEY, window_us {bigint}, scheduled INTEGER NOT NULL",
     "rw_answering": "item_id {bigint} PRIMARY KEY",
     "rw_substantive": "item_id {bigint} PRIMARY KEY",
     # facts a refresh computed exactly as stored: left in place
     "rw_same": "item_id {bigint} PRIMARY KEY",
 }
+
+# The work tables of one computation of facts, emptied after it (a refresh may compute a
+# further round): the pairs the answer rules found and what the facts are joined with.
+ROUND_TABLES = (
+    "rw_cover", "rw_windows", "rw_first", "rw_values", "rw_template", "rw_answering",
+    "rw_substantive",
+)  # fmt: skip
 
 
 def analyze(session: Session, *tables: str, sqlite: bool = True) -> None:
@@ -857,18 +864,19 @@ EVIDENCE_INDEX_SQL = (
     "CREATE INDEX rw_evidence_text ON rw_evidence (client_id, reply_key, created_us)"
 )
 
-# A full rebuild: every reply is in scope, rw_evidence holds them all.
-TEMPLATES_SQL = f"""
-INSERT INTO rw_template (item_id)
-SELECT f.item_id FROM rw_facts f
-WHERE f.role = 'own_reply' AND f.reply_key IS NOT NULL AND {template_test_sql("f")}"""
 
-# A refresh: the replies in scope compared with rw_evidence and the stored replies.
-REFRESH_TEMPLATES_SQL = f"""
+def _templates_sql(stored: bool) -> str:
+    """The template replies of rw_facts into rw_template."""
+    return f"""
 INSERT INTO rw_template (item_id)
 SELECT f.item_id FROM rw_facts f
-WHERE f.role = 'own_reply' AND f.reply_key IS NOT NULL
-  AND {template_test_sql("f", stored=True)}"""
+WHERE {_TEXTS_IN_SCOPE} AND {template_test_sql("f", stored)}"""
+
+
+# A full rebuild: every reply is in scope, rw_evidence holds them all.
+TEMPLATES_SQL = _templates_sql(stored=False)
+# A refresh: the replies in scope compared with rw_evidence and the stored replies.
+REFRESH_TEMPLATES_SQL = _templates_sql(stored=True)
 
 # Stored replies out of scope whose flag the change turns over: the same text, near a
 # changed reply, to another customer, and the rule says otherwise now.
@@ -1218,11 +1226,8 @@ def compute_facts(
         )
     )
     session.execute(text("DROP TABLE rw_facts"))
-    for table in (
-        "rw_first", "rw_cover", "rw_template", "rw_answering", "rw_substantive", "rw_windows"
-    ):  # fmt: skip
+    for table in ROUND_TABLES:
         session.execute(text(f"DELETE FROM {table}"))
-    session.execute(text("DELETE FROM rw_values"))
     result.weeks = close_weeks(session)
     stages.mark("weeks")
     result.stages = stages.seconds
@@ -1238,6 +1243,7 @@ def engine_dialect(bind: Session | Engine) -> Dialect:
 
 __all__ = [
     "OWN_ROLES",
+    "ROUND_TABLES",
     "FactsResult",
     "Scope",
     "add_client_weeks",
